@@ -1,0 +1,205 @@
+"""Every dial of the auto-router, typed and validated as one document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import Field, field_validator, model_validator
+
+from modelplane.catalog._base import DomainModel
+from modelplane.catalog.models import Capability, ModelIdStr
+
+Complexity: TypeAlias = Literal["simple", "moderate", "complex"]
+COMPLEXITIES: tuple[Complexity, ...] = ("simple", "moderate", "complex")
+Tier: TypeAlias = Literal["cheap", "mid", "premium"]
+TIERS: tuple[Tier, ...] = ("cheap", "mid", "premium")
+SelectionStrategy: TypeAlias = Literal["weighted-random", "best-in-tier", "best"]
+ClassifierKind: TypeAlias = Literal["embedded", "llm"]
+
+_Bonus = Annotated[float, Field(ge=-1000, le=1000)]
+_Positive = Annotated[float, Field(gt=0, le=1000)]
+_Weight = Annotated[float, Field(ge=0, le=1)]
+WEIGHT_TOLERANCE = 0.001
+
+
+class ResearchMatch(DomainModel):
+    """Which models count as research models for the research bonus: any rule matching wins."""
+
+    id_prefixes: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list
+    )
+    providers: list[str] = Field(default_factory=list)
+    capabilities: list[Capability] = Field(default_factory=list)
+
+
+class ScoringBonuses(DomainModel):
+    stickiness_bonus: _Bonus
+    reasoning_bonus: _Bonus
+    research_bonus: _Bonus
+    research_match: ResearchMatch = ResearchMatch(id_prefixes=["perplexity:"])
+
+
+class ComplexityDials(DomainModel):
+    simple_penalty: _Positive
+    complex_boost_threshold: Annotated[float, Field(ge=0, le=100)]
+    complex_boost_multiplier: _Positive
+
+
+class CostTiers(DomainModel):
+    """Average price (USD per 1M tokens): below cheap is cheap, below mid is mid, else premium."""
+
+    cheap_threshold: Annotated[float, Field(ge=0)]
+    mid_threshold: Annotated[float, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CostTiers:
+        if not self.cheap_threshold < self.mid_threshold:
+            raise ValueError("cheapThreshold must be below midThreshold")
+        return self
+
+    def tier_of(self, average_price: float) -> Tier:
+        if average_price < self.cheap_threshold:
+            return "cheap"
+        if average_price < self.mid_threshold:
+            return "mid"
+        return "premium"
+
+
+class TierWeights(DomainModel):
+    cheap: _Weight
+    mid: _Weight
+    premium: _Weight
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> TierWeights:
+        total = self.cheap + self.mid + self.premium
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise ValueError(f"weights must sum to 1 (±{WEIGHT_TOLERANCE}), they sum to {total:g}")
+        return self
+
+    def of(self, tier: Tier) -> float:
+        return float(getattr(self, tier))
+
+
+class TierWeightsByComplexity(DomainModel):
+    simple: TierWeights
+    moderate: TierWeights
+    complex: TierWeights
+
+    def of(self, complexity: Complexity) -> TierWeights:
+        weights: TierWeights = getattr(self, complexity)
+        return weights
+
+
+SpeedRuleKind: TypeAlias = Literal["host", "name", "capability"]
+
+
+class SpeedRule(DomainModel):
+    """One speed-bonus rule. ``host`` matches the host order, ``name`` a substring of the id,
+    ``capability`` a capability. Rules are tried in order and the first match wins."""
+
+    match: SpeedRuleKind
+    value: Annotated[str, Field(min_length=1, max_length=100)]
+    bonus: _Bonus
+
+    @model_validator(mode="after")
+    def _known_capability(self) -> SpeedRule:
+        from modelplane.catalog.models import CAPABILITIES
+
+        if self.match == "capability" and self.value not in CAPABILITIES:
+            raise ValueError(f"unknown capability {self.value!r}")
+        return self
+
+
+class CostPenaltyScale(DomainModel):
+    divisor: _Positive
+    max_penalty: Annotated[float, Field(ge=0, le=1000)]
+
+
+class RouterSettings(DomainModel):
+    router_model_id: ModelIdStr
+    fallback_model_id: ModelIdStr
+    max_retries: int = Field(ge=0, le=10)
+    context_buffer: Annotated[float, Field(ge=1, le=10)]
+    long_context_threshold: int = Field(gt=0)
+    classifier_temperature: Annotated[float, Field(ge=0, le=2)]
+    default_score_without_profile: Annotated[float, Field(ge=0, le=100)]
+    secondary_category_weight: Annotated[float, Field(ge=0, le=10)]
+    quality_floor: Annotated[float, Field(ge=0, le=100)]
+    cost_penalty_scale: CostPenaltyScale
+    selection_strategy: SelectionStrategy = "weighted-random"
+    classifier: ClassifierKind = "embedded"
+    classifier_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
+
+
+class RouterConfigDoc(DomainModel):
+    """The router's dials as one document. Its JSON form follows ``router-defaults.json``;
+    descriptive prose keys of that file are not dials and are dropped on the way in."""
+
+    scoring_bonuses: ScoringBonuses
+    complexity: ComplexityDials
+    cost_tiers: CostTiers
+    tier_weights: TierWeightsByComplexity
+    speed_bonuses: list[SpeedRule]
+    router_settings: RouterSettings
+    high_stakes_domains: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_reference_shape(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = {k: v for k, v in data.items() if k not in _PROSE_KEYS}
+        for section, keys in _PROSE_SUBKEYS.items():
+            if isinstance(data.get(section), dict):
+                data[section] = {k: v for k, v in data[section].items() if k not in keys}
+        bonuses = data.get("speedBonuses", data.get("speed_bonuses"))
+        if isinstance(bonuses, dict):
+            data.pop("speed_bonuses", None)
+            data["speedBonuses"] = [_rule_from_key(k, v) for k, v in bonuses.items()]
+        return data
+
+    @field_validator("high_stakes_domains")
+    @classmethod
+    def _unique_domains(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a domain is listed twice")
+        return value
+
+    def speed_bonus_for(
+        self, model_id: str, host_order: list[str] | None, capabilities: list[str]
+    ) -> float:
+        """The first matching rule's bonus, else 0."""
+        hosts = host_order or []
+        for rule in self.speed_bonuses:
+            if (
+                (rule.match == "host" and rule.value in hosts)
+                or (rule.match == "name" and rule.value in model_id)
+                or (rule.match == "capability" and rule.value in capabilities)
+            ):
+                return rule.bonus
+        return 0.0
+
+
+class RouterConfig(RouterConfigDoc):
+    """The stored router config: the document plus its version and audit fields."""
+
+    version: int = Field(default=0, ge=0)
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    def doc(self) -> RouterConfigDoc:
+        return RouterConfigDoc.model_validate(
+            self.model_dump(include=set(RouterConfigDoc.model_fields))
+        )
+
+
+_PROSE_KEYS = frozenset({"complexityLevels", "userPreferences"})
+_PROSE_SUBKEYS = {"costTiers": {"tierOf"}, "routerSettings": {"speedBiasScale"}}
+
+
+def _rule_from_key(key: str, bonus: Any) -> dict[str, Any]:
+    """``"host:cerebras": 12`` -> ``{"match": "host", "value": "cerebras", "bonus": 12}``."""
+    match, _, value = str(key).partition(":")
+    return {"match": match, "value": value, "bonus": bonus}

@@ -1,0 +1,1 @@
+"""The application's use cases. The API, console and CLI call these; none re-implements a rule."""

@@ -1,0 +1,43 @@
+"""Helpers shared by the write services."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.catalog.validation import field_errors
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def validate(kind: type[T], data: Any, prefix: str = "") -> T:
+    """``kind.model_validate(data)``, with every problem reported as a named field."""
+    try:
+        return kind.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc, prefix)) from None
+
+
+def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``patch`` into ``base``: nested objects merge, anything else replaces.
+
+    ``deep_merge({"pricing": {"input": 1, "output": 2}}, {"pricing": {"input": 3}})``
+    gives ``{"pricing": {"input": 3, "output": 2}}``. A ``None`` removes an optional field.
+    """
+    merged = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        elif value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def require_object(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InvalidInput([FieldError("", f"{what} must be a JSON object")])
+    return data

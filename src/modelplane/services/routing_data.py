@@ -1,0 +1,223 @@
+"""Writes to the router's data: its config document and the per-model profiles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, VersionConflict, nearest
+from modelplane.catalog.history import ChangeType, HistoryEntry, diff
+from modelplane.catalog.profiles import Profile, ProfileSpec
+from modelplane.catalog.router_config import RouterConfig, RouterConfigDoc
+from modelplane.services._common import deep_merge, require_object, validate
+from modelplane.store.unit_of_work import UnitOfWork, utcnow
+
+CONFIG_ID = "router"
+
+
+# Router config -----------------------------------------------------------------------------
+
+
+def get_router_config(uow: UnitOfWork) -> RouterConfig:
+    config = uow.router_config.get()
+    if config is None:
+        raise NotFound("router config", CONFIG_ID)
+    return config
+
+
+def check_router_config(uow: UnitOfWork, doc: RouterConfigDoc) -> None:
+    """Rules that need the database: the router and fallback models must exist."""
+    known: set[str] = set(uow.models.ids())
+    errors = [
+        FieldError(path, f"unknown model {model_id!r}")
+        for path, model_id in (
+            ("routerSettings.routerModelId", doc.router_settings.router_model_id),
+            ("routerSettings.fallbackModelId", doc.router_settings.fallback_model_id),
+        )
+        if model_id not in known
+    ]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def create_router_config(
+    uow: UnitOfWork,
+    doc: RouterConfigDoc,
+    author: str,
+    reason: str | None,
+    change_type: ChangeType = "created",
+) -> RouterConfig:
+    check_router_config(uow, doc)
+    at = utcnow()
+    config = RouterConfig.model_validate(
+        {**doc.model_dump(), "version": 1, "updated_at": at, "updated_by": author}
+    )
+    uow.router_config.add(config)
+    _record_config(uow, None, config, change_type, author, reason, at)
+    return config
+
+
+def update_router_config(
+    uow: UnitOfWork,
+    patch: dict[str, Any],
+    author: str,
+    expected_version: int | None,
+    reason: str | None = None,
+) -> RouterConfig:
+    """Merge a partial document into the config and validate the result as a whole.
+    Lists (speed rules, domains) are replaced whole."""
+    current = get_router_config(uow)
+    base = current.doc().to_json()
+    doc = validate(RouterConfigDoc, deep_merge(base, require_object(patch, "a config update")))
+    return replace_router_config(uow, doc, author, expected_version, reason)
+
+
+def replace_router_config(
+    uow: UnitOfWork,
+    doc: RouterConfigDoc,
+    author: str,
+    expected_version: int | None,
+    reason: str | None,
+    change_type: ChangeType = "updated",
+    force: bool = False,
+) -> RouterConfig:
+    current = get_router_config(uow)
+    if expected_version is not None and expected_version != current.version:
+        raise VersionConflict("router config", CONFIG_ID, expected_version, current.version)
+    check_router_config(uow, doc)
+    if doc == current.doc() and not force:
+        return current
+    at = utcnow()
+    config = RouterConfig.model_validate(
+        {**doc.model_dump(), "version": current.version + 1, "updated_at": at, "updated_by": author}
+    )
+    if not uow.router_config.replace(config, current.version):
+        raise VersionConflict("router config", CONFIG_ID, current.version, current.version + 1)
+    _record_config(uow, current, config, change_type, author, reason, at)
+    return config
+
+
+def rollback_router_config(
+    uow: UnitOfWork,
+    version: int,
+    author: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> RouterConfig:
+    document = uow.router_config_history.document(CONFIG_ID, version)
+    if document is None:
+        raise NotFound("router config version", str(version))
+    doc = validate(RouterConfigDoc, document)
+    why = reason or f"rolled back to version {version}"
+    return replace_router_config(uow, doc, author, expected_version, why, "rolled_back", True)
+
+
+def _record_config(
+    uow: UnitOfWork,
+    before: RouterConfig | None,
+    after: RouterConfig,
+    change_type: ChangeType,
+    author: str,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    new = after.doc().to_json()
+    entry = HistoryEntry(
+        entity_id=CONFIG_ID,
+        version=after.version,
+        change_type=change_type,
+        changes=diff(before.doc().to_json() if before else None, new),
+        author=author,
+        at=at,
+        reason=reason,
+    )
+    uow.router_config_history.append(entry, new)
+    uow.touch("router_config", CONFIG_ID)
+
+
+# Profiles ----------------------------------------------------------------------------------
+
+
+def get_profile(uow: UnitOfWork, model_id: str) -> Profile:
+    profile = uow.profiles.get(model_id)
+    if profile is None:
+        known = [p.model_id for p in uow.profiles.all()]
+        raise NotFound("profile", model_id, nearest(model_id, known))
+    return profile
+
+
+def check_profile(uow: UnitOfWork, spec: ProfileSpec) -> None:
+    errors = []
+    if uow.models.get(spec.model_id) is None:
+        hint = nearest(spec.model_id, uow.models.ids())
+        suffix = f" (did you mean: {', '.join(hint)}?)" if hint else ""
+        errors.append(FieldError("modelId", f"unknown model {spec.model_id!r}{suffix}"))
+    known = {c.id for c in uow.categories.all()}
+    errors += [
+        FieldError(f"categoryScores.{cat}", f"unknown category; known: {', '.join(sorted(known))}")
+        for cat in spec.category_scores
+        if cat not in known
+    ]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def put_profile(
+    uow: UnitOfWork,
+    spec: ProfileSpec,
+    author: str,
+    expected_version: int | None,
+    reason: str | None = None,
+    change_type: ChangeType | None = None,
+    force: bool = False,
+) -> Profile:
+    """Create or replace a model's profile as a whole."""
+    check_profile(uow, spec)
+    current = uow.profiles.get(spec.model_id)
+    current_version = current.version if current else 0
+    if expected_version is not None and expected_version != current_version:
+        raise VersionConflict("profile", spec.model_id, expected_version, current_version)
+    if current is not None and current.spec() == spec and not force:
+        return current
+    at = utcnow()
+    profile = Profile.model_validate(
+        {
+            **spec.model_dump(),
+            "version": current_version + 1,
+            "updated_at": at,
+            "updated_by": author,
+        }
+    )
+    if current is None:
+        uow.profiles.add(profile)
+    elif not uow.profiles.replace(profile, current_version):
+        raise VersionConflict("profile", spec.model_id, current_version, current_version + 1)
+    new = profile.spec().to_json()
+    entry = HistoryEntry(
+        entity_id=spec.model_id,
+        version=profile.version,
+        change_type=change_type or ("created" if current is None else "updated"),
+        changes=diff(current.spec().to_json() if current else None, new),
+        author=author,
+        at=at,
+        reason=reason,
+    )
+    uow.profile_history.append(entry, new)
+    uow.touch("profile", spec.model_id)
+    return profile
+
+
+def rollback_profile(
+    uow: UnitOfWork,
+    model_id: str,
+    version: int,
+    author: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Profile:
+    document = uow.profile_history.document(model_id, version)
+    if document is None:
+        raise NotFound("profile version", f"{model_id}@{version}")
+    spec = validate(ProfileSpec, document)
+    why = reason or f"rolled back to version {version}"
+    return put_profile(uow, spec, author, expected_version, why, "rolled_back", force=True)

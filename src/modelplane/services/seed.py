@@ -1,0 +1,86 @@
+"""Seeding: load the bundled static tables into an empty (or partly filled) database.
+
+Idempotent: whatever already exists is skipped, so a second run creates nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from modelplane.services.models import create_model
+from modelplane.services.routing_data import create_router_config, put_profile
+from modelplane.store.static import ROUTER_ONLY_REASON, Disagreement, StaticTables, static_tables
+from modelplane.store.unit_of_work import UnitOfWork, utcnow
+
+SEED_AUTHOR = "seed"
+CATALOGUE_REASON = "seeded from the static catalogue (catalogue.json)"
+PROFILE_REASON = "seeded from the router's static profiles (router-profiles-v1.json)"
+CONFIG_REASON = "seeded from the router's static defaults (router-defaults.json)"
+_KINDS = ("providers", "categories", "models", "profiles", "routerConfig")
+
+
+@dataclass
+class SeedReport:
+    dry_run: bool
+    created: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _KINDS})
+    skipped: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _KINDS})
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+    @property
+    def created_count(self) -> int:
+        return sum(len(v) for v in self.created.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dryRun": self.dry_run,
+            "created": self.created,
+            "skipped": self.skipped,
+            "disagreements": [d.to_json() for d in self.disagreements],
+        }
+
+
+def seed(engine: Engine, dry_run: bool = False, tables: StaticTables | None = None) -> SeedReport:
+    """Create what is missing in one transaction; with ``dry_run``, report and roll back."""
+    tables = tables or static_tables()
+    report = SeedReport(dry_run=dry_run, disagreements=list(tables.disagreements))
+    with UnitOfWork(engine) as uow:
+        _seed_into(uow, tables, report)
+        if not dry_run:
+            uow.commit()
+    return report
+
+
+def _seed_into(uow: UnitOfWork, tables: StaticTables, report: SeedReport) -> None:
+    at = utcnow()
+    for provider in tables.providers:
+        _mark(report, "providers", provider.id, uow.providers.get(provider.id) is None)
+        if uow.providers.get(provider.id) is None:
+            uow.providers.add(provider, at)
+    known_categories = {c.id for c in uow.categories.all()}
+    for category in tables.categories:
+        _mark(report, "categories", category.id, category.id not in known_categories)
+        if category.id not in known_categories:
+            uow.categories.add(category)
+    existing: set[str] = set(uow.models.ids())
+    router_only = set(tables.router_only_ids)
+    for model in tables.models:
+        _mark(report, "models", model.id, model.id not in existing)
+        if model.id not in existing:
+            reason = ROUTER_ONLY_REASON if model.id in router_only else CATALOGUE_REASON
+            create_model(uow, model.spec(), SEED_AUTHOR, reason, at=at)
+    for profile in tables.profiles:
+        missing = uow.profiles.get(profile.model_id) is None
+        _mark(report, "profiles", profile.model_id, missing)
+        if missing:
+            put_profile(uow, profile.spec(), SEED_AUTHOR, None, PROFILE_REASON)
+    missing_config = uow.router_config.get() is None
+    _mark(report, "routerConfig", "router", missing_config)
+    if missing_config:
+        create_router_config(uow, tables.router_config.doc(), SEED_AUTHOR, CONFIG_REASON)
+
+
+def _mark(report: SeedReport, kind: str, key: str, created: bool) -> None:
+    (report.created if created else report.skipped)[kind].append(key)

@@ -1,0 +1,39 @@
+"""The one place that reads the environment."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Source = Literal["db", "static"]
+
+
+def default_database_url() -> str:
+    path = Path(user_data_dir("modelplane", appauthor=False)) / "modelplane.db"
+    return f"sqlite:///{path}"
+
+
+class Settings(BaseSettings):
+    """Settings from ``MODELPLANE_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="MODELPLANE_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    models_source: Source = "db"
+    router_config_source: Source = "db"
+    environment: Literal["development", "production", "test"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_reads_require_token: bool = False
+    import_max_bytes: int = 20 * 1024 * 1024
+    sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,195 @@
+"""The bundled static tables: the hard-coded catalogue and router tables modelplane replaces.
+
+They are the seed's input and the read path's database-free fallback. Loading them applies
+the same validation as any write, and reconciles the router's copy with the catalogue:
+the catalogue wins, router-only models become deprecated entries, disagreements are reported.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import ValidationError
+
+from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.catalog.models import Model, Provider
+from modelplane.catalog.profiles import Profile, TaskCategory
+from modelplane.catalog.router_config import RouterConfig
+from modelplane.catalog.validation import field_errors
+
+ROUTER_ONLY_REASON = (
+    "seeded from the router's hard-coded table (router-profiles-v1.json): "
+    "the model is not in the catalogue, so it is kept as deprecated"
+)
+_COMPARED_FIELDS = (
+    "name",
+    "contextWindow",
+    "pricing.input",
+    "pricing.output",
+    "capabilities",
+    "hostOrder",
+    "isInternalOnly",
+)
+_PROVIDER_NAMES = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Google",
+    "xai": "xAI",
+    "perplexity": "Perplexity",
+    "meta": "Meta",
+    "mistral": "Mistral AI",
+    "alibaba": "Alibaba Cloud",
+    "kimi": "Moonshot AI (Kimi)",
+    "minimax": "MiniMax",
+    "zai": "Z.ai",
+    "deepseek": "DeepSeek",
+}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A fact on which the router's copy and the catalogue differ. The catalogue wins."""
+
+    model_id: str
+    field: str
+    catalogue: Any
+    router: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "modelId": self.model_id,
+            "field": self.field,
+            "catalogue": self.catalogue,
+            "router": self.router,
+        }
+
+
+@dataclass(frozen=True)
+class StaticTables:
+    providers: list[Provider]
+    models: list[Model]
+    router_only_ids: list[str]
+    categories: list[TaskCategory]
+    profiles: list[Profile]
+    router_config: RouterConfig
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+def read_json(name: str) -> Any:
+    return json.loads(resources.files("modelplane.static").joinpath(name).read_text("utf-8"))
+
+
+@cache
+def static_tables() -> StaticTables:
+    """The bundled tables, parsed and validated once per process."""
+    return build_static_tables(
+        read_json("catalogue.json"),
+        read_json("router-profiles-v1.json"),
+        read_json("router-defaults.json"),
+    )
+
+
+def build_static_tables(
+    catalogue: dict[str, Any], router_tables: dict[str, Any], defaults: dict[str, Any]
+) -> StaticTables:
+    """Validate and reconcile the three static documents; raise InvalidInput naming every
+    model and field that fails, before anything is written anywhere."""
+    errors: list[FieldError] = []
+    models = _validated_models(catalogue.get("models", []), "catalogue.models", errors)
+    known = {m.id for m in models}
+    router_rows = router_tables.get("routerModels", [])
+    router_only_rows = [
+        {**_with_provider(row), "status": "deprecated"}
+        for row in router_rows
+        if row.get("id") not in known
+    ]
+    router_only = _validated_models(router_only_rows, "router.routerModels", errors)
+    categories = [
+        TaskCategory(id=c, label=c.replace("_", " ").capitalize(), position=i)
+        for i, c in enumerate(router_tables.get("taskCategories", []))
+    ]
+    profiles = _validated_profiles(router_tables.get("profiles", []), errors)
+    config = _validated_config(defaults, errors)
+    if errors:
+        raise InvalidInput(errors, title="static tables failed validation")
+    all_models = models + router_only
+    provider_ids = sorted({m.provider for m in all_models})
+    providers = [
+        Provider(id=p, display_name=_PROVIDER_NAMES.get(p, p.title())) for p in provider_ids
+    ]
+    assert config is not None
+    return StaticTables(
+        providers=providers,
+        models=all_models,
+        router_only_ids=[m.id for m in router_only],
+        categories=categories,
+        profiles=profiles,
+        router_config=config,
+        disagreements=_disagreements({m.id: m for m in models}, router_rows),
+    )
+
+
+def _with_provider(row: dict[str, Any]) -> dict[str, Any]:
+    return {"provider": str(row.get("id", "")).split(":")[0], **row}
+
+
+def _validated_models(rows: list[Any], where: str, errors: list[FieldError]) -> list[Model]:
+    models = []
+    for i, row in enumerate(rows):
+        label = row.get("id", f"#{i}") if isinstance(row, dict) else f"#{i}"
+        try:
+            models.append(Model.model_validate(row))
+        except ValidationError as exc:
+            errors.extend(field_errors(exc, f"{where}[{i}] ({label})"))
+    return models
+
+
+def _validated_profiles(rows: list[Any], errors: list[FieldError]) -> list[Profile]:
+    profiles = []
+    for i, row in enumerate(rows):
+        try:
+            profiles.append(Profile.model_validate(row))
+        except ValidationError as exc:
+            errors.extend(field_errors(exc, f"router.profiles[{i}]"))
+    return profiles
+
+
+def _validated_config(defaults: dict[str, Any], errors: list[FieldError]) -> RouterConfig | None:
+    try:
+        return RouterConfig.model_validate(defaults)
+    except ValidationError as exc:
+        errors.extend(field_errors(exc, "routerDefaults"))
+        return None
+
+
+def _disagreements(
+    catalogue: dict[str, Model], router_rows: list[dict[str, Any]]
+) -> list[Disagreement]:
+    found = []
+    for row in router_rows:
+        model = catalogue.get(row.get("id", ""))
+        if model is None:
+            continue
+        ours = _comparable(model.to_json())
+        theirs = _comparable(Model.model_validate(_with_provider(row)).to_json())
+        for name in _COMPARED_FIELDS:
+            if ours.get(name) != theirs.get(name):
+                found.append(Disagreement(model.id, name, ours.get(name), theirs.get(name)))
+    return found
+
+
+def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {
+        "name": doc.get("name"),
+        "contextWindow": doc.get("contextWindow"),
+        "pricing.input": doc["pricing"]["input"],
+        "pricing.output": doc["pricing"]["output"],
+        "capabilities": sorted(doc.get("capabilities", [])),
+        "hostOrder": doc.get("hostOrder"),
+        "isInternalOnly": doc.get("isInternalOnly", False),
+    }
+    return flat

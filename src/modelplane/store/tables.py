@@ -1,0 +1,155 @@
+"""The schema. Alembic migrations create it; nothing else changes it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from modelplane.store.types import ExactDecimal, JSONDocument, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+providers = Table(
+    "providers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("provider_id", ForeignKey("providers.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("context_window", Integer, nullable=False),
+    Column("input_price", ExactDecimal, nullable=False),
+    Column("output_price", ExactDecimal, nullable=False),
+    Column("cached_price", ExactDecimal),
+    Column("reasoning_price", ExactDecimal),
+    Column("knowledge_cutoff", String(100)),
+    Column("reasoning", JSONDocument),
+    Column("actual_model_id", String(200)),
+    Column("host_order", JSONDocument),
+    Column("gateway", String(64)),
+    Column("is_internal_only", Boolean, nullable=False, default=False),
+    Column("is_experimental", Boolean, nullable=False, default=False),
+    Column("description", Text),
+    Column("user_friendly_description", Text),
+    Column("best_for", Text),
+    Column("benchmarks", JSONDocument),
+    Column("speed_tier", String(20)),
+    Column("is_pro", Boolean, nullable=False, default=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    CheckConstraint("status IN ('active', 'beta', 'deprecated')", name="status"),
+    CheckConstraint("context_window > 0", name="context_window"),
+    CheckConstraint("version >= 1", name="version"),
+)
+
+model_capabilities = Table(
+    "model_capabilities",
+    metadata,
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("capability", String(40), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_model_capabilities_capability_model", "capability", "model_id"),
+)
+
+
+def _history_table(name: str, entity_column: str) -> Table:
+    """One row per version of a versioned document: the change, and the document as it became."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(entity_column, String(200), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("change_type", String(20), nullable=False),
+        Column("changes", JSONDocument, nullable=False),
+        Column("document", JSONDocument, nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("at", UTCDateTime, nullable=False),
+        Column("reason", Text),
+        UniqueConstraint(entity_column, "version"),
+    )
+
+
+model_history = _history_table("model_history", "model_id")
+
+task_categories = Table(
+    "task_categories",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("label", String(100), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+model_profiles = Table(
+    "model_profiles",
+    metadata,
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("quality_score", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    CheckConstraint("quality_score BETWEEN 0 AND 100", name="quality_score"),
+)
+
+profile_scores = Table(
+    "profile_scores",
+    metadata,
+    Column("model_id", ForeignKey("model_profiles.model_id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("task_categories.id"), primary_key=True),
+    Column("score", Integer, nullable=False),
+    CheckConstraint("score BETWEEN 0 AND 100", name="score"),
+)
+
+profile_history = _history_table("profile_history", "model_id")
+
+router_config = Table(
+    "router_config",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document", JSONDocument, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    CheckConstraint("id = 1", name="singleton"),
+)
+
+router_config_history = _history_table("router_config_history", "config_id")
+
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("sequence", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("ids", JSONDocument, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""The global change sequence: every write appends one row in its own transaction."""

@@ -1,0 +1,114 @@
+"""One unit of work per transaction: ``with UnitOfWork(engine) as uow: ...; uow.commit()``.
+
+It rolls back unless told to commit. Every write also appends to the global change log in
+the same transaction and, on PostgreSQL, sends a NOTIFY that is delivered on commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction, text
+from sqlalchemy.exc import OperationalError
+
+from modelplane.catalog.errors import DatabaseUnavailable
+from modelplane.store import tables as t
+from modelplane.store.database import WRITE_OPTION, describe_failure
+from modelplane.store.repositories import (
+    CategoryRepository,
+    ChangeLogRepository,
+    HistoryRepository,
+    ModelRepository,
+    ProfileRepository,
+    ProviderRepository,
+    RouterConfigRepository,
+)
+
+NOTIFY_CHANNEL = "modelplane_changes"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnitOfWork:
+    models: ModelRepository
+    providers: ProviderRepository
+    categories: CategoryRepository
+    profiles: ProfileRepository
+    router_config: RouterConfigRepository
+    model_history: HistoryRepository
+    profile_history: HistoryRepository
+    router_config_history: HistoryRepository
+    changes: ChangeLogRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+        self.last_sequence: int | None = None
+        self._touched: dict[str, list[str]] = {}
+
+    def __enter__(self) -> Self:
+        try:
+            conn = self._engine.connect().execution_options(**{WRITE_OPTION: True})
+            self._tx = conn.begin()
+        except OperationalError as exc:
+            raise DatabaseUnavailable(
+                describe_failure(self._engine.url.render_as_string(False), exc)
+            ) from None
+        self._conn = conn
+        self.models = ModelRepository(conn)
+        self.providers = ProviderRepository(conn)
+        self.categories = CategoryRepository(conn)
+        self.profiles = ProfileRepository(conn)
+        self.router_config = RouterConfigRepository(conn)
+        self.model_history = HistoryRepository(conn, t.model_history)
+        self.profile_history = HistoryRepository(conn, t.profile_history)
+        self.router_config_history = HistoryRepository(conn, t.router_config_history)
+        self.changes = ChangeLogRepository(conn)
+        return self
+
+    @property
+    def connection(self) -> Connection:
+        assert self._conn is not None, "use the unit of work in a with block"
+        return self._conn
+
+    def touch(self, kind: str, entity_id: str) -> None:
+        """Note that this transaction changed ``entity_id`` (a model, a profile, ...)."""
+        ids = self._touched.setdefault(kind, [])
+        if entity_id not in ids:
+            ids.append(entity_id)
+
+    def commit(self) -> None:
+        """Advance the global change sequence (one entry per kind touched) and commit.
+        On PostgreSQL, listeners hear of it when the commit lands."""
+        assert self._tx is not None
+        at = utcnow()
+        for kind, ids in self._touched.items():
+            self.last_sequence = self.changes.append(kind, ids, at)
+        if self.last_sequence is not None and self.connection.dialect.name == "postgresql":
+            self.connection.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": NOTIFY_CHANNEL, "payload": str(self.last_sequence)},
+            )
+        self._touched = {}
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
