@@ -153,3 +153,56 @@ change_log = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 """The global change sequence: every write appends one row in its own transaction."""
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    CheckConstraint("role IN ('admin', 'editor', 'viewer', 'ingest')", name="role"),
+)
+"""API tokens: only a hash of each token is kept; the token itself is shown once."""
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    CheckConstraint("role IN ('admin', 'editor', 'viewer')", name="role"),
+)
+"""Console users, with argon2 password hashes."""
+
+routing_decisions = Table(
+    "routing_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("text_hash", String(64), nullable=False),
+    Column("text", Text),
+    Column("classification", JSONDocument, nullable=False),
+    Column("primary_category", String(64), nullable=False),
+    Column("complexity", String(20), nullable=False),
+    Column("selected_model_id", String(200), nullable=False),
+    Column("tier", String(20)),
+    Column("candidate_count", Integer, nullable=False),
+    Column("is_sticky", Boolean, nullable=False),
+    Column("exploration", Boolean, nullable=False),
+    Column("is_fallback", Boolean, nullable=False, default=False),
+    Column("config_version", Integer, nullable=False),
+    Column("profiles_version", Integer, nullable=False),
+    Column("variant", String(100)),
+    Column("latency_us", Integer, nullable=False),
+    Column("error", Text),
+)
+"""One row per routing decision, for analytics. The text is kept only as a hash by default."""

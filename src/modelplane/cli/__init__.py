@@ -1,4 +1,8 @@
-"""The ``modelplane`` command: a thin face over the services and the read path."""
+"""The ``modelplane`` command: a thin face over the services and the read path.
+
+Each command group may live in its own module under ``modelplane.cli`` and register
+its Typer app here.
+"""
 
 from __future__ import annotations
 

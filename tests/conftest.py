@@ -1,0 +1,131 @@
+"""Shared fixtures. Database tests run once on SQLite and once on PostgreSQL, each in a
+throwaway database created for the run and dropped afterwards.
+
+``MODELPLANE_TEST_BACKENDS`` (default ``sqlite,postgresql``) picks the backends;
+``MODELPLANE_TEST_POSTGRES_URL`` names the PostgreSQL server (default: the local one).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from modelplane.api.app import create_app
+from modelplane.bootstrap import Runtime
+from modelplane.services.seed import seed
+from modelplane.settings import Settings
+from modelplane.store import migrate
+from modelplane.store.database import create_db_engine
+from modelplane.store.tables import metadata
+
+BACKENDS = [
+    b.strip() for b in os.environ.get("MODELPLANE_TEST_BACKENDS", "sqlite,postgresql").split(",")
+]
+POSTGRES_URL = os.environ.get(
+    "MODELPLANE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def random_suffix() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+class ThrowawayDatabases:
+    """Creates empty databases for tests and drops them at the end."""
+
+    def __init__(self, tmp: Path) -> None:
+        self._tmp = tmp
+        self._postgres: list[str] = []
+
+    def create(self, backend: str) -> str:
+        name = f"modelplane_test_{random_suffix()}"
+        if backend == "sqlite":
+            return f"sqlite:///{self._tmp / name}.db"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self._postgres.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self._postgres:
+            return
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self._postgres:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayDatabases]:
+    dbs = ThrowawayDatabases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, databases: ThrowawayDatabases) -> str:
+    """A migrated database for this backend, shared by the run's tests (emptied per test)."""
+    url = databases.create(backend)
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def session_engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def empty_all_tables(engine: Engine) -> None:
+    names = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def engine(session_engine: Engine) -> Engine:
+    """An empty, migrated database."""
+    empty_all_tables(session_engine)
+    return session_engine
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Engine:
+    """A database holding the seeded static tables."""
+    seed(engine)
+    return engine
+
+
+@pytest.fixture
+def runtime(seeded: Engine, database_url: str) -> Iterator[Runtime]:
+    rt = Runtime(Settings(database_url=database_url, environment="test"))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime)) as test_client:
+        yield test_client
