@@ -49,6 +49,7 @@ _state = _State()
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     database_url: Annotated[
         str | None,
         typer.Option(
@@ -61,6 +62,13 @@ def _main(
 ) -> None:
     _state.database_url = database_url
     _state.runtime = None
+    ctx.call_on_close(_close_runtime)
+
+
+def _close_runtime() -> None:
+    if _state.runtime is not None:
+        _state.runtime.close()
+        _state.runtime = None
 
 
 def runtime() -> Runtime:
