@@ -8,7 +8,12 @@ from modelplane.catalog.errors import InvalidInput
 from modelplane.services.seed import seed
 from modelplane.store import tables as t
 from modelplane.store.repositories import HistoryRepository, ModelRepository, RouterConfigRepository
-from modelplane.store.static import ROUTER_ONLY_REASON, build_static_tables, read_json
+from modelplane.store.static import (
+    ROUTER_ONLY_REASON,
+    StaticTables,
+    build_static_tables,
+    read_json,
+)
 
 ROUTER_ONLY = {
     "anthropic:claude-sonnet-4",
@@ -104,10 +109,7 @@ def test_invalid_static_data_is_reported_by_model_and_field_and_nothing_is_writt
     catalogue["models"][2]["pricing"]["output"] = -1
     catalogue["models"][5]["capabilities"] = ["vision", "mind-reading"]
     with pytest.raises(InvalidInput) as exc:
-        tables = build_static_tables(
-            catalogue, read_json("router-profiles-v1.json"), read_json("router-defaults.json")
-        )
-        seed(engine, tables=tables)
+        seed(engine, tables=_tables_from(catalogue))
     message = str(exc.value)
     assert "catalogue.models[2] (openai:gpt-5-nano).pricing.output" in message
     assert "catalogue.models[5] (openai:gpt-5.1-instant).capabilities[1]" in message
@@ -121,3 +123,9 @@ def test_seed_history_records_creation_of_each_model(seeded: Engine) -> None:
     fields = {c.field: c.new for c in entries[0].changes}
     assert fields["pricing.input"] == 2.5
     assert json.dumps(fields["capabilities"]) == '["thinking", "vision", "function-calling"]'
+
+
+def _tables_from(catalogue: dict[str, Any]) -> StaticTables:
+    return build_static_tables(
+        catalogue, read_json("router-profiles-v1.json"), read_json("router-defaults.json")
+    )
