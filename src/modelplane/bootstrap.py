@@ -7,35 +7,60 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
-from modelplane.catalog.reader import CatalogReader
+from modelplane.catalog.reader import CatalogReader, CatalogSource
+from modelplane.live.catalog import LiveCatalog
+from modelplane.live.source import SnapshotSource
 from modelplane.settings import Settings
 from modelplane.store.database import create_db_engine
-from modelplane.store.sources import build_reader
+from modelplane.store.sources import build_reader, source_for
 from modelplane.store.unit_of_work import UnitOfWork
 
 
 @dataclass
 class Runtime:
-    """The process's long-lived parts, built lazily from one ``Settings``."""
+    """The process's long-lived parts, built lazily from one ``Settings``.
+
+    ``live=True`` (the server) serves reads from an in-memory snapshot kept fresh by a
+    watcher thread; otherwise (one-shot CLI commands) reads go to the database directly.
+    """
 
     settings: Settings = field(default_factory=Settings)
+    live_reads: bool = False
 
     @cached_property
     def engine(self) -> Engine:
         return create_db_engine(self.settings.database_url)
 
     @cached_property
+    def live(self) -> LiveCatalog:
+        """The live catalogue; started on first use."""
+        interval = self.settings.sqlite_poll_interval_ms / 1000
+        return LiveCatalog(self.engine, poll_interval=interval).start()
+
+    @cached_property
     def reader(self) -> CatalogReader:
-        needs_db = "db" in (self.settings.models_source, self.settings.router_config_source)
-        return build_reader(
-            self.settings.models_source,
-            self.settings.router_config_source,
-            self.engine if needs_db else None,
-        )
+        s = self.settings
+        needs_db = "db" in (s.models_source, s.router_config_source)
+        if not (self.live_reads and needs_db):
+            return build_reader(
+                s.models_source, s.router_config_source, self.engine if needs_db else None
+            )
+        snapshot: CatalogSource = SnapshotSource(self.live)
+        models = snapshot if s.models_source == "db" else source_for("static", None)
+        routing = snapshot if s.router_config_source == "db" else source_for("static", None)
+        return CatalogReader(models, routing)
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, after_commit=self._after_commit)
+
+    def _after_commit(self, sequence: int | None) -> None:
+        # Read your own writes: this process swaps in the new snapshot before answering;
+        # other processes hear of it through NOTIFY or their poll.
+        if sequence is not None and "live" in self.__dict__:
+            self.live.refresh()
 
     def close(self) -> None:
+        if "live" in self.__dict__:
+            self.live.stop()
         if "engine" in self.__dict__:
             self.engine.dispose()

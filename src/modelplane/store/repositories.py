@@ -213,6 +213,13 @@ class CategoryRepository:
     def add(self, category: TaskCategory) -> None:
         self._conn.execute(t.task_categories.insert().values(**category.model_dump()))
 
+    def replace(self, category: TaskCategory) -> None:
+        self._conn.execute(
+            update(t.task_categories)
+            .where(t.task_categories.c.id == category.id)
+            .values(label=category.label, position=category.position)
+        )
+
 
 class ProfileRepository:
     def __init__(self, conn: Connection) -> None:
@@ -397,6 +404,17 @@ class ChangeLogRepository:
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
+
+    def since(self, sequence: int, until: int | None = None) -> list[dict[str, Any]]:
+        """Changes after ``sequence`` (up to ``until``), oldest first, as events."""
+        c = t.change_log.c
+        query = select(t.change_log).where(c.sequence > sequence).order_by(c.sequence)
+        if until is not None:
+            query = query.where(c.sequence <= until)
+        return [
+            {"sequence": r.sequence, "kind": r.kind, "ids": list(r.ids), "at": r.at.isoformat()}
+            for r in self._conn.execute(query)
+        ]
 
     def current(self) -> int:
         return int(

@@ -6,6 +6,7 @@ the same transaction and, on PostgreSQL, sends a NOTIFY that is delivered on com
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -44,8 +45,11 @@ class UnitOfWork:
     router_config_history: HistoryRepository
     changes: ChangeLogRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, after_commit: Callable[[int | None], None] | None = None
+    ) -> None:
         self._engine = engine
+        self._after_commit = after_commit
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
         self.last_sequence: int | None = None
@@ -96,6 +100,8 @@ class UnitOfWork:
             )
         self._touched = {}
         self._tx.commit()
+        if self._after_commit is not None:
+            self._after_commit(self.last_sequence)
 
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:

@@ -1,0 +1,88 @@
+"""The change stream: Server-Sent Events, one per committed change."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import StreamingResponse
+
+from modelplane.api.deps import RuntimeDep
+from modelplane.store.repositories import ChangeLogRepository
+
+router = APIRouter(prefix="/api/v1", tags=["live"])
+KEEPALIVE_SECONDS = 15.0
+QUEUE_LIMIT = 1000
+
+
+def sse(event: dict[str, Any], name: str = "change") -> str:
+    data = json.dumps({"sequence": event["sequence"], "kind": event["kind"], "ids": event["ids"]})
+    return f"id: {event['sequence']}\nevent: {name}\ndata: {data}\n\n"
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+    summary="Stream every change as it lands",
+    description=(
+        "Server-Sent Events. Each committed change is one `change` event whose data is "
+        "`{sequence, kind, ids}`; `kind` is `model`, `profile`, `router_config`, ... or "
+        "`reload` (catch up in full). Send `Last-Event-ID` to replay what you missed."
+    ),
+)
+async def events(
+    request: Request,
+    runtime: RuntimeDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    live = runtime.live
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_LIMIT)
+
+    def on_change(event: dict[str, Any]) -> None:
+        loop.call_soon_threadsafe(_offer, queue, event)
+
+    unsubscribe = live.subscribe(on_change)
+    start = live.current.sequence
+    missed = await asyncio.to_thread(_missed, runtime, last_event_id, start)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield f"retry: 1000\nevent: hello\ndata: {json.dumps({'sequence': start})}\n\n"
+            for event in missed:
+                yield sse(event)
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                if event["sequence"] > start or event["kind"] == "reload":
+                    yield sse(event)
+        finally:
+            unsubscribe()
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
+    if queue.full():  # a stalled client: tell it to catch up in full
+        while not queue.empty():
+            queue.get_nowait()
+        event = {"sequence": event["sequence"], "kind": "reload", "ids": []}
+    queue.put_nowait(event)
+
+
+def _missed(runtime: Any, last_event_id: str | None, until: int) -> list[dict[str, Any]]:
+    if not last_event_id or not last_event_id.isdigit():
+        return []
+    try:
+        with runtime.engine.connect() as conn:
+            return ChangeLogRepository(conn).since(int(last_event_id), until)
+    except Exception:
+        return [{"sequence": until, "kind": "reload", "ids": []}]

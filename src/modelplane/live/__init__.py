@@ -1,0 +1,1 @@
+"""Live catalogue: immutable snapshots for readers, and change propagation between processes."""

@@ -1,0 +1,196 @@
+"""The process's live catalogue: the current snapshot, kept fresh by a watcher thread.
+
+PostgreSQL: LISTEN on the channel that every write NOTIFYs on commit; bursts coalesce into
+one reload. A cheap sequence check every ``safety_interval`` seconds catches anything a
+dropped connection missed. SQLite: a cheap poll of the change sequence.
+If the database goes away, the last snapshot keeps serving (``degraded``) while the watcher
+reconnects with backoff; a process that starts without a database serves the static tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from modelplane.catalog.errors import DatabaseUnavailable, ModelplaneError
+from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
+from modelplane.store.database import describe_failure, redacted
+from modelplane.store.repositories import ChangeLogRepository
+from modelplane.store.static import static_tables
+from modelplane.store.unit_of_work import NOTIFY_CHANNEL
+
+log = logging.getLogger(__name__)
+Listener = Callable[[dict[str, Any]], None]
+_FAILURES = (SQLAlchemyError, ModelplaneError, OSError)
+_NOT_STARTED = "not started"
+
+
+class LiveCatalog:
+    def __init__(
+        self,
+        engine: Engine,
+        poll_interval: float = 0.2,
+        safety_interval: float = 1.0,
+        coalesce_seconds: float = 0.003,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._url = engine.url.render_as_string(hide_password=False)
+        self._poll_interval = poll_interval
+        self._safety_interval = safety_interval
+        self._coalesce = coalesce_seconds
+        self._max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._reload_lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._listeners: list[Listener] = []
+        self.current: Snapshot = static_snapshot(static_tables())
+        self.degraded = True
+        self.last_error: str | None = _NOT_STARTED
+
+    # Life cycle --------------------------------------------------------------------------
+
+    def start(self) -> LiveCatalog:
+        """Load the first snapshot (or the static tables if that fails) and start watching."""
+        self.refresh()
+        self._thread = threading.Thread(target=self._watch, name="modelplane-live", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    # Listeners (the change stream) -------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def wait_for(self, sequence: int, timeout: float) -> bool:
+        """Block until the snapshot reaches ``sequence`` (for tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.current.sequence < sequence or self.current.source != "db":
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    # Reloading ---------------------------------------------------------------------------
+
+    def refresh(self, force: bool = False) -> bool:
+        """Swap in a new snapshot if the database moved on. True if one was swapped in."""
+        with self._reload_lock:
+            try:
+                changed = self._reload_if_newer(force)
+            except _FAILURES as exc:
+                self._mark_down(exc)
+                return False
+            if self.degraded and self.last_error != _NOT_STARTED:
+                log.warning(
+                    "database %s reachable again; serving it (sequence %d)",
+                    redacted(self._url),
+                    self.current.sequence,
+                )
+            self.degraded = False
+            self.last_error = None
+            return changed
+
+    def _reload_if_newer(self, force: bool) -> bool:
+        old = self.current
+        with self._engine.connect() as conn:
+            sequence = ChangeLogRepository(conn).current()
+        if not force and old.source == "db" and sequence == old.sequence:
+            return False
+        snapshot = load_snapshot(self._engine)
+        events = self._events_between(old, snapshot)
+        with self._changed:
+            self.current = snapshot
+            self._changed.notify_all()
+        for event in events:
+            self._publish(event)
+        return True
+
+    def _events_between(self, old: Snapshot, new: Snapshot) -> list[dict[str, Any]]:
+        if old.source != "db" or new.sequence < old.sequence:
+            return [{"sequence": new.sequence, "kind": "reload", "ids": []}]
+        with self._engine.connect() as conn:
+            events = ChangeLogRepository(conn).since(old.sequence, new.sequence)
+        return events
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop propagation
+                log.exception("change listener failed")
+
+    def _mark_down(self, exc: BaseException) -> None:
+        message = str(exc) if isinstance(exc, ModelplaneError) else describe_failure(self._url, exc)
+        if not self.degraded or self.last_error != message:
+            log.warning(
+                "%s; serving snapshot %d (%s) until it is back",
+                message,
+                self.current.sequence,
+                self.current.source,
+            )
+        self.degraded = True
+        self.last_error = message
+
+    # Watching ----------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                if self._engine.dialect.name == "postgresql":
+                    self._listen()
+                else:
+                    self._poll()
+                backoff = 0.1
+            except _FAILURES as exc:
+                self._mark_down(exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+            except Exception as exc:  # psycopg errors outside SQLAlchemy, and the unforeseen
+                self._mark_down(exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self._poll_interval):
+            self.refresh()
+            if self.degraded:
+                raise DatabaseUnavailable(self.last_error or "database unreachable")
+
+    def _listen(self) -> None:
+        import psycopg
+
+        conninfo = self._url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            # Anything committed while we were not listening is picked up here.
+            self.refresh()
+            if self.degraded:
+                raise DatabaseUnavailable(self.last_error or "database unreachable")
+            while not self._stop.is_set():
+                heard = False
+                for _ in conn.notifies(timeout=self._safety_interval, stop_after=1):
+                    heard = True
+                if heard:
+                    # Coalesce a burst: drain what else arrives within a few milliseconds.
+                    for _ in conn.notifies(timeout=self._coalesce):
+                        pass
+                self.refresh()
+                if self.degraded:
+                    raise DatabaseUnavailable(self.last_error or "database unreachable")
