@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Source = Literal["db", "static"]
@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     public_reads_require_token: bool = False
     import_max_bytes: int = 20 * 1024 * 1024
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
+    llm_base_url: str | None = None
+    """An OpenAI-compatible endpoint (``https://host/v1``) for the LLM classifier."""
+    llm_api_key: SecretStr | None = None
+    log_decision_text: bool = False
+    """Keep each routed message's text in the decision log (by default only its hash)."""
 
 
 @cache

@@ -337,6 +337,11 @@ def serve(
     uvicorn.run(create_app(rt), host=bind_host, port=bind_port, log_level="info")
 
 
+from modelplane.cli.route import route_command  # noqa: E402
+
+app.command("route")(route_command)
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
     app(args=argv)

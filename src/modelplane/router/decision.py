@@ -1,0 +1,47 @@
+"""What the router answers, the same for the API and the CLI's ``--json``."""
+
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+from pydantic import Field
+
+from modelplane.catalog._base import DomainModel
+from modelplane.catalog.router_config import Tier
+from modelplane.router.classification import Classification
+from modelplane.router.scoring import Candidate
+
+ClassificationSource: TypeAlias = Literal["given", "embedded", "llm", "conservative"]
+
+
+class Timing(DomainModel):
+    """Microseconds spent: classifying, deciding (classification to choice) and in all,
+    including reading the data and explaining the choice (not writing the log)."""
+
+    classification_us: int = Field(ge=0)
+    decision_us: int = Field(ge=0)
+    total_us: int = Field(ge=0)
+
+
+class RouteDecision(DomainModel):
+    """The chosen model, why, and every eligible candidate with its score's terms.
+
+    ``profilesVersion`` is the sum of all profiles' versions: it moves on every profile
+    edit (see ``compiled.profiles_version``).
+    """
+
+    selected_model_id: str
+    tier: Tier | None = None
+    classification: Classification
+    classification_source: ClassificationSource
+    candidates: list[Candidate]
+    candidate_count: int = Field(ge=0)
+    is_sticky: bool
+    exploration_pick: bool
+    is_fallback: bool = False
+    reasoning: str
+    config_version: int
+    profiles_version: int
+    seed: int | None = None
+    error: str | None = None
+    timing: Timing

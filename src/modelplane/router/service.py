@@ -1,0 +1,283 @@
+"""The router's one entry point for every face: ``route(runtime, request)``.
+
+It reads the data through the read path, reuses the compiled router while the config,
+catalogue and profiles are unchanged, classifies (or takes the caller's classification),
+decides, explains and logs. Any error on the way falls back to the fallback model and says
+why; only "all models exhausted" and an invalid given classification reach the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from time import perf_counter_ns
+
+import httpx
+
+from modelplane.bootstrap import Runtime
+from modelplane.catalog.reader import CatalogReader
+from modelplane.router import decision_log
+from modelplane.router.classification import CONSERVATIVE, Classification
+from modelplane.router.classifier import Classifier, ClassifierFailed, Message
+from modelplane.router.compiled import CompiledRouter, compile_router
+from modelplane.router.decide import AllModelsExhausted, Outcome, decide
+from modelplane.router.decision import ClassificationSource, RouteDecision, Timing
+from modelplane.router.embedded_classifier import EmbeddedClassifier
+from modelplane.router.explain import describe_classification, explain, explain_failure
+from modelplane.router.llm_classifier import LLMClassifier
+from modelplane.router.request import RouteRequest
+from modelplane.settings import Settings
+from modelplane.store.static import static_tables
+
+log = logging.getLogger(__name__)
+
+
+class RouterCache:
+    """Compiled routers keyed on what they were compiled from: the config's version, each
+    model's and profile's (id, version), their update times (so that two databases at the
+    same versions never share an entry) and the category ids. Thread-safe; keeps the most
+    recently used few."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, CompiledRouter] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, reader: CatalogReader) -> CompiledRouter:
+        config = reader.router_config()
+        models = reader.models()
+        profiles = reader.profiles()
+        categories = [c.id for c in reader.categories()]
+        key = (
+            (config.version, config.updated_at),
+            tuple((m.id, m.version, m.updated_at) for m in models),
+            tuple((p.model_id, p.version, p.updated_at) for p in profiles),
+            tuple(categories),
+        )
+        with self._lock:
+            router = self._entries.get(key)
+            if router is not None:
+                self._entries.move_to_end(key)
+                return router
+        router = compile_router(models, profiles, config, categories)
+        with self._lock:
+            self._entries[key] = router
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return router
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = RouterCache()
+_embedded = EmbeddedClassifier()
+_unseeded = random.Random()
+_http_lock = threading.Lock()
+_http: httpx.Client | None = None
+
+
+def route(
+    source: Runtime | CatalogReader,
+    request: RouteRequest,
+    *,
+    classifier: Classifier | None = None,
+    http_client: httpx.Client | None = None,
+) -> RouteDecision:
+    """Route one message. ``classifier`` overrides the configured one; ``http_client`` is
+    what the LLM classifier talks through (a shared client when omitted)."""
+    start = perf_counter_ns()
+    runtime = source if isinstance(source, Runtime) else None
+    reader = source.reader if isinstance(source, Runtime) else source
+    settings = runtime.settings if runtime is not None else Settings()
+    try:
+        router = _cache.get(reader)
+    except Exception as exc:  # the data cannot be read: still answer, with the fallback
+        log.warning("routing without data: %s", exc)
+        decision = _without_data(request, start, _error_text(exc))
+    else:
+        decision = _route(router, request, settings, start, classifier, http_client)
+    if runtime is not None and "db" in (settings.models_source, settings.router_config_source):
+        decision_log.record(runtime.engine, request.text, decision, settings.log_decision_text)
+    return decision
+
+
+def _route(
+    router: CompiledRouter,
+    request: RouteRequest,
+    settings: Settings,
+    start: int,
+    classifier: Classifier | None,
+    http_client: httpx.Client | None,
+) -> RouteDecision:
+    chosen = classifier or _configured_classifier(router, settings, http_client)
+    classification, how, note = classify(router, request, chosen)
+    classified = perf_counter_ns()
+    rng = random.Random(request.seed) if request.seed is not None else _unseeded
+    try:
+        outcome = decide(router, classification, request, rng)
+    except AllModelsExhausted:
+        raise
+    except Exception as exc:  # a bug or bad data must not leave the user without a model
+        log.exception("routing failed; using the fallback model")
+        return _fallback_after_error(router, request, classification, how, start, exc)
+    decided = perf_counter_ns()
+    reasoning = describe_classification(classification, how, note)
+    return _decision(
+        router, request, classification, how, outcome, reasoning, start, classified, decided
+    )
+
+
+def classify(
+    router: CompiledRouter, request: RouteRequest, classifier: Classifier
+) -> tuple[Classification, ClassificationSource, str | None]:
+    """The caller's classification (checked against the known categories and domains), or
+    the classifier's, or the conservative one with the reason the classifier failed."""
+    if request.classification is not None:
+        request.classification.check_against(router.categories, router.config.high_stakes_domains)
+        return request.classification, "given", None
+    message = Message(
+        text=request.text,
+        attachment_types=tuple(request.attachment_types),
+        context_tokens=request.context_tokens,
+        has_previous_model=request.previous_model_id is not None,
+    )
+    try:
+        return classifier.classify(message, router.classifier_context), classifier.name, None
+    except ClassifierFailed as exc:
+        return CONSERVATIVE, "conservative", str(exc)
+    except Exception as exc:
+        log.exception("the %s classifier crashed", classifier.name)
+        return CONSERVATIVE, "conservative", f"the classifier failed ({_error_text(exc)})"
+
+
+def _configured_classifier(
+    router: CompiledRouter, settings: Settings, http_client: httpx.Client | None
+) -> Classifier:
+    if router.config.router_settings.classifier != "llm":
+        return _embedded
+    if not settings.llm_base_url:
+        log.warning("the LLM classifier is selected but no LLM base URL is set; using embedded")
+        return _embedded
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LLMClassifier(http_client or _shared_client(), settings.llm_base_url, key)
+
+
+def _shared_client() -> httpx.Client:
+    global _http
+    with _http_lock:
+        if _http is None:
+            _http = httpx.Client()
+        return _http
+
+
+def _decision(
+    router: CompiledRouter,
+    request: RouteRequest,
+    classification: Classification,
+    how: ClassificationSource,
+    outcome: Outcome,
+    classified_text: str,
+    start: int,
+    classified: int,
+    decided: int,
+) -> RouteDecision:
+    scorer = outcome.scorer
+    candidates = sorted(
+        (scorer.candidate(m) for m in outcome.eligible.all()),
+        key=lambda c: (-c.score, c.model_id),
+    )
+    reasoning = f"{classified_text} {explain(outcome, request.previous_model_id)}"
+    return RouteDecision(
+        selected_model_id=outcome.model.id,
+        tier=outcome.tier,
+        classification=classification,
+        classification_source=how,
+        candidates=candidates,
+        candidate_count=len(candidates),
+        is_sticky=outcome.is_sticky,
+        exploration_pick=outcome.exploration,
+        is_fallback=outcome.is_fallback,
+        reasoning=reasoning,
+        config_version=router.config_version,
+        profiles_version=router.profiles_version,
+        seed=request.seed,
+        timing=_timing(start, classified, decided),
+    )
+
+
+def _fallback_after_error(
+    router: CompiledRouter,
+    request: RouteRequest,
+    classification: Classification,
+    how: ClassificationSource,
+    start: int,
+    exc: Exception,
+) -> RouteDecision:
+    fallback_id = router.config.router_settings.fallback_model_id
+    _refuse_if_excluded(fallback_id, request.exclude)
+    model = router.by_id.get(fallback_id)
+    now = perf_counter_ns()
+    return RouteDecision(
+        selected_model_id=fallback_id,
+        tier=model.tier if model else None,
+        classification=classification,
+        classification_source=how,
+        candidates=[],
+        candidate_count=0,
+        is_sticky=False,
+        exploration_pick=False,
+        is_fallback=True,
+        reasoning=explain_failure(fallback_id, _error_text(exc)),
+        config_version=router.config_version,
+        profiles_version=router.profiles_version,
+        seed=request.seed,
+        error=_error_text(exc),
+        timing=_timing(start, now, now),
+    )
+
+
+def _without_data(request: RouteRequest, start: int, error: str) -> RouteDecision:
+    """The data could not be read: the bundled config's fallback model, said plainly."""
+    config = static_tables().router_config
+    fallback_id = config.router_settings.fallback_model_id
+    _refuse_if_excluded(fallback_id, request.exclude)
+    now = perf_counter_ns()
+    return RouteDecision(
+        selected_model_id=fallback_id,
+        classification=request.classification or CONSERVATIVE,
+        classification_source="given" if request.classification else "conservative",
+        candidates=[],
+        candidate_count=0,
+        is_sticky=False,
+        exploration_pick=False,
+        is_fallback=True,
+        reasoning=explain_failure(fallback_id, error),
+        config_version=0,
+        profiles_version=0,
+        seed=request.seed,
+        error=error,
+        timing=_timing(start, now, now),
+    )
+
+
+def _refuse_if_excluded(fallback_id: str, exclude: Sequence[str]) -> None:
+    if fallback_id in exclude:
+        raise AllModelsExhausted(f"routing failed and the fallback model {fallback_id} is excluded")
+
+
+def _timing(start: int, classified: int, decided: int) -> Timing:
+    return Timing(
+        classification_us=(classified - start) // 1000,
+        decision_us=(decided - classified) // 1000,
+        total_us=(perf_counter_ns() - start) // 1000,
+    )
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
