@@ -32,11 +32,17 @@ class Settings(BaseSettings):
     public_reads_require_token: bool = False
     import_max_bytes: int = 20 * 1024 * 1024
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
+    snapshot_reads: bool = True
+    """The server reads from its live snapshot; false makes every read query the database
+    (a baseline for benchmarks, not a production mode)."""
     llm_base_url: str | None = None
     """An OpenAI-compatible endpoint (``https://host/v1``) for the LLM classifier."""
     llm_api_key: SecretStr | None = None
     log_decision_text: bool = False
     """Keep each routed message's text in the decision log (by default only its hash)."""
+    secret_key: SecretStr | None = None
+    """Signs the console's session cookies. Required outside development and test; in
+    development one is generated once and kept in the user data directory."""
 
 
 @cache

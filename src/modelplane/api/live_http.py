@@ -42,8 +42,11 @@ class SnapshotMiddleware:
             nonlocal not_modified
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers[SEQUENCE_HEADER] = str(snapshot.sequence)
-                ok = message["status"] == 200 and scope["method"] in ("GET", "HEAD")
+                reading = scope["method"] in ("GET", "HEAD")
+                # A write answers with the sequence it produced (its process is refreshed).
+                sequence = snapshot.sequence if reading else self.runtime.live.current.sequence
+                headers[SEQUENCE_HEADER] = str(sequence)
+                ok = message["status"] == 200 and reading
                 if ok and "etag" not in headers:
                     headers["ETag"] = collection_etag(snapshot.sequence)
                 if conditional and ok and (headers.get("etag") in wanted or "*" in wanted):

@@ -1,0 +1,62 @@
+"""In-process reads: get by id and list, per call, from the live snapshot versus straight
+from the database (the per-request baseline), side by side.
+
+    uv run python -m bench.inprocess [--backend sqlite|postgresql] [--repeat 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from bench.common import Database
+from modelplane.catalog.reader import CatalogReader, ModelFilter
+from modelplane.live.catalog import LiveCatalog
+from modelplane.live.source import SnapshotSource
+from modelplane.store.database import create_db_engine
+from modelplane.store.sources import DatabaseSource
+
+
+def per_call_us(operation: Callable[[], object], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        operation()
+        samples.append((time.perf_counter_ns() - start) / 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--repeat", type=int, default=2000)
+    args = parser.parse_args()
+    db = Database(args.backend)
+    engine = create_db_engine(db.url)
+    live = LiveCatalog(engine).start()
+    try:
+        snapshot = CatalogReader(SnapshotSource(live), SnapshotSource(live))
+        database = CatalogReader(DatabaseSource(engine), DatabaseSource(engine))
+        vision = ModelFilter(capability="vision")
+        cases: list[tuple[str, Callable[[CatalogReader], object]]] = [
+            ("get by id", lambda r: r.get("openai:gpt-5")),
+            ("list all (61)", lambda r: r.models()),
+            ("list capability=vision", lambda r: r.models(vision)),
+            ("public list", lambda r: r.public()),
+        ]
+        print(f"in-process reads on {args.backend}, median µs per call over {args.repeat} calls")
+        print(f"{'operation':<24}{'snapshot':>12}{'database':>12}{'ratio':>9}")
+        for name, op in cases:
+            fast = per_call_us(lambda op=op: op(snapshot), args.repeat)
+            slow = per_call_us(lambda op=op: op(database), max(args.repeat // 10, 50))
+            print(f"{name:<24}{fast:>12.2f}{slow:>12.1f}{slow / fast:>8.0f}x")
+    finally:
+        live.stop()
+        engine.dispose()
+        db.close()
+
+
+if __name__ == "__main__":
+    main()
