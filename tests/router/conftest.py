@@ -44,7 +44,7 @@ def defaults() -> RouterConfig:
 
 def with_dials(**patch: Any) -> RouterConfig:
     """The defaults with some sections replaced, e.g. ``routerSettings={...}``."""
-    data = defaults().to_json()
+    data: dict[str, Any] = defaults().to_json()
     for key, value in patch.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
     return RouterConfig.model_validate(data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from modelplane.catalog.router_config import Complexity
@@ -145,7 +147,7 @@ def test_cost_penalty_follows_its_dials() -> None:
     ],
 )
 def test_speed_bonus_is_the_first_matching_rule_times_speed_bias(
-    model_id: str, fields: dict[str, object], bonus: float
+    model_id: str, fields: dict[str, Any], bonus: float
 ) -> None:
     _, full = breakdown_of(model_id, speed_bias=100, **fields)
     _, half = breakdown_of(model_id, speed_bias=50, **fields)

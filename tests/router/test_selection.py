@@ -179,7 +179,7 @@ def test_tier_mix_over_many_rolls_matches_the_weights(complexity: str) -> None:
     weights = router.dials.weights[complexity]  # type: ignore[index]
     rng = random.Random(2024)
     c = classification(complexity=complexity)
-    tiers = Counter(decide(router, c, request(), rng).tier for _ in range(20_000))
+    tiers: Counter[str] = Counter(decide(router, c, request(), rng).tier for _ in range(20_000))
     for tier, weight in zip(("cheap", "mid", "premium"), weights, strict=True):
         assert tiers[tier] / 20_000 == pytest.approx(weight, abs=0.015)
 

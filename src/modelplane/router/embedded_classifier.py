@@ -2,8 +2,8 @@
 
 Each category has a lexicon of regular expressions with weights; the category with the
 highest total wins, the runner-up (if it scored at least half as much) is the secondary
-category. Questions with no stronger signal count as ``factual``, anything else as
-``conversation``. Attachments decide vision and sizes decide long context (see
+category. Questions and longer requests with no stronger signal count as ``factual``, short
+remarks as ``conversation``. Attachments decide vision and sizes decide long context (see
 ``classifier.py``); a high-stakes domain is reported only if it is configured, and a
 configured domain without a built-in lexicon is matched by its own name (``mental_health``
 matches "mental health"). A classification takes tens of microseconds.
@@ -249,7 +249,8 @@ def _name_pattern(domain: str) -> tuple[tuple[re.Pattern[str], float], ...]:
 
 
 def _default_category(text: str, known: Sequence[str]) -> str:
-    for category in ("factual" if _QUESTION.search(text) else "conversation", "conversation"):
+    asks = _QUESTION.search(text) or len(text.split()) > 8
+    for category in ("factual" if asks else "conversation", "conversation"):
         if category in known:
             return category
     return known[0] if known else "conversation"
