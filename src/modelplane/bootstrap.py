@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from modelplane.catalog.reader import CatalogReader, CatalogSource
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.source import SnapshotSource
+from modelplane.rollout.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, UserContext
 from modelplane.settings import Settings
 from modelplane.store.database import create_db_engine
 from modelplane.store.sources import build_reader, source_for
@@ -49,6 +50,31 @@ class Runtime:
         models = snapshot if s.models_source == "db" else source_for("static", None)
         routing = snapshot if s.router_config_source == "db" else source_for("static", None)
         return CatalogReader(models, routing)
+
+    @cached_property
+    def _readers(self) -> dict[tuple[bool, bool], CatalogReader]:
+        snapshot = SnapshotSource(self.live)
+        static = source_for("static", None)
+        return {
+            (models_db, routing_db): CatalogReader(
+                snapshot if models_db else static, snapshot if routing_db else static
+            )
+            for models_db in (True, False)
+            for routing_db in (True, False)
+        }
+
+    def reader_for(self, context: UserContext) -> CatalogReader:
+        """The read path for one request. In the server, the rollout flags choose per user
+        whether models and routing data come from the database (the live snapshot) or the
+        static tables; environment overrides win. Elsewhere: the configured reader."""
+        if not self.live_reads:
+            return self.reader
+        from modelplane.services.flags import evaluate_flag
+
+        flags = SnapshotSource(self.live).snapshot().flags
+        models_db = evaluate_flag(self.settings, flags, MODELS_SOURCE, context).enabled
+        routing_db = evaluate_flag(self.settings, flags, ROUTER_CONFIG_SOURCE, context).enabled
+        return self._readers[(models_db, routing_db)]
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine, after_commit=self._after_commit)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Source = Literal["db", "static"]
 
@@ -32,6 +34,11 @@ class Settings(BaseSettings):
     public_reads_require_token: bool = False
     import_max_bytes: int = 20 * 1024 * 1024
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
+    flag_overrides: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, validate_default=True
+    )
+    """Per-flag on/off overrides that win over the database: ``MODELPLANE_FLAG_OVERRIDES``
+    as JSON or ``name=on,other=off``, plus ``MODELPLANE_FLAG_<NAME>`` for any flag."""
     snapshot_reads: bool = True
     """The server reads from its live snapshot; false makes every read query the database
     (a baseline for benchmarks, not a production mode)."""
@@ -43,6 +50,27 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     """Signs the console's session cookies. Required outside development and test; in
     development one is generated once and kept in the user data directory."""
+
+    @field_validator("flag_overrides", mode="before")
+    @classmethod
+    def _flag_overrides(cls, value: Any) -> Any:
+        """``{"a": "on"}``, ``'{"a": "on"}'`` or ``"a=on,b=off"``, plus every
+        ``MODELPLANE_FLAG_<NAME>`` variable (lower-cased name)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                value = json.loads(text)
+            else:
+                pairs = (p.split("=", 1) for p in text.split(",") if "=" in p)
+                value = {k.strip(): v.strip() for k, v in pairs}
+        merged: dict[str, Any] = dict(value or {})
+        for key, raw in os.environ.items():
+            if key.startswith(_FLAG_PREFIX) and key != _FLAG_PREFIX + "OVERRIDES" and raw.strip():
+                merged.setdefault(key.removeprefix(_FLAG_PREFIX).lower(), raw)
+        return merged
+
+
+_FLAG_PREFIX = "MODELPLANE_FLAG_"
 
 
 @cache

@@ -20,6 +20,8 @@ from modelplane.catalog.models import Model, Provider
 from modelplane.catalog.profiles import Profile, TaskCategory
 from modelplane.catalog.reader import ModelFilter, search_rank
 from modelplane.catalog.router_config import RouterConfig
+from modelplane.rollout.experiments import Experiment
+from modelplane.rollout.flags import Flag
 from modelplane.store.repositories import (
     CategoryRepository,
     ChangeLogRepository,
@@ -28,6 +30,7 @@ from modelplane.store.repositories import (
     ProviderRepository,
     RouterConfigRepository,
 )
+from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
 from modelplane.store.static import StaticTables
 
 
@@ -46,6 +49,9 @@ class Snapshot:
     model_json: Mapping[str, bytes] = field(default_factory=dict)
     """Each model's API JSON, rendered once at build time for the hot read path."""
     ordered_ids: tuple[str, ...] = ()
+    flags: Mapping[str, Flag] = field(default_factory=dict)
+    experiments: tuple[Experiment, ...] = ()
+    """The running experiments."""
 
     @classmethod
     def build(
@@ -57,6 +63,8 @@ class Snapshot:
         categories: list[TaskCategory],
         profiles: list[Profile],
         router_config: RouterConfig,
+        flags: list[Flag] | None = None,
+        experiments: list[Experiment] | None = None,
     ) -> Snapshot:
         by_id = {m.id: m for m in sorted(models, key=lambda m: m.id)}
         rendered = {
@@ -73,6 +81,8 @@ class Snapshot:
             router_config=router_config,
             model_json=MappingProxyType(rendered),
             ordered_ids=tuple(by_id),
+            flags=MappingProxyType({f.name: f for f in flags or []}),
+            experiments=tuple(e for e in experiments or [] if e.status == "running"),
         )
 
     def age_seconds(self, now: datetime | None = None) -> float:
@@ -127,6 +137,8 @@ def _read_all(conn: Connection) -> Snapshot:
         categories=CategoryRepository(conn).all(),
         profiles=ProfileRepository(conn).all(),
         router_config=config,
+        flags=FlagRepository(conn).all(),
+        experiments=ExperimentRepository(conn).all(),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from modelplane.services.flags import BUILT_IN, ensure_built_in
 from modelplane.services.models import create_model
 from modelplane.services.routing_data import create_router_config, put_profile
 from modelplane.store.static import ROUTER_ONLY_REASON, Disagreement, StaticTables, static_tables
@@ -19,7 +20,8 @@ SEED_AUTHOR = "seed"
 CATALOGUE_REASON = "seeded from the static catalogue (catalogue.json)"
 PROFILE_REASON = "seeded from the router's static profiles (router-profiles-v1.json)"
 CONFIG_REASON = "seeded from the router's static defaults (router-defaults.json)"
-_KINDS = ("providers", "categories", "models", "profiles", "routerConfig")
+FLAGS_REASON = "built-in rollout flags: everything served from the database"
+_KINDS = ("providers", "categories", "models", "profiles", "routerConfig", "flags")
 
 
 @dataclass
@@ -80,6 +82,9 @@ def _seed_into(uow: UnitOfWork, tables: StaticTables, report: SeedReport) -> Non
     _mark(report, "routerConfig", "router", missing_config)
     if missing_config:
         create_router_config(uow, tables.router_config.doc(), SEED_AUTHOR, CONFIG_REASON)
+    created_flags = ensure_built_in(uow, SEED_AUTHOR, FLAGS_REASON)
+    for name in BUILT_IN:
+        _mark(report, "flags", name, name in created_flags)
 
 
 def _mark(report: SeedReport, kind: str, key: str, created: bool) -> None:

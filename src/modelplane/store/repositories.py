@@ -338,13 +338,16 @@ class RouterConfigRepository:
         }
 
 
+_ENTITY_COLUMNS = ("model_id", "config_id", "flag_name", "experiment_name")
+
+
 class HistoryRepository:
     """Versions of one kind of document, in one of the ``*_history`` tables."""
 
     def __init__(self, conn: Connection, table: Table) -> None:
         self._conn = conn
         self._table = table
-        self._entity = next(col for col in table.c if col.name in ("model_id", "config_id"))
+        self._entity = next(col for col in table.c if col.name in _ENTITY_COLUMNS)
 
     def append(self, entry: HistoryEntry, document: dict[str, Any]) -> None:
         self._conn.execute(

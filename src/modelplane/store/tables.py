@@ -202,7 +202,68 @@ routing_decisions = Table(
     Column("config_version", Integer, nullable=False),
     Column("profiles_version", Integer, nullable=False),
     Column("variant", String(100)),
+    Column("experiment", String(64)),
+    Column("cost_per_1k", ExactDecimal),
     Column("latency_us", Integer, nullable=False),
     Column("error", Text),
 )
 """One row per routing decision, for analytics. The text is kept only as a hash by default."""
+
+flags = Table(
+    "flags",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("percentage", Integer, nullable=False),
+    Column("stickiness", String(64), nullable=False),
+    Column("group_id", String(100)),
+    Column("description", Text),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    CheckConstraint("percentage BETWEEN 0 AND 100", name="percentage"),
+)
+"""Rollout flags; the built-in ones choose the static tables or the database per request."""
+
+flag_history = _history_table("flag_history", "flag_name")
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("description", Text),
+    Column("variants", JSONDocument, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("ended_by", String(200)),
+    Column("outcome", Text),
+    CheckConstraint("status IN ('running', 'ended')", name="status"),
+)
+"""Router-config experiments: named variants (whole config documents) with traffic weights."""
+
+parity_samples = Table(
+    "parity_samples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("request_kind", String(40), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("latency_us", Integer, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text),
+)
+"""Shadow-mode samples: one row per source per sampled request (latency, error)."""
+
+parity_mismatches = Table(
+    "parity_mismatches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("request_kind", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("model_id", String(200)),
+    Column("details", JSONDocument, nullable=False),
+)
+"""Where the static tables and the database disagreed on a sampled request."""

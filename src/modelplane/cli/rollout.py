@@ -1,0 +1,270 @@
+"""``modelplane flags``, ``modelplane rollout`` and ``modelplane experiments``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+flags_app = typer.Typer(no_args_is_help=True, help="Rollout flags (per-user source choice).")
+rollout_app = typer.Typer(no_args_is_help=True, help="Evidence for the next rollout step.")
+experiments_app = typer.Typer(no_args_is_help=True, help="A/B tests of router configs.")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Recorded in history.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(flags_app, name="flags")
+    app.add_typer(rollout_app, name="rollout")
+    app.add_typer(experiments_app, name="experiments")
+
+
+def _cli() -> Any:
+    import modelplane.cli as cli
+
+    return cli
+
+
+def _author() -> str:
+    from modelplane.cli.backends import cli_author
+
+    return cli_author()
+
+
+# flags -------------------------------------------------------------------------------------
+
+
+@flags_app.command("list")
+def flags_list(as_json: JsonOpt = False) -> None:
+    """Every flag with its state and the environment override, if any."""
+    from modelplane.services.flags import list_flags, override_for
+
+    cli = _cli()
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        flags = list_flags(uow)
+    settings = cli.runtime().settings
+    rows = [{**f.to_json(), "override": override_for(settings, f.name)} for f in flags]
+    if as_json:
+        cli.print_json({"data": rows, "count": len(rows)})
+        return
+    cli.print_table(
+        ["flag", "on", "percentage", "stickiness", "group", "override", "version"],
+        [
+            (
+                r["name"],
+                r["enabled"],
+                f"{r['percentage']}%",
+                r["stickiness"],
+                r.get("groupId") or r["name"],
+                _override_text(r["override"]),
+                r["version"],
+            )
+            for r in rows
+        ],
+    )
+
+
+def _override_text(value: object) -> str:
+    return "-" if value is None else ("on" if value else "off")
+
+
+@flags_app.command("set")
+def flags_set(
+    name: str,
+    on: Annotated[bool | None, typer.Option("--on/--off", help="The kill switch.")] = None,
+    percentage: Annotated[int | None, typer.Option(min=0, max=100, help="0-100.")] = None,
+    group: Annotated[str | None, typer.Option(help="Group id (default: the flag's name).")] = None,
+    stickiness: Annotated[
+        str | None, typer.Option(help="userId (then sessionId), sessionId, or a context field.")
+    ] = None,
+    reason: ReasonOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a flag (or create one); every change is versioned with its reason."""
+    from modelplane.services.flags import set_flag
+
+    changes: dict[str, Any] = {}
+    if on is not None:
+        changes["enabled"] = on
+    if percentage is not None:
+        changes["percentage"] = percentage
+    if group is not None:
+        changes["groupId"] = group
+    if stickiness is not None:
+        changes["stickiness"] = stickiness
+    cli = _cli()
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        flag = set_flag(uow, name, changes, _author(), reason)
+        uow.commit()
+    if as_json:
+        cli.print_json(flag.to_json())
+    else:
+        state = "on" if flag.enabled else "off"
+        cli.out.print(f"{flag.name}: {state} at {flag.percentage}% (version {flag.version})")
+
+
+@flags_app.command("eval")
+def flags_eval(
+    name: str,
+    user: Annotated[str | None, typer.Option("--user", help="The user id.")] = None,
+    session: Annotated[str | None, typer.Option("--session", help="The session id.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Is this user enrolled? Prints the bucket (1-100) and the reason."""
+    from modelplane.rollout.flags import UserContext
+    from modelplane.services.flags import evaluate_flag, list_flags
+
+    cli = _cli()
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        flags = {f.name: f for f in list_flags(uow)}
+    result = evaluate_flag(cli.runtime().settings, flags, name, UserContext(user, session))
+    if as_json:
+        cli.print_json(result.to_json())
+    else:
+        verdict = "enrolled" if result.enabled else "not enrolled"
+        cli.out.print(f"{name}: {verdict} (bucket {result.bucket}, {result.reason})")
+
+
+# rollout report ----------------------------------------------------------------------------
+
+
+@rollout_app.command("report")
+def rollout_report_command(
+    hours: Annotated[float | None, typer.Option(help="Only the last N hours.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per source: sampled requests, error rate, latency; mismatches by kind, with examples."""
+    from datetime import UTC, datetime, timedelta
+
+    from modelplane.services.rollout_report import rollout_report
+
+    since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
+    cli = _cli()
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        report = rollout_report(uow, since)
+    if as_json:
+        cli.print_json(report)
+        return
+    cli.print_table(
+        ["flag", "on", "percentage"],
+        [(f["name"], f["enabled"], f"{f['percentage']}%") for f in report["flags"]],
+    )
+    cli.out.print()
+    cli.print_table(
+        ["source", "requests", "errors", "error rate", "p50 µs", "p99 µs"],
+        [
+            (
+                source,
+                s["requests"],
+                s["errors"],
+                f"{s['errorRate']:.2%}",
+                s["latencyUs"]["p50"],
+                s["latencyUs"]["p99"],
+            )
+            for source, s in sorted(report["sources"].items())
+        ],
+    )
+    cli.out.print()
+    if not report["mismatches"]:
+        cli.out.print("no mismatches")
+    for kind, entry in report["mismatches"].items():
+        cli.out.print(f"{kind}: {entry['count']}")
+        for example in entry["examples"]:
+            cli.out.print(f"    {example['modelId']}  {json.dumps(example['details'])}")
+
+
+# experiments -------------------------------------------------------------------------------
+
+
+@experiments_app.command("create")
+def experiments_create(
+    file: Annotated[Path, typer.Argument(help="JSON: {name, description?, variants: [...]}.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Start an experiment from a JSON file (variants: name, weight, config)."""
+    from modelplane.services.experiments import create_experiment
+
+    cli = _cli()
+    try:
+        data = json.loads(file.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        cli.fail(f"{file}: {exc}")
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        experiment = create_experiment(uow, data, _author())
+        uow.commit()
+    if as_json:
+        cli.print_json(experiment.to_json())
+    else:
+        weights = ", ".join(f"{v.name} {v.weight}%" for v in experiment.variants)
+        cli.out.print(f"experiment {experiment.name} running: {weights}")
+
+
+@experiments_app.command("list")
+def experiments_list(as_json: JsonOpt = False) -> None:
+    from modelplane.services.experiments import list_experiments
+
+    cli = _cli()
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        experiments = list_experiments(uow)
+    if as_json:
+        cli.print_json({"data": [e.to_json() for e in experiments], "count": len(experiments)})
+        return
+    cli.print_table(
+        ["experiment", "status", "variants", "outcome"],
+        [
+            (e.name, e.status, ", ".join(f"{v.name} {v.weight}%" for v in e.variants), e.outcome)
+            for e in experiments
+        ],
+    )
+
+
+@experiments_app.command("report")
+def experiments_report(name: str, as_json: JsonOpt = False) -> None:
+    """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
+    from modelplane.services.experiments import experiment_report
+
+    cli = _cli()
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        report = experiment_report(uow, name)
+    if as_json:
+        cli.print_json(report)
+        return
+    cli.print_table(
+        ["variant", "weight", "decisions", "cheap", "mid", "premium", "exploration", "$/1K tokens"],
+        [
+            (
+                v["variant"],
+                f"{v['weight']}%",
+                v["decisions"],
+                *(f"{v['tierMix'][t]:.1%}" for t in ("cheap", "mid", "premium")),
+                f"{v['explorationRate']:.1%}",
+                v["meanCostPer1kTokens"],
+            )
+            for v in report["variants"]
+        ],
+    )
+
+
+@experiments_app.command("end")
+def experiments_end(
+    name: str,
+    promote: Annotated[str | None, typer.Option(help="Make this variant the live config.")] = None,
+    discard: Annotated[bool, typer.Option("--discard", help="End without promoting.")] = False,
+    reason: ReasonOpt = None,
+) -> None:
+    """End an experiment: promote one variant (a new config version) or discard them all."""
+    from modelplane.services.experiments import end_experiment
+
+    cli = _cli()
+    if (promote is None) == (not discard):
+        cli.fail("say either --promote VARIANT or --discard")
+    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
+        config = end_experiment(uow, name, _author(), promote, reason)
+        uow.commit()
+    if config is not None:
+        cli.out.print(f"promoted {promote}: router config is now version {config.version}")
+    else:
+        cli.out.print(f"experiment {name} discarded")

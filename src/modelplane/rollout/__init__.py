@@ -1,0 +1,1 @@
+"""Flags, percentage rollout and experiments."""

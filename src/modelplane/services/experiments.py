@@ -1,0 +1,129 @@
+"""Experiments on the router's config: create, assign, report, and end by promoting a
+variant to the live config (a new, versioned config with a reason) or discarding them all."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from modelplane.catalog.errors import AlreadyExists, FieldError, InvalidInput, NotFound, nearest
+from modelplane.catalog.router_config import RouterConfig
+from modelplane.rollout.experiments import Experiment, ExperimentSpec
+from modelplane.services._common import validate
+from modelplane.services.routing_data import check_router_config, replace_router_config
+from modelplane.store import tables as t
+from modelplane.store.rollout_repositories import ExperimentRepository
+from modelplane.store.unit_of_work import UnitOfWork, utcnow
+
+
+def create_experiment(uow: UnitOfWork, data: Any, author: str) -> Experiment:
+    """Start an experiment; every variant's config is validated like the live one."""
+    spec = validate(ExperimentSpec, data)
+    repo = ExperimentRepository(uow.connection)
+    if repo.get(spec.name) is not None:
+        raise AlreadyExists("experiment", spec.name)
+    errors: list[FieldError] = []
+    for i, variant in enumerate(spec.variants):
+        try:
+            check_router_config(uow, variant.config)
+        except InvalidInput as exc:
+            errors += [FieldError(f"variants[{i}].config.{e.path}", e.message) for e in exc.errors]
+    if errors:
+        raise InvalidInput(errors)
+    experiment = Experiment.model_validate(
+        {**spec.model_dump(), "created_at": utcnow(), "created_by": author}
+    )
+    repo.add(experiment)
+    uow.touch("experiment", spec.name)
+    return experiment
+
+
+def get_experiment(uow: UnitOfWork, name: str) -> Experiment:
+    repo = ExperimentRepository(uow.connection)
+    experiment = repo.get(name)
+    if experiment is None:
+        raise NotFound("experiment", name, nearest(name, [e.name for e in repo.all()]))
+    return experiment
+
+
+def list_experiments(uow: UnitOfWork) -> list[Experiment]:
+    return ExperimentRepository(uow.connection).all()
+
+
+def end_experiment(
+    uow: UnitOfWork, name: str, author: str, promote: str | None, reason: str | None = None
+) -> RouterConfig | None:
+    """End ``name``. With ``promote``, that variant's config becomes the live config."""
+    experiment = get_experiment(uow, name)
+    if experiment.status != "running":
+        raise InvalidInput([FieldError("name", f"experiment {name!r} has already ended")])
+    config = None
+    if promote is not None:
+        variant = experiment.variant(promote)
+        if variant is None:
+            names = ", ".join(v.name for v in experiment.variants)
+            raise InvalidInput(
+                [FieldError("promote", f"no variant {promote!r}; variants: {names}")]
+            )
+        why = reason or f"promoted variant {promote!r} of experiment {name!r}"
+        config = replace_router_config(uow, variant.config, author, None, why)
+        outcome = f"promoted {promote}"
+    else:
+        outcome = "discarded"
+    ExperimentRepository(uow.connection).end(name, utcnow(), author, outcome)
+    uow.touch("experiment", name)
+    return config
+
+
+def experiment_report(uow: UnitOfWork, name: str) -> dict[str, Any]:
+    """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
+    experiment = get_experiment(uow, name)
+    d = t.routing_decisions.c
+    query = (
+        select(
+            d.variant,
+            func.count().label("decisions"),
+            func.sum(case((d.tier == "cheap", 1), else_=0)).label("cheap"),
+            func.sum(case((d.tier == "mid", 1), else_=0)).label("mid"),
+            func.sum(case((d.tier == "premium", 1), else_=0)).label("premium"),
+            func.sum(case((d.exploration.is_(True), 1), else_=0)).label("explored"),
+        )
+        .where(d.experiment == name)
+        .group_by(d.variant)
+    )
+    rows = {r.variant: r for r in uow.connection.execute(query)}
+    costs: dict[str, list[Decimal]] = {}
+    cost_query = select(d.variant, d.cost_per_1k).where(
+        d.experiment == name, d.cost_per_1k.is_not(None)
+    )
+    for variant, cost in uow.connection.execute(cost_query):
+        costs.setdefault(variant, []).append(Decimal(cost))
+    variants = []
+    for variant in experiment.variants:
+        row = rows.get(variant.name)
+        n = int(row.decisions) if row else 0
+        spent = costs.get(variant.name, [])
+        mean_cost = sum(spent, Decimal(0)) / len(spent) if spent else None
+        variants.append(
+            {
+                "variant": variant.name,
+                "weight": variant.weight,
+                "decisions": n,
+                "tierMix": {
+                    tier: (int(getattr(row, tier)) / n if row and n else 0.0)
+                    for tier in ("cheap", "mid", "premium")
+                },
+                "explorationRate": int(row.explored) / n if row and n else 0.0,
+                "meanCostPer1kTokens": float(round(mean_cost, 8))
+                if mean_cost is not None
+                else None,
+            }
+        )
+    return {
+        "experiment": experiment.name,
+        "status": experiment.status,
+        "outcome": experiment.outcome,
+        "variants": variants,
+    }

@@ -1,0 +1,143 @@
+"""Flag writes (versioned, with history) and evaluation with environment overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelplane.catalog.errors import NotFound, VersionConflict, nearest
+from modelplane.catalog.history import ChangeType, HistoryEntry, diff
+from modelplane.rollout.flags import (
+    MODELS_SOURCE,
+    ROUTER_CONFIG_SOURCE,
+    Evaluation,
+    Flag,
+    FlagSpec,
+    UserContext,
+    evaluate,
+    override_variable,
+    parse_override,
+)
+from modelplane.services._common import deep_merge, require_object, validate
+from modelplane.settings import Settings
+from modelplane.store.repositories import HistoryRepository
+from modelplane.store.rollout_repositories import FlagRepository
+from modelplane.store.tables import flag_history
+from modelplane.store.unit_of_work import UnitOfWork, utcnow
+
+BUILT_IN: dict[str, FlagSpec] = {
+    MODELS_SOURCE: FlagSpec(
+        name=MODELS_SOURCE,
+        enabled=True,
+        percentage=100,
+        description="Serve the model catalogue from the database (else the static tables).",
+    ),
+    ROUTER_CONFIG_SOURCE: FlagSpec(
+        name=ROUTER_CONFIG_SOURCE,
+        enabled=True,
+        percentage=100,
+        description="Route with dials and profiles from the database (else the static tables).",
+    ),
+}
+
+
+def list_flags(uow: UnitOfWork) -> list[Flag]:
+    return FlagRepository(uow.connection).all()
+
+
+def get_flag(uow: UnitOfWork, name: str) -> Flag:
+    repo = FlagRepository(uow.connection)
+    flag = repo.get(name)
+    if flag is None:
+        raise NotFound("flag", name, nearest(name, [f.name for f in repo.all()]))
+    return flag
+
+
+def set_flag(
+    uow: UnitOfWork,
+    name: str,
+    changes: dict[str, Any],
+    author: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Flag:
+    """Create or change a flag (a partial document merges into the current one)."""
+    repo = FlagRepository(uow.connection)
+    current = repo.get(name)
+    if expected_version is not None and expected_version != (current.version if current else 0):
+        raise VersionConflict("flag", name, expected_version, current.version if current else 0)
+    base = current.spec().to_json() if current else {"name": name}
+    spec = validate(FlagSpec, deep_merge(base, {**require_object(changes, "a flag"), "name": name}))
+    if current is not None and current.spec() == spec:
+        return current
+    at = utcnow()
+    version = (current.version if current else 0) + 1
+    flag = Flag.model_validate(
+        {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
+    )
+    if current is None:
+        repo.add(flag)
+    elif not repo.replace(flag, current.version):
+        raise VersionConflict("flag", name, current.version, current.version + 1)
+    change: ChangeType = "created" if current is None else "updated"
+    new = flag.spec().to_json()
+    entry = HistoryEntry(
+        entity_id=name,
+        version=version,
+        change_type=change,
+        changes=diff(current.spec().to_json() if current else None, new),
+        author=author,
+        at=at,
+        reason=reason,
+    )
+    HistoryRepository(uow.connection, flag_history).append(entry, new)
+    uow.touch("flag", name)
+    return flag
+
+
+def ensure_built_in(uow: UnitOfWork, author: str, reason: str) -> list[str]:
+    """Create the built-in flags that are missing; the names created."""
+    repo = FlagRepository(uow.connection)
+    created = []
+    for name, spec in BUILT_IN.items():
+        if repo.get(name) is None:
+            set_flag(uow, name, spec.to_json(), author, reason)
+            created.append(name)
+    return created
+
+
+def flag_history_page(
+    uow: UnitOfWork, name: str, offset: int = 0, limit: int = 50
+) -> list[HistoryEntry]:
+    get_flag(uow, name)
+    return HistoryRepository(uow.connection, flag_history).page(name, offset, limit)
+
+
+def override_for(settings: Settings, name: str) -> bool | None:
+    """The environment's word on a flag, which wins over the database.
+
+    ``MODELPLANE_FLAG_<NAME>=on|off`` (also ``MODELPLANE_FLAG_OVERRIDES="a=on,b=off"``);
+    for the source flags, ``MODELPLANE_MODELS_SOURCE=static`` and
+    ``MODELPLANE_ROUTER_CONFIG_SOURCE=static`` mean off.
+    """
+    raw = settings.flag_overrides.get(name)
+    if raw is not None:
+        return parse_override(raw)
+    if name == MODELS_SOURCE and settings.models_source == "static":
+        return False
+    if name == ROUTER_CONFIG_SOURCE and settings.router_config_source == "static":
+        return False
+    return None
+
+
+def evaluate_flag(
+    settings: Settings, flags: dict[str, Flag] | Any, name: str, context: UserContext
+) -> Evaluation:
+    """Evaluate ``name`` for a user from the given flags (a snapshot's), overrides first.
+    A built-in flag with no row yet behaves as its default."""
+    flag = flags.get(name) or BUILT_IN.get(name)
+    if flag is None:
+        flag = FlagSpec(name=name)
+    return evaluate(flag, context, override_for(settings, name))
+
+
+__all__ = ["BUILT_IN", "evaluate_flag", "get_flag", "list_flags", "override_variable", "set_flag"]
