@@ -1,0 +1,49 @@
+"""The admin console: server-rendered pages over the same services as the API.
+
+``install(app)`` mounts it under ``/admin`` (pages) and ``/admin/static`` (CSS and JS,
+served from the package: nothing comes from a CDN, so it works air-gapped).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from modelplane.bootstrap import Runtime
+from modelplane.web.context import HERE, ConsoleForbidden, LoginRequired, templates
+from modelplane.web.routes import admin, auth, bulk, models, playground, router_dials
+from modelplane.web.session import Signer, resolve_secret
+
+
+def install(app: FastAPI) -> None:
+    """Add the console to ``app``. Outside development a secret key must be set."""
+    runtime: Runtime = app.state.runtime
+    app.state.console_signer = Signer(resolve_secret(runtime.settings))
+    app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    for module in (auth, models, bulk, router_dials, playground, admin):
+        app.include_router(module.router, include_in_schema=False)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _: LoginRequired) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += f"?{request.url.query}"
+        if request.method != "GET" or request.headers.get("X-Requested-With"):
+            return HTMLResponse("Sign in again.", status_code=401)
+        return RedirectResponse(f"/admin/login?{urlencode({'next': target})}", status_code=303)
+
+    @app.exception_handler(ConsoleForbidden)
+    async def _forbidden(request: Request, exc: ConsoleForbidden) -> Response:
+        context: dict[str, object] = {
+            "message": exc.message,
+            "user": None,
+            "console": None,
+            "notices": [],
+        }
+        return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
+
+
+__all__ = ["install"]

@@ -1,0 +1,124 @@
+"""Users and API tokens, for admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from modelplane.catalog.errors import AlreadyExists, FieldError, InvalidInput, NotFound
+from modelplane.services import tokens as token_svc
+from modelplane.services import users as svc
+from modelplane.services._common import validate
+from modelplane.web.context import AdminConsole, CheckedForm, Console
+
+router = APIRouter(prefix="/admin")
+
+
+# Users -------------------------------------------------------------------------------------
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(console: AdminConsole) -> Response:
+    return _users(console, [], {})
+
+
+@router.post("/users", response_class=HTMLResponse)
+def create_user(console: AdminConsole, form: CheckedForm) -> Response:
+    values = {k: str(form.get(k) or "") for k in ("username", "role")}
+    data = {**values, "password": str(form.get("password") or "")}
+    try:
+        spec = validate(svc.UserSpec, data)
+        user = console.write(lambda uow: svc.create_user(uow, spec, console.author))
+    except InvalidInput as exc:
+        return _users(console, exc.errors, values, status=422)
+    except AlreadyExists as exc:
+        return _users(console, [FieldError("username", str(exc))], values, status=409)
+    return console.redirect("/admin/users", notice=f"Created {user.role} {user.username}.")
+
+
+@router.post("/users/{username}", response_class=HTMLResponse)
+def change_user(console: AdminConsole, form: CheckedForm, username: str) -> Response:
+    action = str(form.get("action") or "")
+    try:
+        if action == "role":
+            role = str(form.get("role") or "")
+            console.write(lambda uow: svc.set_role(uow, username, role))
+            notice = f"{username} is now {role}."
+        elif action in ("disable", "enable"):
+            console.write(lambda uow: svc.set_disabled(uow, username, action == "disable"))
+            notice = f"{username} {action}d."
+        elif action == "password":
+            change = validate(svc.PasswordChange, {"password": str(form.get("password") or "")})
+            console.write(lambda uow: svc.set_password(uow, username, change))
+            notice = f"Password of {username} changed; their sessions have ended."
+        else:
+            notice = "Nothing to do."
+    except (InvalidInput, NotFound) as exc:
+        errors = exc.errors if isinstance(exc, InvalidInput) else [FieldError("", str(exc))]
+        message = "; ".join(e.message for e in errors)
+        return console.redirect("/admin/users", notice=f"Not changed ({username}): {message}")
+    return console.redirect("/admin/users", notice=notice)
+
+
+def _users(
+    console: Console, errors: list[FieldError], values: dict[str, str], status: int = 200
+) -> Response:
+    users = console.read(svc.list_users)
+    return console.page(
+        "users.html",
+        status=status,
+        users=users,
+        roles=svc.USER_ROLES,
+        errors=errors,
+        values=values,
+        min_password=svc.MIN_PASSWORD,
+    )
+
+
+# Tokens ------------------------------------------------------------------------------------
+
+
+@router.get("/tokens", response_class=HTMLResponse)
+def tokens_page(console: AdminConsole) -> Response:
+    return _tokens(console, [], {}, None)
+
+
+@router.post("/tokens", response_class=HTMLResponse)
+def create_token(console: AdminConsole, form: CheckedForm) -> Response:
+    values = {k: str(form.get(k) or "") for k in ("name", "role")}
+    try:
+        spec = validate(token_svc.TokenSpec, values)
+        record, token = console.write(lambda uow: token_svc.create_token(uow, spec, console.author))
+    except InvalidInput as exc:
+        return _tokens(console, exc.errors, values, None, status=422)
+    except AlreadyExists as exc:
+        return _tokens(console, [FieldError("name", str(exc))], values, None, status=409)
+    return _tokens(console, [], {}, (record.name, token))
+
+
+@router.post("/tokens/{name}/revoke")
+def revoke_token(console: AdminConsole, _: CheckedForm, name: str) -> Response:
+    try:
+        console.write(lambda uow: token_svc.revoke_token(uow, name))
+    except NotFound as exc:
+        return console.redirect("/admin/tokens", notice=f"Not revoked: {exc}")
+    return console.redirect("/admin/tokens", notice=f"Revoked {name}.")
+
+
+def _tokens(
+    console: Console,
+    errors: list[FieldError],
+    values: dict[str, str],
+    created: tuple[str, str] | None,
+    status: int = 200,
+) -> Response:
+    tokens = console.read(token_svc.list_tokens)
+    return console.page(
+        "tokens.html",
+        status=status,
+        tokens=tokens,
+        roles=token_svc.ROLES,
+        errors=errors,
+        values=values,
+        created=created,
+    )

@@ -1,0 +1,168 @@
+"""Bulk export and import. An import is uploaded, previewed (every change, or every error
+with its JSON path) and applied in one transaction only when the preview is confirmed.
+
+The uploaded file waits in a staging directory between preview and apply, named for the
+session that uploaded it. Applying re-plans the import in its transaction and refuses (rolls
+back and shows the new preview) if the plan is not the one that was confirmed: someone may
+have changed the catalogue in between.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.services import bulk as svc
+from modelplane.store.unit_of_work import utcnow
+from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
+
+router = APIRouter(prefix="/admin")
+STAGING = Path(tempfile.gettempdir()) / "modelplane-console-imports"
+KINDS = {"all": "A whole export (or part of one)", "profiles": "A profiles file"}
+
+
+class _Refused(Exception):
+    """The plan changed between preview and apply."""
+
+    def __init__(self, report: svc.ImportReport) -> None:
+        self.report = report
+
+
+@router.get("/bulk", response_class=HTMLResponse)
+def bulk_page(console: SignedIn) -> Response:
+    return console.page("bulk.html", kinds=KINDS, errors=[], report=None)
+
+
+@router.get("/export")
+def export(console: SignedIn) -> Response:
+    document = console.read(svc.export_document)
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    return Response(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="modelplane-export-{stamp}.json"'},
+    )
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def preview(console: EditorConsole, form: CheckedForm) -> Response:
+    upload = form.get("file")
+    kind = str(form.get("kind") or "all")
+    reason = str(form.get("reason") or "").strip()
+    limit = console.runtime.settings.import_max_bytes
+    if not isinstance(upload, UploadFile):
+        return _page(console, [FieldError("file", "choose a file to import")], status=422)
+    raw = await upload.read(limit + 1)
+    if len(raw) > limit:
+        message = f"the file is larger than the import limit of {limit:,} bytes"
+        return _page(console, [FieldError("file", message)], status=413)
+    try:
+        data, notes = _document(svc.parse_json(raw), kind)
+        report = console.read(
+            lambda uow: svc.import_document(uow, data, console.author, True, reason)
+        )
+    except InvalidInput as exc:
+        return _page(console, exc.errors, filename=upload.filename, status=422)
+    stage = _stage(console, data)
+    return _page(
+        console,
+        [],
+        report=report,
+        stage=stage,
+        digest=_digest(report),
+        reason=reason,
+        filename=upload.filename,
+        notes=notes,
+    )
+
+
+@router.post("/import/apply", response_class=HTMLResponse)
+def apply(console: EditorConsole, form: CheckedForm) -> Response:
+    stage = str(form.get("stage") or "")
+    digest = str(form.get("digest") or "")
+    reason = str(form.get("reason") or "").strip() or None
+    path = _staged_path(console, stage)
+    if path is None or not path.exists():
+        problem = FieldError("file", "this preview has expired; upload the file again")
+        return _page(console, [problem], status=410)
+    data = json.loads(path.read_bytes())
+
+    def work(uow: Any) -> svc.ImportReport:
+        report = svc.import_document(uow, data, console.author, False, reason)
+        if _digest(report) != digest:
+            raise _Refused(report)  # leaving the block rolls everything back
+        return report
+
+    try:
+        report = console.write(work)
+    except _Refused as refused:
+        console.notices.append(
+            "The catalogue changed since your preview, so nothing was applied. "
+            "Here is the new preview; confirm again to apply it."
+        )
+        fresh = refused.report
+        fresh.dry_run = True
+        return _page(
+            console,
+            [],
+            report=fresh,
+            stage=stage,
+            digest=_digest(fresh),
+            reason=reason or "",
+            status=409,
+        )
+    except InvalidInput as exc:
+        return _page(console, exc.errors, status=422)
+    path.unlink(missing_ok=True)
+    return _page(console, [], report=report, applied=True)
+
+
+def _document(data: Any, kind: str) -> tuple[Any, list[str]]:
+    """A profiles file (``{"profiles": [...]}`` with other keys, or a bare list) becomes an
+    import of its profiles alone; anything else is imported as it is."""
+    if kind != "profiles":
+        return data, []
+    if isinstance(data, list):
+        return {"profiles": data}, []
+    if isinstance(data, dict) and "profiles" in data:
+        ignored = sorted(k for k in data if k != "profiles")
+        notes = [f"ignored keys of the profiles file: {', '.join(ignored)}"] if ignored else []
+        return {"profiles": data["profiles"]}, notes
+    raise InvalidInput([FieldError("profiles", "a profiles file holds a profiles list")])
+
+
+def _digest(report: svc.ImportReport) -> str:
+    plan = {k: d.to_json() for k, d in report.diff.items()}
+    return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+
+
+def _owner(console: Console) -> str:
+    return hashlib.sha256(console.session.sid.encode()).hexdigest()[:16]
+
+
+def _stage(console: Console, data: Any) -> str:
+    STAGING.mkdir(mode=0o700, exist_ok=True)
+    stage = secrets.token_hex(12)
+    (STAGING / f"{_owner(console)}-{stage}.json").write_text(json.dumps(data))
+    return stage
+
+
+def _staged_path(console: Console, stage: str) -> Path | None:
+    if not stage.isalnum():
+        return None
+    return STAGING / f"{_owner(console)}-{stage}.json"
+
+
+def _page(
+    console: Console, errors: list[FieldError], status: int = 200, **context: Any
+) -> Response:
+    context.setdefault("report", None)
+    return console.page("bulk.html", status=status, kinds=KINDS, errors=errors, **context)

@@ -1,0 +1,414 @@
+"""The model pages: the table, create and edit, history and restore, row actions, and the
+fragments the live updates fetch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from modelplane.catalog.errors import (
+    AlreadyExists,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    VersionConflict,
+    nearest,
+)
+from modelplane.catalog.history import diff
+from modelplane.catalog.models import CAPABILITIES, STATUSES, Model, ModelSpec
+from modelplane.catalog.reader import ModelFilter
+from modelplane.services import models as svc
+from modelplane.services._common import validate
+from modelplane.web.context import (
+    CheckedForm,
+    Console,
+    EditorConsole,
+    SignedIn,
+    model_url,
+)
+from modelplane.web.forms import ParsedForm, document_values, parse_form
+
+router = APIRouter(prefix="/admin/models")
+
+JSON_FIELDS = ("reasoning", "benchmarks")
+SPEED_TIERS = ("ultra-fast", "fast", "medium", "slow")
+PAGE_SIZES = (50, 100, 250, 500, 2500)
+_SORTS: dict[str, Callable[[Model], Any]] = {
+    "name": lambda m: (m.name.lower(), m.id),
+    "provider": lambda m: (m.provider, m.name.lower()),
+    "input": lambda m: (m.pricing.input, m.id),
+    "output": lambda m: (m.pricing.output, m.id),
+    "context": lambda m: (m.context_window, m.id),
+    "status": lambda m: (m.status, m.id),
+    "changed": lambda m: (m.updated_at.timestamp() if m.updated_at else 0.0, m.id),
+}
+COLUMNS = (
+    ("name", "Name"),
+    ("provider", "Provider"),
+    ("input", "Input $/1M"),
+    ("output", "Output $/1M"),
+    ("context", "Context"),
+    ("status", "Status"),
+    ("changed", "Last change"),
+)
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    q: str = ""
+    provider: str = ""
+    status: str = ""
+    capability: str = ""
+    sort: str = "name"
+    dir: str = "asc"
+    page: int = 1
+    per: int = 100
+
+    def filters(self) -> ModelFilter:
+        return ModelFilter(
+            provider=self.provider or None,
+            status=self.status or None,
+            capability=self.capability or None,
+        )
+
+    def link(self, **change: Any) -> str:
+        from urllib.parse import urlencode
+
+        values = {**self.__dict__, **change}
+        defaults = TableQuery().__dict__
+        kept = {k: v for k, v in values.items() if v != defaults[k]}
+        return "/admin/models" + (f"?{urlencode(kept)}" if kept else "")
+
+
+# The table ---------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def table(
+    console: SignedIn,
+    q: Annotated[str, Query(max_length=200)] = "",
+    provider: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    capability: Annotated[str, Query(max_length=40)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "name",
+    dir: Annotated[str, Query(max_length=4)] = "asc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per: Annotated[int, Query(ge=1, le=2500)] = 100,
+) -> Response:
+    query = TableQuery(
+        q.strip(),
+        provider,
+        status,
+        capability,
+        sort if sort in _SORTS else "name",
+        "desc" if dir == "desc" else "asc",
+        page,
+        per if per in PAGE_SIZES else 100,
+    )
+    reader = console.runtime.reader
+    models = _matching(console, query)
+    total = len(models)
+    pages = max(1, -(-total // query.per))
+    page_no = min(query.page, pages)
+    start = (page_no - 1) * query.per
+    by_status = {s: sum(1 for m in models if m.status == s) for s in STATUSES}
+    return console.page(
+        "models.html",
+        query=query,
+        rows=models[start : start + query.per],
+        total=total,
+        catalogue_size=len(reader.models_source.model_ids()),
+        by_status=by_status,
+        page_no=page_no,
+        pages=pages,
+        start=start,
+        providers=reader.providers(),
+        statuses=STATUSES,
+        capabilities=CAPABILITIES,
+        columns=COLUMNS,
+        page_sizes=PAGE_SIZES,
+    )
+
+
+def _matching(console: Console, query: TableQuery) -> list[Model]:
+    reader = console.runtime.reader
+    models = reader.models(query.filters())
+    if query.q:
+        found = {m.id for m in reader.search(query.q, None)}
+        models = [m for m in models if m.id in found]
+    models.sort(key=_SORTS[query.sort], reverse=query.dir == "desc")
+    return models
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_page(console: EditorConsole) -> Response:
+    values = {"status": "active", "capabilities": []}
+    return _form_page(console, None, values, [])
+
+
+@router.post("/new", response_class=HTMLResponse)
+def create(console: EditorConsole, form: CheckedForm) -> Response:
+    parsed = _parse(form)
+    reason = parsed.meta.get("reason", "").strip() or None
+    try:
+        spec = _spec(parsed)
+        model = console.write(lambda uow: svc.create_model(uow, spec, console.author, reason))
+    except InvalidInput as exc:
+        return _form_page(console, None, parsed.values, exc.errors, reason=reason, status=422)
+    except AlreadyExists as exc:
+        error = [FieldError("id", str(exc))]
+        return _form_page(console, None, parsed.values, error, reason=reason, status=409)
+    return console.redirect(model_url(model.id, "/edit"), notice=f"Created {model.id}.")
+
+
+@router.post("/validate")
+def check(console: SignedIn, form: CheckedForm) -> JSONResponse:
+    """The domain's verdict on the form as typed, for validation as you type."""
+    parsed = _parse(form)
+    try:
+        _spec(parsed)
+        errors: list[FieldError] = []
+    except InvalidInput as exc:
+        errors = exc.errors
+    return JSONResponse({"errors": [{"path": e.path, "message": e.message} for e in errors]})
+
+
+# One model ---------------------------------------------------------------------------------
+
+
+@router.get("/{model_id:path}/edit", response_class=HTMLResponse)
+def edit_page(console: SignedIn, model_id: str) -> Response:
+    model = _get(console, model_id)
+    if model is None:
+        return _missing(console, model_id)
+    return _form_page(console, model, _values(model), [])
+
+
+@router.post("/{model_id:path}/edit", response_class=HTMLResponse)
+def edit(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
+    parsed = _parse(form)
+    reason = parsed.meta.get("reason", "").strip() or None
+    expected = _version(parsed.meta.get("expectedVersion"))
+    model = _get(console, model_id)
+    if model is None:
+        return _missing(console, model_id)
+    try:
+        spec = _spec(parsed, model_id)
+
+        def work(uow: Any) -> Model:
+            current = svc.get_model(uow, model_id)
+            return svc.replace_model(
+                uow, current, spec, console.author, expected, reason, "updated"
+            )
+
+        saved = console.write(work)
+    except InvalidInput as exc:
+        return _form_page(console, model, parsed.values, exc.errors, reason, expected, status=422)
+    except VersionConflict as exc:
+        fresh = _get(console, model_id) or model
+        return _form_page(
+            console, model, parsed.values, [], reason, expected, conflict=(exc, fresh), status=409
+        )
+    if saved.version == model.version:
+        return console.redirect(model_url(model_id, "/edit"), notice="Nothing changed.")
+    notice = f"Saved {model_id} as version {saved.version}."
+    return console.redirect(model_url(model_id, "/edit"), notice=notice)
+
+
+@router.post("/{model_id:path}/duplicate")
+def duplicate(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
+    new_id = str(form.get("newId") or "").strip() or None
+    try:
+        copy = console.write(lambda uow: svc.duplicate_model(uow, model_id, console.author, new_id))
+    except (InvalidInput, AlreadyExists, NotFound) as exc:
+        return console.redirect("/admin/models", notice=f"Not duplicated: {exc}")
+    return console.redirect(model_url(copy.id, "/edit"), notice=f"Duplicated as {copy.id}.")
+
+
+@router.post("/{model_id:path}/status")
+def set_status(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
+    deprecate = form.get("action") == "deprecate"
+    expected = _version(form.get("expectedVersion"))
+    reason = str(form.get("reason") or "").strip() or None
+    back = str(form.get("back") or "/admin/models")
+    back = back if back.startswith("/admin/") else "/admin/models"
+    try:
+        model = console.write(
+            lambda uow: svc.set_status(uow, model_id, deprecate, console.author, expected, reason)
+        )
+    except (InvalidInput, NotFound, VersionConflict) as exc:
+        return console.redirect(back, notice=f"Not changed: {exc}")
+    verb = "Deprecated" if deprecate else "Reactivated"
+    return console.redirect(back, notice=f"{verb} {model.id} (version {model.version}).")
+
+
+@router.get("/{model_id:path}/history", response_class=HTMLResponse)
+def history_page(
+    console: SignedIn, model_id: str, offset: Annotated[int, Query(ge=0)] = 0
+) -> Response:
+    limit = 25
+    try:
+        entries, total = console.read(lambda uow: svc.history(uow, model_id, offset, limit))
+    except NotFound:
+        return _missing(console, model_id)
+    model = _get(console, model_id)
+    return console.page(
+        "history.html",
+        model=model,
+        model_id=model_id,
+        entries=entries,
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.post("/{model_id:path}/restore", response_class=HTMLResponse)
+def restore(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
+    version = _version(form.get("version"))
+    expected = _version(form.get("expectedVersion"))
+    reason = str(form.get("reason") or "").strip() or None
+    if version is None:
+        return console.redirect(model_url(model_id, "/history"), notice="No version given.")
+    if form.get("confirmed") != "yes":
+        return _confirm_restore(console, model_id, version, expected, reason)
+    try:
+        model = console.write(
+            lambda uow: svc.rollback_model(uow, model_id, version, console.author, reason, expected)
+        )
+    except (NotFound, InvalidInput, VersionConflict) as exc:
+        return console.redirect(model_url(model_id, "/history"), notice=f"Not restored: {exc}")
+    notice = f"Restored version {version} as version {model.version}."
+    return console.redirect(model_url(model_id, "/history"), notice=notice)
+
+
+def _confirm_restore(
+    console: Console, model_id: str, version: int, expected: int | None, reason: str | None
+) -> Response:
+    try:
+        old = console.read(lambda uow: svc.model_at(uow, model_id, version))
+    except NotFound:
+        return _missing(console, model_id)
+    model = _get(console, model_id)
+    assert model is not None
+    document = {k: v for k, v in old.items() if k != "version"}
+    changes = diff(model.spec().to_json(), document)
+    return console.page(
+        "restore.html",
+        model=model,
+        version=version,
+        changes=changes,
+        expected=expected if expected is not None else model.version,
+        reason=reason or "",
+    )
+
+
+@router.get("/{model_id:path}/row", response_class=HTMLResponse)
+def row_fragment(console: SignedIn, model_id: str) -> Response:
+    """One table row, for the live updates; 404 when the model is gone."""
+    model = _get(console, model_id)
+    if model is None:
+        return HTMLResponse("", status_code=404)
+    return console.page("_model_row.html", m=model, back="/admin/models")
+
+
+@router.get("/{model_id:path}/state")
+def state(console: SignedIn, model_id: str) -> JSONResponse:
+    """The model's version and values, for an open edit page to notice changes."""
+    model = _get(console, model_id)
+    if model is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    values = {k: _shown_value(v) for k, v in _values(model).items()}
+    return JSONResponse({"version": model.version, "values": values})
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def _parse(form: Any) -> ParsedForm:
+    return parse_form(form.multi_items(), lists=["capabilities"])
+
+
+def _spec(parsed: ParsedForm, model_id: str | None = None) -> ModelSpec:
+    """The spec behind the form, or every problem with it at once."""
+    document = dict(parsed.document)
+    if model_id is not None:
+        document["id"] = model_id
+    try:
+        spec = validate(ModelSpec, document)
+    except InvalidInput as exc:
+        raise InvalidInput([*parsed.errors, *exc.errors]) from None
+    if parsed.errors:
+        raise InvalidInput(parsed.errors)
+    return spec
+
+
+def _values(model: Model) -> dict[str, Any]:
+    return document_values(model.spec().to_json(), whole=JSON_FIELDS)
+
+
+def _shown_value(value: Any) -> Any:
+    from modelplane.web.forms import shown
+
+    return value if isinstance(value, list) else shown(value)
+
+
+def _version(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _get(console: Console, model_id: str) -> Model | None:
+    return console.runtime.reader.find(model_id)
+
+
+def _missing(console: Console, model_id: str) -> Response:
+    known = console.runtime.reader.models_source.model_ids()
+    return console.page(
+        "missing.html", status=404, what=f"model {model_id}", hint=nearest(model_id, known)
+    )
+
+
+def _form_page(
+    console: Console,
+    model: Model | None,
+    values: dict[str, Any],
+    errors: list[FieldError],
+    reason: str | None = None,
+    expected: int | None = None,
+    conflict: tuple[VersionConflict, Model] | None = None,
+    status: int = 200,
+) -> Response:
+    reader = console.runtime.reader
+    theirs: dict[str, Any] = {}
+    if conflict is not None:
+        fresh_values = _values(conflict[1])
+        theirs = {
+            f: fresh_values.get(f)
+            for f in sorted(fresh_values.keys() | set(conflict[0].changed_fields))
+            if any(
+                f == c or f.startswith(f"{c}.") or c.startswith(f"{f}.")
+                for c in conflict[0].changed_fields
+            )
+        }
+    return console.page(
+        "model_form.html",
+        status=status,
+        model=model,
+        values=values,
+        errors=errors,
+        reason=reason or "",
+        expected=expected if expected is not None else (model.version if model else None),
+        conflict=conflict[0] if conflict else None,
+        fresh=conflict[1] if conflict else None,
+        theirs=theirs,
+        provider_options=[(p.id, f"{p.display_name} ({p.id})") for p in reader.providers()],
+        statuses=STATUSES,
+        capabilities=CAPABILITIES,
+        speed_tiers=SPEED_TIERS,
+        readonly=not console.can("editor"),
+    )

@@ -1,0 +1,243 @@
+"""The auto-router's dials: the Config tab (every dial, saved with a reason, with history
+and restore) and the Profiles tab (a grid of models x categories, edited inline)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, VersionConflict
+from modelplane.catalog.history import diff
+from modelplane.catalog.models import CAPABILITIES
+from modelplane.catalog.profiles import Profile, ProfileSpec
+from modelplane.catalog.router_config import COMPLEXITIES, TIERS, RouterConfig, RouterConfigDoc
+from modelplane.services import routing_data as svc
+from modelplane.services._common import validate
+from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
+from modelplane.web.forms import ParsedForm, document_values, parse_form
+
+router = APIRouter(prefix="/admin/auto-router")
+
+CONFIG_LISTS = (
+    "speedBonuses",
+    "highStakesDomains",
+    "scoringBonuses.researchMatch.idPrefixes",
+    "scoringBonuses.researchMatch.providers",
+    "scoringBonuses.researchMatch.capabilities",
+)
+SPEED_MATCHES = ("host", "name", "capability")
+STRATEGIES = ("weighted-random", "best-in-tier", "best")
+CLASSIFIERS = ("embedded", "llm")
+
+
+# Config ------------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def config_page(console: SignedIn) -> Response:
+    config = console.runtime.reader.router_config()
+    return _config_page(console, config, config_values(config.doc()), [])
+
+
+@router.post("", response_class=HTMLResponse)
+def save_config(console: EditorConsole, form: CheckedForm) -> Response:
+    parsed = parse_config_form(form.multi_items())
+    reason = parsed.meta.get("reason", "").strip() or None
+    expected = _int(parsed.meta.get("expectedVersion"))
+    current = console.runtime.reader.router_config()
+    try:
+        doc = config_doc(parsed)
+        saved = console.write(
+            lambda uow: svc.replace_router_config(uow, doc, console.author, expected, reason)
+        )
+    except InvalidInput as exc:
+        return _config_page(
+            console, current, parsed.values, exc.errors, reason, expected, status=422
+        )
+    except VersionConflict as exc:
+        fresh = console.read(svc.get_router_config)
+        return _config_page(
+            console, fresh, parsed.values, [], reason, expected, conflict=exc, status=409
+        )
+    if saved.version == current.version:
+        return console.redirect("/admin/auto-router", notice="Nothing changed.")
+    return console.redirect(
+        "/admin/auto-router", notice=f"Saved the router config as version {saved.version}."
+    )
+
+
+def parse_config_form(items: Any, prefix: str = "") -> ParsedForm:
+    return parse_form(items, lists=[prefix + name for name in CONFIG_LISTS])
+
+
+def config_doc(parsed: ParsedForm, prefix: str = "") -> RouterConfigDoc:
+    """The config document behind the form (under ``prefix``), or every problem with it."""
+    data: Any = parsed.document
+    for part in filter(None, prefix.split(".")):
+        data = data.get(part, {}) if isinstance(data, dict) else {}
+    try:
+        doc = validate(RouterConfigDoc, data, prefix.rstrip("."))
+    except InvalidInput as exc:
+        raise InvalidInput([*parsed.errors, *exc.errors]) from None
+    if parsed.errors:
+        raise InvalidInput(parsed.errors)
+    return doc
+
+
+def config_values(doc: RouterConfigDoc, prefix: str = "") -> dict[str, Any]:
+    data = doc.to_json()
+    if prefix:
+        data = {prefix.rstrip("."): data}
+    return document_values(data)
+
+
+def config_choices(console: Console) -> dict[str, Any]:
+    reader = console.runtime.reader
+    return {
+        "complexities": COMPLEXITIES,
+        "tiers": TIERS,
+        "speed_matches": SPEED_MATCHES,
+        "strategies": STRATEGIES,
+        "classifiers": CLASSIFIERS,
+        "capabilities": CAPABILITIES,
+        "model_ids": reader.models_source.model_ids(),
+    }
+
+
+def _config_page(
+    console: Console,
+    config: RouterConfig,
+    values: dict[str, Any],
+    errors: list[FieldError],
+    reason: str | None = None,
+    expected: int | None = None,
+    conflict: VersionConflict | None = None,
+    status: int = 200,
+) -> Response:
+    return console.page(
+        "router_config.html",
+        status=status,
+        config=config,
+        values=values,
+        errors=errors,
+        reason=reason or "",
+        expected=expected if expected is not None else config.version,
+        conflict=conflict,
+        p="",
+        readonly=not console.can("editor"),
+        **config_choices(console),
+    )
+
+
+@router.get("/history", response_class=HTMLResponse)
+def config_history(console: SignedIn, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    limit = 25
+    entries, total = console.read(lambda uow: svc.router_config_history(uow, offset, limit))
+    config = console.runtime.reader.router_config()
+    return console.page(
+        "router_history.html",
+        config=config,
+        entries=entries,
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.post("/restore", response_class=HTMLResponse)
+def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
+    version = _int(form.get("version"))
+    expected = _int(form.get("expectedVersion"))
+    reason = str(form.get("reason") or "").strip() or None
+    back = "/admin/auto-router/history"
+    if version is None:
+        return console.redirect(back, notice="No version given.")
+    current = console.runtime.reader.router_config()
+    if form.get("confirmed") != "yes":
+        try:
+            old = console.read(lambda uow: svc.router_config_at(uow, version))
+        except NotFound as exc:
+            return console.redirect(back, notice=str(exc))
+        document = {k: v for k, v in old.items() if k != "version"}
+        return console.page(
+            "router_restore.html",
+            version=version,
+            current=current,
+            changes=diff(current.doc().to_json(), document),
+            expected=expected if expected is not None else current.version,
+            reason=reason or "",
+        )
+    try:
+        saved = console.write(
+            lambda uow: svc.rollback_router_config(uow, version, console.author, reason, expected)
+        )
+    except (NotFound, InvalidInput, VersionConflict) as exc:
+        return console.redirect(back, notice=f"Not restored: {exc}")
+    return console.redirect(back, notice=f"Restored version {version} as version {saved.version}.")
+
+
+# Profiles ----------------------------------------------------------------------------------
+
+
+@router.get("/profiles", response_class=HTMLResponse)
+def profiles_page(console: SignedIn) -> Response:
+    reader = console.runtime.reader
+    profiles = sorted(reader.profiles(), key=lambda p: p.model_id)
+    with_profile = {p.model_id for p in profiles}
+    return console.page(
+        "router_profiles.html",
+        profiles=profiles,
+        categories=reader.categories(),
+        model_ids=[i for i in reader.models_source.model_ids() if i not in with_profile],
+        readonly=not console.can("editor"),
+    )
+
+
+@router.get("/profiles/{model_id:path}/row", response_class=HTMLResponse)
+def profile_row(console: SignedIn, model_id: str) -> Response:
+    reader = console.runtime.reader
+    profile = reader.profile(model_id)
+    if profile is None:
+        return HTMLResponse("", status_code=404)
+    return console.page(
+        "_profile_row.html",
+        p=profile,
+        categories=reader.categories(),
+        readonly=not console.can("editor"),
+    )
+
+
+@router.post("/profiles/{model_id:path}")
+def save_profile(
+    request: Request, console: EditorConsole, form: CheckedForm, model_id: str
+) -> Response:
+    parsed = parse_form(form.multi_items())
+    reason = parsed.meta.get("reason", "").strip() or None
+    expected = _int(parsed.meta.get("expectedVersion"))
+    wants_json = request.headers.get("X-Requested-With") == "fetch"
+    model_id = model_id or str(form.get("modelId") or "")
+    try:
+        spec = validate(ProfileSpec, {**parsed.document, "modelId": model_id})
+        saved: Profile = console.write(
+            lambda uow: svc.put_profile(uow, spec, console.author, expected, reason)
+        )
+    except (InvalidInput, VersionConflict) as exc:
+        errors = exc.errors if isinstance(exc, InvalidInput) else [FieldError("", str(exc))]
+        if wants_json:
+            body = {"errors": [{"path": e.path, "message": e.message} for e in errors]}
+            return JSONResponse(body, status_code=409 if isinstance(exc, VersionConflict) else 422)
+        message = "; ".join(str(e) for e in errors)
+        return console.redirect("/admin/auto-router/profiles", notice=f"Not saved: {message}")
+    if wants_json:
+        return JSONResponse({"version": saved.version, "modelId": saved.model_id})
+    return console.redirect(
+        "/admin/auto-router/profiles",
+        notice=f"Saved the profile of {saved.model_id} (version {saved.version}).",
+    )
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
