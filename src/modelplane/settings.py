@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     log_decision_text: bool = False
     """Keep each routed message's text in the decision log (by default only its hash)."""
+    usage_retention_days: int = Field(default=90, ge=1, le=3650)
+    """Raw usage events older than this many days go at ``modelplane usage prune``; the
+    daily rollups, and so every analytics answer, stay."""
     secret_key: SecretStr | None = None
     """Signs the console's session cookies. Required outside development and test; in
     development one is generated once and kept in the user data directory."""

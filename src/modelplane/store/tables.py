@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -267,3 +271,88 @@ parity_mismatches = Table(
     Column("details", JSONDocument, nullable=False),
 )
 """Where the static tables and the database disagreed on a sampled request."""
+
+_Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite only autoincrements an INTEGER key
+
+usage_events = Table(
+    "usage_events",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("model_id", String(200), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("user_id", String(200)),
+    Column("feature", String(64), nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("cached_tokens", BigInteger, nullable=False),
+    Column("reasoning_tokens", BigInteger, nullable=False),
+    Column("cost", ExactDecimal, nullable=False),
+    Column("latency_ms", Integer, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("error", Text),
+    Column("routing_decision_id", BigInteger),
+)
+"""One row per generation. The cost (USD, rounded to 1e-9) is priced when the event
+arrives and never recomputed. Raw rows may be pruned; the daily rollups stay."""
+
+
+def _usage_key() -> list[Column[Any]]:
+    return [
+        Column("day", Date, primary_key=True),
+        Column("model_id", String(200), primary_key=True),
+        Column("provider_id", String(64), primary_key=True),
+        Column("feature", String(64), primary_key=True),
+    ]
+
+
+usage_daily = Table(
+    "usage_daily",
+    metadata,
+    *_usage_key(),
+    Column("requests", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("cached_tokens", BigInteger, nullable=False),
+    Column("reasoning_tokens", BigInteger, nullable=False),
+    Column("cost_nano", BigInteger, nullable=False),
+    Column("latency_ms_sum", BigInteger, nullable=False),
+)
+"""Usage per UTC day, model and feature, kept up to date by every ingestion. Cost in
+whole nano-dollars, so sums are exact on SQLite too."""
+
+usage_latency_daily = Table(
+    "usage_latency_daily",
+    metadata,
+    *_usage_key(),
+    Column("bucket", Integer, primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+)
+"""Latency histogram per UTC day, model and feature (``catalog.usage.LATENCY_BOUNDS_MS``)."""
+
+routing_daily = Table(
+    "routing_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("primary_category", String(64), primary_key=True),
+    Column("complexity", String(20), primary_key=True),
+    Column("tier", String(20), primary_key=True),
+    Column("selected_model_id", String(200), primary_key=True),
+    Column("decisions", BigInteger, nullable=False),
+    Column("exploration", BigInteger, nullable=False),
+    Column("sticky", BigInteger, nullable=False),
+    Column("fallback", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+)
+"""Routing decisions per closed UTC day, built by a job from ``routing_decisions``. A
+decision without a tier is counted under tier ``''``."""
+
+rollup_days = Table(
+    "rollup_days",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("rolled_at", UTCDateTime, nullable=False),
+)
+"""Which closed days a job has rolled up; days not listed are read from the raw rows."""

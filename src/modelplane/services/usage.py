@@ -1,0 +1,418 @@
+"""Usage ingestion, and the jobs that keep analytics fast: rollups and retention.
+
+Usage rollups are maintained on write: each ingested batch upserts its per-day sums in
+the same transaction as its raw rows, so a rollup is never behind and the raw rows can be
+pruned without losing an answer. The batch is summed in Python first, so a batch of 1,000
+events costs a handful of upserts, not 1,000.
+
+Routing decisions are written by the router (``router/decision_log.py``), one row at a
+time on the request path, so their rollup is a job instead: ``rollup_routing`` sums each
+closed UTC day once and marks it in ``rollup_days``; queries read days not yet rolled up
+from the raw rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    Row,
+    Table,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
+from modelplane.catalog.models import AUTO_MODEL_ID, Model
+from modelplane.catalog.pricing import cost
+from modelplane.catalog.reader import CatalogReader
+from modelplane.catalog.usage import (
+    LATENCY_BOUNDS_MS,
+    MAX_BATCH,
+    UsageEvent,
+    Window,
+    from_nano,
+    latency_bucket,
+    to_nano,
+)
+from modelplane.catalog.validation import field_errors, json_path
+from modelplane.store import tables as t
+from modelplane.store.unit_of_work import UnitOfWork, utcnow
+
+ROUTING = "routing"
+"""The ``rollup_days`` kind of the routing rollup."""
+CLOSE_GRACE = timedelta(minutes=5)
+"""A day is rolled up once it ended this long ago, so late writers have landed."""
+FUTURE_SKEW = timedelta(minutes=5)
+MAX_REPORTED_ERRORS = 100
+
+_USAGE_KEY = ("day", "model_id", "provider_id", "feature")
+_ROUTING_KEY = ("day", "primary_category", "complexity", "tier", "selected_model_id")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    cost: Decimal
+
+    def to_json(self) -> dict[str, object]:
+        return {"accepted": self.accepted, "costUsd": str(self.cost)}
+
+
+# Parsing -------------------------------------------------------------------------------------
+
+
+def parse_batch(body: Any) -> list[tuple[str, UsageEvent]]:
+    """One event (``{...}``) or a batch (``{"events": [...]}``), each with the JSON path of
+    its place in the body (``""`` or ``"events[3]"``). Every problem is reported at once."""
+    if not isinstance(body, dict):
+        raise InvalidInput([FieldError("", 'expected one event or {"events": [...]}')])
+    if "events" not in body:
+        return [("", _validated("", body))]
+    errors = [FieldError(k, "unexpected field beside events") for k in body if k != "events"]
+    items = body["events"]
+    if not isinstance(items, list) or not items:
+        errors.append(FieldError("events", "must be a non-empty list of events"))
+    elif len(items) > MAX_BATCH:
+        errors.append(FieldError("events", f"at most {MAX_BATCH} events per request"))
+    if errors:
+        raise InvalidInput(errors)
+    parsed: list[tuple[str, UsageEvent]] = []
+    for index, item in enumerate(items):
+        prefix = f"events[{index}]"
+        try:
+            parsed.append((prefix, UsageEvent.model_validate(item)))
+        except ValidationError as exc:
+            errors += field_errors(exc, prefix)
+    if errors:
+        raise _invalid(errors)
+    return parsed
+
+
+def _validated(prefix: str, item: Any) -> UsageEvent:
+    try:
+        return UsageEvent.model_validate(item)
+    except ValidationError as exc:
+        raise _invalid(field_errors(exc, prefix)) from None
+
+
+def _invalid(errors: list[FieldError]) -> InvalidInput:
+    shown = errors[:MAX_REPORTED_ERRORS]
+    if len(errors) > len(shown):
+        shown.append(FieldError("", f"and {len(errors) - len(shown)} more problems"))
+    return InvalidInput(shown, title="usage rejected, nothing was recorded")
+
+
+# Ingestion -----------------------------------------------------------------------------------
+
+
+def record_usage(
+    uow: UnitOfWork, reader: CatalogReader, body: Any, now: datetime | None = None
+) -> IngestResult:
+    """Validate, price and store a body of usage, with its rollups, in ``uow``'s transaction.
+
+    Each event is priced from ``reader`` (the catalogue as it is now) and the cost is stored
+    with it: a later price change never rewrites history. A batch with any bad event is
+    refused whole, naming each bad item and field."""
+    return record_events(uow, reader, parse_batch(body), now)
+
+
+def record_events(
+    uow: UnitOfWork,
+    reader: CatalogReader,
+    events: Sequence[tuple[str, UsageEvent]],
+    now: datetime | None = None,
+) -> IngestResult:
+    """``record_usage`` for events already parsed, each with its JSON path for errors."""
+    moment = now or utcnow()
+    rows, errors = _priced_rows(reader, events, moment)
+    if errors:
+        raise _invalid(errors)
+    if rows:
+        uow.connection.execute(insert(t.usage_events), rows)
+        _add_to_rollups(uow.connection, rows)
+    total = sum((r["cost"] for r in rows), Decimal(0))
+    return IngestResult(len(rows), total)
+
+
+def _priced_rows(
+    reader: CatalogReader, events: Sequence[tuple[str, UsageEvent]], now: datetime
+) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    models: dict[str, Model | None] = {}
+    rows: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
+    for prefix, event in events:
+        if event.model_id not in models:
+            models[event.model_id] = reader.find(event.model_id)
+        model = models[event.model_id]
+        at = event.at or now
+        if model is None:
+            errors.append(FieldError(json_path(("modelId",), prefix), _unknown(reader, event)))
+        if at > now + FUTURE_SKEW:
+            errors.append(FieldError(json_path(("at",), prefix), "is in the future"))
+        if model is not None and not errors:
+            rows.append(_row(event, model, at))
+    return rows, errors
+
+
+def _unknown(reader: CatalogReader, event: UsageEvent) -> str:
+    if event.model_id == AUTO_MODEL_ID:
+        return "record the model the router chose, not 'auto'"
+    ids = [m.id for m in reader.models()]
+    return str(NotFound("model", event.model_id, nearest(event.model_id, ids)))
+
+
+def _row(event: UsageEvent, model: Model, at: datetime) -> dict[str, Any]:
+    usd = cost(
+        model.pricing,
+        event.input_tokens,
+        event.output_tokens,
+        event.cached_tokens,
+        event.reasoning_tokens,
+    )
+    return {
+        "at": at.astimezone(UTC),
+        "model_id": model.id,
+        "provider_id": model.provider,
+        "user_id": event.user_id,
+        "feature": event.feature,
+        "input_tokens": event.input_tokens,
+        "output_tokens": event.output_tokens,
+        "cached_tokens": event.cached_tokens,
+        "reasoning_tokens": event.reasoning_tokens,
+        "cost": from_nano(to_nano(usd)),
+        "latency_ms": event.latency_ms,
+        "success": event.success,
+        "error": event.error,
+        "routing_decision_id": event.routing_decision_id,
+    }
+
+
+def _add_to_rollups(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    daily: dict[tuple[Any, ...], list[int]] = {}
+    latency: dict[tuple[Any, ...], int] = {}
+    for r in rows:
+        key = (r["at"].date(), r["model_id"], r["provider_id"], r["feature"])
+        sums = daily.setdefault(key, [0] * 8)
+        for i, value in enumerate(_measures(r)):
+            sums[i] += value
+        bucket_key = (*key, latency_bucket(r["latency_ms"]))
+        latency[bucket_key] = latency.get(bucket_key, 0) + 1
+    names = ("requests", "errors", *_TOKEN_COLUMNS, "cost_nano", "latency_ms_sum")
+    _upsert(
+        conn,
+        t.usage_daily,
+        _USAGE_KEY,
+        [
+            {**dict(zip(_USAGE_KEY, k, strict=True)), **dict(zip(names, v, strict=True))}
+            for k, v in sorted(daily.items())
+        ],
+    )
+    _upsert(
+        conn,
+        t.usage_latency_daily,
+        (*_USAGE_KEY, "bucket"),
+        [
+            {**dict(zip((*_USAGE_KEY, "bucket"), k, strict=True)), "requests": n}
+            for k, n in sorted(latency.items())
+        ],
+    )
+
+
+_TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")
+
+
+def _measures(r: dict[str, Any]) -> tuple[int, ...]:
+    return (
+        1,
+        0 if r["success"] else 1,
+        *(r[c] for c in _TOKEN_COLUMNS),
+        to_nano(r["cost"]),
+        r["latency_ms"],
+    )
+
+
+def _upsert(
+    conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Insert ``rows``, adding their counts to rows already there. Rows arrive sorted by
+    key, so concurrent batches lock rollup rows in one order and never deadlock."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    adds = {c.name: c + stmt.excluded[c.name] for c in table.c if c.name not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=adds), rows)
+
+
+# Rebuilding usage rollups from raw rows -------------------------------------------------------
+
+
+def utc_day(column: Any, dialect: str) -> ColumnElement[date]:
+    """The UTC calendar day of a timestamp column, as a date, in SQL."""
+    if dialect == "postgresql":
+        return type_coerce(func.date(func.timezone("UTC", column)), Date)
+    return type_coerce(func.date(column), Date)  # SQLite keeps UTC text
+
+
+def rebuild_usage_rollups(uow: UnitOfWork, window: Window, oldest_raw: datetime) -> None:
+    """Recompute the usage rollups of ``window`` from the raw events: for a bulk load that
+    bypassed ingestion, or a repair. Refused for days whose raw rows may have been pruned
+    (before ``oldest_raw``), since that would erase their rollups."""
+    if window.since <= oldest_raw.date():
+        raise InvalidInput(
+            [FieldError("since", f"raw events before {oldest_raw.date()} may be pruned")]
+        )
+    conn = uow.connection
+    e = t.usage_events.c
+    start = datetime.combine(window.since, time(), UTC)
+    end = datetime.combine(window.until + timedelta(days=1), time(), UTC)
+    day = utc_day(e.at, conn.dialect.name)
+    keys = [day, e.model_id, e.provider_id, e.feature]
+    in_window = (e.at >= start, e.at < end)
+    for table in (t.usage_daily, t.usage_latency_daily):
+        conn.execute(delete(table).where(table.c.day >= window.since, table.c.day <= window.until))
+    failed = case((e.success, 0), else_=1)
+    nano = cast(func.round(e.cost * 1_000_000_000), Integer)
+    sums = [func.sum(e[c]) for c in _TOKEN_COLUMNS]
+    daily = select(
+        *keys, func.count(), func.sum(failed), *sums, func.sum(nano), func.sum(e.latency_ms)
+    ).where(*in_window)
+    conn.execute(
+        insert(t.usage_daily).from_select([c.name for c in t.usage_daily.c], daily.group_by(*keys))
+    )
+    bucket = _bucket_sql(e.latency_ms)
+    histogram = select(*keys, bucket, func.count()).where(*in_window)
+    conn.execute(
+        insert(t.usage_latency_daily).from_select(
+            [c.name for c in t.usage_latency_daily.c], histogram.group_by(*keys, bucket)
+        )
+    )
+
+
+def _bucket_sql(latency: Any) -> ColumnElement[int]:
+    whens = [(latency <= bound, i) for i, bound in enumerate(LATENCY_BOUNDS_MS)]
+    return case(*whens, else_=len(LATENCY_BOUNDS_MS))
+
+
+# Retention -----------------------------------------------------------------------------------
+
+
+def retention_cutoff(retention_days: int, now: datetime | None = None) -> datetime:
+    return (now or utcnow()) - timedelta(days=retention_days)
+
+
+def prune_usage(engine: Engine, before: datetime, chunk: int = 50_000) -> int:
+    """Delete raw usage events older than ``before``, ``chunk`` rows per transaction so a
+    big prune never holds a long lock. Rollups are untouched. Returns the count deleted."""
+    e = t.usage_events.c
+    deleted = 0
+    while True:
+        oldest = select(e.id).where(e.at < before).limit(chunk)
+        with UnitOfWork(engine) as uow:
+            count = uow.connection.execute(delete(t.usage_events).where(e.id.in_(oldest)))
+            uow.commit()
+        deleted += count.rowcount
+        if count.rowcount < chunk:
+            return deleted
+
+
+def count_older(conn: Connection, before: datetime) -> int:
+    e = t.usage_events.c
+    return int(conn.execute(select(func.count()).where(e.at < before)).scalar_one())
+
+
+# Routing rollup job --------------------------------------------------------------------------
+
+
+def rollup_routing(uow: UnitOfWork, now: datetime | None = None) -> list[date]:
+    """Sum every closed UTC day of the decision log not yet rolled up; return those days.
+    Idempotent: run it from cron (``modelplane usage rollup``) as often as you like."""
+    conn = uow.connection
+    moment = now or utcnow()
+    last_closed = (moment - CLOSE_GRACE).date() - timedelta(days=1)
+    first = conn.execute(select(func.min(t.routing_decisions.c.at))).scalar()
+    if first is None:
+        return []
+    done = set(rolled_days(conn, first.date(), last_closed))
+    todo = [
+        d
+        for d in Window(first.date(), max(first.date(), last_closed)).each_day()
+        if d <= last_closed and d not in done
+    ]
+    for day in todo:
+        _roll_routing_day(conn, day, moment)
+    return todo
+
+
+def rolled_days(conn: Connection, since: date, until: date) -> list[date]:
+    r = t.rollup_days.c
+    query = select(r.day).where(r.kind == ROUTING, r.day >= since, r.day <= until)
+    return list(conn.scalars(query))
+
+
+def _roll_routing_day(conn: Connection, day: date, now: datetime) -> None:
+    start = datetime.combine(day, time(), UTC)
+    rows = routing_counts(conn, start, start + timedelta(days=1))
+    conn.execute(delete(t.routing_daily).where(t.routing_daily.c.day == day))
+    if rows:
+        names = [c.name for c in t.routing_daily.c][1:]
+        conn.execute(
+            insert(t.routing_daily),
+            [{"day": day, **dict(zip(names, row, strict=True))} for row in rows],
+        )
+    conn.execute(insert(t.rollup_days).values(kind=ROUTING, day=day, rolled_at=now))
+
+
+def routing_counts(
+    conn: Connection, start: datetime, end: datetime, model_ids: Sequence[str] | None = None
+) -> list[Row[Any]]:
+    """Raw decisions in ``[start, end)`` grouped as ``routing_daily`` groups them: category,
+    complexity, tier (``''`` for none) and model, then decisions, exploration, sticky,
+    fallback and error counts."""
+    d = t.routing_decisions.c
+    tier = func.coalesce(d.tier, literal(""))
+    keys = [d.primary_category, d.complexity, tier, d.selected_model_id]
+    query = select(
+        *keys,
+        func.count(),
+        func.sum(case((d.exploration, 1), else_=0)),
+        func.sum(case((d.is_sticky, 1), else_=0)),
+        func.sum(case((d.is_fallback, 1), else_=0)),
+        func.sum(case((d.error.is_(None), 0), else_=1)),
+    ).where(d.at >= start, d.at < end)
+    if model_ids is not None:
+        query = query.where(d.selected_model_id.in_(model_ids))
+    return list(conn.execute(query.group_by(*keys)))
+
+
+__all__ = [
+    "IngestResult",
+    "count_older",
+    "parse_batch",
+    "prune_usage",
+    "rebuild_usage_rollups",
+    "record_events",
+    "record_usage",
+    "retention_cutoff",
+    "rollup_routing",
+    "routing_counts",
+    "utc_day",
+]

@@ -1,0 +1,281 @@
+"""Ingestion: pricing at the moment of arrival, all-or-nothing batches, exact rollups,
+retention."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from modelplane.bootstrap import Runtime
+from modelplane.catalog.errors import InvalidInput
+from modelplane.catalog.pricing import cost
+from modelplane.catalog.usage import Window, latency_bucket, to_nano
+from modelplane.services.models import update_model
+from modelplane.services.usage import (
+    prune_usage,
+    rebuild_usage_rollups,
+    record_usage,
+    rollup_routing,
+    routing_counts,
+)
+from modelplane.store import tables as t
+from tests.analytics.conftest import DECISIONS, NOW
+
+
+def _event(**overrides: Any) -> dict[str, Any]:
+    return {
+        "modelId": "openai:gpt-5",
+        "feature": "chat",
+        "inputTokens": 1000,
+        "outputTokens": 500,
+        "latencyMs": 120,
+        **overrides,
+    }
+
+
+def _count(engine: Engine, table: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _costs(engine: Engine) -> list[Decimal]:
+    with engine.connect() as conn:
+        return list(conn.scalars(select(t.usage_events.c.cost).order_by(t.usage_events.c.id)))
+
+
+def test_cost_is_the_price_at_ingestion_and_a_later_price_change_keeps_it(
+    runtime: Runtime,
+) -> None:
+    with runtime.unit_of_work() as uow:
+        first = record_usage(uow, runtime.reader, _event())
+        uow.commit()
+    assert first.cost == Decimal("0.0075")  # (2.5 * 1000 + 10 * 500) / 1e6
+
+    with runtime.unit_of_work() as uow:
+        update_model(uow, "openai:gpt-5", {"pricing": {"input": 5, "output": 20}}, "test", None)
+        uow.commit()
+    with runtime.unit_of_work() as uow:
+        second = record_usage(uow, runtime.reader, _event())
+        uow.commit()
+
+    assert second.cost == Decimal("0.015")  # (5 * 1000 + 20 * 500) / 1e6
+    assert _costs(runtime.engine) == [Decimal("0.0075"), Decimal("0.015")]
+    with runtime.engine.connect() as conn:
+        nano = conn.execute(select(func.sum(t.usage_daily.c.cost_nano))).scalar_one()
+    assert nano == 7_500_000 + 15_000_000
+
+
+def test_a_batch_with_one_bad_event_writes_nothing_and_names_index_and_field(
+    runtime: Runtime,
+) -> None:
+    events = [_event(), _event(), _event(), _event(inputTokens=-5)]
+    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+        record_usage(uow, runtime.reader, {"events": events})
+    assert [e.path for e in caught.value.errors] == ["events[3].inputTokens"]
+    assert "greater than or equal to 0" in caught.value.errors[0].message
+    for table in (t.usage_events, t.usage_daily, t.usage_latency_daily):
+        assert _count(runtime.engine, table) == 0
+
+
+def test_unknown_models_are_named_with_suggestions_and_nothing_is_written(
+    runtime: Runtime,
+) -> None:
+    events = [_event(), _event(modelId="openai:gpt5"), _event(modelId="auto")]
+    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+        record_usage(uow, runtime.reader, {"events": events})
+    errors = {e.path: e.message for e in caught.value.errors}
+    assert set(errors) == {"events[1].modelId", "events[2].modelId"}
+    assert "openai:gpt-5" in errors["events[1].modelId"]
+    assert "router chose" in errors["events[2].modelId"]
+    assert _count(runtime.engine, t.usage_events) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "paths"),
+    [
+        ([_event()], [""]),
+        ({"events": "nope"}, ["events"]),
+        ({"events": []}, ["events"]),
+        ({"events": [_event()], "extra": 1}, ["extra"]),
+        ({"events": [_event(), 7]}, ["events[1]"]),
+        (
+            {"events": [_event(feature="Chat!"), _event(latencyMs=None)]},
+            ["events[0].feature", "events[1].latencyMs"],
+        ),
+        ({"events": [_event(success=True, error="boom")]}, ["events[0]"]),
+        ({"events": [_event(at="2999-01-01T00:00:00Z")]}, ["events[0].at"]),
+        ({"events": [_event(at="2026-03-01T00:00:00")]}, ["events[0].at"]),
+        (_event(outputTokens=-1), ["outputTokens"]),
+    ],
+)
+def test_malformed_bodies_are_refused_with_their_paths(
+    runtime: Runtime, body: Any, paths: list[str]
+) -> None:
+    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+        record_usage(uow, runtime.reader, body)
+    assert [e.path for e in caught.value.errors] == paths
+
+
+def _random_events(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    models = [
+        "openai:gpt-5",
+        "openai:gpt-5-mini",
+        "anthropic:claude-haiku-4.5",
+        "google:gemini-2.5-flash",
+    ]
+    start = datetime(2026, 2, 20, tzinfo=UTC)
+    out = []
+    for _ in range(n):
+        ok = rng.random() > 0.1
+        out.append(
+            {
+                "modelId": rng.choice(models),
+                "feature": rng.choice(["chat", "title", "auto_router"]),
+                "inputTokens": rng.randrange(0, 50_000),
+                "outputTokens": rng.randrange(0, 8_000),
+                "cachedTokens": rng.randrange(0, 3) * rng.randrange(0, 20_000),
+                "reasoningTokens": rng.randrange(0, 2) * rng.randrange(0, 5_000),
+                "latencyMs": int(rng.lognormvariate(6, 1.2)),
+                "success": ok,
+                **({} if ok else {"error": "upstream 500"}),
+                "at": (start + timedelta(seconds=rng.randrange(0, 8 * 86400))).isoformat(),
+            }
+        )
+    return out
+
+
+def _raw_aggregates(engine: Engine) -> tuple[dict[Any, tuple[int, ...]], Counter[Any]]:
+    daily: dict[Any, list[int]] = {}
+    latency: Counter[Any] = Counter()
+    with engine.connect() as conn:
+        for r in conn.execute(select(t.usage_events)).mappings():
+            key = (r["at"].date(), r["model_id"], r["provider_id"], r["feature"])
+            sums = daily.setdefault(key, [0] * 8)
+            values = (
+                1,
+                0 if r["success"] else 1,
+                r["input_tokens"],
+                r["output_tokens"],
+                r["cached_tokens"],
+                r["reasoning_tokens"],
+                to_nano(r["cost"]),
+                r["latency_ms"],
+            )
+            for i, v in enumerate(values):
+                sums[i] += v
+            latency[(*key, latency_bucket(r["latency_ms"]))] += 1
+    return {k: tuple(v) for k, v in daily.items()}, latency
+
+
+def _rollups(engine: Engine) -> tuple[dict[Any, tuple[int, ...]], Counter[Any]]:
+    d, h = t.usage_daily.c, t.usage_latency_daily.c
+    with engine.connect() as conn:
+        daily = {
+            tuple(r[:4]): tuple(int(v) for v in r[4:])
+            for r in conn.execute(
+                select(
+                    d.day,
+                    d.model_id,
+                    d.provider_id,
+                    d.feature,
+                    d.requests,
+                    d.errors,
+                    d.input_tokens,
+                    d.output_tokens,
+                    d.cached_tokens,
+                    d.reasoning_tokens,
+                    d.cost_nano,
+                    d.latency_ms_sum,
+                )
+            )
+        }
+        latency = Counter(
+            {
+                tuple(r[:5]): int(r[5])
+                for r in conn.execute(
+                    select(h.day, h.model_id, h.provider_id, h.feature, h.bucket, h.requests)
+                )
+            }
+        )
+    return daily, latency
+
+
+def test_rollups_equal_the_raw_aggregates_after_many_batches(runtime: Runtime) -> None:
+    rng = random.Random(8)
+    events = _random_events(rng, 600)
+    for start in range(0, len(events), 97):  # uneven batches that share rollup rows
+        with runtime.unit_of_work() as uow:
+            record_usage(uow, runtime.reader, {"events": events[start : start + 97]}, now=NOW)
+            uow.commit()
+    raw = _raw_aggregates(runtime.engine)
+    assert sum(v[0] for v in raw[0].values()) == 600
+    assert _rollups(runtime.engine) == raw
+
+    # The cost of each row is the catalogue's arithmetic, rounded once to 1e-9 USD.
+    gpt5 = runtime.reader.get("openai:gpt-5").pricing
+    first = next(e for e in events if e["modelId"] == "openai:gpt-5")
+    expected = cost(
+        gpt5,
+        first["inputTokens"],
+        first["outputTokens"],
+        first["cachedTokens"],
+        first["reasoningTokens"],
+    )
+    with runtime.engine.connect() as conn:
+        stored = conn.execute(
+            select(t.usage_events.c.cost)
+            .where(t.usage_events.c.model_id == "openai:gpt-5")
+            .order_by(t.usage_events.c.id)
+            .limit(1)
+        ).scalar_one()
+    assert to_nano(stored) == to_nano(expected)
+
+    with runtime.unit_of_work() as uow:  # a rebuild from raw rows gives the same rollups
+        rebuild_usage_rollups(
+            uow,
+            Window(NOW.date().replace(day=1) - timedelta(days=15), NOW.date()),
+            datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        uow.commit()
+    assert _rollups(runtime.engine) == raw
+
+
+def test_routing_rollup_equals_the_raw_decision_counts_day_by_day(dataset: Runtime) -> None:
+    with dataset.unit_of_work() as uow:
+        rolled_days = rollup_routing(uow, now=NOW.replace(day=10))
+        uow.commit()
+    assert len(rolled_days) == 9  # 1 to 9 March: every closed day from the first decision
+    r = t.routing_daily.c
+    with dataset.engine.connect() as conn:
+        for day in rolled_days:
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            raw = routing_counts(conn, start, start + timedelta(days=1))
+            rolled = conn.execute(select(t.routing_daily).where(r.day == day))
+            assert sorted(tuple(row[1:]) for row in rolled) == sorted(tuple(x) for x in raw)
+        total = conn.execute(select(func.sum(r.decisions))).scalar_one()
+    assert total == len(DECISIONS)
+
+
+def test_prune_deletes_old_raw_events_and_keeps_the_rollups(runtime: Runtime) -> None:
+    old = [_event(at="2026-01-01T00:00:00Z"), _event(at="2026-01-02T00:00:00Z")]
+    new = [_event(at="2026-03-01T00:00:00Z")]
+    with runtime.unit_of_work() as uow:
+        record_usage(uow, runtime.reader, {"events": old + new}, now=NOW)
+        uow.commit()
+    before = _rollups(runtime.engine)
+
+    deleted = prune_usage(runtime.engine, datetime(2026, 2, 1, tzinfo=UTC), chunk=1)
+
+    assert deleted == 2
+    assert _count(runtime.engine, t.usage_events) == 1
+    assert _rollups(runtime.engine) == before
+    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput):
+        rebuild_usage_rollups(
+            uow, Window(NOW.date().replace(day=1), NOW.date()), datetime(2026, 3, 1, tzinfo=UTC)
+        )
