@@ -341,6 +341,10 @@ from modelplane.cli.route import route_command  # noqa: E402
 
 app.command("route")(route_command)
 
+from modelplane.cli.stats import register as _register_stats  # noqa: E402
+
+_register_stats(app)
+
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)

@@ -1,0 +1,186 @@
+"""Charts as inline SVG, drawn on the server: no script, no CDN, readable without CSS.
+
+Each chart is an ``<svg role="img">`` with a ``<title>`` and one ``<title>`` per mark, so
+screen readers and hover tooltips both get the numbers. Pages show the same numbers in a
+table beside the chart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+Formatter = Callable[[float], str]
+
+_FONT = 'font-family="system-ui, sans-serif" font-size="11"'
+
+
+def plain(value: float) -> str:
+    """``1234.0 -> "1,234"``, ``0.25 -> "0.25"``."""
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.4g}"
+
+
+def nice_max(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (the axis top).
+
+    >>> nice_max(0), nice_max(7), nice_max(130), nice_max(0.0031)
+    (1.0, 10.0, 200.0, 0.005)
+    """
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value * (1 - 1e-12):
+            return float(round(step * power, 12))
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    width: int
+    height: int
+    left: int = 64
+    right: int = 12
+    top: int = 26
+    bottom: int = 46
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def y(self, value: float, top: float) -> float:
+        return self.top + self.plot_height * (1 - value / top)
+
+
+def _open(frame: _Frame, title: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {frame.width} {frame.height}" width="100%" '
+        f'preserveAspectRatio="xMidYMid meet">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{frame.left}" y="16" {_FONT} font-weight="600">{escape(title)}</text>',
+    ]
+
+
+def _y_axis(frame: _Frame, top: float, fmt: Formatter, ticks: int = 4) -> list[str]:
+    parts = []
+    for i in range(ticks + 1):
+        value = top * i / ticks
+        y = frame.y(value, top)
+        parts.append(
+            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" '
+            f'y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{frame.left - 6}" y="{y + 4:.1f}" text-anchor="end" {_FONT}>'
+            f"{escape(fmt(value))}</text>"
+        )
+    base = frame.top + frame.plot_height
+    parts.append(
+        f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{base}" y2="{base}" '
+        'stroke="#555" stroke-width="1"/>'
+    )
+    parts.append(
+        f'<line x1="{frame.left}" x2="{frame.left}" y1="{frame.top}" y2="{base}" '
+        'stroke="#555" stroke-width="1"/>'
+    )
+    return parts
+
+
+def _x_label(frame: _Frame, x: float, text: str) -> str:
+    y = frame.top + frame.plot_height + 14
+    return f'<text x="{x:.1f}" y="{y}" text-anchor="middle" {_FONT}>{escape(text)}</text>'
+
+
+def _short(text: str, limit: int = 14) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    fmt: Formatter = plain,
+    width: int = 560,
+    height: int = 240,
+) -> Markup:
+    """Vertical bars, one per label, on a y axis from zero to a round maximum."""
+    if len(labels) != len(values):
+        raise ValueError("one value per label")
+    frame = _Frame(width, height)
+    top = nice_max(max(values, default=0))
+    parts = [*_open(frame, title), *_y_axis(frame, top, fmt)]
+    if not values:
+        parts.append(_empty(frame))
+    slot = frame.plot_width / max(len(values), 1)
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        x = frame.left + i * slot + slot * 0.15
+        y = frame.y(value, top)
+        bar_height = frame.top + frame.plot_height - y
+        parts.append(
+            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{bar_height:.1f}" fill="#3b6fb6"><title>{escape(label)}: '
+            f"{escape(fmt(value))}</title></rect>"
+        )
+        parts.append(_x_label(frame, x + slot * 0.35, _short(label)))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    fmt: Formatter = plain,
+    width: int = 560,
+    height: int = 240,
+    max_labels: int = 8,
+) -> Markup:
+    """A line through one point per label (days, say), labelling at most ``max_labels``."""
+    if len(labels) != len(values):
+        raise ValueError("one value per label")
+    frame = _Frame(width, height)
+    top = nice_max(max(values, default=0))
+    parts = [*_open(frame, title), *_y_axis(frame, top, fmt)]
+    if not values:
+        parts.append(_empty(frame))
+    step = frame.plot_width / max(len(values) - 1, 1)
+    points = [
+        (
+            frame.left + i * step if len(values) > 1 else frame.left + frame.plot_width / 2,
+            frame.y(v, top),
+        )
+        for i, v in enumerate(values)
+    ]
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#3b6fb6" stroke-width="2"/>')
+    every = max(1, math.ceil(len(labels) / max_labels))
+    for i, ((x, y), label, value) in enumerate(zip(points, labels, values, strict=True)):
+        parts.append(
+            f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#3b6fb6">'
+            f"<title>{escape(label)}: {escape(fmt(value))}</title></circle>"
+        )
+        if i % every == 0 or i == len(labels) - 1:
+            parts.append(_x_label(frame, x, _short(label)))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _empty(frame: _Frame) -> str:
+    x = frame.left + frame.plot_width / 2
+    y = frame.top + frame.plot_height / 2
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" {_FONT}>no data</text>'
+
+
+__all__ = ["bar_chart", "line_chart", "nice_max", "plain"]
