@@ -177,8 +177,9 @@ def model_url(model_id: str, suffix: str = "") -> str:
 def money(value: Any) -> str:
     if value is None:
         return "—"
-    text = f"{float(value):,.4f}".rstrip("0").rstrip(".")
-    return f"${text}"
+    text = f"{float(value):,.4f}".rstrip("0")
+    whole, _, cents = text.partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
 
 
 def tokens(value: int | None) -> str:

@@ -152,6 +152,8 @@ def shown(value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, indent=2, ensure_ascii=False)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 

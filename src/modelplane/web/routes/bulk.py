@@ -16,8 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from modelplane.catalog.errors import FieldError, InvalidInput
 from modelplane.services import bulk as svc
@@ -60,7 +61,10 @@ async def preview(console: EditorConsole, form: CheckedForm) -> Response:
     limit = console.runtime.settings.import_max_bytes
     if not isinstance(upload, UploadFile):
         return _page(console, [FieldError("file", "choose a file to import")], status=422)
-    raw = await upload.read(limit + 1)
+    try:
+        raw = await upload.read(limit + 1)
+    finally:
+        await form.close()
     if len(raw) > limit:
         message = f"the file is larger than the import limit of {limit:,} bytes"
         return _page(console, [FieldError("file", message)], status=413)

@@ -210,6 +210,7 @@
       }
     });
   }
+  const saving = new Map();  // profile id -> promise of this page's own save
   document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-profile-form")) return;
@@ -217,10 +218,14 @@
     const row = form.closest("tr");
     const status = $("[data-row-status]", row);
     status.textContent = "saving…";
+    let done;
+    saving.set(row.dataset.profileId, new Promise((resolve) => { done = resolve; }));
     const response = await fetch(form.action, {
       method: "POST", body: new FormData(form), headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
     });
     const answer = await response.json().catch(() => ({}));
+    saving.delete(row.dataset.profileId);
+    done();
     if (response.ok) {
       $("input[name=expectedVersion]", form).value = answer.version;
       row.dataset.version = answer.version;
@@ -296,11 +301,14 @@
     profile: async (ids) => {
       if (page !== "router-profiles") return;
       for (const id of ids) {
+        if (saving.has(id)) await saving.get(id);  // our own save: wait for its answer
         const row = document.querySelector(`tr[data-profile-id="${CSS.escape(id)}"]`);
         if (!row) { say(`A profile was added elsewhere. <a href="${location.pathname}">Refresh</a>`); continue; }
-        if (row.classList.contains("dirty")) { say(`The profile of ${escapeHtml(id)} changed elsewhere while you were editing it. <a href="${location.pathname}">Reload</a>`); continue; }
         const fresh = await fragment(`/admin/auto-router/profiles/${encodeURI(id)}/row`);
-        if (fresh) { row.replaceWith(fresh); fresh.classList.add("flash"); }
+        if (!fresh || fresh.dataset.version === row.dataset.version) continue;
+        if (row.classList.contains("dirty")) { say(`The profile of ${escapeHtml(id)} changed elsewhere while you were editing it. <a href="${location.pathname}">Reload</a>`); continue; }
+        row.replaceWith(fresh);
+        fresh.classList.add("flash");
       }
     },
     router_config: async () => {
