@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelplane.catalog.errors import (
@@ -18,6 +20,9 @@ from modelplane.catalog.errors import (
     VersionConflict,
 )
 from modelplane.catalog.validation import json_path
+from modelplane.services.tokens import Forbidden, NotAuthenticated
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -34,7 +39,39 @@ def _errors_json(exc: InvalidInput) -> list[dict[str, str]]:
     return [{"path": e.path, "message": e.message} for e in exc.errors]
 
 
+def _request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """FastAPI's errors with paths relative to the part at fault: ``query.limit``, and for
+    the body the field's own path (``pricing.input``)."""
+    errors = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == "json_invalid":
+            reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+            at = f" at position {loc[1]}" if len(loc) > 1 else ""
+            errors.append({"path": "", "message": f"not JSON: {reason}{at}"})
+            continue
+        if loc[:1] == ("body",):
+            loc = loc[1:]
+        errors.append({"path": json_path(loc), "message": err["msg"]})
+    return errors
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def _unauthenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
+        response = problem(401, "Unauthorized", str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="modelplane"'
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        # Two writers created the same thing at once; the loser gets told, not a 500.
+        return problem(409, "Conflict", "a concurrent write got there first; read and retry")
+
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
         return problem(422, "Invalid input", str(exc), errors=_errors_json(exc))
@@ -68,11 +105,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"path": json_path(tuple(err["loc"])), "message": err["msg"]} for err in exc.errors()
-        ]
+        errors = _request_errors(exc)
         detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
         return problem(422, "Invalid input", detail, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal server error", "the error was logged")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

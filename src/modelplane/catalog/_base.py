@@ -18,6 +18,7 @@ class DomainModel(BaseModel):
         extra="forbid",
         frozen=True,
         str_strip_whitespace=True,
+        allow_inf_nan=False,  # NaN and infinity are not JSON: they must never reach a row.
     )
 
     def to_json(self) -> dict[str, object]:

@@ -6,8 +6,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.catalog.errors import FieldError, InvalidInput, VersionConflict
 from modelplane.catalog.validation import field_errors
+from modelplane.store.repositories import HistoryRepository
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -41,3 +42,16 @@ def require_object(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInput([FieldError("", f"{what} must be a JSON object")])
     return data
+
+
+def conflict(
+    history: HistoryRepository, kind: str, key: str, expected: int, current: int
+) -> VersionConflict:
+    """A 409's content: the current version, and the fields changed since ``expected``."""
+    changed: set[str] = set()
+    newer = max(current - expected, 0)
+    if newer:
+        for entry in history.page(key, 0, newer):
+            if entry.version > expected:
+                changed.update(c.field for c in entry.changes)
+    return VersionConflict(kind, key, expected, current, sorted(changed))

@@ -10,12 +10,11 @@ from modelplane.catalog.errors import (
     FieldError,
     InvalidInput,
     NotFound,
-    VersionConflict,
     nearest,
 )
 from modelplane.catalog.history import ChangeType, HistoryEntry, diff
-from modelplane.catalog.models import Model, ModelSpec
-from modelplane.services._common import deep_merge, require_object, validate
+from modelplane.catalog.models import Model, ModelSpec, Status
+from modelplane.services._common import conflict, deep_merge, require_object, validate
 from modelplane.store.unit_of_work import UnitOfWork, utcnow
 
 _READ_ONLY = {"id", "version", "createdAt", "createdBy", "updatedAt", "updatedBy"}
@@ -99,15 +98,26 @@ def set_status(
     expected_version: int | None,
     reason: str | None = None,
 ) -> Model:
-    """Deprecate a model, or reactivate a deprecated one (to ``active``)."""
+    """Deprecate a model, or reactivate a deprecated one to the status it had before
+    (``beta`` stays ``beta``; ``active`` when history does not say)."""
     current = get_model(uow, model_id)
+    _check_version(uow, current, expected_version)
     if deprecated and current.status == "deprecated":
         raise InvalidInput([FieldError("status", f"model {model_id!r} is already deprecated")])
     if not deprecated and current.status != "deprecated":
         raise InvalidInput([FieldError("status", f"model {model_id!r} is not deprecated")])
-    spec = current.spec().model_copy(update={"status": "deprecated" if deprecated else "active"})
+    status = "deprecated" if deprecated else _status_before_deprecation(uow, model_id)
+    spec = current.spec().model_copy(update={"status": status})
     change: ChangeType = "deprecated" if deprecated else "reactivated"
     return _store(uow, current, spec, author, expected_version, reason, change)
+
+
+def _status_before_deprecation(uow: UnitOfWork, model_id: str) -> Status:
+    for entry in uow.model_history.page(model_id, 0, None):
+        status_change = next((c for c in entry.changes if c.field == "status"), None)
+        if status_change is not None and status_change.new == "deprecated":
+            return "beta" if status_change.old == "beta" else "active"
+    return "active"
 
 
 def duplicate_model(
@@ -171,8 +181,7 @@ def _store(
     change_type: ChangeType,
     force: bool = False,
 ) -> Model:
-    if expected_version is not None and expected_version != current.version:
-        raise conflict(uow, current, expected_version)
+    _check_version(uow, current, expected_version)
     if spec.id != current.id:
         raise InvalidInput([FieldError("id", "a model's id cannot change; duplicate it instead")])
     if spec == current.spec() and not force:
@@ -191,18 +200,14 @@ def _store(
     )
     if not uow.models.replace(updated, current.version):
         fresh = get_model(uow, current.id)
-        raise conflict(uow, fresh, current.version)
+        raise conflict(uow.model_history, "model", current.id, current.version, fresh.version)
     _record(uow, current, updated, change_type, author, reason, at)
     return updated
 
 
-def conflict(uow: UnitOfWork, current: Model, expected: int) -> VersionConflict:
-    """A 409's content: the current version, and the fields changed since ``expected``."""
-    changed: set[str] = set()
-    for entry in uow.model_history.page(current.id, 0, max(current.version - expected, 0) or None):
-        if entry.version > expected:
-            changed.update(c.field for c in entry.changes)
-    return VersionConflict("model", current.id, expected, current.version, sorted(changed))
+def _check_version(uow: UnitOfWork, current: Model, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != current.version:
+        raise conflict(uow.model_history, "model", current.id, expected_version, current.version)
 
 
 def _record(

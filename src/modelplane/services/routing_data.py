@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, VersionConflict, nearest
+from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
 from modelplane.catalog.history import ChangeType, HistoryEntry, diff
 from modelplane.catalog.profiles import Profile, ProfileSpec
 from modelplane.catalog.router_config import RouterConfig, RouterConfigDoc
-from modelplane.services._common import deep_merge, require_object, validate
+from modelplane.services._common import conflict, deep_merge, require_object, validate
 from modelplane.store.unit_of_work import UnitOfWork, utcnow
 
 CONFIG_ID = "router"
@@ -83,7 +83,7 @@ def replace_router_config(
 ) -> RouterConfig:
     current = get_router_config(uow)
     if expected_version is not None and expected_version != current.version:
-        raise VersionConflict("router config", CONFIG_ID, expected_version, current.version)
+        raise _config_conflict(uow, expected_version, current.version)
     check_router_config(uow, doc)
     if doc == current.doc() and not force:
         return current
@@ -92,9 +92,27 @@ def replace_router_config(
         {**doc.model_dump(), "version": current.version + 1, "updated_at": at, "updated_by": author}
     )
     if not uow.router_config.replace(config, current.version):
-        raise VersionConflict("router config", CONFIG_ID, current.version, current.version + 1)
+        raise _config_conflict(uow, current.version, get_router_config(uow).version)
     _record_config(uow, current, config, change_type, author, reason, at)
     return config
+
+
+def _config_conflict(uow: UnitOfWork, expected: int, current: int) -> Exception:
+    return conflict(uow.router_config_history, "router config", CONFIG_ID, expected, current)
+
+
+def router_config_history(
+    uow: UnitOfWork, offset: int = 0, limit: int = 50
+) -> tuple[list[HistoryEntry], int]:
+    history = uow.router_config_history
+    return history.page(CONFIG_ID, offset, limit), history.count(CONFIG_ID)
+
+
+def router_config_at(uow: UnitOfWork, version: int) -> dict[str, Any]:
+    document = uow.router_config_history.document(CONFIG_ID, version)
+    if document is None:
+        raise NotFound("router config version", str(version))
+    return {**document, "version": version}
 
 
 def rollback_router_config(
@@ -171,12 +189,13 @@ def put_profile(
     change_type: ChangeType | None = None,
     force: bool = False,
 ) -> Profile:
-    """Create or replace a model's profile as a whole."""
-    check_profile(uow, spec)
+    """Create or replace a model's profile as a whole. ``expected_version`` 0 means
+    "there must be no profile yet"."""
     current = uow.profiles.get(spec.model_id)
     current_version = current.version if current else 0
     if expected_version is not None and expected_version != current_version:
-        raise VersionConflict("profile", spec.model_id, expected_version, current_version)
+        raise _profile_conflict(uow, spec.model_id, expected_version, current_version)
+    check_profile(uow, spec)
     if current is not None and current.spec() == spec and not force:
         return current
     at = utcnow()
@@ -191,7 +210,8 @@ def put_profile(
     if current is None:
         uow.profiles.add(profile)
     elif not uow.profiles.replace(profile, current_version):
-        raise VersionConflict("profile", spec.model_id, current_version, current_version + 1)
+        fresh = get_profile(uow, spec.model_id).version
+        raise _profile_conflict(uow, spec.model_id, current_version, fresh)
     new = profile.spec().to_json()
     entry = HistoryEntry(
         entity_id=spec.model_id,
@@ -205,6 +225,26 @@ def put_profile(
     uow.profile_history.append(entry, new)
     uow.touch("profile", spec.model_id)
     return profile
+
+
+def _profile_conflict(uow: UnitOfWork, model_id: str, expected: int, current: int) -> Exception:
+    return conflict(uow.profile_history, "profile", model_id, expected, current)
+
+
+def profile_history(
+    uow: UnitOfWork, model_id: str, offset: int = 0, limit: int = 50
+) -> tuple[list[HistoryEntry], int]:
+    total = uow.profile_history.count(model_id)
+    if total == 0:
+        get_profile(uow, model_id)
+    return uow.profile_history.page(model_id, offset, limit), total
+
+
+def profile_at(uow: UnitOfWork, model_id: str, version: int) -> dict[str, Any]:
+    document = uow.profile_history.document(model_id, version)
+    if document is None:
+        raise NotFound("profile version", f"{model_id}@{version}")
+    return {**document, "version": version}
 
 
 def rollback_profile(

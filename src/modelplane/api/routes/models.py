@@ -1,19 +1,55 @@
-"""Catalogue reads under /api/v1/models."""
+"""The model catalogue under /api/v1/models: reads, writes, history and rollback.
+
+Model ids hold ``:`` and ``.`` and may hold ``/``, so they are matched as paths; the routes
+with a suffix (``/history``, ``/rollback``, ...) come before the bare ``/{model_id}`` ones.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Header, Query, Response
 
-from modelplane.api.deps import ReaderDep
-from modelplane.catalog.models import Capability, Status
+from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
+from modelplane.api.writes import (
+    VERSION_RULES,
+    expected_version,
+    read,
+    set_etag,
+    write,
+    write_meta,
+)
+from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.catalog.history import HistoryEntry
+from modelplane.catalog.models import Capability, Model, ModelSpec, Status
 from modelplane.catalog.reader import ModelFilter
+from modelplane.services import models as svc
+from modelplane.services._common import require_object, validate
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of a GET.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate")
+_ONE: dict[int | str, dict[str, Any]] = {
+    200: {"model": Model, "description": "The model; `ETag` holds its version."}
+}
+
+_CREATE_EXAMPLE = {
+    "id": "acme:fast-1",
+    "provider": "acme",
+    "name": "Acme Fast 1",
+    "contextWindow": 128000,
+    "pricing": {"input": 0.5, "output": 1.5},
+    "capabilities": ["function-calling"],
+    "reason": "new model from Acme",
+}
 
 
-@router.get("")
+# Reads -------------------------------------------------------------------------------------
+
+
+@router.get("", dependencies=[PublicRead], summary="List models, with filters")
 def list_models(
     reader: ReaderDep,
     provider: str | None = None,
@@ -21,22 +57,237 @@ def list_models(
     capability: Capability | None = None,
     internal_only: Annotated[bool | None, Query(alias="internalOnly")] = None,
     experimental: bool | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> dict[str, Any]:
     filters = ModelFilter(provider, status, capability, internal_only, experimental)
-    models = reader.models(filters)
+    models = reader.models(filters)[:limit]
     return {"data": [m.to_json() for m in models], "count": len(models)}
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[PublicRead], summary="Search ids, names and descriptions")
 def search_models(
     reader: ReaderDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     models = reader.search(q, limit)
     return {"data": [m.to_json() for m in models], "count": len(models)}
 
 
-@router.get("/{model_id}")
-def get_model(reader: ReaderDep, model_id: str) -> dict[str, Any]:
-    return reader.get(model_id).to_json()
+@router.get("/{model_id:path}/history/{version}", summary="The whole model at one version")
+def model_at(runtime: RuntimeDep, _: Viewer, model_id: str, version: int) -> dict[str, Any]:
+    return read(runtime, lambda uow: svc.model_at(uow, model_id, version))
+
+
+@router.get(
+    "/{model_id:path}/history",
+    summary="A model's versions, newest first",
+    responses={200: {"description": "`data` holds one page; `total` counts every version."}},
+)
+def model_history(
+    runtime: RuntimeDep, _: Viewer, model_id: str, offset: Offset = 0, limit: Limit = 50
+) -> dict[str, Any]:
+    entries, total = read(runtime, lambda uow: svc.history(uow, model_id, offset, limit))
+    return history_page(entries, total, offset, limit)
+
+
+# Writes ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a model",
+    description="The body is a model (camelCase) plus an optional `reason`.",
+    responses={201: {"model": Model}},
+)
+def create_model(
+    runtime: RuntimeDep,
+    who: Editor,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(openapi_examples={"new": {"value": _CREATE_EXAMPLE}})],
+) -> dict[str, Any]:
+    document, _, reason = write_meta(body)
+    spec = validate(ModelSpec, document)
+    _refuse_reserved_id(spec.id, "id")
+    model = write(runtime, lambda uow: svc.create_model(uow, spec, who.name, reason))
+    return _answer(response, model, created=True)
+
+
+@router.post(
+    "/{model_id:path}/deprecate",
+    summary="Deprecate a model",
+    description=VERSION_RULES,
+    responses=_ONE,
+)
+def deprecate(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    response: Response,
+    if_match: IfMatch = None,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
+    return _set_status(runtime, who.name, model_id, response, if_match, body, deprecated=True)
+
+
+@router.post(
+    "/{model_id:path}/reactivate",
+    summary="Reactivate a deprecated model",
+    description=VERSION_RULES + " The model returns to the status it had before deprecation.",
+    responses=_ONE,
+)
+def reactivate(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    response: Response,
+    if_match: IfMatch = None,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
+    return _set_status(runtime, who.name, model_id, response, if_match, body, deprecated=False)
+
+
+@router.post(
+    "/{model_id:path}/duplicate",
+    status_code=201,
+    summary="Copy a model to a new id",
+    description="Body: `{newId?, reason?}`; without `newId` the copy is `<id>-copy`.",
+    responses={201: {"model": Model}},
+)
+def duplicate(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    response: Response,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
+    document, _, reason = write_meta(body or {})
+    _only_keys(document, {"newId"})
+    new_id = document.get("newId")
+    if new_id is not None and not isinstance(new_id, str):
+        raise InvalidInput([FieldError("newId", "must be a model id")])
+    _refuse_reserved_id(new_id or f"{model_id}-copy", "newId")
+    model = write(runtime, lambda uow: svc.duplicate_model(uow, model_id, who.name, new_id, reason))
+    return _answer(response, model, created=True)
+
+
+@router.post(
+    "/{model_id:path}/rollback",
+    summary="Restore the model as it was at a version",
+    description="Body: `{version, reason?, expectedVersion?}`. " + VERSION_RULES,
+    responses=_ONE,
+)
+def rollback(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(openapi_examples={"undo": {"value": {"version": 3}}})],
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    document, body_version, reason = write_meta(body)
+    target = rollback_target(document)
+    expected = expected_version(if_match, body_version)
+    model = write(
+        runtime,
+        lambda uow: svc.rollback_model(uow, model_id, target, who.name, reason, expected),
+    )
+    return _answer(response, model)
+
+
+@router.get("/{model_id:path}", dependencies=[PublicRead], summary="One model", responses=_ONE)
+def get_model(reader: ReaderDep, model_id: str, response: Response) -> dict[str, Any]:
+    return _answer(response, reader.get(model_id))
+
+
+@router.patch(
+    "/{model_id:path}",
+    summary="Change some of a model's fields",
+    description=(
+        'A partial model: nested objects merge (`{"pricing": {"input": 3}}` changes only '
+        "the input price), lists and other values replace, `null` clears an optional field. "
+        + VERSION_RULES
+    ),
+    responses=_ONE,
+)
+def update_model(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    response: Response,
+    body: Annotated[
+        dict[str, Any],
+        Body(openapi_examples={"price": {"value": {"pricing": {"input": 3}, "reason": "cut"}}}),
+    ],
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    patch, body_version, reason = write_meta(body)
+    expected = expected_version(if_match, body_version)
+    model = write(
+        runtime, lambda uow: svc.update_model(uow, model_id, patch, who.name, expected, reason)
+    )
+    return _answer(response, model)
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def history_page(
+    entries: list[HistoryEntry], total: int, offset: int, limit: int
+) -> dict[str, Any]:
+    return {
+        "data": [e.to_json() for e in entries],
+        "count": len(entries),
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+    }
+
+
+def rollback_target(document: dict[str, Any]) -> int:
+    _only_keys(document, {"version"})
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 10**9:
+        raise InvalidInput([FieldError("version", "the version to restore (1 or more)")])
+    return version
+
+
+def _set_status(
+    runtime: RuntimeDep,
+    author: str,
+    model_id: str,
+    response: Response,
+    if_match: str | None,
+    body: dict[str, Any] | None,
+    deprecated: bool,
+) -> dict[str, Any]:
+    document, body_version, reason = write_meta(require_object(body or {}, "the body"))
+    _only_keys(document, set())
+    expected = expected_version(if_match, body_version)
+    model = write(
+        runtime,
+        lambda uow: svc.set_status(uow, model_id, deprecated, author, expected, reason),
+    )
+    return _answer(response, model)
+
+
+def _answer(response: Response, model: Model, created: bool = False) -> dict[str, Any]:
+    set_etag(response, model.version)
+    if created:
+        response.headers["Location"] = f"/api/v1/models/{model.id}"
+    return model.to_json()
+
+
+def _only_keys(document: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(document.keys() - allowed - {"expectedVersion", "reason"})
+    if extra:
+        raise InvalidInput([FieldError(k, "unknown field") for k in extra])
+
+
+def _refuse_reserved_id(model_id: str, path: str) -> None:
+    """An id ending in ``/history`` (etc.) could not be told apart from that route."""
+    parts = model_id.split("/")
+    if len(parts) > 1 and (parts[-1] in _ACTIONS or (len(parts) > 2 and parts[-2] == "history")):
+        message = f"an id may not end in /{parts[-1]}: the API uses that path"
+        raise InvalidInput([FieldError(path, message)])

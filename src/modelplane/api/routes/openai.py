@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from modelplane.api.deps import ReaderDep
+from modelplane.api.deps import PublicRead, ReaderDep
 from modelplane.catalog.errors import NotFound
 from modelplane.catalog.models import Model
 from modelplane.catalog.reader import Platform
@@ -31,14 +31,28 @@ def openai_model(model: Model) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get(
+    "",
+    dependencies=[PublicRead],
+    summary="Models, in the shape OpenAI clients expect",
+    description="Internal-only and deprecated models are left out; `platform=mobile` also "
+    "leaves out experimental ones.",
+)
 def list_openai(reader: ReaderDep, platform: Platform | None = None) -> dict[str, Any]:
     return {"object": "list", "data": [openai_model(m) for m in reader.public(platform)]}
 
 
-@router.get("/{model_id:path}")
-def get_openai(reader: ReaderDep, model_id: str) -> dict[str, Any]:
+@router.get(
+    "/{model_id:path}",
+    dependencies=[PublicRead],
+    summary="One model, in the shape OpenAI clients expect",
+    description="Internal-only models are not found; with `platform=mobile` neither are "
+    "experimental ones. A deprecated model is still found, with its status.",
+)
+def get_openai(
+    reader: ReaderDep, model_id: str, platform: Platform | None = None
+) -> dict[str, Any]:
     model = reader.get(model_id)
-    if model.is_internal_only:
+    if model.is_internal_only or (platform == "mobile" and model.is_experimental):
         raise NotFound("model", model_id)
     return openai_model(model)

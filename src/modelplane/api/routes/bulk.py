@@ -1,0 +1,80 @@
+"""Bulk export and import under /api/v1: the whole catalogue as one JSON document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from modelplane.api.deps import Editor, RuntimeDep, Viewer
+from modelplane.api.writes import MAX_REASON, read, write
+from modelplane.services import bulk as svc
+
+router = APIRouter(prefix="/api/v1", tags=["bulk"])
+
+
+@router.get("/export", summary="Export providers, categories, models, profiles and config")
+def export(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
+    return read(runtime, svc.export_document)
+
+
+@router.post(
+    "/import",
+    summary="Import a document (an export, or a part of one)",
+    description=(
+        "The whole document is checked first and every problem is answered at once (422), "
+        "each with its JSON path such as `models[3].pricing.input`. With `dryRun=true` the "
+        "answer is the diff (created, updated with field changes, unchanged) and nothing is "
+        "written. Otherwise the import is applied in one transaction, all or nothing, with "
+        "one history entry (change type `imported`, the given `reason`) per changed "
+        "document. Nothing is deleted. Profiles may come in the extended tables' shape; "
+        "their `speedTier` and `costTier` keys are ignored with a warning. Documents larger "
+        "than the server's limit get 413."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def import_document(
+    request: Request,
+    runtime: RuntimeDep,
+    who: Editor,
+    dry_run: Annotated[bool, Query(alias="dryRun")] = False,
+    reason: Annotated[str | None, Query(max_length=MAX_REASON)] = None,
+) -> dict[str, Any]:
+    limit = runtime.settings.import_max_bytes
+    data = svc.parse_json(await _body(request, limit))
+
+    def work() -> dict[str, Any]:
+        if dry_run:
+            report = read(runtime, lambda uow: svc.import_document(uow, data, who.name, True))
+        else:
+            report = write(
+                runtime, lambda uow: svc.import_document(uow, data, who.name, False, reason)
+            )
+        return report.to_json()
+
+    return await run_in_threadpool(work)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 once it passes ``limit`` bytes (declared or sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"Content too large: an import may hold at most {limit} bytes")

@@ -1,0 +1,20 @@
+"""Providers are rows, not an enum: adding one needs no deploy."""
+
+from __future__ import annotations
+
+from modelplane.catalog.errors import AlreadyExists
+from modelplane.catalog.models import Provider
+from modelplane.store.unit_of_work import UnitOfWork, utcnow
+
+
+def create_provider(uow: UnitOfWork, provider: Provider) -> Provider:
+    """Add a provider, so that models of it can be created at once."""
+    if uow.providers.get(provider.id) is not None:
+        raise AlreadyExists("provider", provider.id)
+    uow.providers.add(provider, utcnow())
+    uow.touch("provider", provider.id)
+    return provider
+
+
+def list_providers(uow: UnitOfWork) -> list[Provider]:
+    return uow.providers.all()

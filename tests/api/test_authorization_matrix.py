@@ -1,0 +1,219 @@
+"""Every route, called by anonymous, viewer, editor and admin callers: each gets exactly
+what its role allows. A route added to the app without a row here fails the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from modelplane.api.app import create_app
+from modelplane.bootstrap import Runtime
+
+ANYONE, TOKEN, VIEWER, EDITOR, ADMIN = "public", "any token", "viewer", "editor", "admin"
+CALLERS = ("anonymous", "viewer", "editor", "admin")
+_LEVEL = {"anonymous": 0, "viewer": 1, "editor": 2, "admin": 3}
+_NEEDS = {ANYONE: 0, TOKEN: 1, VIEWER: 1, EDITOR: 2, ADMIN: 3}
+M = "openai:gpt-5"
+
+
+@dataclass(frozen=True)
+class Call:
+    needs: str
+    path: str
+    ok: int = 200
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    skip: str | None = None
+
+
+ROUTES: dict[tuple[str, str], Call] = {
+    ("GET", "/openapi.json"): Call(ANYONE, "/openapi.json"),
+    ("GET", "/docs"): Call(ANYONE, "/docs"),
+    ("GET", "/docs/oauth2-redirect"): Call(ANYONE, "/docs/oauth2-redirect"),
+    ("GET", "/redoc"): Call(ANYONE, "/redoc"),
+    ("GET", "/healthz"): Call(ANYONE, "/healthz"),
+    ("GET", "/api/v1/events"): Call(
+        ANYONE, "/api/v1/events", skip="an endless event stream; the live tests cover it"
+    ),
+    ("GET", "/v1/models"): Call(ANYONE, "/v1/models"),
+    ("GET", "/v1/models/{model_id:path}"): Call(ANYONE, f"/v1/models/{M}"),
+    ("GET", "/api/v1/models"): Call(ANYONE, "/api/v1/models"),
+    ("GET", "/api/v1/models/search"): Call(ANYONE, "/api/v1/models/search?q=gpt"),
+    ("GET", "/api/v1/models/{model_id:path}"): Call(ANYONE, f"/api/v1/models/{M}"),
+    ("GET", "/api/v1/models/{model_id:path}/history"): Call(VIEWER, f"/api/v1/models/{M}/history"),
+    ("GET", "/api/v1/models/{model_id:path}/history/{version}"): Call(
+        VIEWER, f"/api/v1/models/{M}/history/1"
+    ),
+    ("POST", "/api/v1/models"): Call(
+        EDITOR,
+        "/api/v1/models",
+        201,
+        {
+            "id": "openai:matrix-1",
+            "provider": "openai",
+            "name": "Matrix",
+            "contextWindow": 1000,
+            "pricing": {"input": 1, "output": 2},
+        },
+    ),
+    ("PATCH", "/api/v1/models/{model_id:path}"): Call(
+        EDITOR, f"/api/v1/models/{M}", json={"name": "GPT-5 renamed", "expectedVersion": 1}
+    ),
+    ("POST", "/api/v1/models/{model_id:path}/deprecate"): Call(
+        EDITOR, f"/api/v1/models/{M}/deprecate", json={"expectedVersion": 1}
+    ),
+    ("POST", "/api/v1/models/{model_id:path}/reactivate"): Call(
+        EDITOR, f"/api/v1/models/{M}/reactivate", 422, json={"expectedVersion": 1}
+    ),  # allowed, but the model is not deprecated
+    ("POST", "/api/v1/models/{model_id:path}/duplicate"): Call(
+        EDITOR, f"/api/v1/models/{M}/duplicate", 201, json={}
+    ),
+    ("POST", "/api/v1/models/{model_id:path}/rollback"): Call(
+        EDITOR, f"/api/v1/models/{M}/rollback", json={"version": 1, "expectedVersion": 1}
+    ),
+    ("GET", "/api/v1/providers"): Call(ANYONE, "/api/v1/providers"),
+    ("POST", "/api/v1/providers"): Call(
+        EDITOR, "/api/v1/providers", 201, {"id": "acme", "displayName": "Acme"}
+    ),
+    ("GET", "/api/v1/router/config"): Call(ANYONE, "/api/v1/router/config"),
+    ("PATCH", "/api/v1/router/config"): Call(
+        EDITOR,
+        "/api/v1/router/config",
+        json={"routerSettings": {"maxRetries": 3}, "expectedVersion": 1},
+    ),
+    ("GET", "/api/v1/router/config/history"): Call(VIEWER, "/api/v1/router/config/history"),
+    ("GET", "/api/v1/router/config/history/{version}"): Call(
+        VIEWER, "/api/v1/router/config/history/1"
+    ),
+    ("POST", "/api/v1/router/config/rollback"): Call(
+        EDITOR, "/api/v1/router/config/rollback", json={"version": 1, "expectedVersion": 1}
+    ),
+    ("GET", "/api/v1/router/profiles"): Call(ANYONE, "/api/v1/router/profiles"),
+    ("GET", "/api/v1/router/profiles/{model_id:path}"): Call(
+        ANYONE, f"/api/v1/router/profiles/{M}"
+    ),
+    ("PUT", "/api/v1/router/profiles/{model_id:path}"): Call(
+        EDITOR,
+        f"/api/v1/router/profiles/{M}",
+        json={"qualityScore": 50, "categoryScores": {"coding": 50}, "expectedVersion": 1},
+    ),
+    ("GET", "/api/v1/router/profiles/{model_id:path}/history"): Call(
+        VIEWER, f"/api/v1/router/profiles/{M}/history"
+    ),
+    ("GET", "/api/v1/router/profiles/{model_id:path}/history/{version}"): Call(
+        VIEWER, f"/api/v1/router/profiles/{M}/history/1"
+    ),
+    ("POST", "/api/v1/router/profiles/{model_id:path}/rollback"): Call(
+        EDITOR,
+        f"/api/v1/router/profiles/{M}/rollback",
+        json={"version": 1, "expectedVersion": 1},
+    ),
+    ("GET", "/api/v1/export"): Call(VIEWER, "/api/v1/export"),
+    ("POST", "/api/v1/import"): Call(
+        EDITOR, "/api/v1/import?dryRun=true", json={"schemaVersion": 1, "models": []}
+    ),
+    ("POST", "/api/v1/route"): Call(
+        TOKEN, "/api/v1/route", json={"text": "write a haiku about the sea", "seed": 1}
+    ),
+    ("GET", "/api/v1/tokens"): Call(ADMIN, "/api/v1/tokens"),
+    ("POST", "/api/v1/tokens"): Call(
+        ADMIN, "/api/v1/tokens", 201, {"name": "new-token", "role": "viewer"}
+    ),
+    ("DELETE", "/api/v1/tokens/{name}"): Call(ADMIN, "/api/v1/tokens/viewer-token"),
+}
+
+
+def _walk(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        yield from _walk(inner.routes) if inner is not None else [route]
+
+
+CONSOLE_PREFIXES = ("/admin", "/static")
+"""The web console signs people in with sessions, not tokens; its own tests cover it."""
+
+
+def app_routes(runtime: Runtime | None = None) -> set[tuple[str, str]]:
+    app = create_app(runtime or Runtime())
+    found = set()
+    for route in _walk(app.routes):
+        path = getattr(route, "path", "")
+        if path.startswith(CONSOLE_PREFIXES):
+            continue
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                found.add((method, path))
+    return found
+
+
+def test_every_route_of_the_app_is_in_the_matrix() -> None:
+    routes = app_routes()
+    assert routes - ROUTES.keys() == set(), "add these routes to ROUTES"
+    assert ROUTES.keys() - routes == set(), "these rows name no route"
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_caller_gets_exactly_what_its_role_allows(
+    client: TestClient,
+    headers: dict[str, dict[str, str]],
+    route: tuple[str, str],
+    caller: str,
+) -> None:
+    call = ROUTES[route]
+    if call.skip:
+        pytest.skip(call.skip)
+    response = client.request(
+        route[0], call.path, json=call.json, headers={**headers[caller], **call.headers}
+    )
+    if _LEVEL[caller] >= _NEEDS[call.needs]:
+        assert response.status_code == call.ok, response.text
+    elif caller == "anonymous":
+        assert response.status_code == 401, response.text
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    else:
+        assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize(
+    "route", sorted(k for k, c in ROUTES.items() if c.needs not in (ANYONE, TOKEN))
+)
+def test_an_ingest_token_may_do_none_of_this(
+    client: TestClient, headers: dict[str, dict[str, str]], route: tuple[str, str]
+) -> None:
+    call = ROUTES[route]
+    response = client.request(route[0], call.path, json=call.json, headers=headers["ingest"])
+    assert response.status_code == 403
+
+
+def test_a_revoked_or_made_up_token_gets_401(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    revoked = client.delete("/api/v1/tokens/editor-token", headers=headers["admin"])
+    assert revoked.status_code == 200
+    assert revoked.json()["revokedAt"] is not None
+    for sent in (headers["editor"], {"Authorization": "Bearer mp_made-up"}):
+        response = client.get(f"/api/v1/models/{M}/history", headers=sent)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_public_reads_need_a_token_when_the_setting_says_so(
+    runtime: Runtime, headers: dict[str, dict[str, str]]
+) -> None:
+    strict = Runtime(runtime.settings.model_copy(update={"public_reads_require_token": True}))
+    public = [
+        c.path for c in ROUTES.values() if c.needs == ANYONE and "/v1/" in c.path and not c.skip
+    ]
+    try:
+        with TestClient(create_app(strict)) as client:
+            for path in public:
+                assert client.get(path).status_code == 401, path
+                assert client.get(path, headers=headers["viewer"]).status_code == 200, path
+    finally:
+        strict.close()
