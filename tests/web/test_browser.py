@@ -129,7 +129,7 @@ def test_a_dial_changed_in_the_playground_changes_the_ranking(page: Any) -> None
         "rows => rows.map(r => r.dataset.candidate)"
     )
     assert new_order != stored_order
-    page.locator("#results").scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('#results').scrollIntoView()")
     screenshot(page, "07-playground")
 
 

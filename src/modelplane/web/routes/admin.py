@@ -19,7 +19,7 @@ router = APIRouter(prefix="/admin")
 
 @router.get("/users", response_class=HTMLResponse)
 def users_page(console: AdminConsole) -> Response:
-    return _users(console, [], {})
+    return _users(console, [], {"role": "viewer"})  # the least a new user may need
 
 
 @router.post("/users", response_class=HTMLResponse)
@@ -80,7 +80,7 @@ def _users(
 
 @router.get("/tokens", response_class=HTMLResponse)
 def tokens_page(console: AdminConsole) -> Response:
-    return _tokens(console, [], {}, None)
+    return _tokens(console, [], {"role": "viewer"}, None)
 
 
 @router.post("/tokens", response_class=HTMLResponse)
