@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,6 +16,9 @@ from modelplane.settings import Settings
 from modelplane.store.database import create_db_engine
 from modelplane.store.sources import build_reader, source_for
 from modelplane.store.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from modelplane.router.decision_log import DecisionLog
 
 
 @dataclass
@@ -76,6 +80,13 @@ class Runtime:
         routing_db = evaluate_flag(self.settings, flags, ROUTER_CONFIG_SOURCE, context).enabled
         return self._readers[(models_db, routing_db)]
 
+    @cached_property
+    def decisions(self) -> DecisionLog:
+        """The routing decision log, written in the background."""
+        from modelplane.router.decision_log import DecisionLog
+
+        return DecisionLog(self.engine)
+
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine, after_commit=self._after_commit)
 
@@ -86,6 +97,8 @@ class Runtime:
             self.live.refresh()
 
     def close(self) -> None:
+        if "decisions" in self.__dict__:
+            self.decisions.close()
         if "live" in self.__dict__:
             self.live.stop()
         if "engine" in self.__dict__:

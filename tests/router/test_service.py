@@ -25,7 +25,9 @@ CODING = {"primaryCategory": "coding", "complexity": "moderate"}
 
 
 def decide(runtime: Runtime, **fields: Any) -> RouteDecision:
-    return route(runtime, RouteRequest.model_validate({"seed": 7, **fields}))
+    decision = route(runtime, RouteRequest.model_validate({"seed": 7, **fields}))
+    runtime.decisions.flush()  # the log is written in the background
+    return decision
 
 
 def change_dials(runtime: Runtime, patch: dict[str, Any]) -> None:

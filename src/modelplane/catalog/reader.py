@@ -85,6 +85,17 @@ class CatalogReader:
             raise NotFound("model", model_id, nearest(model_id, self.models_source.model_ids()))
         return model
 
+    def cache_key(self) -> tuple[object, ...] | None:
+        """A cheap identity of the data behind this reader, when its sources have one
+        (snapshots and the static tables do; a live database does not)."""
+        keys = []
+        for source in (self.models_source, self.routing_source):
+            key = getattr(source, "cache_key", None)
+            if key is None:
+                return None
+            keys.append(key())
+        return tuple(keys)
+
     def find(self, model_id: str) -> Model | None:
         return self.models_source.get_model(model_id)
 

@@ -36,6 +36,11 @@ class SnapshotSource:
     def name(self) -> str:
         return self.snapshot().source
 
+    def cache_key(self) -> tuple[object, ...]:
+        """Identifies the data: a new snapshot is built on every change."""
+        snapshot = self.snapshot()
+        return ("snapshot", snapshot.sequence, snapshot.source, snapshot.built_at)
+
     @property
     def degraded(self) -> bool:
         return self.live.degraded

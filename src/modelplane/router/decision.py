@@ -44,4 +44,8 @@ class RouteDecision(DomainModel):
     profiles_version: int
     seed: int | None = None
     error: str | None = None
+    experiment: str | None = None
+    """The running experiment the user is in, if any."""
+    variant: str | None = None
+    """The experiment's variant whose config made this decision."""
     timing: Timing

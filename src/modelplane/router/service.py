@@ -13,13 +13,16 @@ import random
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from time import perf_counter_ns
 
 import httpx
 
 from modelplane.bootstrap import Runtime
 from modelplane.catalog.reader import CatalogReader
-from modelplane.router import decision_log
+from modelplane.catalog.router_config import RouterConfig
+from modelplane.rollout.experiments import assign
+from modelplane.rollout.flags import UserContext
 from modelplane.router.classification import CONSERVATIVE, Classification
 from modelplane.router.classifier import Classifier, ClassifierFailed, Message
 from modelplane.router.compiled import CompiledRouter, compile_router
@@ -36,33 +39,27 @@ log = logging.getLogger(__name__)
 
 
 class RouterCache:
-    """Compiled routers keyed on what they were compiled from: the config's version, each
-    model's and profile's (id, version), their update times (so that two databases at the
-    same versions never share an entry) and the category ids. Thread-safe; keeps the most
-    recently used few."""
+    """Compiled routers keyed on what they were compiled from. Snapshot and static sources
+    name their data cheaply (``CatalogReader.cache_key``); a live database source is keyed
+    on the config's version, each model's and profile's (id, version, update time) and the
+    category ids. An experiment variant adds its name. Thread-safe; keeps the most recently
+    used few."""
 
-    def __init__(self, size: int = 4) -> None:
+    def __init__(self, size: int = 8) -> None:
         self._size = size
         self._entries: OrderedDict[Hashable, CompiledRouter] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, reader: CatalogReader) -> CompiledRouter:
-        config = reader.router_config()
-        models = reader.models()
-        profiles = reader.profiles()
-        categories = [c.id for c in reader.categories()]
-        key = (
-            (config.version, config.updated_at),
-            tuple((m.id, m.version, m.updated_at) for m in models),
-            tuple((p.model_id, p.version, p.updated_at) for p in profiles),
-            tuple(categories),
-        )
+    def get(self, reader: CatalogReader, arm: ExperimentArm | None = None) -> CompiledRouter:
+        data_key: Hashable = reader.cache_key() or _content_key(reader)
+        key = (data_key, (arm.experiment, arm.variant) if arm else None)
         with self._lock:
             router = self._entries.get(key)
             if router is not None:
                 self._entries.move_to_end(key)
                 return router
-        router = compile_router(models, profiles, config, categories)
+        config = arm.config if arm else reader.router_config()
+        router = _compile_with(reader, config)
         with self._lock:
             self._entries[key] = router
             while len(self._entries) > self._size:
@@ -72,6 +69,25 @@ class RouterCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _content_key(reader: CatalogReader) -> Hashable:
+    config = reader.router_config()
+    return (
+        (config.version, config.updated_at),
+        tuple((m.id, m.version, m.updated_at) for m in reader.models()),
+        tuple((p.model_id, p.version, p.updated_at) for p in reader.profiles()),
+        tuple(c.id for c in reader.categories()),
+    )
+
+
+@dataclass(frozen=True)
+class ExperimentArm:
+    """The experiment variant a user is assigned to, and the config it routes with."""
+
+    experiment: str
+    variant: str
+    config: RouterConfig
 
 
 _cache = RouterCache()
@@ -87,23 +103,75 @@ def route(
     *,
     classifier: Classifier | None = None,
     http_client: httpx.Client | None = None,
+    config: RouterConfig | None = None,
+    context: UserContext | None = None,
 ) -> RouteDecision:
     """Route one message. ``classifier`` overrides the configured one; ``http_client`` is
-    what the LLM classifier talks through (a shared client when omitted)."""
+    what the LLM classifier talks through (a shared client when omitted). ``config`` routes
+    with an unsaved config instead of the stored one (the console's "what if"): it is
+    compiled afresh, never cached, and its decisions are not logged.
+
+    With a runtime, ``context`` is the user the request is for: the rollout flags choose the
+    data's source for them, and a running experiment may assign them a variant's config.
+    """
     start = perf_counter_ns()
     runtime = source if isinstance(source, Runtime) else None
-    reader = source.reader if isinstance(source, Runtime) else source
+    if runtime is not None:
+        reader = runtime.reader_for(context or UserContext())
+    else:
+        assert isinstance(source, CatalogReader)
+        reader = source
     settings = runtime.settings if runtime is not None else Settings()
+    arm = None
+    if runtime is not None and config is None and context is not None:
+        arm = experiment_arm(runtime, reader, context)
     try:
-        router = _cache.get(reader)
+        router = _compile_with(reader, config) if config else _cache.get(reader, arm)
     except Exception as exc:  # the data cannot be read: still answer, with the fallback
         log.warning("routing without data: %s", exc)
         decision = _without_data(request, start, _error_text(exc))
     else:
         decision = _route(router, request, settings, start, classifier, http_client)
-    if runtime is not None and "db" in (settings.models_source, settings.router_config_source):
-        decision_log.record(runtime.engine, request.text, decision, settings.log_decision_text)
+        if arm is not None:
+            decision = decision.model_copy(
+                update={"experiment": arm.experiment, "variant": arm.variant}
+            )
+    uses_db = "db" in (settings.models_source, settings.router_config_source)
+    if runtime is not None and config is None and uses_db:
+        chosen = reader.find(decision.selected_model_id)
+        average = chosen.pricing.average if chosen is not None else None
+        runtime.decisions.record(request.text, decision, settings.log_decision_text, average)
     return decision
+
+
+def experiment_arm(
+    runtime: Runtime, reader: CatalogReader, context: UserContext
+) -> ExperimentArm | None:
+    """The variant of the first running experiment that takes this user, if the router's
+    data comes from the database for them (experiments live there)."""
+    from modelplane.live.source import SnapshotSource
+
+    if not runtime.live_reads or not isinstance(reader.routing_source, SnapshotSource):
+        return None
+    for experiment in reader.routing_source.snapshot().experiments:
+        variant = assign(experiment, context)
+        if variant is not None:
+            stored = reader.router_config()
+            config = RouterConfig.model_validate(
+                {
+                    **variant.config.model_dump(),
+                    "version": stored.version,
+                    "updated_at": stored.updated_at,
+                    "updated_by": stored.updated_by,
+                }
+            )
+            return ExperimentArm(experiment.name, variant.name, config)
+    return None
+
+
+def _compile_with(reader: CatalogReader, config: RouterConfig) -> CompiledRouter:
+    categories = [c.id for c in reader.categories()]
+    return compile_router(reader.models(), reader.profiles(), config, categories)
 
 
 def _route(

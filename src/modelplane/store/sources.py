@@ -39,6 +39,9 @@ class StaticSource:
         self._by_id = {m.id: m for m in self._tables.models}
         self._profiles = {p.model_id: p for p in self._tables.profiles}
 
+    def cache_key(self) -> tuple[object, ...]:
+        return ("static", id(self._tables))
+
     def get_model(self, model_id: str) -> Model | None:
         return self._by_id.get(model_id)
 
