@@ -120,6 +120,15 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/route"): Call(
         TOKEN, "/api/v1/route", json={"text": "write a haiku about the sea", "seed": 1}
     ),
+    ("GET", "/api/v1/analytics/breakdown"): Call(VIEWER, "/api/v1/analytics/breakdown"),
+    ("GET", "/api/v1/analytics/daily"): Call(VIEWER, "/api/v1/analytics/daily"),
+    ("GET", "/api/v1/analytics/latency"): Call(VIEWER, "/api/v1/analytics/latency"),
+    ("GET", "/api/v1/analytics/router"): Call(VIEWER, "/api/v1/analytics/router"),
+    ("GET", "/api/v1/analytics/summary"): Call(VIEWER, "/api/v1/analytics/summary"),
+    ("GET", "/api/v1/analytics/top-models"): Call(VIEWER, "/api/v1/analytics/top-models"),
+    ("POST", "/api/v1/usage"): Call(
+        EDITOR, "/api/v1/usage", skip="ingest-or-editor route; the usage tests cover its body"
+    ),
     ("GET", "/api/v1/tokens"): Call(ADMIN, "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"): Call(
         ADMIN, "/api/v1/tokens", 201, {"name": "new-token", "role": "viewer"}
