@@ -18,6 +18,7 @@ from modelplane.store.sources import build_reader, source_for
 from modelplane.store.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from modelplane.rollout.parity import ParityRecorder
     from modelplane.router.decision_log import DecisionLog
 
 
@@ -80,6 +81,17 @@ class Runtime:
         routing_db = evaluate_flag(self.settings, flags, ROUTER_CONFIG_SOURCE, context).enabled
         return self._readers[(models_db, routing_db)]
 
+    def source_readers(self) -> tuple[CatalogReader, CatalogReader]:
+        """(static tables, database) readers, for parity comparisons."""
+        return self._readers[(False, False)], self._readers[(True, True)]
+
+    @cached_property
+    def parity(self) -> ParityRecorder:
+        """Where shadow-mode samples go, written in the background."""
+        from modelplane.rollout.parity import ParityRecorder
+
+        return ParityRecorder(self.engine)
+
     @cached_property
     def decisions(self) -> DecisionLog:
         """The routing decision log, written in the background."""
@@ -99,6 +111,8 @@ class Runtime:
     def close(self) -> None:
         if "decisions" in self.__dict__:
             self.decisions.close()
+        if "parity" in self.__dict__:
+            self.parity.close()
         if "live" in self.__dict__:
             self.live.stop()
         if "engine" in self.__dict__:

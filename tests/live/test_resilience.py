@@ -13,6 +13,7 @@ from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
 from modelplane.catalog.errors import DatabaseUnavailable
 from modelplane.services.models import update_model
+from modelplane.services.tokens import TokenSpec, create_token
 from modelplane.settings import Settings
 from modelplane.store.unit_of_work import UnitOfWork
 from tests.support import TcpProxy, wait_until
@@ -41,6 +42,9 @@ def test_reads_continue_from_the_last_snapshot_and_writes_get_503_while_the_data
     client_via_proxy: tuple[Runtime, TestClient], proxy: TcpProxy, pg_engine: Engine
 ) -> None:
     runtime, client = client_via_proxy
+    with runtime.unit_of_work() as uow:
+        _, token = create_token(uow, TokenSpec(name="app", role="viewer"), "ops")
+        uow.commit()
     assert client.get("/healthz").json()["status"] == "ok"
 
     proxy.cut()
@@ -52,6 +56,11 @@ def test_reads_continue_from_the_last_snapshot_and_writes_get_503_while_the_data
 
     assert client.get(f"/api/v1/models/{MODEL}").json()["pricing"]["input"] == 1.25
     assert client.get("/v1/models").status_code == 200
+    body = {"text": "write a haiku about the sea"}
+    routed = client.post("/api/v1/route", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert routed.status_code == 200, routed.text  # routing goes on, token checked in memory
+    assert routed.json()["isFallback"] is False
+    assert client.post("/api/v1/route", json=body).status_code == 401
     with pytest.raises(DatabaseUnavailable), runtime.unit_of_work():
         pass
 

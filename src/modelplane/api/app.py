@@ -2,34 +2,70 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from modelplane import __version__
+from modelplane import __version__, web
 from modelplane.api import problems
-from modelplane.api.routes import models, openai, router_data
+from modelplane.api.live_http import SnapshotMiddleware
+from modelplane.api.routes import (
+    analytics,
+    bulk,
+    events,
+    health,
+    models,
+    openai,
+    providers,
+    route,
+    router_data,
+    tokens,
+    usage,
+)
+from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
+from modelplane.settings import Settings
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
-    runtime = runtime or Runtime()
+    """The app. Without a runtime (uvicorn workers) it builds a live one from the environment."""
+    owns_runtime = runtime is None
+    if runtime is None:
+        settings = Settings()
+        runtime = Runtime(settings, live_reads=settings.snapshot_reads)
     app = FastAPI(
         title="modelplane",
         version=__version__,
         summary="Model catalogue and auto-router control plane.",
+        description=API_DESCRIPTION,
+        lifespan=_lifespan,
     )
     app.state.runtime = runtime
+    app.state.owns_runtime = owns_runtime
     problems.install(app)
     app.include_router(models.router)
     app.include_router(router_data.router)
+    app.include_router(route.router)
     app.include_router(openai.router)
-
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, Any]:
-        reader = runtime.reader
-        sources = {"models": reader.models_source.name, "routing": reader.routing_source.name}
-        degraded = any(getattr(s, "degraded", False) for s in (reader.models_source,))
-        return {"status": "degraded" if degraded else "ok", "sources": sources}
-
+    app.include_router(events.router)
+    app.include_router(health.router)
+    app.include_router(providers.router)
+    app.include_router(tokens.router)
+    app.include_router(bulk.router)
+    app.include_router(usage.router)
+    app.include_router(analytics.router)
+    web.install(app)  # the admin console under /admin
+    app.add_middleware(SnapshotMiddleware, runtime=runtime)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runtime: Runtime = app.state.runtime
+    if runtime.live_reads:
+        await asyncio.to_thread(lambda: runtime.live)  # first snapshot before the first request
+    yield
+    if app.state.owns_runtime:
+        runtime.close()

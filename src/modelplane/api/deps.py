@@ -10,6 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from modelplane.bootstrap import Runtime
 from modelplane.catalog.reader import CatalogReader
+from modelplane.rollout.flags import UserContext
+from modelplane.rollout.shadow import shadow_catalogue
 from modelplane.services.tokens import Forbidden, Identity, NotAuthenticated, allows, authenticate
 
 
@@ -18,8 +20,38 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
+USER_HEADER = "X-Modelplane-User"
+SESSION_HEADER = "X-Modelplane-Session"
+CONTEXT_HEADER_PREFIX = "x-modelplane-context-"
+
+
+def user_context(request: Request) -> UserContext:
+    """Who a request is for, for rollout flags and experiments: the ``X-Modelplane-User``
+    and ``X-Modelplane-Session`` headers (or ``userId`` / ``sessionId`` query parameters),
+    plus any ``X-Modelplane-Context-<Field>`` header as a named context field."""
+    headers, query = request.headers, request.query_params
+    properties = {
+        key.removeprefix(CONTEXT_HEADER_PREFIX): value
+        for key, value in headers.items()
+        if key.startswith(CONTEXT_HEADER_PREFIX)
+    }
+    return UserContext(
+        user_id=headers.get(USER_HEADER) or query.get("userId"),
+        session_id=headers.get(SESSION_HEADER) or query.get("sessionId"),
+        properties=properties or None,
+    )
+
+
+UserContextDep = Annotated[UserContext, Depends(user_context)]
+
+
 def get_reader(request: Request) -> CatalogReader:
-    return get_runtime(request).reader
+    """The read path for this request's user: the flags pick static tables or database."""
+    runtime = get_runtime(request)
+    context = user_context(request)
+    reader = runtime.reader_for(context)
+    shadow_catalogue(runtime, context)
+    return reader
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -36,7 +68,10 @@ def current_token(runtime: RuntimeDep, credentials: BearerDep) -> Identity:
     """The caller's token; 401 when it is missing, unknown or revoked."""
     if credentials is None:
         raise NotAuthenticated("this endpoint needs a bearer token")
-    return authenticate(runtime.engine, credentials.credentials)
+    known = runtime.live.current.tokens if runtime.live_reads else None
+    if known is not None and runtime.live.current.source != "db":
+        known = None  # the static tables know no tokens
+    return authenticate(runtime.engine, credentials.credentials, known)
 
 
 CurrentToken = Annotated[Identity, Depends(current_token)]

@@ -313,14 +313,15 @@ def router_profiles(as_json: JsonOpt = False) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     setup: Annotated[
         bool, typer.Option("--setup", help="Migrate and seed before serving.")
     ] = False,
 ) -> None:
-    """Serve the HTTP API (and, later, the console)."""
-    import uvicorn
+    """Serve the HTTP API and console. Each worker keeps a live snapshot of the catalogue."""
+    import os
 
-    from modelplane.api.app import create_app
+    import uvicorn
 
     rt = runtime()
     if setup:
@@ -331,15 +332,42 @@ def serve(
             migrate.upgrade(_reachable_engine())
             report = seed(rt.engine)
         out.print(f"database ready: {report.created_count} rows seeded")
+    # Workers are separate processes: they read their settings from the environment.
+    os.environ["MODELPLANE_DATABASE_URL"] = rt.settings.database_url
+    rt.close()
     bind_host = host or rt.settings.host
     bind_port = port or rt.settings.port
-    out.print(f"modelplane serving at http://{bind_host}:{bind_port}/")
-    uvicorn.run(create_app(rt), host=bind_host, port=bind_port, log_level="info")
+    out.print(f"modelplane serving at http://{bind_host}:{bind_port}/ ({workers} worker(s))")
+    uvicorn.run(
+        "modelplane.api.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level="info",
+        timeout_graceful_shutdown=2,  # change streams never end by themselves
+    )
 
+
+from modelplane.cli.live import watch_command  # noqa: E402
+
+app.command("watch")(watch_command)
 
 from modelplane.cli.route import route_command  # noqa: E402
 
 app.command("route")(route_command)
+
+from modelplane.cli.manage import register as _register_writes  # noqa: E402
+
+_register_writes(app, models_app)
+
+from modelplane.cli.users import register as _register_users  # noqa: E402
+
+_register_users(app)
+
+from modelplane.cli.rollout import register as _register_rollout  # noqa: E402
+
+_register_rollout(app)
 
 from modelplane.cli.stats import register as _register_stats  # noqa: E402
 

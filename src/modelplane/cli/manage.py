@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.exc import IntegrityError
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from sqlalchemy.exc import IntegrityError
 
 from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
 from modelplane.cli.backends import Backend, DirectBackend, HttpBackend, cli_author

@@ -22,6 +22,7 @@ from modelplane.catalog.reader import ModelFilter, search_rank
 from modelplane.catalog.router_config import RouterConfig
 from modelplane.rollout.experiments import Experiment
 from modelplane.rollout.flags import Flag
+from modelplane.store.auth_repositories import TokenRecord, TokenRepository
 from modelplane.store.repositories import (
     CategoryRepository,
     ChangeLogRepository,
@@ -52,6 +53,8 @@ class Snapshot:
     flags: Mapping[str, Flag] = field(default_factory=dict)
     experiments: tuple[Experiment, ...] = ()
     """The running experiments."""
+    tokens: Mapping[str, TokenRecord] = field(default_factory=dict)
+    """Active API tokens by hash, so requests authenticate without the database."""
 
     @classmethod
     def build(
@@ -65,6 +68,7 @@ class Snapshot:
         router_config: RouterConfig,
         flags: list[Flag] | None = None,
         experiments: list[Experiment] | None = None,
+        tokens: dict[str, TokenRecord] | None = None,
     ) -> Snapshot:
         by_id = {m.id: m for m in sorted(models, key=lambda m: m.id)}
         rendered = {
@@ -83,6 +87,7 @@ class Snapshot:
             ordered_ids=tuple(by_id),
             flags=MappingProxyType({f.name: f for f in flags or []}),
             experiments=tuple(e for e in experiments or [] if e.status == "running"),
+            tokens=MappingProxyType(dict(tokens or {})),
         )
 
     def age_seconds(self, now: datetime | None = None) -> float:
@@ -139,6 +144,7 @@ def _read_all(conn: Connection) -> Snapshot:
         router_config=config,
         flags=FlagRepository(conn).all(),
         experiments=ExperimentRepository(conn).all(),
+        tokens=TokenRepository(conn).active_by_hash(),
     )
 
 

@@ -33,7 +33,7 @@ _PRICE_FIELDS = ("input", "output", "cached", "reasoning")
 
 
 def sampled(percentage: int, rng: random.Random | None = None) -> bool:
-    return percentage > 0 and (rng or random).random() * 100 < percentage
+    return percentage >= 100 or (percentage > 0 and (rng or random).random() * 100 < percentage)
 
 
 class Sample:
@@ -127,12 +127,13 @@ class ParityRecorder:
 
     def __init__(self, engine: Engine, capacity: int = 1000) -> None:
         self._engine = engine
-        self._queue: queue.Queue[Sample | None] = queue.Queue(capacity)
+        self._queue: queue.Queue[Sample | Callable[[], Sample] | None] = queue.Queue(capacity)
         self.dropped = 0
         self._thread = threading.Thread(target=self._run, name="modelplane-parity", daemon=True)
         self._thread.start()
 
-    def record(self, sample: Sample) -> None:
+    def record(self, sample: Sample | Callable[[], Sample]) -> None:
+        """Queue a sample, or a comparison to run off the request's thread."""
         try:
             self._queue.put_nowait(sample)
         except queue.Full:
@@ -150,10 +151,11 @@ class ParityRecorder:
         from modelplane.store.rollout_repositories import ParityRepository
 
         while True:
-            sample = self._queue.get()
+            item = self._queue.get()
             try:
-                if sample is None:
+                if item is None:
                     return
+                sample = item if isinstance(item, Sample) else item()
                 with self._engine.begin() as conn:
                     ParityRepository(conn).add(sample.samples, sample.mismatches)
             except Exception as exc:  # the database may be down: evidence is best effort

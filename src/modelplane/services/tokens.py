@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from modelplane.catalog._base import DomainModel
 from modelplane.catalog.errors import (
@@ -79,6 +81,7 @@ def create_token(uow: UnitOfWork, spec: TokenSpec, author: str) -> tuple[TokenRe
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = TokenRecord(spec.name, spec.role, utcnow(), author, None, None)
     repo.add(record, hash_token(token))
+    uow.touch("token", spec.name)  # live snapshots learn of it
     return record, token
 
 
@@ -95,26 +98,52 @@ def revoke_token(uow: UnitOfWork, name: str) -> TokenRecord:
         raise NotFound("active token", name)
     at = utcnow()
     repo.revoke(name, at)
+    uow.touch("token", name)  # every process stops accepting it within milliseconds
     return replace(record, revoked_at=at)
 
 
-def authenticate(engine: Engine, token: str) -> Identity:
-    """The identity behind ``token``. Reads without taking the write lock; notes the token's
-    use in a short write at most once a minute."""
-    try:
-        with engine.connect() as conn:
-            record = TokenRepository(conn).by_hash(hash_token(token.strip()))
-    except OperationalError as exc:
-        url = engine.url.render_as_string(hide_password=False)
-        raise DatabaseUnavailable(describe_failure(url, exc)) from None
+def authenticate(
+    engine: Engine, token: str, known: Mapping[str, TokenRecord] | None = None
+) -> Identity:
+    """The identity behind ``token``.
+
+    ``known`` (a live snapshot's active tokens by hash) answers without the database, so
+    authenticated requests go on while it is down; a token the snapshot does not know yet
+    (created a moment ago elsewhere) is looked up in the database. Each token's use is
+    noted at most once a minute per process, best effort.
+    """
+    digest = hash_token(token.strip())
+    record = known.get(digest) if known is not None else None
+    if record is None:
+        try:
+            with engine.connect() as conn:
+                record = TokenRepository(conn).by_hash(digest)
+        except OperationalError as exc:
+            if known is not None:  # the snapshot is the word while the database is away
+                raise NotAuthenticated("unknown or revoked token") from None
+            url = engine.url.render_as_string(hide_password=False)
+            raise DatabaseUnavailable(describe_failure(url, exc)) from None
     if record is None or not record.active:
         raise NotAuthenticated("unknown or revoked token")
-    now = utcnow()
-    if record.last_used_at is None or now - record.last_used_at > _TOUCH_EVERY:
-        with UnitOfWork(engine) as uow:
-            TokenRepository(uow.connection).touch(record.name, now)
-            uow.commit()
+    _note_use(engine, record.name)
     return Identity(record.name, record.role)
+
+
+_last_noted: dict[tuple[int, str], float] = {}
+
+
+def _note_use(engine: Engine, name: str) -> None:
+    key = (id(engine), name)
+    now = time.monotonic()
+    if now - _last_noted.get(key, -_TOUCH_EVERY.total_seconds()) < _TOUCH_EVERY.total_seconds():
+        return
+    _last_noted[key] = now
+    try:
+        with UnitOfWork(engine) as uow:
+            TokenRepository(uow.connection).touch(name, utcnow())
+            uow.commit()
+    except (DatabaseUnavailable, SQLAlchemyError):
+        pass  # a note of use is not worth failing a request over
 
 
 def token_json(record: TokenRecord) -> dict[str, object]:

@@ -55,6 +55,12 @@ class TokenRepository:
         rows = self._conn.execute(select(t.api_tokens).order_by(t.api_tokens.c.name))
         return [_record(r) for r in rows]
 
+    def active_by_hash(self) -> dict[str, TokenRecord]:
+        """Every active token keyed by its hash: what a snapshot authenticates against."""
+        c = t.api_tokens.c
+        rows = self._conn.execute(select(t.api_tokens).where(c.revoked_at.is_(None)))
+        return {r.token_hash: _record(r) for r in rows}
+
     def revoke(self, name: str, at: datetime) -> bool:
         """Mark the token revoked; False when there is no active token of that name."""
         c = t.api_tokens.c

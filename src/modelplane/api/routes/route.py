@@ -1,0 +1,54 @@
+"""``POST /api/v1/route``: the auto-router's decision for one message."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
+from modelplane.rollout.parity import sampled
+from modelplane.rollout.shadow import shadow_route, shadow_share
+from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest, route
+
+router = APIRouter(prefix="/api/v1", tags=["router"])
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid bearer token."},
+    422: {"description": "Invalid request, or a classification naming unknown categories."},
+    503: {"description": "All models exhausted: nothing is eligible and the fallback is excluded."},
+}
+
+
+@router.post(
+    "/route",
+    summary="Choose a model for a message",
+    description=(
+        "Classifies the message (or takes `classification`), filters the eligible models, "
+        "scores each with the router's dials and picks one. The answer lists every eligible "
+        "candidate with each term of its score, says whether the previous model was kept "
+        "(`isSticky`) and whether the pick explored a pricier tier (`explorationPick`), and "
+        "explains the choice in `reasoning`. Pass `seed` for a reproducible decision. Every "
+        "decision is logged (the text only as a hash). Any valid token may call it. "
+        "Send `X-Modelplane-User` (or `X-Modelplane-Session`) to have rollout flags and "
+        "running experiments apply to that user."
+    ),
+    response_model=RouteDecision,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+    responses=_RESPONSES,
+)
+def route_message(
+    body: RouteRequest, runtime: RuntimeDep, _: CurrentToken, context: UserContextDep
+) -> RouteDecision:
+    shadowed = sampled(shadow_share(runtime))
+    if shadowed and body.seed is None:  # a comparison must be able to replay the roll
+        body = body.model_copy(update={"seed": random.getrandbits(62)})
+    try:
+        decision = route(runtime, body, context=context)
+    except AllModelsExhausted as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
+    if shadowed:
+        shadow_route(runtime, body, decision)
+    return decision

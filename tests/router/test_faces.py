@@ -1,0 +1,94 @@
+"""The route's two faces end to end: ``POST /api/v1/route`` and ``modelplane route``."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from modelplane.bootstrap import Runtime
+from modelplane.cli import app
+from modelplane.services.tokens import TokenSpec, create_token
+
+CODING = {"primaryCategory": "coding", "complexity": "complex"}
+
+
+def viewer_headers(runtime: Runtime, name: str = "router-viewer") -> dict[str, str]:
+    with runtime.unit_of_work() as uow:
+        _, token = create_token(uow, TokenSpec(name=name, role="viewer"), "test")
+        uow.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_routes_a_message_for_any_valid_token(client: TestClient, runtime: Runtime) -> None:
+    body = {"text": "write a parser", "classification": CODING, "seed": 3, "costBias": 40}
+    response = client.post("/api/v1/route", json=body, headers=viewer_headers(runtime))
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["selectedModelId"] in {c["modelId"] for c in data["candidates"]}
+    assert data["classification"]["primaryCategory"] == "coding"
+    assert {"isSticky", "explorationPick", "reasoning", "configVersion", "profilesVersion"} <= set(
+        data
+    )
+    terms = data["candidates"][0]["breakdown"]
+    assert {"base", "secondary", "complexityMultiplier", "costPenalty", "speedBonus"} <= set(terms)
+    other_token = viewer_headers(runtime, "router-viewer-2")
+    again = client.post("/api/v1/route", json=body, headers=other_token)
+    assert again.json()["selectedModelId"] == data["selectedModelId"], "same seed, same pick"
+
+
+def test_api_route_needs_a_token(client: TestClient) -> None:
+    assert client.post("/api/v1/route", json={"text": "hi"}).status_code == 401
+
+
+def test_api_refuses_an_unknown_category_by_name(client: TestClient, runtime: Runtime) -> None:
+    body = {"text": "x", "classification": {**CODING, "primaryCategory": "astrology"}}
+    response = client.post("/api/v1/route", json=body, headers=viewer_headers(runtime))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "primaryCategory"
+
+
+def test_api_all_models_exhausted_is_503(client: TestClient, runtime: Runtime) -> None:
+    body = {
+        "text": "x",
+        "classification": {**CODING, "requiresVision": True},
+        "contextTokens": 5_000_000,
+        "exclude": ["openai:gpt-5-mini"],
+    }
+    response = client.post("/api/v1/route", json=body, headers=viewer_headers(runtime))
+    assert response.status_code == 503
+    assert "all models exhausted" in response.text
+
+
+def test_cli_json_has_the_api_shape(runtime: Runtime, database_url: str) -> None:
+    args = [
+        "--database-url", database_url, "route", "Fix this Python bug", "--json",
+        "--classification-json", json.dumps({**CODING, "recommendedAction": "keep"}),
+        "--previous-model", "openai:gpt-5", "--context-tokens", "1000",
+        "--cost-bias", "20", "--speed-bias", "30", "--exclude", "openai:gpt-5-mini",
+        "--exclude", "openai:gpt-5-nano", "--attachment-type", "text/plain", "--seed", "9",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["isSticky"] and data["selectedModelId"] == "openai:gpt-5"
+    ids = {c["modelId"] for c in data["candidates"]}
+    assert "openai:gpt-5-mini" not in ids and "openai:gpt-5-nano" not in ids
+
+
+def test_cli_prints_a_table_the_choice_and_the_reasoning(
+    runtime: Runtime, database_url: str
+) -> None:
+    args = ["--database-url", database_url, "route", "hello there", "--seed", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "chosen: " in result.stdout and "Classified as" in result.stdout
+    assert "model" in result.stdout.splitlines()[0] and "score" in result.stdout.splitlines()[0]
+
+
+def test_cli_bad_classification_json_exits_1(runtime: Runtime, database_url: str) -> None:
+    args = ["--database-url", database_url, "route", "x", "--classification-json", "{nope"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "not JSON" in result.output
