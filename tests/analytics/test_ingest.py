@@ -4,7 +4,6 @@ retention."""
 from __future__ import annotations
 
 import random
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from modelplane.bootstrap import Runtime
 from modelplane.catalog.errors import InvalidInput
 from modelplane.catalog.pricing import cost
-from modelplane.catalog.usage import Window, latency_bucket, to_nano
+from modelplane.catalog.usage import LATENCY_BUCKETS, Window, latency_bucket, to_nano
 from modelplane.services.models import update_model
 from modelplane.services.usage import (
     prune_usage,
@@ -79,7 +78,7 @@ def test_a_batch_with_one_bad_event_writes_nothing_and_names_index_and_field(
         record_usage(uow, runtime.reader, {"events": events})
     assert [e.path for e in caught.value.errors] == ["events[3].inputTokens"]
     assert "greater than or equal to 0" in caught.value.errors[0].message
-    for table in (t.usage_events, t.usage_daily, t.usage_latency_daily):
+    for table in (t.usage_events, t.usage_daily):
         assert _count(runtime.engine, table) == 0
 
 
@@ -150,13 +149,13 @@ def _random_events(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
-def _raw_aggregates(engine: Engine) -> tuple[dict[Any, tuple[int, ...]], Counter[Any]]:
+def _raw_aggregates(engine: Engine) -> dict[Any, tuple[int, ...]]:
+    """``usage_daily`` computed in Python from the raw rows."""
     daily: dict[Any, list[int]] = {}
-    latency: Counter[Any] = Counter()
     with engine.connect() as conn:
         for r in conn.execute(select(t.usage_events)).mappings():
             key = (r["at"].date(), r["model_id"], r["provider_id"], r["feature"])
-            sums = daily.setdefault(key, [0] * 8)
+            sums = daily.setdefault(key, [0] * (8 + LATENCY_BUCKETS))
             values = (
                 1,
                 0 if r["success"] else 1,
@@ -169,41 +168,15 @@ def _raw_aggregates(engine: Engine) -> tuple[dict[Any, tuple[int, ...]], Counter
             )
             for i, v in enumerate(values):
                 sums[i] += v
-            latency[(*key, latency_bucket(r["latency_ms"]))] += 1
-    return {k: tuple(v) for k, v in daily.items()}, latency
+            sums[8 + latency_bucket(r["latency_ms"])] += 1
+    return {k: tuple(v) for k, v in daily.items()}
 
 
-def _rollups(engine: Engine) -> tuple[dict[Any, tuple[int, ...]], Counter[Any]]:
-    d, h = t.usage_daily.c, t.usage_latency_daily.c
+def _rollups(engine: Engine) -> dict[Any, tuple[int, ...]]:
     with engine.connect() as conn:
-        daily = {
-            tuple(r[:4]): tuple(int(v) for v in r[4:])
-            for r in conn.execute(
-                select(
-                    d.day,
-                    d.model_id,
-                    d.provider_id,
-                    d.feature,
-                    d.requests,
-                    d.errors,
-                    d.input_tokens,
-                    d.output_tokens,
-                    d.cached_tokens,
-                    d.reasoning_tokens,
-                    d.cost_nano,
-                    d.latency_ms_sum,
-                )
-            )
+        return {
+            tuple(r[:4]): tuple(int(v) for v in r[4:]) for r in conn.execute(select(t.usage_daily))
         }
-        latency = Counter(
-            {
-                tuple(r[:5]): int(r[5])
-                for r in conn.execute(
-                    select(h.day, h.model_id, h.provider_id, h.feature, h.bucket, h.requests)
-                )
-            }
-        )
-    return daily, latency
 
 
 def test_rollups_equal_the_raw_aggregates_after_many_batches(runtime: Runtime) -> None:
@@ -214,7 +187,7 @@ def test_rollups_equal_the_raw_aggregates_after_many_batches(runtime: Runtime) -
             record_usage(uow, runtime.reader, {"events": events[start : start + 97]}, now=NOW)
             uow.commit()
     raw = _raw_aggregates(runtime.engine)
-    assert sum(v[0] for v in raw[0].values()) == 600
+    assert sum(v[0] for v in raw.values()) == 600
     assert _rollups(runtime.engine) == raw
 
     # The cost of each row is the catalogue's arithmetic, rounded once to 1e-9 USD.
@@ -246,20 +219,41 @@ def test_rollups_equal_the_raw_aggregates_after_many_batches(runtime: Runtime) -
     assert _rollups(runtime.engine) == raw
 
 
-def test_routing_rollup_equals_the_raw_decision_counts_day_by_day(dataset: Runtime) -> None:
+def test_routing_rollups_equal_the_raw_decision_counts_day_by_day(dataset: Runtime) -> None:
     with dataset.unit_of_work() as uow:
         rolled_days = rollup_routing(uow, now=NOW.replace(day=10))
         uow.commit()
     assert len(rolled_days) == 9  # 1 to 9 March: every closed day from the first decision
-    r = t.routing_daily.c
+    r, m = t.routing_daily.c, t.routing_model_daily.c
     with dataset.engine.connect() as conn:
         for day in rolled_days:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            raw = routing_counts(conn, start, start + timedelta(days=1))
+            end = start + timedelta(days=1)
+            raw = routing_counts(conn, start, end, by_model=False)
             rolled = conn.execute(select(t.routing_daily).where(r.day == day))
             assert sorted(tuple(row[1:]) for row in rolled) == sorted(tuple(x) for x in raw)
-        total = conn.execute(select(func.sum(r.decisions))).scalar_one()
-    assert total == len(DECISIONS)
+            raw_by_model = routing_counts(conn, start, end)
+            rolled_by_model = conn.execute(
+                select(
+                    m.primary_category,
+                    m.complexity,
+                    m.tier,
+                    m.selected_model_id,
+                    m.decisions,
+                    m.exploration,
+                    m.sticky,
+                    m.fallback,
+                    m.errors,
+                ).where(m.day == day)
+            )
+            assert sorted(tuple(x) for x in rolled_by_model) == sorted(
+                tuple(x) for x in raw_by_model
+            )
+        totals = [
+            conn.execute(select(func.sum(table.c.decisions))).scalar_one()
+            for table in (t.routing_daily, t.routing_model_daily)
+        ]
+    assert totals == [len(DECISIONS), len(DECISIONS)]
 
 
 def test_prune_deletes_old_raw_events_and_keeps_the_rollups(runtime: Runtime) -> None:

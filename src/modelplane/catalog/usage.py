@@ -137,17 +137,28 @@ class UsageFilter:
 
 
 def _bounds() -> tuple[int, ...]:
-    # Ten buckets per decade, 1 ms to 10^7 ms: each bound about 26% above the one before.
-    return tuple(sorted({round(10 ** (k / 10)) for k in range(71)}))
+    # Ten buckets per decade, 1 ms to 10^6 ms (about 17 minutes): each bound about 26%
+    # above the one before.
+    return tuple(sorted({round(10 ** (k / 10)) for k in range(61)}))
 
 
 LATENCY_BOUNDS_MS: tuple[int, ...] = _bounds()
-"""Upper bounds (ms, inclusive) of the latency buckets; one overflow bucket follows."""
+"""Upper bounds (ms, inclusive) of the latency buckets; one overflow bucket follows. Each
+bucket is a column of ``usage_daily``: changing the bounds needs a migration."""
 
 
 def latency_bucket(latency_ms: int) -> int:
     """The bucket index: ``latency_bucket(100) -> 17``; above the last bound, the overflow."""
     return bisect_left(LATENCY_BOUNDS_MS, latency_ms)
+
+
+LATENCY_BUCKETS = len(LATENCY_BOUNDS_MS) + 1
+"""Bucket count, the overflow bucket included."""
+
+
+def bucket_column(bucket: int) -> str:
+    """The rollup column holding a bucket's count: ``bucket_column(7) -> "lat_07"``."""
+    return f"lat_{bucket:02d}"
 
 
 def bucket_upper_ms(bucket: int) -> int:

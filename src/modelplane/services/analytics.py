@@ -1,9 +1,10 @@
 """The questions admins ask of usage and of the router, answered from the daily rollups.
 
-Every usage answer reads ``usage_daily`` / ``usage_latency_daily`` only: a window is
-whole UTC days, so a 90-day question over millions of events sums a few thousand rows, and
-pruning raw events changes no answer. Router answers read ``routing_daily`` for the days
-the job has rolled up and the raw decision log for the rest (usually just today).
+Every usage answer reads ``usage_daily`` only: a window is whole UTC days, so a 90-day
+question over millions of events sums a few thousand rows, and pruning raw events changes
+no answer. Router answers read ``routing_daily`` (or, for one model or provider,
+``routing_model_daily``) for the days the job has rolled up and the raw decision log for
+the rest (usually just today).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from modelplane.catalog.errors import FieldError, InvalidInput
 from modelplane.catalog.reader import CatalogReader, ModelFilter
 from modelplane.catalog.router_config import COMPLEXITIES, TIERS, TierWeightsByComplexity
-from modelplane.catalog.usage import PERCENTILES, UsageFilter, Window, from_nano, percentile_ms
+from modelplane.catalog.usage import (
+    LATENCY_BUCKETS,
+    PERCENTILES,
+    UsageFilter,
+    Window,
+    bucket_column,
+    from_nano,
+    percentile_ms,
+)
 from modelplane.services.usage import rolled_days, routing_counts
 from modelplane.store import tables as t
 
@@ -186,26 +195,20 @@ def breakdown(
 def latency(conn: Connection, window: Window, filters: UsageFilter) -> list[ModelLatency]:
     """Error rate, mean and percentile latencies per model, most requests first.
     Percentiles are bucket upper bounds (see ``catalog.usage.percentile_ms``)."""
-    sums = _where(
-        select(_D.model_id, *_SUMS[:2], _SUMS[7]), t.usage_daily, window, filters
+    buckets = [func.sum(_D[bucket_column(b)]) for b in range(LATENCY_BUCKETS)]
+    query = _where(
+        select(_D.model_id, _SUMS[0], _SUMS[1], _SUMS[7], *buckets), t.usage_daily, window, filters
     ).group_by(_D.model_id)
-    h = t.usage_latency_daily.c
-    buckets = _where(
-        select(h.model_id, h.bucket, func.sum(h.requests)), t.usage_latency_daily, window, filters
-    ).group_by(h.model_id, h.bucket)
-    histograms: dict[str, dict[int, int]] = {}
-    for model_id, bucket, count in conn.execute(buckets):
-        histograms.setdefault(model_id, {})[int(bucket)] = int(count)
     out = []
-    for model_id, requests, errors, latency_sum in conn.execute(sums):
-        counts = histograms.get(model_id, {})
+    for model_id, requests, errors, latency_sum, *counts in conn.execute(query):
+        histogram = {b: int(n) for b, n in enumerate(counts) if n}
         out.append(
             ModelLatency(
                 model_id,
                 int(requests),
                 int(errors),
                 int(latency_sum) / int(requests) if requests else None,
-                {p: percentile_ms(counts, p) for p in PERCENTILES},
+                {p: percentile_ms(histogram, p) for p in PERCENTILES},
             )
         )
     return sorted(out, key=lambda m: (-m.requests, m.model_id))
@@ -254,7 +257,7 @@ class RouterStats:
         return _rate(self.sticky, self.decisions)
 
     def add(self, row: Sequence[Any]) -> None:
-        category, complexity, tier, _model, n, explore, sticky, fallback, errors = row
+        category, complexity, tier, n, explore, sticky, fallback, errors = row
         n = int(n)
         self.decisions += n
         self.exploration += int(explore)
@@ -307,7 +310,7 @@ def router_stats(
         stats.add(row)
     rolled = set(rolled_days(conn, window.since, window.until))
     for start, end in _gaps(window, rolled):
-        for row in routing_counts(conn, start, end, models):
+        for row in routing_counts(conn, start, end, models, by_model=False):
             stats.add(row)
     stats.tier_mix = _tier_mix(stats, reader)
     return stats
@@ -321,8 +324,9 @@ def _model_ids(reader: CatalogReader, filters: UsageFilter) -> list[str] | None:
 
 
 def _rolled_rows(conn: Connection, window: Window, models: list[str] | None) -> list[Any]:
-    r = t.routing_daily.c
-    keys = [r.primary_category, r.complexity, r.tier, r.selected_model_id]
+    table = t.routing_daily if models is None else t.routing_model_daily
+    r = table.c
+    keys = [r.primary_category, r.complexity, r.tier]
     query = select(
         *keys,
         func.sum(r.decisions),

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     Row,
     Table,
+    and_,
     case,
     cast,
     delete,
@@ -36,7 +37,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
@@ -45,9 +46,11 @@ from modelplane.catalog.pricing import cost
 from modelplane.catalog.reader import CatalogReader
 from modelplane.catalog.usage import (
     LATENCY_BOUNDS_MS,
+    LATENCY_BUCKETS,
     MAX_BATCH,
     UsageEvent,
     Window,
+    bucket_column,
     from_nano,
     latency_bucket,
     to_nano,
@@ -146,7 +149,7 @@ def record_events(
     if errors:
         raise _invalid(errors)
     if rows:
-        uow.connection.execute(insert(t.usage_events), rows)
+        _copy_events(uow.connection, rows)
         _add_to_rollups(uow.connection, rows)
     total = sum((r["cost"] for r in rows), Decimal(0))
     return IngestResult(len(rows), total)
@@ -207,36 +210,20 @@ def _row(event: UsageEvent, model: Model, at: datetime) -> dict[str, Any]:
 
 def _add_to_rollups(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     daily: dict[tuple[Any, ...], list[int]] = {}
-    latency: dict[tuple[Any, ...], int] = {}
     for r in rows:
         key = (r["at"].date(), r["model_id"], r["provider_id"], r["feature"])
-        sums = daily.setdefault(key, [0] * 8)
+        sums = daily.setdefault(key, [0] * (len(_MEASURES) + LATENCY_BUCKETS))
         for i, value in enumerate(_measures(r)):
             sums[i] += value
-        bucket_key = (*key, latency_bucket(r["latency_ms"]))
-        latency[bucket_key] = latency.get(bucket_key, 0) + 1
-    names = ("requests", "errors", *_TOKEN_COLUMNS, "cost_nano", "latency_ms_sum")
-    _upsert(
-        conn,
-        t.usage_daily,
-        _USAGE_KEY,
-        [
-            {**dict(zip(_USAGE_KEY, k, strict=True)), **dict(zip(names, v, strict=True))}
-            for k, v in sorted(daily.items())
-        ],
-    )
-    _upsert(
-        conn,
-        t.usage_latency_daily,
-        (*_USAGE_KEY, "bucket"),
-        [
-            {**dict(zip((*_USAGE_KEY, "bucket"), k, strict=True)), "requests": n}
-            for k, n in sorted(latency.items())
-        ],
-    )
+        sums[len(_MEASURES) + latency_bucket(r["latency_ms"])] += 1
+    names = (*_USAGE_KEY, *_MEASURES, *_BUCKET_COLUMNS)
+    rollup = [dict(zip(names, (*k, *v), strict=True)) for k, v in sorted(daily.items())]
+    _upsert(conn, t.usage_daily, _USAGE_KEY, rollup)
 
 
 _TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")
+_MEASURES = ("requests", "errors", *_TOKEN_COLUMNS, "cost_nano", "latency_ms_sum")
+_BUCKET_COLUMNS = tuple(bucket_column(b) for b in range(LATENCY_BUCKETS))
 
 
 def _measures(r: dict[str, Any]) -> tuple[int, ...]:
@@ -249,17 +236,63 @@ def _measures(r: dict[str, Any]) -> tuple[int, ...]:
     )
 
 
+def _copy_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """The raw rows: COPY on PostgreSQL (the fastest way in, about 3x an INSERT of arrays),
+    an executemany on SQLite."""
+    if conn.dialect.name != "postgresql":
+        _insert_many(conn, t.usage_events, rows)
+        return
+    columns = list(rows[0])
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY usage_events ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
 def _upsert(
     conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]
 ) -> None:
     """Insert ``rows``, adding their counts to rows already there. Rows arrive sorted by
     key, so concurrent batches lock rollup rows in one order and never deadlock."""
-    if not rows:
+    if rows:
+        _insert_many(conn, table, rows, keys)
+
+
+def _insert_many(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    conflict_keys: Sequence[str] | None = None,
+) -> None:
+    """Insert ``rows`` (all with the same keys); with ``conflict_keys``, add every other
+    column to the row already there.
+
+    Why two paths: on PostgreSQL an executemany is one statement per row, and a many-row
+    VALUES list makes the driver re-parse thousands of placeholders per batch. One
+    ``INSERT … SELECT FROM unnest(<one array per column>)`` is a single statement of fixed
+    text, so 1,000 rows cost about what one does. SQLite runs in-process, where executemany
+    is already cheap. Values must be what the column types store (aware UTC datetimes,
+    Decimals), since the arrays bypass SQLAlchemy's type processing.
+    """
+    columns = list(rows[0])
+    others = [c for c in columns if conflict_keys is None or c not in conflict_keys]
+    if conn.dialect.name != "postgresql":
+        stmt = sqlite.insert(table)
+        if conflict_keys is not None:
+            adds = {c: table.c[c] + stmt.excluded[c] for c in others}
+            stmt = stmt.on_conflict_do_update(index_elements=list(conflict_keys), set_=adds)
+        conn.execute(stmt, rows)
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    adds = {c.name: c + stmt.excluded[c.name] for c in table.c if c.name not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=adds), rows)
+    arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=conn.dialect)}[]" for c in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+    if conflict_keys is not None:
+        sets = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in others)
+        sql += f" ON CONFLICT ({', '.join(conflict_keys)}) DO UPDATE SET {sets}"
+    conn.exec_driver_sql(sql, tuple([r[c] for r in rows] for c in columns))
 
 
 # Rebuilding usage rollups from raw rows -------------------------------------------------------
@@ -287,29 +320,40 @@ def rebuild_usage_rollups(uow: UnitOfWork, window: Window, oldest_raw: datetime)
     day = utc_day(e.at, conn.dialect.name)
     keys = [day, e.model_id, e.provider_id, e.feature]
     in_window = (e.at >= start, e.at < end)
-    for table in (t.usage_daily, t.usage_latency_daily):
-        conn.execute(delete(table).where(table.c.day >= window.since, table.c.day <= window.until))
+    conn.execute(
+        delete(t.usage_daily).where(
+            t.usage_daily.c.day >= window.since, t.usage_daily.c.day <= window.until
+        )
+    )
     failed = case((e.success, 0), else_=1)
     nano = cast(func.round(e.cost * 1_000_000_000), Integer)
     sums = [func.sum(e[c]) for c in _TOKEN_COLUMNS]
+    buckets = [
+        func.sum(case((_in_bucket(e.latency_ms, b), 1), else_=0)) for b in range(LATENCY_BUCKETS)
+    ]
     daily = select(
-        *keys, func.count(), func.sum(failed), *sums, func.sum(nano), func.sum(e.latency_ms)
+        *keys,
+        func.count(),
+        func.sum(failed),
+        *sums,
+        func.sum(nano),
+        func.sum(e.latency_ms),
+        *buckets,
     ).where(*in_window)
     conn.execute(
         insert(t.usage_daily).from_select([c.name for c in t.usage_daily.c], daily.group_by(*keys))
     )
-    bucket = _bucket_sql(e.latency_ms)
-    histogram = select(*keys, bucket, func.count()).where(*in_window)
-    conn.execute(
-        insert(t.usage_latency_daily).from_select(
-            [c.name for c in t.usage_latency_daily.c], histogram.group_by(*keys, bucket)
-        )
-    )
 
 
-def _bucket_sql(latency: Any) -> ColumnElement[int]:
-    whens = [(latency <= bound, i) for i, bound in enumerate(LATENCY_BOUNDS_MS)]
-    return case(*whens, else_=len(LATENCY_BOUNDS_MS))
+def _in_bucket(latency: Any, bucket: int) -> ColumnElement[bool]:
+    """SQL for ``latency_bucket(latency) == bucket``."""
+    lower = LATENCY_BOUNDS_MS[bucket - 1] if bucket > 0 else None
+    upper = LATENCY_BOUNDS_MS[bucket] if bucket < len(LATENCY_BOUNDS_MS) else None
+    if lower is None:
+        return latency <= upper  # type: ignore[no-any-return]
+    if upper is None:
+        return latency > lower  # type: ignore[no-any-return]
+    return and_(latency > lower, latency <= upper)
 
 
 # Retention -----------------------------------------------------------------------------------
@@ -370,26 +414,56 @@ def rolled_days(conn: Connection, since: date, until: date) -> list[date]:
 
 def _roll_routing_day(conn: Connection, day: date, now: datetime) -> None:
     start = datetime.combine(day, time(), UTC)
-    rows = routing_counts(conn, start, start + timedelta(days=1))
-    conn.execute(delete(t.routing_daily).where(t.routing_daily.c.day == day))
-    if rows:
-        names = [c.name for c in t.routing_daily.c][1:]
+    by_model = routing_counts(conn, start, start + timedelta(days=1))
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for row in by_model:
+        category, complexity, tier, _model, *counts = tuple(row)
+        sums = totals.setdefault((category, complexity, tier), [0] * len(_ROUTING_COUNTS))
+        for i, value in enumerate(counts):
+            sums[i] += int(value)
+    for table in (t.routing_daily, t.routing_model_daily):
+        conn.execute(delete(table).where(table.c.day == day))
+    keys = ("primary_category", "complexity", "tier")
+    if by_model:
+        conn.execute(
+            insert(t.routing_model_daily),
+            [
+                dict(
+                    zip(
+                        ("day", *keys, "selected_model_id", *_ROUTING_COUNTS),
+                        (day, *r),
+                        strict=True,
+                    )
+                )
+                for r in by_model
+            ],
+        )
         conn.execute(
             insert(t.routing_daily),
-            [{"day": day, **dict(zip(names, row, strict=True))} for row in rows],
+            [
+                dict(zip(("day", *keys, *_ROUTING_COUNTS), (day, *k, *v), strict=True))
+                for k, v in totals.items()
+            ],
         )
     conn.execute(insert(t.rollup_days).values(kind=ROUTING, day=day, rolled_at=now))
 
 
+_ROUTING_COUNTS = ("decisions", "exploration", "sticky", "fallback", "errors")
+
+
 def routing_counts(
-    conn: Connection, start: datetime, end: datetime, model_ids: Sequence[str] | None = None
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    model_ids: Sequence[str] | None = None,
+    by_model: bool = True,
 ) -> list[Row[Any]]:
-    """Raw decisions in ``[start, end)`` grouped as ``routing_daily`` groups them: category,
-    complexity, tier (``''`` for none) and model, then decisions, exploration, sticky,
-    fallback and error counts."""
+    """Raw decisions in ``[start, end)`` grouped as the routing rollups group them: category,
+    complexity, tier (``''`` for none) and, if ``by_model``, the chosen model; then
+    decisions, exploration, sticky, fallback and error counts."""
     d = t.routing_decisions.c
     tier = func.coalesce(d.tier, literal(""))
-    keys = [d.primary_category, d.complexity, tier, d.selected_model_id]
+    keys = [d.primary_category, d.complexity, tier, *([d.selected_model_id] if by_model else [])]
     query = select(
         *keys,
         func.count(),

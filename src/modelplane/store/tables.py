@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from modelplane.catalog.usage import LATENCY_BUCKETS, bucket_column
 from modelplane.store.types import ExactDecimal, JSONDocument, UTCDateTime
 
 metadata = MetaData(
@@ -297,19 +298,13 @@ usage_events = Table(
 arrives and never recomputed. Raw rows may be pruned; the daily rollups stay."""
 
 
-def _usage_key() -> list[Column[Any]]:
-    return [
-        Column("day", Date, primary_key=True),
-        Column("model_id", String(200), primary_key=True),
-        Column("provider_id", String(64), primary_key=True),
-        Column("feature", String(64), primary_key=True),
-    ]
-
-
 usage_daily = Table(
     "usage_daily",
     metadata,
-    *_usage_key(),
+    Column("day", Date, primary_key=True),
+    Column("model_id", String(200), primary_key=True),
+    Column("provider_id", String(64), primary_key=True),
+    Column("feature", String(64), primary_key=True),
     Column("requests", BigInteger, nullable=False),
     Column("errors", BigInteger, nullable=False),
     Column("input_tokens", BigInteger, nullable=False),
@@ -318,18 +313,23 @@ usage_daily = Table(
     Column("reasoning_tokens", BigInteger, nullable=False),
     Column("cost_nano", BigInteger, nullable=False),
     Column("latency_ms_sum", BigInteger, nullable=False),
+    *(Column(bucket_column(b), BigInteger, nullable=False) for b in range(LATENCY_BUCKETS)),
 )
 """Usage per UTC day, model and feature, kept up to date by every ingestion. Cost in
-whole nano-dollars, so sums are exact on SQLite too."""
+whole nano-dollars, so sums are exact on SQLite too. ``lat_00`` … are a fixed latency
+histogram (``catalog.usage.LATENCY_BOUNDS_MS``): one row holds a key's whole day, so a
+90-day percentile query sums a few thousand rows."""
 
-usage_latency_daily = Table(
-    "usage_latency_daily",
-    metadata,
-    *_usage_key(),
-    Column("bucket", Integer, primary_key=True),
-    Column("requests", BigInteger, nullable=False),
-)
-"""Latency histogram per UTC day, model and feature (``catalog.usage.LATENCY_BOUNDS_MS``)."""
+
+def _routing_counts() -> list[Column[Any]]:
+    return [
+        Column("decisions", BigInteger, nullable=False),
+        Column("exploration", BigInteger, nullable=False),
+        Column("sticky", BigInteger, nullable=False),
+        Column("fallback", BigInteger, nullable=False),
+        Column("errors", BigInteger, nullable=False),
+    ]
+
 
 routing_daily = Table(
     "routing_daily",
@@ -338,15 +338,23 @@ routing_daily = Table(
     Column("primary_category", String(64), primary_key=True),
     Column("complexity", String(20), primary_key=True),
     Column("tier", String(20), primary_key=True),
-    Column("selected_model_id", String(200), primary_key=True),
-    Column("decisions", BigInteger, nullable=False),
-    Column("exploration", BigInteger, nullable=False),
-    Column("sticky", BigInteger, nullable=False),
-    Column("fallback", BigInteger, nullable=False),
-    Column("errors", BigInteger, nullable=False),
+    *_routing_counts(),
 )
 """Routing decisions per closed UTC day, built by a job from ``routing_decisions``. A
 decision without a tier is counted under tier ``''``."""
+
+routing_model_daily = Table(
+    "routing_model_daily",
+    metadata,
+    Column("selected_model_id", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("primary_category", String(64), primary_key=True),
+    Column("complexity", String(20), primary_key=True),
+    Column("tier", String(20), primary_key=True),
+    *_routing_counts(),
+)
+"""``routing_daily`` per chosen model too, for questions about one model or provider
+(hence the model first in the key)."""
 
 rollup_days = Table(
     "rollup_days",

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0003
-Create Date: 2026-11-26 21:29:10.919713
+Create Date: 2026-11-26 21:45:50.456660
 """
 
 from __future__ import annotations
@@ -34,19 +34,34 @@ def upgrade() -> None:
         sa.Column("primary_category", sa.String(length=64), nullable=False),
         sa.Column("complexity", sa.String(length=20), nullable=False),
         sa.Column("tier", sa.String(length=20), nullable=False),
-        sa.Column("selected_model_id", sa.String(length=200), nullable=False),
         sa.Column("decisions", sa.BigInteger(), nullable=False),
         sa.Column("exploration", sa.BigInteger(), nullable=False),
         sa.Column("sticky", sa.BigInteger(), nullable=False),
         sa.Column("fallback", sa.BigInteger(), nullable=False),
         sa.Column("errors", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
+            "day", "primary_category", "complexity", "tier", name=op.f("pk_routing_daily")
+        ),
+    )
+    op.create_table(
+        "routing_model_daily",
+        sa.Column("selected_model_id", sa.String(length=200), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("primary_category", sa.String(length=64), nullable=False),
+        sa.Column("complexity", sa.String(length=20), nullable=False),
+        sa.Column("tier", sa.String(length=20), nullable=False),
+        sa.Column("decisions", sa.BigInteger(), nullable=False),
+        sa.Column("exploration", sa.BigInteger(), nullable=False),
+        sa.Column("sticky", sa.BigInteger(), nullable=False),
+        sa.Column("fallback", sa.BigInteger(), nullable=False),
+        sa.Column("errors", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "selected_model_id",
             "day",
             "primary_category",
             "complexity",
             "tier",
-            "selected_model_id",
-            name=op.f("pk_routing_daily"),
+            name=op.f("pk_routing_model_daily"),
         ),
     )
     op.create_table(
@@ -63,6 +78,65 @@ def upgrade() -> None:
         sa.Column("reasoning_tokens", sa.BigInteger(), nullable=False),
         sa.Column("cost_nano", sa.BigInteger(), nullable=False),
         sa.Column("latency_ms_sum", sa.BigInteger(), nullable=False),
+        sa.Column("lat_00", sa.BigInteger(), nullable=False),
+        sa.Column("lat_01", sa.BigInteger(), nullable=False),
+        sa.Column("lat_02", sa.BigInteger(), nullable=False),
+        sa.Column("lat_03", sa.BigInteger(), nullable=False),
+        sa.Column("lat_04", sa.BigInteger(), nullable=False),
+        sa.Column("lat_05", sa.BigInteger(), nullable=False),
+        sa.Column("lat_06", sa.BigInteger(), nullable=False),
+        sa.Column("lat_07", sa.BigInteger(), nullable=False),
+        sa.Column("lat_08", sa.BigInteger(), nullable=False),
+        sa.Column("lat_09", sa.BigInteger(), nullable=False),
+        sa.Column("lat_10", sa.BigInteger(), nullable=False),
+        sa.Column("lat_11", sa.BigInteger(), nullable=False),
+        sa.Column("lat_12", sa.BigInteger(), nullable=False),
+        sa.Column("lat_13", sa.BigInteger(), nullable=False),
+        sa.Column("lat_14", sa.BigInteger(), nullable=False),
+        sa.Column("lat_15", sa.BigInteger(), nullable=False),
+        sa.Column("lat_16", sa.BigInteger(), nullable=False),
+        sa.Column("lat_17", sa.BigInteger(), nullable=False),
+        sa.Column("lat_18", sa.BigInteger(), nullable=False),
+        sa.Column("lat_19", sa.BigInteger(), nullable=False),
+        sa.Column("lat_20", sa.BigInteger(), nullable=False),
+        sa.Column("lat_21", sa.BigInteger(), nullable=False),
+        sa.Column("lat_22", sa.BigInteger(), nullable=False),
+        sa.Column("lat_23", sa.BigInteger(), nullable=False),
+        sa.Column("lat_24", sa.BigInteger(), nullable=False),
+        sa.Column("lat_25", sa.BigInteger(), nullable=False),
+        sa.Column("lat_26", sa.BigInteger(), nullable=False),
+        sa.Column("lat_27", sa.BigInteger(), nullable=False),
+        sa.Column("lat_28", sa.BigInteger(), nullable=False),
+        sa.Column("lat_29", sa.BigInteger(), nullable=False),
+        sa.Column("lat_30", sa.BigInteger(), nullable=False),
+        sa.Column("lat_31", sa.BigInteger(), nullable=False),
+        sa.Column("lat_32", sa.BigInteger(), nullable=False),
+        sa.Column("lat_33", sa.BigInteger(), nullable=False),
+        sa.Column("lat_34", sa.BigInteger(), nullable=False),
+        sa.Column("lat_35", sa.BigInteger(), nullable=False),
+        sa.Column("lat_36", sa.BigInteger(), nullable=False),
+        sa.Column("lat_37", sa.BigInteger(), nullable=False),
+        sa.Column("lat_38", sa.BigInteger(), nullable=False),
+        sa.Column("lat_39", sa.BigInteger(), nullable=False),
+        sa.Column("lat_40", sa.BigInteger(), nullable=False),
+        sa.Column("lat_41", sa.BigInteger(), nullable=False),
+        sa.Column("lat_42", sa.BigInteger(), nullable=False),
+        sa.Column("lat_43", sa.BigInteger(), nullable=False),
+        sa.Column("lat_44", sa.BigInteger(), nullable=False),
+        sa.Column("lat_45", sa.BigInteger(), nullable=False),
+        sa.Column("lat_46", sa.BigInteger(), nullable=False),
+        sa.Column("lat_47", sa.BigInteger(), nullable=False),
+        sa.Column("lat_48", sa.BigInteger(), nullable=False),
+        sa.Column("lat_49", sa.BigInteger(), nullable=False),
+        sa.Column("lat_50", sa.BigInteger(), nullable=False),
+        sa.Column("lat_51", sa.BigInteger(), nullable=False),
+        sa.Column("lat_52", sa.BigInteger(), nullable=False),
+        sa.Column("lat_53", sa.BigInteger(), nullable=False),
+        sa.Column("lat_54", sa.BigInteger(), nullable=False),
+        sa.Column("lat_55", sa.BigInteger(), nullable=False),
+        sa.Column("lat_56", sa.BigInteger(), nullable=False),
+        sa.Column("lat_57", sa.BigInteger(), nullable=False),
+        sa.Column("lat_58", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
             "day", "model_id", "provider_id", "feature", name=op.f("pk_usage_daily")
         ),
@@ -94,31 +168,13 @@ def upgrade() -> None:
     with op.batch_alter_table("usage_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_usage_events_at"), ["at"], unique=False)
 
-    op.create_table(
-        "usage_latency_daily",
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("model_id", sa.String(length=200), nullable=False),
-        sa.Column("provider_id", sa.String(length=64), nullable=False),
-        sa.Column("feature", sa.String(length=64), nullable=False),
-        sa.Column("bucket", sa.Integer(), nullable=False),
-        sa.Column("requests", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "day",
-            "model_id",
-            "provider_id",
-            "feature",
-            "bucket",
-            name=op.f("pk_usage_latency_daily"),
-        ),
-    )
-
 
 def downgrade() -> None:
-    op.drop_table("usage_latency_daily")
     with op.batch_alter_table("usage_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_usage_events_at"))
 
     op.drop_table("usage_events")
     op.drop_table("usage_daily")
+    op.drop_table("routing_model_daily")
     op.drop_table("routing_daily")
     op.drop_table("rollup_days")
