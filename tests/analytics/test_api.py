@@ -34,6 +34,15 @@ def test_analytics_reads_need_a_viewer_or_stronger(
         assert response.status_code == status, (path, response.text)
 
 
+def test_one_event_needs_no_batch(client: TestClient, tokens: dict[str, dict[str, str]]) -> None:
+    response = client.post("/api/v1/usage", json=EVENTS[2], headers=tokens["ingest"])
+    assert response.json() == {"accepted": 1, "costUsd": "0.0002"}
+    bad = client.post(
+        "/api/v1/usage", json={**EVENTS[2], "modelId": "nope:x"}, headers=tokens["ingest"]
+    )
+    assert [e["path"] for e in bad.json()["errors"]] == ["modelId"]
+
+
 def test_a_bad_batch_is_a_problem_naming_index_and_field(
     client: TestClient, tokens: dict[str, dict[str, str]]
 ) -> None:

@@ -4,6 +4,7 @@ retention."""
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -254,6 +255,31 @@ def test_routing_rollups_equal_the_raw_decision_counts_day_by_day(dataset: Runti
             for table in (t.routing_daily, t.routing_model_daily)
         ]
     assert totals == [len(DECISIONS), len(DECISIONS)]
+
+
+def test_concurrent_batches_on_the_same_rollup_rows_all_count(runtime: Runtime) -> None:
+    errors: list[BaseException] = []
+
+    def send(worker: int) -> None:
+        try:
+            for _ in range(5):
+                with runtime.unit_of_work() as uow:
+                    events = [_event(userId=f"w{worker}", at="2026-03-01T10:00:00Z")] * 20
+                    record_usage(uow, runtime.reader, {"events": events}, now=NOW)
+                    uow.commit()
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    rollups = _rollups(runtime.engine)
+    assert [v[:2] for v in rollups.values()] == [(4 * 5 * 20, 0)]
+    assert rollups == _raw_aggregates(runtime.engine)
 
 
 def test_prune_deletes_old_raw_events_and_keeps_the_rollups(runtime: Runtime) -> None:

@@ -101,7 +101,8 @@ class UsageRecorder:
         routing_decision_id: int | None = None,
         at: datetime | None = None,
     ) -> None:
-        """Queue one event, stamped now unless ``at`` is given. Never blocks on the network."""
+        """Queue one event, stamped now unless ``at`` is given. Never waits for the network;
+        raises only when called after ``close()``."""
         event: dict[str, Any] = {
             "modelId": model_id,
             "feature": feature,
