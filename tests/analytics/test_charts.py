@@ -40,6 +40,7 @@ def test_a_line_chart_has_one_point_per_label_and_thins_its_labels() -> None:
     assert svg.find(f"{SVG}polyline") is not None
     x_labels = [t.text for t in svg.findall(f"{SVG}text") if (t.text or "").startswith("d")]
     assert len(x_labels) <= 9 and x_labels[-1] == "d29"
+    assert "d28" not in x_labels  # no label crowds the last one
 
 
 def test_an_empty_chart_says_so_and_mismatched_input_is_refused() -> None:

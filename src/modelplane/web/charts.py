@@ -171,8 +171,9 @@ def line_chart(
             f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#3b6fb6">'
             f"<title>{escape(label)}: {escape(fmt(value))}</title></circle>"
         )
-        if i % every == 0 or i == len(labels) - 1:
-            parts.append(_x_label(frame, x, _short(label)))
+        last = len(labels) - 1
+        if i == last or (i % every == 0 and last - i >= max(every // 2, 1)):
+            parts.append(_x_label(frame, x, _short(label)))  # the last label, never crowded
     parts.append("</svg>")
     return Markup("".join(parts))
 
