@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from modelplane.bootstrap import Runtime
@@ -15,7 +16,9 @@ from modelplane.rollout.shadow import shadow_catalogue
 from modelplane.services.tokens import Forbidden, Identity, NotAuthenticated, allows, authenticate
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # Dependencies that never block are async: FastAPI runs sync ones on a thread pool,
+    # which costs more than they do.
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -25,7 +28,7 @@ SESSION_HEADER = "X-Modelplane-Session"
 CONTEXT_HEADER_PREFIX = "x-modelplane-context-"
 
 
-def user_context(request: Request) -> UserContext:
+async def user_context(request: Request) -> UserContext:
     """Who a request is for, for rollout flags and experiments: the ``X-Modelplane-User``
     and ``X-Modelplane-Session`` headers (or ``userId`` / ``sessionId`` query parameters),
     plus any ``X-Modelplane-Context-<Field>`` header as a named context field."""
@@ -45,10 +48,10 @@ def user_context(request: Request) -> UserContext:
 UserContextDep = Annotated[UserContext, Depends(user_context)]
 
 
-def get_reader(request: Request) -> CatalogReader:
+async def get_reader(request: Request) -> CatalogReader:
     """The read path for this request's user: the flags pick static tables or database."""
-    runtime = get_runtime(request)
-    context = user_context(request)
+    runtime: Runtime = request.app.state.runtime
+    context = await user_context(request)
     reader = runtime.reader_for(context)
     shadow_catalogue(runtime, context)
     return reader
@@ -91,11 +94,11 @@ def require_role(role: str) -> Callable[[Identity], Identity]:
     return check
 
 
-def public_read(runtime: RuntimeDep, credentials: BearerDep) -> None:
+async def public_read(runtime: RuntimeDep, credentials: BearerDep) -> None:
     """Public reads are open unless ``public_reads_require_token`` is set; then a viewer
     token or stronger is needed."""
     if runtime.settings.public_reads_require_token:
-        identity = current_token(runtime, credentials)
+        identity = await run_in_threadpool(current_token, runtime, credentials)
         if not allows(identity.role, "viewer"):
             raise Forbidden(f"token {identity.name!r} ({identity.role}) cannot read")
 

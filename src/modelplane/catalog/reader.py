@@ -6,10 +6,10 @@ tables and the database. Models and router config each pick their source indepen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from modelplane.catalog.errors import NotFound, nearest
 from modelplane.catalog.models import Model, Provider
@@ -18,6 +18,7 @@ from modelplane.catalog.profiles import Profile, TaskCategory
 from modelplane.catalog.router_config import RouterConfig
 
 Platform = Literal["web", "mobile"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,21 @@ class CatalogReader:
                 return None
             keys.append(key())
         return tuple(keys)
+
+    def rendered(self, model_id: str) -> tuple[bytes, int] | None:
+        """The model's API JSON and version, if the source keeps it pre-rendered (the live
+        snapshot does); ``None`` means "ask ``get``"."""
+        render = getattr(self.models_source, "rendered", None)
+        return render(model_id) if render is not None else None
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T | None:
+        """``build()``, kept for as long as the data behind this reader does not change, if
+        its sources are immutable snapshots; ``None`` (build it yourself) otherwise."""
+        data_key = self.cache_key()
+        memo = getattr(self.models_source, "memo", None)
+        if data_key is None or memo is None:
+            return None
+        return memo((data_key, key), build)  # type: ignore[no-any-return]
 
     def find(self, model_id: str) -> Model | None:
         return self.models_source.get_model(model_id)

@@ -7,11 +7,11 @@ so it never sees half of one version and half of another.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -34,6 +34,8 @@ from modelplane.store.repositories import (
 from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
 from modelplane.store.static import StaticTables
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -55,6 +57,7 @@ class Snapshot:
     """The running experiments."""
     tokens: Mapping[str, TokenRecord] = field(default_factory=dict)
     """Active API tokens by hash, so requests authenticate without the database."""
+    _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -89,6 +92,15 @@ class Snapshot:
             experiments=tuple(e for e in experiments or [] if e.status == "running"),
             tokens=MappingProxyType(dict(tokens or {})),
         )
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()`` once per snapshot (a derived view, e.g. a rendered list). Racing
+        threads may both build; either result is the same."""
+        cache = self._memo
+        if key not in cache:
+            cache[key] = build()
+        value: T = cache[key]
+        return value
 
     def age_seconds(self, now: datetime | None = None) -> float:
         return ((now or datetime.now(UTC)) - self.built_at).total_seconds()

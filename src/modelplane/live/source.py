@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from contextvars import ContextVar
+from typing import TypeVar
 
 from modelplane.catalog.models import Model, Provider
 from modelplane.catalog.profiles import Profile, TaskCategory
@@ -11,6 +13,7 @@ from modelplane.catalog.router_config import RouterConfig
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.snapshot import Snapshot
 
+T = TypeVar("T")
 _pinned: ContextVar[Snapshot | None] = ContextVar("modelplane_snapshot", default=None)
 
 
@@ -44,6 +47,15 @@ class SnapshotSource:
     @property
     def degraded(self) -> bool:
         return self.live.degraded
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A value derived from the current snapshot, computed once per snapshot."""
+        return self.snapshot().memo(key, build)
+
+    def rendered(self, model_id: str) -> tuple[bytes, int] | None:
+        snapshot = self.snapshot()
+        body = snapshot.model_json.get(model_id)
+        return (body, snapshot.models[model_id].version) if body is not None else None
 
     def get_model(self, model_id: str) -> Model | None:
         return self.snapshot().get_model(model_id)

@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
 from modelplane.api.writes import (
     VERSION_RULES,
+    etag,
     expected_version,
     read,
     set_etag,
@@ -197,8 +200,14 @@ def rollback(
 
 
 @router.get("/{model_id:path}", dependencies=[PublicRead], summary="One model", responses=_ONE)
-def get_model(reader: ReaderDep, model_id: str, response: Response) -> dict[str, Any]:
-    return _answer(response, reader.get(model_id))
+async def get_model(reader: ReaderDep, model_id: str) -> Response:
+    # The hot read: from a snapshot, the JSON was rendered when the snapshot was built.
+    rendered = reader.rendered(model_id)
+    if rendered is not None:
+        body, version = rendered
+        return Response(body, media_type="application/json", headers={"ETag": etag(version)})
+    model = await run_in_threadpool(reader.get, model_id)
+    return JSONResponse(model.to_json(), headers={"ETag": etag(model.version)})
 
 
 @router.patch(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
 
 from modelplane.api.deps import PublicRead, ReaderDep
 from modelplane.catalog.errors import NotFound
@@ -35,11 +37,21 @@ def openai_model(model: Model) -> dict[str, Any]:
     "",
     dependencies=[PublicRead],
     summary="Models, in the shape OpenAI clients expect",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
     description="Internal-only and deprecated models are left out; `platform=mobile` also "
     "leaves out experimental ones.",
 )
-def list_openai(reader: ReaderDep, platform: Platform | None = None) -> dict[str, Any]:
-    return {"object": "list", "data": [openai_model(m) for m in reader.public(platform)]}
+async def list_openai(reader: ReaderDep, platform: Platform | None = None) -> Response:
+    def render() -> bytes:
+        body = {"object": "list", "data": [openai_model(m) for m in reader.public(platform)]}
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+    # Rendered once per snapshot and platform; from a live database, every time.
+    body = reader.memo(("v1/models", platform), render)
+    if body is None:
+        body = await run_in_threadpool(render)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
