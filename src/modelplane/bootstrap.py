@@ -99,8 +99,9 @@ class Runtime:
 
         return DecisionLog(self.engine)
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, after_commit=self._after_commit)
+    def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
+        """A transaction; ``read_only`` ones never take SQLite's write lock."""
+        return UnitOfWork(self.engine, after_commit=self._after_commit, read_only=read_only)
 
     def _after_commit(self, sequence: int | None) -> None:
         # Read your own writes: this process swaps in the new snapshot before answering;

@@ -39,7 +39,7 @@ def write(runtime: Runtime, work: Callable[[UnitOfWork], T]) -> T:
 
 def read(runtime: Runtime, work: Callable[[UnitOfWork], T]) -> T:
     """Run ``work`` in a transaction that is rolled back."""
-    with runtime.unit_of_work() as uow:
+    with runtime.unit_of_work(read_only=True) as uow:
         return work(uow)
 
 

@@ -46,10 +46,14 @@ class UnitOfWork:
     changes: ChangeLogRepository
 
     def __init__(
-        self, engine: Engine, after_commit: Callable[[int | None], None] | None = None
+        self,
+        engine: Engine,
+        after_commit: Callable[[int | None], None] | None = None,
+        read_only: bool = False,
     ) -> None:
         self._engine = engine
         self._after_commit = after_commit
+        self._read_only = read_only
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
         self.last_sequence: int | None = None
@@ -57,7 +61,9 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         try:
-            conn = self._engine.connect().execution_options(**{WRITE_OPTION: True})
+            conn = self._engine.connect()
+            if not self._read_only:  # on SQLite a writer takes the write lock up front
+                conn = conn.execution_options(**{WRITE_OPTION: True})
             self._tx = conn.begin()
         except OperationalError as exc:
             raise DatabaseUnavailable(

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
-from modelplane.api.deps import RuntimeDep
+from modelplane.api.deps import PublicRead, RuntimeDep
 from modelplane.store.repositories import ChangeLogRepository
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -25,6 +25,7 @@ def sse(event: dict[str, Any], name: str = "change") -> str:
 
 @router.get(
     "/events",
+    dependencies=[PublicRead],
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
     summary="Stream every change as it lands",
