@@ -39,12 +39,12 @@ def _author() -> str:
 
 @flags_app.command("list")
 def flags_list(as_json: JsonOpt = False) -> None:
-    """Every flag with its state and the environment override, if any."""
-    from modelplane.services.flags import list_flags, override_for
+    """Every flag (known ones not set yet at version 0) with the environment override."""
+    from modelplane.services.flags import list_flags_with_defaults, override_for
 
     cli = _cli()
     with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        flags = list_flags(uow)
+        flags = list_flags_with_defaults(uow)
     settings = cli.runtime().settings
     rows = [{**f.to_json(), "override": override_for(settings, f.name)} for f in flags]
     if as_json:

@@ -26,6 +26,12 @@ BUILT_IN_FLAGS = (MODELS_SOURCE, ROUTER_CONFIG_SOURCE)
 ROLLOUT_STEPS = (0, 1, 10, 50, 100)
 
 
+def next_step(percentage: int) -> int | None:
+    """The rollout step after ``percentage``: ``next_step(1) -> 10``, ``next_step(30) -> 50``,
+    ``next_step(100) -> None``."""
+    return next((step for step in ROLLOUT_STEPS if step > percentage), None)
+
+
 class FlagSpec(DomainModel):
     """What an operator sets about a flag."""
 

@@ -17,7 +17,8 @@ from modelplane.rollout.flags import (
     override_variable,
     parse_override,
 )
-from modelplane.services._common import deep_merge, require_object, validate
+from modelplane.rollout.parity import SAMPLE_FLAG
+from modelplane.services._common import conflict, deep_merge, require_object, validate
 from modelplane.settings import Settings
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.rollout_repositories import FlagRepository
@@ -39,9 +40,27 @@ BUILT_IN: dict[str, FlagSpec] = {
     ),
 }
 
+KNOWN: dict[str, FlagSpec] = {
+    **BUILT_IN,
+    SAMPLE_FLAG: FlagSpec(
+        name=SAMPLE_FLAG,
+        description="Share of requests answered from both sources and compared (parity).",
+    ),
+}
+"""Flags the code reads, with the state each has before anyone sets it."""
+
 
 def list_flags(uow: UnitOfWork) -> list[Flag]:
     return FlagRepository(uow.connection).all()
+
+
+def list_flags_with_defaults(uow: UnitOfWork) -> list[Flag]:
+    """Every stored flag, plus the known flags not stored yet (at version 0, as they
+    evaluate), by name."""
+    stored = {f.name: f for f in list_flags(uow)}
+    for name, spec in KNOWN.items():
+        stored.setdefault(name, Flag.model_validate(spec.model_dump()))
+    return [stored[name] for name in sorted(stored)]
 
 
 def get_flag(uow: UnitOfWork, name: str) -> Flag:
@@ -64,7 +83,9 @@ def set_flag(
     repo = FlagRepository(uow.connection)
     current = repo.get(name)
     if expected_version is not None and expected_version != (current.version if current else 0):
-        raise VersionConflict("flag", name, expected_version, current.version if current else 0)
+        history = HistoryRepository(uow.connection, flag_history)
+        now = current.version if current else 0
+        raise conflict(history, "flag", name, expected_version, now)
     base = current.spec().to_json() if current else {"name": name}
     spec = validate(FlagSpec, deep_merge(base, {**require_object(changes, "a flag"), "name": name}))
     if current is not None and current.spec() == spec:
@@ -134,10 +155,19 @@ def evaluate_flag(
 ) -> Evaluation:
     """Evaluate ``name`` for a user from the given flags (a snapshot's), overrides first.
     A built-in flag with no row yet behaves as its default."""
-    flag = flags.get(name) or BUILT_IN.get(name)
+    flag = flags.get(name) or KNOWN.get(name)
     if flag is None:
         flag = FlagSpec(name=name)
     return evaluate(flag, context, override_for(settings, name))
 
 
-__all__ = ["BUILT_IN", "evaluate_flag", "get_flag", "list_flags", "override_variable", "set_flag"]
+__all__ = [
+    "BUILT_IN",
+    "KNOWN",
+    "evaluate_flag",
+    "get_flag",
+    "list_flags",
+    "list_flags_with_defaults",
+    "override_variable",
+    "set_flag",
+]

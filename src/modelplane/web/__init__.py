@@ -14,7 +14,17 @@ from fastapi.staticfiles import StaticFiles
 
 from modelplane.bootstrap import Runtime
 from modelplane.web.context import HERE, ConsoleForbidden, LoginRequired, templates
-from modelplane.web.routes import admin, analytics, auth, bulk, models, playground, router_dials
+from modelplane.web.routes import (
+    admin,
+    analytics,
+    auth,
+    bulk,
+    experiments,
+    models,
+    playground,
+    rollout,
+    router_dials,
+)
 from modelplane.web.session import Signer, resolve_secret
 
 
@@ -23,7 +33,8 @@ def install(app: FastAPI) -> None:
     runtime: Runtime = app.state.runtime
     app.state.console_signer = Signer(resolve_secret(runtime.settings))
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (auth, models, bulk, router_dials, playground, admin, analytics):
+    modules = (auth, models, bulk, router_dials, playground, admin, analytics, rollout, experiments)
+    for module in modules:
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -29,7 +29,8 @@
     if (form.dataset.confirmed === "yes") return;
     event.preventDefault();
     const submitter = event.submitter;
-    confirmThen(form.dataset.confirm, () => {
+    const text = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
+    confirmThen(text, () => {
       form.dataset.confirmed = "yes";
       if (submitter && submitter.name) {
         const carry = document.createElement("input");
@@ -237,6 +238,34 @@
     }
   });
 
+  // Rollout: percentage sliders (delegated: cards are swapped in live), unsaved-edit marks,
+  // and the experiment form's JSON and weight checks ----------------------------------------------
+  document.addEventListener("input", (event) => {
+    const target = event.target;
+    const card = target.closest && target.closest("[data-flag-card]");
+    if (card && target.closest("form[method=post]")) card.classList.add("dirty");
+    if (target.matches("input[type=range][data-pct-sync]")) {
+      const number = document.getElementById(target.dataset.pctSync);
+      if (number) number.value = target.value;
+    } else if (card && target.matches("input[type=number][name=percentage]")) {
+      const range = $("input[type=range][data-pct-sync]", card);
+      if (range && target.value !== "") range.value = target.value;
+    }
+    if (target.matches("textarea[data-json-check]")) {
+      const problem = jsonProblem(target.value);
+      const container = target.closest(".field");
+      showFieldError(container, problem ? [problem] : []);
+    }
+    if (target.matches("[data-variant-weight]")) showWeightSum();
+  });
+  function showWeightSum() {
+    const out = $("output[data-weight-sum]");
+    if (!out) return;
+    const sum = $$("[data-variant-weight]").reduce((total, input) => total + (parseInt(input.value, 10) || 0), 0);
+    out.textContent = `Weights sum to ${sum}` + (sum === 100 ? " ✓" : " (must be 100)");
+  }
+  showWeightSum();
+
   $$("[data-select-on-focus]").forEach((input) => input.addEventListener("focus", () => input.select()));
 
   // Live updates from the change stream -------------------------------------------------------
@@ -317,6 +346,27 @@
         say(`The router config was changed elsewhere. <a href="${location.pathname}">Reload to see it</a> (your unsaved edits would be lost).`);
       } else if (page === "playground") {
         say(`The stored router config changed. <a href="${location.pathname}">Reload</a> to start from the new dials.`);
+      }
+    },
+    flag: async (ids) => {
+      if (page !== "rollout") return;
+      for (const id of ids) {
+        const card = document.querySelector(`[data-flag-card="${CSS.escape(id)}"]`);
+        if (!card) { say(`The flag ${escapeHtml(id)} was added elsewhere. <a href="${location.pathname}">Reload</a>`); continue; }
+        const fresh = await fragment(`/admin/rollout/flags/${encodeURIComponent(id)}/card`);
+        if (!fresh || fresh.dataset.version === card.dataset.version) continue;
+        if (card.classList.contains("dirty")) {
+          say(`${escapeHtml(id)} was changed elsewhere (now version ${escapeHtml(fresh.dataset.version)}) while you were editing it. <a href="${location.pathname}#flag-${encodeURIComponent(id)}">Reload</a> (your unsaved edits would be lost).`);
+          continue;
+        }
+        card.replaceWith(fresh);
+        fresh.classList.add("flash");
+        say(`${escapeHtml(id)} was changed elsewhere: its card now shows version ${escapeHtml(fresh.dataset.version)}.`);
+      }
+    },
+    experiment: async () => {
+      if (["experiments", "experiment"].includes(page)) {
+        say(`An experiment was changed elsewhere. <a href="${location.pathname}">Reload</a>`);
       }
     },
     reload: async () => {

@@ -1,0 +1,320 @@
+"""The rollout page: every flag with its kill switch, percentage and one-click steps, the
+environment override that wins over them, a "try a user" box and the version history; and
+the parity report, the evidence to read before raising a step.
+
+Writes carry the flag's version (a stale page gets a conflict, not a silent overwrite),
+except turning a flag off: a kill switch that could bounce on a conflict would fail exactly
+when it is needed, and "off" means the same whatever anyone changed meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from modelplane.catalog.errors import FieldError, InvalidInput, VersionConflict
+from modelplane.catalog.history import HistoryEntry
+from modelplane.rollout.flags import (
+    MODELS_SOURCE,
+    ROLLOUT_STEPS,
+    ROUTER_CONFIG_SOURCE,
+    Evaluation,
+    Flag,
+    UserContext,
+    next_step,
+)
+from modelplane.rollout.parity import SAMPLE_FLAG
+from modelplane.services import flags as svc
+from modelplane.services.rollout_report import rollout_report
+from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
+from modelplane.web.forms import parse_form
+
+router = APIRouter(prefix="/admin/rollout")
+
+WindowName = Literal["hour", "day", "week", "all"]
+WINDOWS: dict[str, tuple[str, timedelta | None]] = {
+    "hour": ("last hour", timedelta(hours=1)),
+    "day": ("last day", timedelta(days=1)),
+    "week": ("last week", timedelta(days=7)),
+    "all": ("all time", None),
+}
+SOURCE_FLAGS = (MODELS_SOURCE, ROUTER_CONFIG_SOURCE)
+HISTORY_SHOWN = 10
+MISMATCH_KINDS = {
+    "missing_in_db": "In the static tables but not in the database",
+    "missing_in_static": "In the database but not in the static tables",
+    "price": "A price differs",
+    "cost": "The computed cost of a reference request differs",
+    "routing": "The router chose a different model (same classification and seed)",
+}
+
+
+@dataclass
+class FlagCard:
+    """One flag as the page shows it, with what was typed if a save was refused."""
+
+    flag: Flag
+    override: bool | None
+    history: list[HistoryEntry]
+    values: dict[str, Any]
+    errors: list[FieldError] = field(default_factory=list)
+    conflict: VersionConflict | None = None
+    trial: Evaluation | None = None
+    trial_input: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.flag.name
+
+    @property
+    def variable(self) -> str:
+        return svc.override_variable(self.flag.name)
+
+    @property
+    def next_step(self) -> int | None:
+        return next_step(self.flag.percentage)
+
+    @property
+    def is_source(self) -> bool:
+        return self.flag.name in SOURCE_FLAGS
+
+
+# Flags ---------------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def rollout_page(
+    console: SignedIn,
+    flag: str | None = None,
+    user: str | None = None,
+    session: str | None = None,
+) -> Response:
+    cards = _cards(console)
+    chosen = cards.get(flag or "")
+    if chosen is not None:
+        _try_user(console, chosen, user, session)
+    return _page(console, cards)
+
+
+@router.get("/flags/{name}/card", response_class=HTMLResponse)
+def flag_card(console: SignedIn, name: str) -> Response:
+    """One flag's card, for the page to swap in when the flag changes elsewhere."""
+    card = _cards(console).get(name)
+    if card is None:
+        return HTMLResponse("", status_code=404)
+    return console.page("_flag_card.html", card=card, **_common(console))
+
+
+@router.post("/flags/{name}", response_class=HTMLResponse)
+def save_flag(console: EditorConsole, form: CheckedForm, name: str) -> Response:
+    """The settings form, or one of its step buttons (which change only the percentage)."""
+    cards = _cards(console)
+    if name not in cards:
+        return console.page("missing.html", status=404, what=f"flag {name!r}")
+    parsed = parse_form(
+        form.multi_items(), meta=("csrf_token", "reason", "expectedVersion", "step")
+    )
+    step = parsed.meta.get("step")
+    if step is not None:
+        changes: dict[str, Any] = {"percentage": step}
+    else:  # an empty group id means the default (the flag's name); other blanks: unchanged
+        changes = {k: v for k, v in parsed.document.items() if k in ("percentage", "stickiness")}
+        changes["groupId"] = parsed.document.get("groupId")
+    return _write(console, cards, name, changes, parsed.values, parsed.meta)
+
+
+@router.post("/flags/{name}/switch", response_class=HTMLResponse)
+def switch_flag(console: EditorConsole, form: CheckedForm, name: str) -> Response:
+    """The kill switch. Off never checks the version (see the module's docstring)."""
+    cards = _cards(console)
+    if name not in cards:
+        return console.page("missing.html", status=404, what=f"flag {name!r}")
+    meta = {k: str(form.get(k) or "") for k in ("reason", "expectedVersion")}
+    turn_on = form.get("enabled") == "on"
+    if not turn_on:
+        meta.pop("expectedVersion")
+    return _write(console, cards, name, {"enabled": turn_on}, {}, meta)
+
+
+def _write(
+    console: Console,
+    cards: dict[str, FlagCard],
+    name: str,
+    changes: dict[str, Any],
+    values: dict[str, Any],
+    meta: Mapping[str, str],
+) -> Response:
+    card = cards[name]
+    reason = meta.get("reason", "").strip() or None
+    expected = _int(meta.get("expectedVersion"))
+    try:
+        saved = console.write(
+            lambda uow: svc.set_flag(uow, name, changes, console.author, reason, expected)
+        )
+    except InvalidInput as exc:
+        card.values = {**card.values, **values}
+        card.errors, card.reason = exc.errors, reason or ""
+        return _page(console, cards, status=422)
+    except VersionConflict as exc:
+        card.conflict, card.reason = exc, reason or ""
+        return _page(console, cards, status=409)
+    if saved.version == card.flag.version:
+        return _redirect(console, f"{name}: nothing changed.", name)
+    state = "on" if saved.enabled else "OFF"
+    notice = f"{name} is {state} at {saved.percentage}% (version {saved.version})."
+    return _redirect(console, notice, name)
+
+
+def _redirect(console: Console, notice: str, name: str) -> Response:
+    response = console.redirect("/admin/rollout", notice=notice)
+    response.headers["location"] += f"#flag-{name}"
+    return response
+
+
+def _cards(console: Console) -> dict[str, FlagCard]:
+    settings = console.runtime.settings
+
+    def build(uow: UnitOfWork) -> dict[str, FlagCard]:
+        return {
+            flag.name: FlagCard(
+                flag,
+                svc.override_for(settings, flag.name),
+                _history(uow, flag),
+                _values(flag),
+            )
+            for flag in _ordered(svc.list_flags_with_defaults(uow))
+        }
+
+    return console.read(build)
+
+
+def _ordered(flags: list[Flag]) -> list[Flag]:
+    """The source flags first, then parity sampling, then any others by name."""
+    first = [*SOURCE_FLAGS, SAMPLE_FLAG]
+    return sorted(flags, key=lambda f: (first.index(f.name) if f.name in first else 9, f.name))
+
+
+def _history(uow: UnitOfWork, flag: Flag) -> list[HistoryEntry]:
+    if flag.version == 0:
+        return []
+    return svc.flag_history_page(uow, flag.name, 0, HISTORY_SHOWN)
+
+
+def _values(flag: Flag) -> dict[str, Any]:
+    return {"percentage": flag.percentage, "groupId": flag.group_id, "stickiness": flag.stickiness}
+
+
+def _try_user(console: Console, card: FlagCard, user: str | None, session: str | None) -> None:
+    """Evaluate the flag for this user against the flags requests are evaluated with now:
+    the live snapshot's in the server, the database's elsewhere."""
+    user, session = (user or "").strip() or None, (session or "").strip() or None
+    card.trial_input = {"user": user or "", "session": session or ""}
+    runtime = console.runtime
+    if runtime.live_reads:
+        live: Mapping[str, Flag] = runtime.live.current.flags
+    else:
+        live = {f.name: f for f in console.read(svc.list_flags)}
+    card.trial = svc.evaluate_flag(runtime.settings, live, card.name, UserContext(user, session))
+
+
+def _page(console: Console, cards: dict[str, FlagCard], status: int = 200) -> Response:
+    return console.page(
+        "rollout.html", status=status, cards=list(cards.values()), **_common(console)
+    )
+
+
+def _common(console: Console) -> dict[str, Any]:
+    """What every flag card shows besides its flag: the steps, the role, the last day's
+    parity evidence."""
+    report = console.read(lambda uow: rollout_report(uow, _since("day")))
+    return {
+        "steps": ROLLOUT_STEPS,
+        "readonly": not console.can("editor"),
+        "evidence": _evidence(report),
+    }
+
+
+# Parity report -------------------------------------------------------------------------------
+
+
+@router.get("/parity", response_class=HTMLResponse)
+def parity_page(console: SignedIn, window: Annotated[WindowName, Query()] = "day") -> Response:
+    report = console.read(lambda uow: rollout_report(uow, _since(window)))
+    sampling = next(c for c in _cards(console).values() if c.name == SAMPLE_FLAG)
+    return console.page(
+        "rollout_parity.html",
+        window=window,
+        windows=WINDOWS,
+        evidence=_evidence(report),
+        sources=_sources(report),
+        mismatches=report["mismatches"],
+        kinds=MISMATCH_KINDS,
+        sampling=sampling,
+    )
+
+
+def _since(window: str) -> Any:
+    span = WINDOWS[window][1]
+    return None if span is None else utcnow() - span
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The report in one line: how much was compared, and whether anything differed."""
+
+    requests: int
+    errors: int
+    mismatches: int
+
+    @property
+    def clean(self) -> bool:
+        return self.requests > 0 and self.errors == 0 and self.mismatches == 0
+
+
+def _evidence(report: dict[str, Any]) -> Evidence:
+    sources = report["sources"].values()
+    return Evidence(
+        requests=max((s["requests"] for s in sources), default=0),
+        errors=sum(s["errors"] for s in sources),
+        mismatches=sum(m["count"] for m in report["mismatches"].values()),
+    )
+
+
+def _sources(report: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name in ("static", "db"):
+        s = report["sources"].get(name, {"requests": 0, "errors": 0, "errorRate": 0.0})
+        latency = s.get("latencyUs") or {}
+        rows.append(
+            {
+                "source": name,
+                "requests": s["requests"],
+                "errors": s["errors"],
+                "errorRate": s["errorRate"],
+                "p50": _micros(latency.get("p50")),
+                "p99": _micros(latency.get("p99")),
+            }
+        )
+    return rows
+
+
+def _micros(value: float | None) -> str:
+    """``850 -> "850 µs"``, ``12_340 -> "12.3 ms"``, ``None -> "—"``."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f} µs" if value < 1000 else f"{value / 1000:,.1f} ms"
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+__all__ = ["router"]
