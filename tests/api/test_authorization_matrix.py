@@ -37,6 +37,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/docs/oauth2-redirect"): Call(ANYONE, "/docs/oauth2-redirect"),
     ("GET", "/redoc"): Call(ANYONE, "/redoc"),
     ("GET", "/healthz"): Call(ANYONE, "/healthz"),
+    ("GET", "/"): Call(ANYONE, "/"),  # redirects to the console, which asks to sign in
     ("GET", "/api/v1/events"): Call(
         ANYONE, "/api/v1/events", skip="an endless event stream; the live tests cover it"
     ),

@@ -134,3 +134,20 @@ def test_seed_dry_run_json_lists_disagreements(engine: Engine, database_url: str
         "catalogue": 1.75,
         "router": 0.6,
     } in data["disagreements"]
+
+
+def test_first_local_setup_creates_an_admin_and_shows_the_password_once(
+    engine: Engine, database_url: str
+) -> None:
+    from modelplane.services.users import authenticate, ensure_first_admin
+    from modelplane.store.unit_of_work import UnitOfWork
+
+    with UnitOfWork(engine) as uow:
+        password = ensure_first_admin(uow, "test")
+        uow.commit()
+    assert password is not None
+    with UnitOfWork(engine) as uow:
+        assert ensure_first_admin(uow, "test") is None  # only on a database without users
+        user = authenticate(uow, "admin", password)
+    assert user is not None
+    assert user.role == "admin"

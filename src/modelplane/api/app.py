@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from modelplane import __version__, web
 from modelplane.api import problems
@@ -57,6 +58,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(usage.router)
     app.include_router(analytics.router)
     web.install(app)  # the admin console under /admin
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/admin/models", status_code=307)
+
     app.add_middleware(SnapshotMiddleware, runtime=runtime)
     return app
 

@@ -332,12 +332,19 @@ def serve(
             migrate.upgrade(_reachable_engine())
             report = seed(rt.engine)
         out.print(f"database ready: {report.created_count} rows seeded")
+        if rt.settings.environment == "development":
+            _first_admin(rt)
     # Workers are separate processes: they read their settings from the environment.
     os.environ["MODELPLANE_DATABASE_URL"] = rt.settings.database_url
     rt.close()
     bind_host = host or rt.settings.host
     bind_port = port or rt.settings.port
-    out.print(f"modelplane serving at http://{bind_host}:{bind_port}/ ({workers} worker(s))")
+    base = f"http://{bind_host}:{bind_port}"
+    out.print(
+        f"modelplane serving at {base}/ ({workers} worker(s)): console {base}/admin, "
+        f"API docs {base}/docs",
+        highlight=False,
+    )
     uvicorn.run(
         "modelplane.api.app:create_app",
         factory=True,
@@ -372,6 +379,20 @@ _register_rollout(app)
 from modelplane.cli.stats import register as _register_stats  # noqa: E402
 
 _register_stats(app)
+
+
+def _first_admin(rt: Runtime) -> None:
+    from modelplane.services.users import ensure_first_admin
+
+    with friendly_errors(), rt.unit_of_work() as uow:
+        password = ensure_first_admin(uow, "serve --setup")
+        uow.commit()
+    if password is not None:
+        out.print(
+            "created the first console user: [bold]admin[/bold] / "
+            f"[bold]{password}[/bold] (shown once; change it under Users)",
+            highlight=False,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,7 @@ admin can be neither disabled nor demoted, so the console can never lock everyon
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal, TypeAlias
@@ -187,3 +188,13 @@ __all__ = [
     "set_password",
     "set_role",
 ]
+
+
+def ensure_first_admin(uow: UnitOfWork, author: str) -> str | None:
+    """On a database with no users, create ``admin`` with a random password and return the
+    password (to be shown once); otherwise ``None``. For a first local start only."""
+    if list_users(uow):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_user(uow, UserSpec(username="admin", role="admin", password=password), author)
+    return password
