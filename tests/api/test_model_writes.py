@@ -212,7 +212,10 @@ def test_openai_list_hides_internal_and_for_mobile_experimental(
     mobile = {m["id"] for m in client.get("/v1/models?platform=mobile").json()["data"]}
     assert "openai:gpt-5-mini" not in web and M in web and M not in mobile
     assert client.get("/v1/models/openai:gpt-5-mini").status_code == 404
-    assert client.get("/v1/models").json()["object"] == "list"
+    listed = client.get("/v1/models").json()
+    assert listed["object"] == "list"
+    assert listed["data"][0]["id"] == "auto"  # the router's meta-model, for pickers
+    assert client.get("/v1/models/auto").json()["owned_by"] == "modelplane"
 
 
 def test_router_config_patch_is_validated_whole_and_versioned(

@@ -10,10 +10,19 @@ from fastapi.concurrency import run_in_threadpool
 
 from modelplane.api.deps import PublicRead, ReaderDep
 from modelplane.catalog.errors import NotFound
-from modelplane.catalog.models import Model
+from modelplane.catalog.models import AUTO_MODEL_ID, Model, auto_model_entry
 from modelplane.catalog.reader import Platform
 
 router = APIRouter(prefix="/v1/models", tags=["openai-compatible"])
+
+
+AUTO_ENTRY: dict[str, Any] = {
+    "object": "model",
+    "created": 0,
+    "owned_by": "modelplane",
+    **auto_model_entry(),
+}
+"""The built-in meta-model that asks the router to choose: listed first, never a row."""
 
 
 def openai_model(model: Model) -> dict[str, Any]:
@@ -39,12 +48,14 @@ def openai_model(model: Model) -> dict[str, Any]:
     summary="Models, in the shape OpenAI clients expect",
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}},
-    description="Internal-only and deprecated models are left out; `platform=mobile` also "
+    description="The built-in `auto` meta-model (the router chooses) comes first. "
+    "Internal-only and deprecated models are left out; `platform=mobile` also "
     "leaves out experimental ones.",
 )
 async def list_openai(reader: ReaderDep, platform: Platform | None = None) -> Response:
     def render() -> bytes:
-        body = {"object": "list", "data": [openai_model(m) for m in reader.public(platform)]}
+        models = [AUTO_ENTRY, *(openai_model(m) for m in reader.public(platform))]
+        body = {"object": "list", "data": models}
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
     # Rendered once per snapshot and platform; from a live database, every time.
@@ -64,6 +75,8 @@ async def list_openai(reader: ReaderDep, platform: Platform | None = None) -> Re
 def get_openai(
     reader: ReaderDep, model_id: str, platform: Platform | None = None
 ) -> dict[str, Any]:
+    if model_id == AUTO_MODEL_ID:
+        return AUTO_ENTRY
     model = reader.get(model_id)
     if model.is_internal_only or (platform == "mobile" and model.is_experimental):
         raise NotFound("model", model_id)
