@@ -137,3 +137,14 @@ def test_unreachable_database_falls_back_to_static_and_logs_once(
     assert "127.0.0.1:1" in warnings[0] and "secret" not in warnings[0]
     assert source.name == "static"
     engine.dispose()
+
+
+def test_search_takes_the_list_filters_on_both_sources(
+    db_reader: CatalogReader, static_reader: CatalogReader
+) -> None:
+    vision = ModelFilter(capability="vision")
+    found = ids(db_reader.search("gemini", filters=vision))
+    assert found
+    assert all("vision" in db_reader.get(i).capabilities for i in found)
+    assert len(found) < len(ids(db_reader.search("gemini")))
+    assert found == ids(static_reader.search("gemini", filters=vision))

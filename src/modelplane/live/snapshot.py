@@ -113,10 +113,12 @@ class Snapshot:
     def list_models(self, filters: ModelFilter) -> list[Model]:
         return [m for m in self.models.values() if filters.matches(m)]
 
-    def search_models(self, text: str, limit: int | None) -> list[Model]:
+    def search_models(
+        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+    ) -> list[Model]:
         ranked = []
         for model in self.models.values():
-            rank = search_rank(model, text)
+            rank = search_rank(model, text) if filters.matches(model) else None
             if rank is not None:
                 ranked.append((rank, model.id, model))
         ranked.sort(key=lambda item: (item[0], item[1]))

@@ -63,8 +63,10 @@ class SnapshotSource:
     def list_models(self, filters: ModelFilter) -> list[Model]:
         return self.snapshot().list_models(filters)
 
-    def search_models(self, text: str, limit: int | None) -> list[Model]:
-        return self.snapshot().search_models(text, limit)
+    def search_models(
+        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+    ) -> list[Model]:
+        return self.snapshot().search_models(text, limit, filters)
 
     def model_ids(self) -> list[str]:
         return self.snapshot().model_ids()

@@ -83,7 +83,9 @@ class ModelRepository:
         query = select(t.models).where(*self._conditions(filters)).order_by(t.models.c.id)
         return self._load(self._conn.execute(query).all())
 
-    def search(self, text: str, limit: int | None = None) -> list[Model]:
+    def search(
+        self, text: str, limit: int | None = None, filters: ModelFilter = ModelFilter()
+    ) -> list[Model]:
         """Models whose id, name, description or provider contains ``text``: exact id or
         name matches first, then prefixes, then other matches, each by id."""
         needle = text.strip().lower()
@@ -99,7 +101,8 @@ class ModelRepository:
             (func.lower(c.name).like(f"{_escape_like(needle)}%", escape="\\"), 1),
             else_=2,
         )
-        query = select(t.models).where(matches).order_by(rank, c.id).limit(limit)
+        conditions = [matches, *self._conditions(filters)]
+        query = select(t.models).where(*conditions).order_by(rank, c.id).limit(limit)
         return self._load(self._conn.execute(query).all())
 
     def ids(self) -> list[str]:

@@ -48,9 +48,13 @@ class StaticSource:
     def list_models(self, filters: ModelFilter) -> list[Model]:
         return [m for m in sorted(self._by_id.values(), key=_id) if filters.matches(m)]
 
-    def search_models(self, text: str, limit: int | None) -> list[Model]:
+    def search_models(
+        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+    ) -> list[Model]:
         ranked = [
-            (r, m.id, m) for m in self._by_id.values() if (r := search_rank(m, text)) is not None
+            (r, m.id, m)
+            for m in self._by_id.values()
+            if filters.matches(m) and (r := search_rank(m, text)) is not None
         ]
         return [m for _, _, m in sorted(ranked, key=lambda x: (x[0], x[1]))][:limit]
 
@@ -99,8 +103,10 @@ class DatabaseSource:
     def list_models(self, filters: ModelFilter) -> list[Model]:
         return self._read(lambda c: ModelRepository(c).filtered(filters))
 
-    def search_models(self, text: str, limit: int | None) -> list[Model]:
-        return self._read(lambda c: ModelRepository(c).search(text, limit))
+    def search_models(
+        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+    ) -> list[Model]:
+        return self._read(lambda c: ModelRepository(c).search(text, limit, filters))
 
     def model_ids(self) -> list[str]:
         return self._read(lambda c: ModelRepository(c).ids())
@@ -159,8 +165,10 @@ class FallbackSource:
     def list_models(self, filters: ModelFilter) -> list[Model]:
         return self._call(lambda s: s.list_models(filters))
 
-    def search_models(self, text: str, limit: int | None) -> list[Model]:
-        return self._call(lambda s: s.search_models(text, limit))
+    def search_models(
+        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+    ) -> list[Model]:
+        return self._call(lambda s: s.search_models(text, limit, filters))
 
     def model_ids(self) -> list[str]:
         return self._call(lambda s: s.model_ids())

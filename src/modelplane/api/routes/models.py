@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -33,6 +33,7 @@ router = APIRouter(prefix="/api/v1/models", tags=["models"])
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of a GET.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
+VersionPath = Annotated[int, Path(ge=1, lt=10**9, description="A version number.")]
 _ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate")
 _ONE: dict[int | str, dict[str, Any]] = {
     200: {"model": Model, "description": "The model; `ETag` holds its version."}
@@ -72,13 +73,19 @@ def search_models(
     reader: ReaderDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Limit = 50,
+    provider: str | None = None,
+    status: Status | None = None,
+    capability: Capability | None = None,
+    internal_only: Annotated[bool | None, Query(alias="internalOnly")] = None,
+    experimental: bool | None = None,
 ) -> dict[str, Any]:
-    models = reader.search(q, limit)
+    filters = ModelFilter(provider, status, capability, internal_only, experimental)
+    models = reader.search(q, limit, filters)
     return {"data": [m.to_json() for m in models], "count": len(models)}
 
 
 @router.get("/{model_id:path}/history/{version}", summary="The whole model at one version")
-def model_at(runtime: RuntimeDep, _: Viewer, model_id: str, version: int) -> dict[str, Any]:
+def model_at(runtime: RuntimeDep, _: Viewer, model_id: str, version: VersionPath) -> dict[str, Any]:
     return read(runtime, lambda uow: svc.model_at(uow, model_id, version))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Response
 
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
-from modelplane.api.routes.models import history_page, rollback_target
+from modelplane.api.routes.models import VersionPath, history_page, rollback_target
 from modelplane.api.writes import VERSION_RULES, expected_version, read, set_etag, write, write_meta
 from modelplane.catalog.errors import FieldError, InvalidInput, NotFound
 from modelplane.catalog.profiles import Profile, ProfileSpec
@@ -71,7 +71,7 @@ def config_history(
 
 
 @router.get("/config/history/{version}", summary="The whole config at one version")
-def config_at(runtime: RuntimeDep, _: Viewer, version: int) -> dict[str, Any]:
+def config_at(runtime: RuntimeDep, _: Viewer, version: VersionPath) -> dict[str, Any]:
     return read(runtime, lambda uow: svc.router_config_at(uow, version))
 
 
@@ -113,7 +113,9 @@ def list_profiles(reader: ReaderDep) -> dict[str, Any]:
 
 
 @router.get("/profiles/{model_id:path}/history/{version}", summary="A profile at one version")
-def profile_at(runtime: RuntimeDep, _: Viewer, model_id: str, version: int) -> dict[str, Any]:
+def profile_at(
+    runtime: RuntimeDep, _: Viewer, model_id: str, version: VersionPath
+) -> dict[str, Any]:
     return read(runtime, lambda uow: svc.profile_at(uow, model_id, version))
 
 
