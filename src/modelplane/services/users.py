@@ -97,18 +97,45 @@ def get_user(uow: UnitOfWork, username: str) -> User:
     return _public(_require(UserRepository(uow.connection), username))
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str) -> User | None:
-    """The user if the password is right and the account enabled, else None. Rehashes a
-    password whose hash uses outdated parameters (the caller commits)."""
-    repo = UserRepository(uow.connection)
-    record = repo.get(username.strip())
+@dataclass(frozen=True)
+class SignIn:
+    """A right password: the user, and a fresh hash to store when the stored one uses
+    outdated argon2 parameters (``rehash``), with the hash it replaces."""
+
+    user: User
+    stored_hash: str
+    rehash: str | None
+
+
+def check_password(uow: UnitOfWork, username: str, password: str) -> SignIn | None:
+    """The sign-in if the password is right and the account enabled, else None. Only reads,
+    so the slow argon2 check can run in a read-only transaction, holding no write lock."""
+    record = UserRepository(uow.connection).get(username.strip())
     if not _verify(record.password_hash if record else _DUMMY_HASH, password):
         return None
     if record is None or record.disabled:
         return None
-    if _hasher.check_needs_rehash(record.password_hash):
-        repo.set(record.username, password_hash=_hasher.hash(password))
-    return _public(record)
+    rehash = _hasher.hash(password) if _hasher.check_needs_rehash(record.password_hash) else None
+    return SignIn(_public(record), record.password_hash, rehash)
+
+
+def store_rehash(uow: UnitOfWork, sign_in: SignIn) -> None:
+    """Store ``sign_in.rehash`` unless the password changed since it was checked (a new
+    password wins over an upgraded old one). The caller commits."""
+    if sign_in.rehash is not None:
+        UserRepository(uow.connection).set_hash_if(
+            sign_in.user.username, sign_in.stored_hash, sign_in.rehash
+        )
+
+
+def authenticate(uow: UnitOfWork, username: str, password: str) -> User | None:
+    """``check_password`` and ``store_rehash`` in the caller's transaction (the caller
+    commits). For callers already writing; a sign-in page should check read-only first."""
+    sign_in = check_password(uow, username, password)
+    if sign_in is None:
+        return None
+    store_rehash(uow, sign_in)
+    return sign_in.user
 
 
 def session_user(engine: Engine, username: str) -> tuple[User, str] | None:
@@ -176,10 +203,12 @@ def _keep_an_admin(repo: UserRepository, record: UserRecord, action: str) -> Non
 __all__ = [
     "USER_ROLES",
     "PasswordChange",
+    "SignIn",
     "User",
     "UserRole",
     "UserSpec",
     "authenticate",
+    "check_password",
     "create_user",
     "get_user",
     "list_users",
@@ -187,6 +216,7 @@ __all__ = [
     "set_disabled",
     "set_password",
     "set_role",
+    "store_rehash",
 ]
 
 

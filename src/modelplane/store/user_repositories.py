@@ -60,6 +60,12 @@ class UserRepository:
         )
         return result.rowcount == 1
 
+    def set_hash_if(self, username: str, current: str, new: str) -> bool:
+        """Replace the password hash only while it is still ``current``."""
+        c = t.users.c
+        query = update(t.users).where(c.username == username, c.password_hash == current)
+        return self._conn.execute(query.values(password_hash=new)).rowcount == 1
+
 
 def _record(row: Any) -> UserRecord:
     return UserRecord(

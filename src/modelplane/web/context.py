@@ -78,8 +78,14 @@ class Console:
             return result
 
     def read(self, work: Callable[[UnitOfWork], T]) -> T:
-        """``work`` in a transaction that is rolled back."""
+        """``work`` in a transaction that is rolled back (a dry run may write in it)."""
         with self.runtime.unit_of_work() as uow:
+            return work(uow)
+
+    def query(self, work: Callable[[UnitOfWork], T]) -> T:
+        """``work``, which must not write, in a read-only transaction: on SQLite it never
+        takes the write lock, so slow work (a password check) does not hold up writers."""
+        with self.runtime.unit_of_work(read_only=True) as uow:
             return work(uow)
 
     # Answers ---------------------------------------------------------------------------

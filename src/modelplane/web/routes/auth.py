@@ -37,7 +37,11 @@ def login(console: AnyVisitor, form: CheckedForm) -> Response:
     username = str(form.get("username") or "")
     password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
-    found = console.write(lambda uow: svc.authenticate(uow, username, password))
+    # The slow argon2 check reads only; a short write follows only to upgrade an old hash.
+    sign_in = console.query(lambda uow: svc.check_password(uow, username, password))
+    if sign_in is not None and sign_in.rehash is not None:
+        console.write(lambda uow: svc.store_rehash(uow, sign_in))
+    found = sign_in.user if sign_in is not None else None
     if found is None:
         message = "Wrong username or password, or the account is disabled."
         return console.page("login.html", status=401, next=target, username=username, error=message)
