@@ -1,16 +1,20 @@
-"""Signing in to the console: the slow password check holds no write lock."""
+"""Signing in to the console: the slow password check holds no write lock; roles."""
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import httpx
+import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from modelplane.bootstrap import Runtime
-from modelplane.services import users
+from modelplane.services import tokens, users
 from modelplane.store.user_repositories import UserRepository
+from modelplane.web import context
+from modelplane.web.session import Session
 from tests.web.conftest import PASSWORD, Console
 
 _WEAK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -63,3 +67,20 @@ def test_an_upgrade_never_overwrites_a_password_changed_since_the_check(
     with runtime.unit_of_work(read_only=True) as uow:
         assert users.check_password(uow, "editor-user", "a brand new one!") is not None
         assert users.check_password(uow, "editor-user", PASSWORD) is None
+
+
+@pytest.mark.parametrize(
+    ("role", "needed", "allowed"),
+    [
+        ("viewer", "viewer", True),
+        ("viewer", "editor", False),
+        ("editor", "editor", True),
+        ("editor", "admin", False),
+        ("admin", "viewer", True),
+        ("admin", "admin", True),
+    ],
+)
+def test_console_roles_follow_the_one_role_order(role: str, needed: str, allowed: bool) -> None:
+    user = users.User(f"{role}-user", role, datetime.now(UTC), "test", False)
+    console = context.Console(None, None, None, Session.fresh(), user)  # type: ignore[arg-type]
+    assert console.can(needed) is allowed is tokens.allows(role, needed)

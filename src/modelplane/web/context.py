@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from modelplane.bootstrap import Runtime
 from modelplane.catalog.errors import FieldError
+from modelplane.services.tokens import allows
 from modelplane.services.users import User, session_user
 from modelplane.store.unit_of_work import UnitOfWork
 from modelplane.web import forms
@@ -24,7 +25,6 @@ from modelplane.web.session import COOKIE, LIFETIME_SECONDS, Session, Signer
 
 T = TypeVar("T")
 HERE = Path(__file__).parent
-ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -58,7 +58,8 @@ class Console:
         return self.user.username
 
     def can(self, role: str) -> bool:
-        return self.user is not None and ROLE_RANK[self.user.role] >= ROLE_RANK[role]
+        """The roles' order is the API tokens' (``services.tokens.allows``), kept in one place."""
+        return self.user is not None and allows(self.user.role, role)
 
     @property
     def csrf(self) -> str:
