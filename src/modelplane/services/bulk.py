@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -233,7 +234,46 @@ def _references(uow: UnitOfWork, doc: ImportDocument) -> list[FieldError]:
             if model_id not in models:
                 path = f"routerConfig.routerSettings.{key}"
                 errors.append(_unknown(path, "model", model_id, models))
+    return errors + _deprecated_router_models(uow, doc)
+
+
+def _deprecated_router_models(uow: UnitOfWork, doc: ImportDocument) -> list[FieldError]:
+    """The router and fallback models the config will name once the import is applied must
+    not be deprecated then: the import's config (or the live one) against the import's
+    statuses (or the stored ones)."""
+    imported = {m.id: (i, m.status) for i, m in doc.models}
+    config = doc.router_config or _live_config(uow)
+    if config is None:
+        return []
+    errors = []
+    settings = config.router_settings
+    for key, role, model_id in (
+        ("routerModelId", "router", settings.router_model_id),
+        ("fallbackModelId", "fallback", settings.fallback_model_id),
+    ):
+        index, status = imported.get(model_id, (None, _stored_status(uow, model_id)))
+        if status != "deprecated":
+            continue
+        if doc.router_config is not None:
+            message = f"model {model_id!r} is deprecated; name an active or beta model"
+            errors.append(FieldError(f"routerConfig.routerSettings.{key}", message))
+        else:
+            message = (
+                f"model {model_id!r} is the router's {role} model; "
+                "name another in the router config before deprecating it"
+            )
+            errors.append(FieldError(f"models[{index}].status", message))
     return errors
+
+
+def _live_config(uow: UnitOfWork) -> RouterConfigDoc | None:
+    config = uow.router_config.get()
+    return config.doc() if config is not None else None
+
+
+def _stored_status(uow: UnitOfWork, model_id: str) -> str | None:
+    model = uow.models.get(model_id)
+    return model.status if model is not None else None
 
 
 def _duplicates(section: str, key: str, ids: list[tuple[int, str]]) -> list[FieldError]:
@@ -300,12 +340,12 @@ def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: s
             uow.categories.replace(category)
         uow.touch("category", category.id)
     why = report.reason
-    for _, spec in _changed(doc.models, plan["models"], lambda m: m.id):
-        current = uow.models.get(spec.id)
-        if current is None:
-            create_model(uow, spec, author, why, change_type="imported", at=at)
-        else:
-            replace_model(uow, current, spec, author, None, why, "imported")
+    # Deprecations go after the router config, which may stop naming those models; the rest
+    # before it, since it may name models the import creates.
+    models = _changed(doc.models, plan["models"], lambda m: m.id)
+    deprecations = [m for m in models if _deprecates(uow, m[1])]
+    for _, spec in [m for m in models if m not in deprecations]:
+        _apply_model(uow, spec, author, why, at)
     for _, profile in _changed(doc.profiles, plan["profiles"], lambda p: p.model_id):
         put_profile(uow, profile, author, None, why, change_type="imported")
     if doc.router_config is not None and _changed_any(plan["routerConfig"]):
@@ -313,6 +353,21 @@ def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: s
             create_router_config(uow, doc.router_config, author, why, "imported")
         else:
             replace_router_config(uow, doc.router_config, author, None, why, "imported")
+    for _, spec in deprecations:
+        _apply_model(uow, spec, author, why, at)
+
+
+def _deprecates(uow: UnitOfWork, spec: ModelSpec) -> bool:
+    current = uow.models.get(spec.id)
+    return spec.status == "deprecated" and current is not None and current.status != "deprecated"
+
+
+def _apply_model(uow: UnitOfWork, spec: ModelSpec, author: str, why: str, at: datetime) -> None:
+    current = uow.models.get(spec.id)
+    if current is None:
+        create_model(uow, spec, author, why, change_type="imported", at=at)
+    else:
+        replace_model(uow, current, spec, author, None, why, "imported")
 
 
 def _changed(rows: list[tuple[int, S]], plan: KindDiff, key: Any) -> list[tuple[int, S]]:

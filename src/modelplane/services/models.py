@@ -15,6 +15,7 @@ from modelplane.catalog.errors import (
 from modelplane.catalog.history import ChangeType, HistoryEntry, diff
 from modelplane.catalog.models import Model, ModelSpec, Status
 from modelplane.services._common import conflict, deep_merge, require_object, validate
+from modelplane.services.routing_data import refuse_deprecating
 from modelplane.store.unit_of_work import UnitOfWork, utcnow
 
 _READ_ONLY = {"id", "version", "createdAt", "createdBy", "updatedAt", "updatedBy"}
@@ -187,6 +188,8 @@ def _store(
     if spec == current.spec() and not force:
         return current
     _require_provider(uow, spec.provider)
+    if spec.status == "deprecated" and current.status != "deprecated":
+        refuse_deprecating(uow, spec.id)
     at = utcnow()
     updated = Model.model_validate(
         {

@@ -26,18 +26,50 @@ def get_router_config(uow: UnitOfWork) -> RouterConfig:
 
 
 def check_router_config(uow: UnitOfWork, doc: RouterConfigDoc) -> None:
-    """Rules that need the database: the router and fallback models must exist."""
-    known: set[str] = set(uow.models.ids())
-    errors = [
-        FieldError(path, f"unknown model {model_id!r}")
-        for path, model_id in (
-            ("routerSettings.routerModelId", doc.router_settings.router_model_id),
-            ("routerSettings.fallbackModelId", doc.router_settings.fallback_model_id),
-        )
-        if model_id not in known
-    ]
+    """Rules that need the database: the router and fallback models must exist and not be
+    deprecated (with nothing else eligible, routing falls back to them)."""
+    errors: list[FieldError] = []
+    for key, model_id in _named_models(doc):
+        model = uow.models.get(model_id)
+        if model is None:
+            errors.append(FieldError(f"routerSettings.{key}", f"unknown model {model_id!r}"))
+        elif model.status == "deprecated":
+            message = f"model {model_id!r} is deprecated; name an active or beta model"
+            errors.append(FieldError(f"routerSettings.{key}", message))
     if errors:
         raise InvalidInput(errors)
+
+
+def router_roles(uow: UnitOfWork, model_id: str) -> list[str]:
+    """What the live router config uses ``model_id`` for: ``["router", "fallback"]``, one of
+    them, or nothing."""
+    config = uow.router_config.get()
+    if config is None:
+        return []
+    return [_ROLES[key] for key, named in _named_models(config.doc()) if named == model_id]
+
+
+def refuse_deprecating(uow: UnitOfWork, model_id: str) -> None:
+    """``InvalidInput`` at ``status`` when the live router config names ``model_id``."""
+    roles = router_roles(uow, model_id)
+    if roles:
+        which = " and ".join(roles)
+        message = (
+            f"model {model_id!r} is the router's {which} model; "
+            "name another in the router config before deprecating it"
+        )
+        raise InvalidInput([FieldError("status", message)])
+
+
+_ROLES = {"routerModelId": "router", "fallbackModelId": "fallback"}
+
+
+def _named_models(doc: RouterConfigDoc) -> list[tuple[str, str]]:
+    settings = doc.router_settings
+    return [
+        ("routerModelId", settings.router_model_id),
+        ("fallbackModelId", settings.fallback_model_id),
+    ]
 
 
 def create_router_config(
