@@ -263,3 +263,25 @@ def test_profile_put_checks_categories_and_scores(client: TestClient, headers: H
         headers=headers["editor"],
     )
     assert [e["path"] for e in unknown.json()["errors"]] == ["categoryScores.juggling"]
+
+
+def test_an_id_ending_in_an_api_path_is_refused_by_create_and_duplicate(
+    client: TestClient, headers: H
+) -> None:
+    body = {
+        "id": "openai:x/rollback",
+        "provider": "openai",
+        "name": "X",
+        "contextWindow": 10,
+        "pricing": {"input": 1, "output": 1},
+    }
+    created = client.post("/api/v1/models", json=body, headers=headers["editor"])
+    assert created.status_code == 422
+    assert created.json()["errors"][0]["path"] == "id"
+    copied = client.post(
+        f"/api/v1/models/{M}/duplicate",
+        json={"newId": "openai:x/history/2"},
+        headers=headers["editor"],
+    )
+    assert copied.status_code == 422
+    assert "the API uses that path" in copied.text

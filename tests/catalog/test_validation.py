@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from modelplane.catalog.errors import InvalidInput
-from modelplane.catalog.models import ModelSpec
+from modelplane.catalog.models import Model, ModelSpec
 from modelplane.catalog.router_config import RouterConfigDoc
 from modelplane.services._common import validate
 from modelplane.store.static import read_json
@@ -95,3 +95,31 @@ def test_multipliers_must_be_positive() -> None:
     with pytest.raises(InvalidInput) as exc:
         validate(RouterConfigDoc, data)
     assert paths(exc) == ["complexity.simplePenalty"]
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "acme:fast/history",
+        "acme:fast/rollback",
+        "acme:fast/deprecate",
+        "acme:fast/reactivate",
+        "acme:fast/duplicate",
+        "acme:fast/history/3",
+    ],
+)
+def test_an_id_ending_in_an_api_action_is_refused(model_id: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        validate(ModelSpec, spec(id=model_id))
+    assert paths(exc) == ["id"]
+    assert "the API uses that path" in exc.value.errors[0].message
+
+
+@pytest.mark.parametrize("model_id", ["acme:history", "acme:fast/historic", "acme:fast/v2"])
+def test_ids_that_merely_contain_an_action_word_are_fine(model_id: str) -> None:
+    assert validate(ModelSpec, spec(id=model_id)).id == model_id
+
+
+def test_a_stored_row_with_such_an_id_still_reads_back() -> None:
+    stored = Model.model_validate(spec(id="acme:fast/history", version=1))
+    assert stored.spec().id == "acme:fast/history"

@@ -121,3 +121,24 @@ def test_tokens_create_list_and_revoke(mode: list[str]) -> None:
     assert run(mode, "tokens", "revoke", "bot")[0] == 0
     code, _, err = run(mode, "tokens", "revoke", "bot")
     assert code == 1
+
+
+def test_an_id_the_api_could_not_address_is_refused_by_create_and_import(
+    mode: list[str], tmp_path: Path
+) -> None:
+    spec = {
+        "id": "openai:cli-1/history",
+        "provider": "openai",
+        "name": "CLI",
+        "contextWindow": 10,
+        "pricing": {"input": 1, "output": 1},
+    }
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(spec))
+    code, _, err = run(mode, "models", "create", str(path))
+    assert code == 1 and "the API uses that path" in err
+    path.write_text(json.dumps({"models": [spec]}))
+    code, _, err = run(mode, "import", str(path))
+    assert code == 1 and "models[0].id" in err and "the API uses that path" in err
+    code, _, err = run(mode, "models", "duplicate", M, "--new-id", "openai:x/deprecate")
+    assert code == 1 and "the API uses that path" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from modelplane.catalog._base import DomainModel, Money
 from modelplane.catalog.reasoning import ReasoningConfig
@@ -28,6 +28,25 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
 ModelIdStr = Annotated[
     str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._/-]*$", max_length=200)
 ]
+API_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate")
+"""Path segments the API appends to a model id (``/api/v1/models/<id>/history``)."""
+
+
+def _not_an_api_path(value: str, info: ValidationInfo) -> str:
+    """``openai:gpt-5/history`` could not be told apart from the history of ``openai:gpt-5``
+    over the API, so no new id may end in an action (or ``/history/<n>``). Ids already stored
+    are read back as they are (``context={"stored": True}``), so such a row never makes the
+    catalogue unreadable."""
+    if info.context and info.context.get("stored"):
+        return value
+    parts = value.split("/")
+    if len(parts) > 1 and (parts[-1] in API_ACTIONS or (len(parts) > 2 and parts[-2] == "history")):
+        raise ValueError(f"an id may not end in /{parts[-1]}: the API uses that path")
+    return value
+
+
+NewModelId = Annotated[ModelIdStr, AfterValidator(_not_an_api_path)]
+"""The id of a model being written: a ``ModelIdStr`` that the API can address."""
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=4000)]
 
@@ -58,7 +77,7 @@ class Pricing(DomainModel):
 class ModelSpec(DomainModel):
     """Everything an editor sets about a model: the body of a create or an import row."""
 
-    id: ModelIdStr
+    id: NewModelId
     provider: Slug
     name: ShortText
     context_window: int = Field(gt=0, le=100_000_000)
@@ -101,6 +120,7 @@ class ModelSpec(DomainModel):
 class Model(ModelSpec):
     """A catalogue entry as stored: the spec plus its version and audit fields."""
 
+    id: ModelIdStr
     version: int = Field(ge=0)
     created_at: datetime | None = None
     created_by: str | None = None
@@ -109,7 +129,8 @@ class Model(ModelSpec):
 
     def spec(self) -> ModelSpec:
         """The editable part, without version and audit fields."""
-        return ModelSpec.model_validate(self.model_dump(include=set(ModelSpec.model_fields)))
+        data = self.model_dump(include=set(ModelSpec.model_fields))
+        return ModelSpec.model_validate(data, context={"stored": True})
 
     @model_validator(mode="before")
     @classmethod

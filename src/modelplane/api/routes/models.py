@@ -34,7 +34,6 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag o
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 VersionPath = Annotated[int, Path(ge=1, lt=10**9, description="A version number.")]
-_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate")
 _ONE: dict[int | str, dict[str, Any]] = {
     200: {"model": Model, "description": "The model; `ETag` holds its version."}
 }
@@ -119,7 +118,6 @@ def create_model(
 ) -> dict[str, Any]:
     document, _, reason = write_meta(body)
     spec = validate(ModelSpec, document)
-    _refuse_reserved_id(spec.id, "id")
     model = write(runtime, lambda uow: svc.create_model(uow, spec, who.name, reason))
     return _answer(response, model, created=True)
 
@@ -177,7 +175,6 @@ def duplicate(
     new_id = document.get("newId")
     if new_id is not None and not isinstance(new_id, str):
         raise InvalidInput([FieldError("newId", "must be a model id")])
-    _refuse_reserved_id(new_id or f"{model_id}-copy", "newId")
     model = write(runtime, lambda uow: svc.duplicate_model(uow, model_id, who.name, new_id, reason))
     return _answer(response, model, created=True)
 
@@ -299,11 +296,3 @@ def _only_keys(document: dict[str, Any], allowed: set[str]) -> None:
     extra = sorted(document.keys() - allowed - {"expectedVersion", "reason"})
     if extra:
         raise InvalidInput([FieldError(k, "unknown field") for k in extra])
-
-
-def _refuse_reserved_id(model_id: str, path: str) -> None:
-    """An id ending in ``/history`` (etc.) could not be told apart from that route."""
-    parts = model_id.split("/")
-    if len(parts) > 1 and (parts[-1] in _ACTIONS or (len(parts) > 2 and parts[-2] == "history")):
-        message = f"an id may not end in /{parts[-1]}: the API uses that path"
-        raise InvalidInput([FieldError(path, message)])
