@@ -3,7 +3,8 @@ over 5 million usage events and 1 million routing decisions.
 
 1. Ingest: ``--sample`` events (default 200,000) through the ingestion service in batches of
    ``--batch`` (validation, pricing, raw insert and rollup upserts, one transaction per
-   batch), stamped within the last ten minutes as an app's recorder sends them; then
+   batch), stamped within the last ten minutes and each with an ``eventId`` as an app's
+   recorder sends them (``--without-event-ids`` leaves the ids out); then
    ``--scattered`` events spread over three months (a backfill: the worst case for the
    rollup upserts); then a sample over HTTP to a ``modelplane serve`` process.
 2. Bulk load: the rest of the events and the decisions are generated inside PostgreSQL
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
@@ -47,9 +49,10 @@ SPAN_DAYS = 89
 
 
 def _events(
-    model_ids: list[str], n: int, rng: random.Random, span_seconds: float
+    model_ids: list[str], n: int, rng: random.Random, span_seconds: float, ids: bool = True
 ) -> list[dict[str, Any]]:
-    """``n`` events stamped within the last ``span_seconds``."""
+    """``n`` events stamped within the last ``span_seconds``, with random UUIDs as
+    ``eventId`` (as UsageRecorder stamps them) if ``ids``."""
     now = datetime.now(UTC)
     weights = [1 / (i + 1) for i in range(len(model_ids))]  # a few popular models
     models = rng.choices(model_ids, weights, k=n)
@@ -69,6 +72,8 @@ def _events(
         }
         if not ok:
             event["error"] = "upstream error"
+        if ids:
+            event["eventId"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         out.append(event)
     return out
 
@@ -241,6 +246,7 @@ def main() -> None:
     parser.add_argument("--http-sample", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--without-event-ids", action="store_true")
     args = parser.parse_args()
     overall = time.perf_counter()
     db = Database("postgresql")
@@ -250,10 +256,11 @@ def main() -> None:
         model_ids = [m.id for m in runtime.reader.models()]
         print("generating events in memory", flush=True)
         # As apps send them (UsageRecorder stamps and flushes within seconds): recent.
-        sample = _events(model_ids, args.sample, rng, 600)
+        ids = not args.without_event_ids
+        sample = _events(model_ids, args.sample, rng, 600, ids)
         # A backfill spread over three months: every batch touches ~2,000 rollup rows.
-        scattered = _events(model_ids, args.scattered, rng, SPAN_DAYS * 86400)
-        over_http = _events(model_ids, args.http_sample, rng, 600)
+        scattered = _events(model_ids, args.scattered, rng, SPAN_DAYS * 86400, ids)
+        over_http = _events(model_ids, args.http_sample, rng, 600, ids)
         print("ingesting through the service", flush=True)
         service_rate = ingest_through_service(runtime, sample, args.batch)
         print(f"  recent: {service_rate:,.0f} events/s", flush=True)

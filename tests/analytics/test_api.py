@@ -20,7 +20,7 @@ def test_ingest_needs_an_ingest_token_or_stronger(
     response = client.post("/api/v1/usage", json={"events": EVENTS[:2]}, headers=tokens[role])
     assert response.status_code == status, response.text
     if status == 200:
-        assert response.json() == {"accepted": 2, "costUsd": "0.02275"}
+        assert response.json() == {"accepted": 2, "duplicates": 0, "costUsd": "0.02275"}
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_analytics_reads_need_a_viewer_or_stronger(
 
 def test_one_event_needs_no_batch(client: TestClient, tokens: dict[str, dict[str, str]]) -> None:
     response = client.post("/api/v1/usage", json=EVENTS[2], headers=tokens["ingest"])
-    assert response.json() == {"accepted": 1, "costUsd": "0.0002"}
+    assert response.json() == {"accepted": 1, "duplicates": 0, "costUsd": "0.0002"}
     bad = client.post(
         "/api/v1/usage", json={**EVENTS[2], "modelId": "nope:x"}, headers=tokens["ingest"]
     )
@@ -59,7 +59,7 @@ def test_ingested_usage_reads_back_through_the_analytics_endpoints(
     client: TestClient, tokens: dict[str, dict[str, str]]
 ) -> None:
     sent = client.post("/api/v1/usage", json={"events": EVENTS}, headers=tokens["ingest"])
-    assert sent.json() == {"accepted": 6, "costUsd": "0.028185"}
+    assert sent.json() == {"accepted": 6, "duplicates": 0, "costUsd": "0.028185"}
     viewer = tokens["viewer"]
 
     top = client.get(f"/api/v1/analytics/top-models?{WINDOW}&by=cost&limit=2", headers=viewer)
@@ -98,3 +98,31 @@ def test_a_bad_window_is_a_problem(client: TestClient, tokens: dict[str, dict[st
     assert response.json()["errors"][0]["path"] == "since"
     response = client.get("/api/v1/analytics/top-models?by=vibes", headers=tokens["viewer"])
     assert response.status_code == 422
+
+
+def test_a_repeated_event_id_in_one_batch_is_a_422_naming_both_indexes(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    events = [{**e, "eventId": f"e-{i}"} for i, e in enumerate(EVENTS[:3])]
+    events[2]["eventId"] = "e-0"
+    response = client.post("/api/v1/usage", json={"events": events}, headers=tokens["ingest"])
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"path": "events[2].eventId", "message": "repeats the eventId of events[0]"}
+    ]
+    summary = client.get(f"/api/v1/analytics/summary?{WINDOW}", headers=tokens["viewer"])
+    assert summary.json()["totals"]["requests"] == 0
+
+
+def test_a_batch_sent_twice_is_answered_as_duplicates_and_counted_once(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    events = [{**e, "eventId": f"e-{i}"} for i, e in enumerate(EVENTS)]
+    for expected in (
+        {"accepted": 6, "duplicates": 0, "costUsd": "0.028185"},
+        {"accepted": 0, "duplicates": 6, "costUsd": "0"},
+    ):
+        sent = client.post("/api/v1/usage", json={"events": events}, headers=tokens["ingest"])
+        assert sent.json() == expected
+    summary = client.get(f"/api/v1/analytics/summary?{WINDOW}", headers=tokens["viewer"])
+    assert summary.json()["totals"]["requests"] == 6

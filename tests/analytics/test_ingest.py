@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 import threading
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from modelplane.bootstrap import Runtime
 from modelplane.catalog.errors import InvalidInput
@@ -18,6 +20,7 @@ from modelplane.catalog.pricing import cost
 from modelplane.catalog.usage import LATENCY_BUCKETS, Window, latency_bucket, to_nano
 from modelplane.services.models import update_model
 from modelplane.services.usage import (
+    IngestResult,
     prune_usage,
     rebuild_usage_rollups,
     record_usage,
@@ -26,6 +29,7 @@ from modelplane.services.usage import (
 )
 from modelplane.store import tables as t
 from tests.analytics.conftest import DECISIONS, NOW
+from tests.support import wait_until
 
 
 def _event(**overrides: Any) -> dict[str, Any]:
@@ -299,3 +303,131 @@ def test_prune_deletes_old_raw_events_and_keeps_the_rollups(runtime: Runtime) ->
         rebuild_usage_rollups(
             uow, Window(NOW.date().replace(day=1), NOW.date()), datetime(2026, 3, 1, tzinfo=UTC)
         )
+
+
+# Resends: events with an eventId are stored once ---------------------------------------------
+
+
+def _with_ids(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**e, "eventId": str(uuid.uuid4())} for e in events]
+
+
+def _send(runtime: Runtime, events: list[dict[str, Any]]) -> IngestResult:
+    with runtime.unit_of_work() as uow:
+        result = record_usage(uow, runtime.reader, {"events": events}, now=NOW)
+        uow.commit()
+    return result
+
+
+def test_the_same_batch_sent_twice_records_its_events_and_cost_once(runtime: Runtime) -> None:
+    events = _with_ids(_random_events(random.Random(81), 120))
+
+    first = _send(runtime, events)
+    again = _send(runtime, events)
+
+    assert (first.accepted, first.duplicates) == (120, 0)
+    assert (again.accepted, again.duplicates, again.cost) == (0, 120, Decimal(0))
+    assert _count(runtime.engine, t.usage_events) == 120
+    assert sum(_costs(runtime.engine), Decimal(0)) == first.cost
+    raw = _raw_aggregates(runtime.engine)
+    assert sum(v[0] for v in raw.values()) == 120
+    assert _rollups(runtime.engine) == raw
+
+
+def test_a_resend_stores_only_its_new_events_and_events_without_ids_every_time(
+    runtime: Runtime,
+) -> None:
+    events = _with_ids([_event(latencyMs=10 * i) for i in range(10)])
+    anonymous = [_event(inputTokens=7)]
+    _send(runtime, events[:6] + anonymous)
+
+    result = _send(runtime, events + anonymous)
+
+    assert (result.accepted, result.duplicates) == (4 + 1, 6)
+    assert result.cost == 4 * Decimal("0.0075") + cost(
+        runtime.reader.get("openai:gpt-5").pricing, 7, 500, 0, 0
+    )
+    with runtime.engine.connect() as conn:
+        ids = list(conn.scalars(select(t.usage_events.c.event_id)))
+    assert sorted(i for i in ids if i is not None) == sorted(e["eventId"] for e in events)
+    assert ids.count(None) == 2
+    assert _rollups(runtime.engine) == _raw_aggregates(runtime.engine)
+
+
+def test_a_repeated_event_id_in_one_batch_is_refused_naming_both_indexes(
+    runtime: Runtime,
+) -> None:
+    events = _with_ids([_event() for _ in range(5)])
+    events[3] = {**events[3], "eventId": events[1]["eventId"]}
+    events[4] = {**events[4], "eventId": events[1]["eventId"]}
+
+    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+        record_usage(uow, runtime.reader, {"events": events})
+
+    assert {e.path: e.message for e in caught.value.errors} == {
+        "events[3].eventId": "repeats the eventId of events[1]",
+        "events[4].eventId": "repeats the eventId of events[1]",
+    }
+    for table in (t.usage_events, t.usage_daily):
+        assert _count(runtime.engine, table) == 0
+
+
+@pytest.mark.parametrize(
+    ("event_id", "path"), [("", "events[0].eventId"), ("x" * 101, "events[0].eventId")]
+)
+def test_an_event_id_must_be_1_to_100_characters(
+    runtime: Runtime, event_id: str, path: str
+) -> None:
+    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+        record_usage(uow, runtime.reader, {"events": [_event(eventId=event_id)]})
+    assert [e.path for e in caught.value.errors] == [path]
+
+
+def _wait_until_blocked(runtime: Runtime) -> None:
+    """Until another transaction waits on a lock: on PostgreSQL, the resend's insert waiting
+    on the unique index entries of the uncommitted first attempt. SQLite shows no waiter, and
+    there the resend waits for the write lock before it looks, so any head start will do."""
+    if runtime.engine.dialect.name != "postgresql":
+        time.sleep(0.3)
+        return
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+
+    def blocked() -> bool:
+        with runtime.engine.connect() as conn:
+            return bool(conn.execute(waiting).scalar_one())
+
+    wait_until(blocked)
+
+
+def test_a_resend_racing_an_uncommitted_first_attempt_is_stored_once(runtime: Runtime) -> None:
+    """The first attempt has inserted but not committed when the resend arrives (its answer
+    was slow, so the client retried). The resend, with three events the first lacked, waits
+    for it, then stores only those three."""
+    events = _with_ids(_random_events(random.Random(82), 40))
+    results: list[IngestResult] = []
+    errors: list[BaseException] = []
+
+    def resend() -> None:
+        try:
+            results.append(_send(runtime, events + extra))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    extra = _with_ids(_random_events(random.Random(83), 3))
+    with runtime.unit_of_work() as uow:
+        first = record_usage(uow, runtime.reader, {"events": events}, now=NOW)
+        racer = threading.Thread(target=resend)
+        racer.start()
+        _wait_until_blocked(runtime)
+        uow.commit()
+    racer.join(30)
+
+    assert errors == []
+    assert [(r.accepted, r.duplicates) for r in results] == [(3, 40)]
+    assert first.accepted == 40
+    assert _count(runtime.engine, t.usage_events) == 43
+    assert sum(_costs(runtime.engine), Decimal(0)) == first.cost + results[0].cost
+    assert _rollups(runtime.engine) == _raw_aggregates(runtime.engine)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import func, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
@@ -18,10 +22,10 @@ from modelplane.store import tables as t
 from tests.support import free_port, wait_until
 
 
-@pytest.fixture
-def server(runtime: Runtime) -> Iterator[str]:
+@contextmanager
+def _serving(app: ASGIApp) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -31,10 +35,16 @@ def server(runtime: Runtime) -> Iterator[str]:
     thread.join(10)
 
 
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[str]:
+    with _serving(create_app(runtime)) as url:
+        yield url
+
+
 def _stored(runtime: Runtime) -> list[tuple[str, int]]:
     e = t.usage_events.c
     with runtime.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(e.user_id, e.input_tokens).order_by(e.id))]  # type: ignore[misc]
+        return [tuple(r) for r in conn.execute(select(e.user_id, e.input_tokens).order_by(e.id))]
 
 
 def test_the_recorder_delivers_everything_it_accepted(
@@ -58,6 +68,65 @@ def test_the_recorder_delivers_everything_it_accepted(
     assert sorted(_stored(runtime), key=lambda r: r[1]) == [(f"u{i}", i) for i in range(50)]
 
 
+class _FirstAnswerLost:
+    """Wraps the real app: the first usage request reaches it and commits, but its answer
+    is held back past the client's timeout, as when a response is lost on the way."""
+
+    def __init__(self, app: ASGIApp, hold: float) -> None:
+        self._app = app
+        self._hold = hold
+        self.requests = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/api/v1/usage":
+            await self._app(scope, receive, send)
+            return
+        self.requests += 1
+        if self.requests > 1:
+            await self._app(scope, receive, send)
+            return
+        held: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            held.append(message)
+
+        await self._app(scope, receive, keep)  # the batch is committed when this returns
+        await asyncio.sleep(self._hold)
+        for message in held:  # too late: the client gave up and its connection is gone
+            await send(message)
+
+
+def test_a_resend_after_a_lost_answer_is_stored_once(
+    runtime: Runtime, tokens: dict[str, dict[str, str]]
+) -> None:
+    lossy = _FirstAnswerLost(create_app(runtime), hold=2.5)
+    token = tokens["ingest"]["Authorization"].removeprefix("Bearer ")
+    with (
+        _serving(lossy) as url,
+        UsageRecorder(url, token, batch_size=20, flush_interval=30, timeout=1.0) as recorder,
+    ):
+        for i in range(20):
+            recorder.record(
+                "openai:gpt-5",
+                feature="chat",
+                user_id=f"u{i}",
+                input_tokens=1000,
+                output_tokens=500,
+                latency_ms=100,
+            )
+        assert recorder.flush(timeout=30)
+
+    assert lossy.requests >= 2  # the first answer was lost, so the recorder sent again
+    stats = recorder.stats
+    assert (stats.accepted, stats.sent, stats.duplicates, stats.failed) == (20, 20, 20, 0)
+    assert sorted(_stored(runtime)) == sorted((f"u{i}", 1000) for i in range(20))
+    e, d = t.usage_events.c, t.usage_daily.c
+    with runtime.engine.connect() as conn:
+        assert sum(conn.scalars(select(e.cost))) == 20 * Decimal("0.0075")  # exact on SQLite
+        rollup = conn.execute(select(func.sum(d.requests), func.sum(d.cost_nano))).one()
+    assert tuple(rollup) == (20, 20 * 7_500_000)
+
+
 class _GatedTransport(httpx.BaseTransport):
     """Stands in for the network: holds each request until the test opens the gate."""
 
@@ -65,13 +134,15 @@ class _GatedTransport(httpx.BaseTransport):
         self.entered = threading.Event()
         self.gate = threading.Event()
         self.delivered: list[str] = []
+        self.ids: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.entered.set()
         assert self.gate.wait(30)
         events = json.loads(request.content)["events"]
         self.delivered += [e["userId"] for e in events]
-        return httpx.Response(200, json={"accepted": len(events), "costUsd": "0"})
+        self.ids += [e["eventId"] for e in events]
+        return httpx.Response(200, json={"accepted": len(events), "duplicates": 0, "costUsd": "0"})
 
 
 def test_a_full_queue_drops_the_oldest_events_and_counts_them() -> None:
@@ -93,4 +164,5 @@ def test_a_full_queue_drops_the_oldest_events_and_counts_them() -> None:
     recorder.close()
     client.close()
     assert transport.delivered == [f"u{i}" for i in range(10)] + [f"u{i}" for i in range(40, 90)]
+    assert len(set(transport.ids)) == 60  # each event stamped with its own id
     assert (recorder.stats.accepted, recorder.stats.sent) == (90, 60)

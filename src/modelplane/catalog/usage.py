@@ -23,10 +23,19 @@ MAX_BATCH = 10_000
 """The most events one request may carry."""
 
 
+EventId = Annotated[str, Field(min_length=1, max_length=100)]
+"""A client's id for one event, e.g. a UUID: the same id sent again is stored once."""
+
+
 class UsageEvent(DomainModel):
     """One generation as an app reports it. ``input_tokens`` counts uncached input only,
-    as in ``catalog.pricing.cost``; ``at`` defaults to the moment of ingestion."""
+    as in ``catalog.pricing.cost``; ``at`` defaults to the moment of ingestion.
 
+    ``event_id`` makes a resend safe: a client that retries after a timeout cannot know
+    whether the server committed, so the server skips an event whose id it already holds.
+    Events without an id are stored every time they arrive."""
+
+    event_id: EventId | None = None
     model_id: Annotated[str, Field(min_length=1, max_length=200)]
     feature: Feature
     user_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None

@@ -10,6 +10,10 @@ queue is full the OLDEST waiting event is dropped and counted in ``stats.dropped
 the server has been unreachable that long, the newest events are the ones worth keeping,
 and ``record`` never blocks or raises on the app's request path.
 
+Each event is stamped with a fresh UUID (``eventId``) when ``record`` takes it, so a batch
+resent after a timeout or a 5xx carries the same ids, and the server stores each event
+once even if an earlier attempt had committed before its answer was lost.
+
 A batch the server refuses as invalid (422) names its bad items; those are dropped
 (``stats.rejected``) and the rest resent. A batch that cannot be delivered after
 ``max_attempts`` tries is given up (``stats.failed``).
@@ -20,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +43,10 @@ class RecorderStats:
     accepted: int = 0
     """Events ``record`` took."""
     sent: int = 0
-    """Events the server stored."""
+    """Events the server stored, each once, however many attempts that took."""
+    duplicates: int = 0
+    """Of ``sent``, events the server already held: an earlier attempt had stored them
+    but its answer never arrived."""
     dropped: int = 0
     """Events dropped, oldest first, because the queue was full."""
     rejected: int = 0
@@ -104,6 +112,7 @@ class UsageRecorder:
         """Queue one event, stamped now unless ``at`` is given. Never waits for the network;
         raises only when called after ``close()``."""
         event: dict[str, Any] = {
+            "eventId": str(uuid.uuid4()),
             "modelId": model_id,
             "feature": feature,
             "inputTokens": input_tokens,
@@ -215,6 +224,7 @@ class UsageRecorder:
                 log.warning("usage not sent (%s), attempt %d", exc.__class__.__name__, attempt)
             if response is not None and response.status_code == 200:
                 self._count("sent", len(batch))
+                self._count("duplicates", _duplicates(response))
                 return
             if response is not None and response.status_code == 422:
                 bad = _bad_items(response, len(batch))
@@ -236,6 +246,16 @@ class UsageRecorder:
     def _count(self, what: str, n: int) -> None:
         with self._lock:
             setattr(self.stats, what, getattr(self.stats, what) + n)
+
+
+def _duplicates(response: httpx.Response) -> int:
+    """The ``duplicates`` count of a 200, or 0 if the server did not say."""
+    try:
+        body = response.json()
+    except ValueError:
+        return 0
+    count = body.get("duplicates", 0) if isinstance(body, dict) else 0
+    return count if isinstance(count, int) else 0
 
 
 def _bad_items(response: httpx.Response, size: int) -> set[int]:

@@ -5,6 +5,11 @@ the same transaction as its raw rows, so a rollup is never behind and the raw ro
 pruned without losing an answer. The batch is summed in Python first, so a batch of 1,000
 events costs a handful of upserts, not 1,000.
 
+Ingestion is idempotent for events that carry an ``eventId``: a client that resends a
+batch after a timeout cannot know whether the first attempt committed, so an event whose
+id is already stored is skipped (counted in ``duplicates``) and only the new ones reach the
+rollups. The unique index on ``usage_events.event_id`` is the final guard.
+
 Routing decisions are written by the router (``router/decision_log.py``), one row at a
 time on the request path, so their rollup is a job instead: ``rollup_routing`` sums each
 closed UTC day once and marks it in ``rollup_days``; queries read days not yet rolled up
@@ -19,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from pydantic import ValidationError
 from sqlalchemy import (
     Connection,
@@ -26,8 +32,11 @@ from sqlalchemy import (
     Engine,
     Integer,
     Row,
+    String,
     Table,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     delete,
@@ -37,7 +46,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
@@ -72,11 +81,19 @@ _ROUTING_KEY = ("day", "primary_category", "complexity", "tier", "selected_model
 
 @dataclass(frozen=True)
 class IngestResult:
+    """``accepted`` events were stored now, costing ``cost`` in all; ``duplicates`` had
+    been stored before (their ``eventId`` was known) and were skipped."""
+
     accepted: int
     cost: Decimal
+    duplicates: int = 0
 
     def to_json(self) -> dict[str, object]:
-        return {"accepted": self.accepted, "costUsd": str(self.cost)}
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "costUsd": str(self.cost),
+        }
 
 
 # Parsing -------------------------------------------------------------------------------------
@@ -146,13 +163,14 @@ def record_events(
     """``record_usage`` for events already parsed, each with its JSON path for errors."""
     moment = now or utcnow()
     rows, errors = _priced_rows(reader, events, moment)
+    errors += _repeated_ids(events)
     if errors:
         raise _invalid(errors)
-    if rows:
-        _copy_events(uow.connection, rows)
-        _add_to_rollups(uow.connection, rows)
-    total = sum((r["cost"] for r in rows), Decimal(0))
-    return IngestResult(len(rows), total)
+    stored = _store_new_events(uow.connection, rows)
+    if stored:
+        _add_to_rollups(uow.connection, stored)
+    total = sum((r["cost"] for r in stored), Decimal(0))
+    return IngestResult(len(stored), total, len(rows) - len(stored))
 
 
 def _priced_rows(
@@ -173,6 +191,23 @@ def _priced_rows(
         if model is not None and not errors:
             rows.append(_row(event, model, at))
     return rows, errors
+
+
+def _repeated_ids(events: Sequence[tuple[str, UsageEvent]]) -> list[FieldError]:
+    """An id twice in one batch is the client's mistake, not a resend: each repeat is
+    refused, naming the first, e.g. ``events[4].eventId``: "repeats the eventId of
+    events[1]". Only the repeat's path is named, so a client that drops refused items
+    keeps the first."""
+    first: dict[str, str] = {}
+    errors: list[FieldError] = []
+    for prefix, event in events:
+        if event.event_id is None:
+            continue
+        seen = first.setdefault(event.event_id, prefix)
+        if seen != prefix:
+            path = json_path(("eventId",), prefix)
+            errors.append(FieldError(path, f"repeats the eventId of {seen}"))
+    return errors
 
 
 def _unknown(reader: CatalogReader, event: UsageEvent) -> str:
@@ -205,6 +240,7 @@ def _row(event: UsageEvent, model: Model, at: datetime) -> dict[str, Any]:
         "success": event.success,
         "error": event.error,
         "routing_decision_id": event.routing_decision_id,
+        "event_id": event.event_id,
     }
 
 
@@ -234,6 +270,61 @@ def _measures(r: dict[str, Any]) -> tuple[int, ...]:
         to_nano(r["cost"]),
         r["latency_ms"],
     )
+
+
+def _store_new_events(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the rows whose event id is not stored yet, and return them.
+
+    Ids already committed are filtered out first, in this transaction: on SQLite the
+    writer holds the write lock, so that is exact. On PostgreSQL a resend of the same
+    events may be in flight in another transaction, not yet committed when we looked; then
+    the fast COPY fails on the unique index (after waiting for that transaction), and the
+    rows go again as ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING``, which skips
+    exactly what the other stored. Why not that INSERT always: COPY is about 3x faster, and
+    a resend that overlaps an uncommitted attempt is rare."""
+    ids = [r["event_id"] for r in rows if r["event_id"] is not None]
+    if ids:
+        known = _stored_ids(conn, ids)
+        rows = [r for r in rows if r["event_id"] is None or r["event_id"] not in known]
+    if not rows:
+        return rows
+    if not ids or conn.dialect.name != "postgresql":
+        _copy_events(conn, rows)
+        return rows
+    try:
+        with conn.begin_nested():
+            _copy_events(conn, rows)
+    except psycopg.errors.UniqueViolation as exc:
+        if exc.diag.constraint_name != _EVENT_ID_INDEX:
+            raise
+        return _insert_skipping_stored(conn, rows)
+    return rows
+
+
+_EVENT_ID_INDEX = "ix_usage_events_event_id"
+
+
+def _stored_ids(conn: Connection, ids: list[str]) -> set[str]:
+    """Those of ``ids`` already in ``usage_events``. PostgreSQL takes them as one array
+    parameter; SQLite as a list (at most ``MAX_BATCH``, within its 32,766 variables)."""
+    e = t.usage_events.c
+    if conn.dialect.name == "postgresql":
+        match = e.event_id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(String(100))))
+    else:
+        match = e.event_id.in_(ids)
+    return set(conn.scalars(select(e.event_id).where(match)))
+
+
+def _insert_skipping_stored(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """PostgreSQL: insert ``rows``, skipping ids stored meanwhile; return those inserted."""
+    columns = list(rows[0])
+    sql = (
+        f"{_unnest_insert(conn, t.usage_events, columns)}"
+        " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+    )
+    result = conn.exec_driver_sql(sql, tuple([r[c] for r in rows] for c in columns))
+    inserted = set(result.scalars())
+    return [r for r in rows if r["event_id"] is None or r["event_id"] in inserted]
 
 
 def _copy_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -287,12 +378,17 @@ def _insert_many(
             stmt = stmt.on_conflict_do_update(index_elements=list(conflict_keys), set_=adds)
         conn.execute(stmt, rows)
         return
-    arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=conn.dialect)}[]" for c in columns)
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+    sql = _unnest_insert(conn, table, columns)
     if conflict_keys is not None:
         sets = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in others)
         sql += f" ON CONFLICT ({', '.join(conflict_keys)}) DO UPDATE SET {sets}"
     conn.exec_driver_sql(sql, tuple([r[c] for r in rows] for c in columns))
+
+
+def _unnest_insert(conn: Connection, table: Table, columns: list[str]) -> str:
+    """``INSERT INTO table (a, b) SELECT * FROM unnest(%s::type_a[], %s::type_b[])``."""
+    arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=conn.dialect)}[]" for c in columns)
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
 
 
 # Rebuilding usage rollups from raw rows -------------------------------------------------------

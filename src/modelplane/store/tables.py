@@ -293,9 +293,12 @@ usage_events = Table(
     Column("success", Boolean, nullable=False),
     Column("error", Text),
     Column("routing_decision_id", BigInteger),
+    Column("event_id", String(100), index=True, unique=True),
 )
 """One row per generation. The cost (USD, rounded to 1e-9) is priced when the event
-arrives and never recomputed. Raw rows may be pruned; the daily rollups stay."""
+arrives and never recomputed. Raw rows may be pruned; the daily rollups stay.
+``event_id`` is the client's id, unique where given, so a resent event is stored once
+(a unique index lets NULL repeat, on SQLite and PostgreSQL alike)."""
 
 
 usage_daily = Table(

@@ -29,6 +29,7 @@ def _ingester(identity: CurrentToken) -> Identity:
 Ingester = Annotated[Identity, Depends(_ingester)]
 
 _EXAMPLE = {
+    "eventId": "3f6c1d0e-8a4b-4c5e-9f2a-7b1d2e3c4a5b",
     "modelId": "openai:gpt-5-mini",
     "feature": "chat",
     "userId": "u-81f3",
@@ -44,7 +45,13 @@ _EXAMPLE = {
     description='One event, or `{"events": [...]}` (at most 10,000). Each event is priced '
     "from the catalogue as it is now and stored with that cost. Any bad event refuses the "
     "whole batch (422, nothing written) and each problem names its path, e.g. "
-    "`events[3].inputTokens`.",
+    "`events[3].inputTokens`.\n\n"
+    "An event may carry an `eventId` (a string of at most 100 characters, e.g. a UUID) to "
+    "make a resend safe: an event whose id is already stored is skipped, not refused, so a "
+    "batch retried after a timeout is recorded once. The same id twice in one batch is a "
+    "422 on the repeat (`events[4].eventId`: repeats the eventId of events[1]). The answer "
+    "counts `accepted` (stored now), `duplicates` (skipped) and `costUsd` (of those stored "
+    "now).",
 )
 def record_usage(
     runtime: RuntimeDep,
@@ -54,7 +61,18 @@ def record_usage(
         Body(
             openapi_examples={
                 "one": {"value": _EXAMPLE},
-                "batch": {"value": {"events": [_EXAMPLE, {**_EXAMPLE, "feature": "title"}]}},
+                "batch": {
+                    "value": {
+                        "events": [
+                            _EXAMPLE,
+                            {
+                                **_EXAMPLE,
+                                "eventId": "9a2e4b7c-1d3f-4e6a-8b5c-0f9d8e7c6b5a",
+                                "feature": "title",
+                            },
+                        ]
+                    }
+                },
             }
         ),
     ],
