@@ -13,6 +13,7 @@ from modelplane.live.catalog import LiveCatalog
 from modelplane.live.source import SnapshotSource
 from modelplane.rollout.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, UserContext
 from modelplane.settings import Settings
+from modelplane.store.background import BackgroundWriter
 from modelplane.store.database import create_db_engine
 from modelplane.store.sources import build_reader, source_for
 from modelplane.store.unit_of_work import UnitOfWork
@@ -93,6 +94,16 @@ class Runtime:
         return ParityRecorder(self.engine)
 
     @cached_property
+    def _token_uses(self) -> BackgroundWriter[str]:
+        from modelplane.store.auth_repositories import touch_tokens
+
+        return BackgroundWriter(self.engine, touch_tokens, "token use", capacity=1000)
+
+    def note_token_use(self, name: str) -> None:
+        """Queue "token ``name`` was used now" for the background writer."""
+        self._token_uses.put(name)
+
+    @cached_property
     def decisions(self) -> DecisionLog:
         """The routing decision log, written in the background."""
         from modelplane.router.decision_log import DecisionLog
@@ -114,6 +125,8 @@ class Runtime:
             self.decisions.close()
         if "parity" in self.__dict__:
             self.parity.close()
+        if "_token_uses" in self.__dict__:
+            self._token_uses.close()
         if "live" in self.__dict__:
             self.live.stop()
         if "engine" in self.__dict__:

@@ -12,6 +12,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from modelplane.rollout.flags import parse_override
+
 Source = Literal["db", "static"]
 
 
@@ -34,7 +36,7 @@ class Settings(BaseSettings):
     public_reads_require_token: bool = False
     import_max_bytes: int = 20 * 1024 * 1024
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
-    flag_overrides: Annotated[dict[str, str], NoDecode] = Field(
+    flag_overrides: Annotated[dict[str, bool], NoDecode] = Field(
         default_factory=dict, validate_default=True
     )
     """Per-flag on/off overrides that win over the database: ``MODELPLANE_FLAG_OVERRIDES``
@@ -70,7 +72,24 @@ class Settings(BaseSettings):
         for key, raw in os.environ.items():
             if key.startswith(_FLAG_PREFIX) and key != _FLAG_PREFIX + "OVERRIDES" and raw.strip():
                 merged.setdefault(key.removeprefix(_FLAG_PREFIX).lower(), raw)
-        return merged
+        # Parsed here, once: a mistyped emergency switch stops the process at start with
+        # the flag named, instead of failing every request.
+        parsed: dict[str, bool] = {}
+        for name, raw in merged.items():
+            if isinstance(raw, bool):
+                parsed[name] = raw
+                continue
+            try:
+                override = parse_override(str(raw))
+            except ValueError as exc:
+                raise ValueError(f"MODELPLANE_FLAG_{name.upper()}: {exc}") from None
+            if override is None:
+                continue
+            parsed[name] = override
+        return parsed
+
+    author: str | None = None
+    """Who direct CLI writes are recorded as (``MODELPLANE_AUTHOR``); default ``cli:<login>``."""
 
 
 _FLAG_PREFIX = "MODELPLANE_FLAG_"

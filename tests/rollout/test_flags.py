@@ -105,3 +105,13 @@ def test_static_source_setting_acts_as_an_off_override() -> None:
 def test_bad_override_value_is_named() -> None:
     with pytest.raises(ValueError, match="flag override must be on or off, got 'maybe'"):
         parse_override("maybe")
+
+
+def test_a_mistyped_override_stops_the_process_at_start_naming_the_flag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("MODELPLANE_FLAG_MODELS_SOURCE", "enabled")
+    with pytest.raises(ValidationError, match="MODELPLANE_FLAG_MODELS_SOURCE: a flag override"):
+        Settings()

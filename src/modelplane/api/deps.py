@@ -74,7 +74,7 @@ def current_token(runtime: RuntimeDep, credentials: BearerDep) -> Identity:
     known = runtime.live.current.tokens if runtime.live_reads else None
     if known is not None and runtime.live.current.source != "db":
         known = None  # the static tables know no tokens
-    return authenticate(runtime.engine, credentials.credentials, known)
+    return authenticate(runtime.engine, credentials.credentials, known, runtime.note_token_use)
 
 
 CurrentToken = Annotated[Identity, Depends(current_token)]

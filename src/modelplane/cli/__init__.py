@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -73,7 +74,11 @@ def _close_runtime() -> None:
 
 def runtime() -> Runtime:
     if _state.runtime is None:
-        settings = Settings()
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            fail(f"invalid setting: {problems}")
         if _state.database_url:
             settings = settings.model_copy(update={"database_url": _state.database_url})
         _state.runtime = Runtime(settings)

@@ -7,7 +7,6 @@ whichever it talks to.
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -19,6 +18,7 @@ from modelplane.catalog.models import ModelSpec
 from modelplane.services import bulk, tokens
 from modelplane.services import models as model_svc
 from modelplane.services._common import validate
+from modelplane.settings import Settings
 from modelplane.store.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ class Backend(Protocol):
 
 def cli_author() -> str:
     """Who a direct write is recorded as: ``MODELPLANE_AUTHOR``, else ``cli:<login>``."""
-    return os.environ.get("MODELPLANE_AUTHOR") or f"cli:{getpass.getuser()}"
+    return Settings().author or f"cli:{getpass.getuser()}"
 
 
 class DirectBackend:

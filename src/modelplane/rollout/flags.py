@@ -135,7 +135,7 @@ def parse_override(raw: str | None) -> bool | None:
         return True
     if value in {"off", "false", "0", "no", "static"}:
         return False
-    raise ValueError(f"flag override must be on or off, got {raw!r}")
+    raise ValueError(f"a flag override must be on or off, got {raw!r}")
 
 
 def override_variable(flag_name: str) -> str:

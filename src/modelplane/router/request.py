@@ -49,3 +49,9 @@ class RouteRequest(DomainModel):
     @classmethod
     def _lower_case(cls, value: list[str]) -> list[str]:
         return [v.lower() for v in value]
+
+    @field_validator("exclude")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        # A repeated id must not knock a second, valid model out of the random pick.
+        return list(dict.fromkeys(value))

@@ -14,13 +14,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from time import perf_counter_ns
 
 import httpx
 
 from modelplane.bootstrap import Runtime
 from modelplane.catalog.reader import CatalogReader
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.catalog.router_config import RouterConfig, RouterConfigDoc
 from modelplane.rollout.experiments import assign
 from modelplane.rollout.flags import UserContext
 from modelplane.router.classification import CONSERVATIVE, Classification
@@ -51,6 +52,12 @@ class RouterCache:
         self._lock = threading.Lock()
 
     def get(self, reader: CatalogReader, arm: ExperimentArm | None = None) -> CompiledRouter:
+        arm_key = (arm.experiment, arm.variant) if arm else None
+        config = arm.config if arm else None
+        # From immutable snapshots, the compiled router lives as long as the snapshot does.
+        kept = reader.memo(("compiled-router", arm_key), lambda: _compile(reader, config))
+        if kept is not None:
+            return kept
         data_key: Hashable = reader.cache_key() or _content_key(reader)
         key = (data_key, (arm.experiment, arm.variant) if arm else None)
         with self._lock:
@@ -156,17 +163,28 @@ def experiment_arm(
     for experiment in reader.routing_source.snapshot().experiments:
         variant = assign(experiment, context)
         if variant is not None:
-            stored = reader.router_config()
-            config = RouterConfig.model_validate(
-                {
-                    **variant.config.model_dump(),
-                    "version": stored.version,
-                    "updated_at": stored.updated_at,
-                    "updated_by": stored.updated_by,
-                }
-            )
+            build = partial(_variant_config, reader, variant.config)
+            key = ("variant-config", experiment.name, variant.name)
+            config = reader.memo(key, build) or build()
             return ExperimentArm(experiment.name, variant.name, config)
     return None
+
+
+def _variant_config(reader: CatalogReader, doc: RouterConfigDoc) -> RouterConfig:
+    """A variant's document as a stored config, versioned like the live one it varies."""
+    stored = reader.router_config()
+    return RouterConfig.model_validate(
+        {
+            **doc.model_dump(),
+            "version": stored.version,
+            "updated_at": stored.updated_at,
+            "updated_by": stored.updated_by,
+        }
+    )
+
+
+def _compile(reader: CatalogReader, config: RouterConfig | None) -> CompiledRouter:
+    return _compile_with(reader, config or reader.router_config())
 
 
 def _compile_with(reader: CatalogReader, config: RouterConfig) -> CompiledRouter:

@@ -15,7 +15,6 @@ from modelplane.rollout.flags import (
     UserContext,
     evaluate,
     override_variable,
-    parse_override,
 )
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services._common import conflict, deep_merge, require_object, validate
@@ -140,9 +139,9 @@ def override_for(settings: Settings, name: str) -> bool | None:
     for the source flags, ``MODELPLANE_MODELS_SOURCE=static`` and
     ``MODELPLANE_ROUTER_CONFIG_SOURCE=static`` mean off.
     """
-    raw = settings.flag_overrides.get(name)
-    if raw is not None:
-        return parse_override(raw)
+    override = settings.flag_overrides.get(name)
+    if override is not None:
+        return override
     if name == MODELS_SOURCE and settings.models_source == "static":
         return False
     if name == ROUTER_CONFIG_SOURCE and settings.router_config_source == "static":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, TypeAlias
@@ -103,14 +103,18 @@ def revoke_token(uow: UnitOfWork, name: str) -> TokenRecord:
 
 
 def authenticate(
-    engine: Engine, token: str, known: Mapping[str, TokenRecord] | None = None
+    engine: Engine,
+    token: str,
+    known: Mapping[str, TokenRecord] | None = None,
+    note_use: Callable[[str], None] | None = None,
 ) -> Identity:
     """The identity behind ``token``.
 
     ``known`` (a live snapshot's active tokens by hash) answers without the database, so
     authenticated requests go on while it is down; a token the snapshot does not know yet
     (created a moment ago elsewhere) is looked up in the database. Each token's use is
-    noted at most once a minute per process, best effort.
+    noted at most once a minute per process, best effort, by ``note_use`` (the server queues
+    it for a background writer, so a request never waits on the database's write lock).
     """
     digest = hash_token(token.strip())
     record = known.get(digest) if known is not None else None
@@ -125,25 +129,34 @@ def authenticate(
             raise DatabaseUnavailable(describe_failure(url, exc)) from None
     if record is None or not record.active:
         raise NotAuthenticated("unknown or revoked token")
-    _note_use(engine, record.name)
+    if due_for_note(engine, record.name):
+        (note_use or (lambda name: note_uses(engine, [name])))(record.name)
     return Identity(record.name, record.role)
 
 
 _last_noted: dict[tuple[int, str], float] = {}
 
 
-def _note_use(engine: Engine, name: str) -> None:
+def due_for_note(engine: Engine, name: str) -> bool:
+    """True at most once a minute per token and process."""
     key = (id(engine), name)
     now = time.monotonic()
     if now - _last_noted.get(key, -_TOUCH_EVERY.total_seconds()) < _TOUCH_EVERY.total_seconds():
-        return
+        return False
     _last_noted[key] = now
+    return True
+
+
+def note_uses(engine: Engine, names: Sequence[str]) -> None:
+    """Record that these tokens were used now; a failure is not worth failing a request."""
     try:
         with UnitOfWork(engine) as uow:
-            TokenRepository(uow.connection).touch(name, utcnow())
+            repo = TokenRepository(uow.connection)
+            for name in dict.fromkeys(names):
+                repo.touch(name, utcnow())
             uow.commit()
     except (DatabaseUnavailable, SQLAlchemyError):
-        pass  # a note of use is not worth failing a request over
+        pass
 
 
 def token_json(record: TokenRecord) -> dict[str, object]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -86,3 +87,11 @@ def _record(row: Any) -> TokenRecord:
 
 
 __all__ = ["TokenRecord", "TokenRepository"]
+
+
+def touch_tokens(conn: Connection, names: Sequence[str]) -> None:
+    """Mark these tokens used now (a batch from the background writer)."""
+    now = datetime.now(UTC)
+    c = t.api_tokens.c
+    for name in dict.fromkeys(names):
+        conn.execute(update(t.api_tokens).where(c.name == name).values(last_used_at=now))

@@ -32,6 +32,9 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed.render_as_string(hide_password=False), **kwargs)
+        if parsed.get_backend_name() == "postgresql":
+            # Fail fast (then 503 / degraded) rather than hang on an unanswering host.
+            kwargs.setdefault("connect_args", {"connect_timeout": 5})
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     except (NoSuchModuleError, ArgumentError) as exc:
         raise DatabaseUnavailable(f"cannot use database {redacted(url)}: {exc}") from None

@@ -28,6 +28,7 @@ from modelplane.store.repositories import (
 )
 
 NOTIFY_CHANNEL = "modelplane_changes"
+_LOCK = 0x6D706C616E65  # "mplane": the advisory lock that orders change numbers
 
 
 def utcnow() -> datetime:
@@ -64,6 +65,8 @@ class UnitOfWork:
             conn = self._engine.connect()
             if not self._read_only:  # on SQLite a writer takes the write lock up front
                 conn = conn.execution_options(**{WRITE_OPTION: True})
+            elif conn.dialect.name == "postgresql":  # one consistent view (e.g. an export)
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             self._tx = conn.begin()
         except OperationalError as exc:
             raise DatabaseUnavailable(
@@ -97,9 +100,15 @@ class UnitOfWork:
         On PostgreSQL, listeners hear of it when the commit lands."""
         assert self._tx is not None
         at = utcnow()
+        postgres = self.connection.dialect.name == "postgresql"
+        if self._touched and postgres:
+            # Hand out change numbers in commit order: without this, a writer that took
+            # number 10 could commit after one that took 11, and a process that had already
+            # loaded 11 would never load 10. Held only for the tail of the transaction.
+            self.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
         for kind, ids in self._touched.items():
             self.last_sequence = self.changes.append(kind, ids, at)
-        if self.last_sequence is not None and self.connection.dialect.name == "postgresql":
+        if self.last_sequence is not None and postgres:
             self.connection.execute(
                 text("SELECT pg_notify(:channel, :payload)"),
                 {"channel": NOTIFY_CHANNEL, "payload": str(self.last_sequence)},
