@@ -389,8 +389,10 @@ def test_create_report_and_promote_a_variant(as_role: Any, runtime: Runtime) -> 
     listing = console.get("/admin/experiments").text
     assert 'data-experiment="cheap-moderate"' in listing
 
+    assert 'name="expectedVersion" value="1"' in report
     ended = console.post(
-        "/admin/experiments/cheap-moderate/end", {"promote": "cheap", "reason": "cheaper, same"}
+        "/admin/experiments/cheap-moderate/end",
+        {"promote": "cheap", "reason": "cheaper, same", "expectedVersion": "1"},
     )
     assert "Promoted cheap: the router config is now version 2." in ended.text
     with runtime.unit_of_work() as uow:

@@ -53,9 +53,16 @@ def list_experiments(uow: UnitOfWork) -> list[Experiment]:
 
 
 def end_experiment(
-    uow: UnitOfWork, name: str, author: str, promote: str | None, reason: str | None = None
+    uow: UnitOfWork,
+    name: str,
+    author: str,
+    promote: str | None,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> RouterConfig | None:
-    """End ``name``. With ``promote``, that variant's config becomes the live config."""
+    """End ``name``. With ``promote``, that variant's config becomes the live config, if the
+    live config is still at ``expected_version`` (the version whose diff the promoter saw);
+    ``None`` means "whatever is current" and is for trusted callers only (the CLI)."""
     experiment = get_experiment(uow, name)
     if experiment.status != "running":
         raise InvalidInput([FieldError("name", f"experiment {name!r} has already ended")])
@@ -68,7 +75,7 @@ def end_experiment(
                 [FieldError("promote", f"no variant {promote!r}; variants: {names}")]
             )
         why = reason or f"promoted variant {promote!r} of experiment {name!r}"
-        config = replace_router_config(uow, variant.config, author, None, why)
+        config = replace_router_config(uow, variant.config, author, expected_version, why)
         outcome = f"promoted {promote}"
     else:
         outcome = "discarded"

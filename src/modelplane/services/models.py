@@ -1,4 +1,10 @@
-"""Model writes: every one versioned, audited, and reversible."""
+"""Model writes: every one versioned, audited, and reversible.
+
+``expected_version`` is the version the writer read; a write at any other version is a
+``VersionConflict``. ``None`` means "whatever is current": only for trusted callers that
+read and write in one go (seed, import, the CLI). The API answers 428 and the console a
+form error rather than pass ``None`` for a person's edit.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +74,7 @@ def update_model(
     """Merge a partial JSON document into the model. Nested objects merge; ``null`` clears.
 
     ``expected_version`` guards against lost updates; ``None`` means "whatever is current"
-    and is for trusted callers only (import, seed).
+    and is for trusted callers only (seed, import, the CLI).
     """
     current = get_model(uow, model_id)
     patch = require_object(patch, "a model update")
@@ -87,7 +93,8 @@ def replace_model(
     reason: str | None,
     change_type: ChangeType,
 ) -> Model:
-    """Store ``spec`` as the model's next version (no-op when nothing differs)."""
+    """Store ``spec`` as the model's next version (no-op when nothing differs).
+    ``expected_version=None``: trusted callers only (see the module's docstring)."""
     return _store(uow, current, spec, author, expected_version, reason, change_type)
 
 
@@ -100,7 +107,8 @@ def set_status(
     reason: str | None = None,
 ) -> Model:
     """Deprecate a model, or reactivate a deprecated one to the status it had before
-    (``beta`` stays ``beta``; ``active`` when history does not say)."""
+    (``beta`` stays ``beta``; ``active`` when history does not say). The router's fallback
+    and router models cannot be deprecated. ``expected_version=None``: trusted callers only."""
     current = get_model(uow, model_id)
     _check_version(uow, current, expected_version)
     if deprecated and current.status == "deprecated":
@@ -147,7 +155,8 @@ def rollback_model(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> Model:
-    """Restore the model as it was at ``version``, recorded as a new version."""
+    """Restore the model as it was at ``version``, recorded as a new version.
+    ``expected_version=None``: trusted callers only."""
     current = get_model(uow, model_id)
     document = uow.model_history.document(model_id, version)
     if document is None:

@@ -1,4 +1,8 @@
-"""Writes to the router's data: its config document and the per-model profiles."""
+"""Writes to the router's data: its config document and the per-model profiles.
+
+``expected_version`` is the version the writer read (``VersionConflict`` otherwise); ``None``
+means "whatever is current" and is for trusted callers only (seed, import, the CLI).
+"""
 
 from __future__ import annotations
 
@@ -97,7 +101,8 @@ def update_router_config(
     reason: str | None = None,
 ) -> RouterConfig:
     """Merge a partial document into the config and validate the result as a whole.
-    Lists (speed rules, domains) are replaced whole."""
+    Lists (speed rules, domains) are replaced whole. ``expected_version=None``: trusted
+    callers only."""
     current = get_router_config(uow)
     base = current.doc().to_json()
     doc = validate(RouterConfigDoc, deep_merge(base, require_object(patch, "a config update")))
@@ -222,7 +227,7 @@ def put_profile(
     force: bool = False,
 ) -> Profile:
     """Create or replace a model's profile as a whole. ``expected_version`` 0 means
-    "there must be no profile yet"."""
+    "there must be no profile yet"; ``None``, trusted callers only, "whatever is current"."""
     current = uow.profiles.get(spec.model_id)
     current_version = current.version if current else 0
     if expected_version is not None and expected_version != current_version:

@@ -22,8 +22,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelplane.catalog.errors import FieldError
+from modelplane.catalog.errors import FieldError, InvalidInput
 
+OUT_OF_DATE = "this form is out of date: reload the page and make the change again"
 _SUFFIX = re.compile(r"\[(|list|json)\]$")
 _PART = re.compile(r"[^.\[\]]+|\[\d+\]")
 _SPLIT = re.compile(r"[,\n]")
@@ -69,6 +70,20 @@ def parse_form(
     for path in lists:
         _ensure_list(parsed.document, _parts(path))
     return parsed
+
+
+def form_version(value: object) -> int:
+    """The version a form was drawn at, from its hidden ``expectedVersion`` field.
+
+    The console never writes unconditionally (the API answers 428 without a version): a
+    missing or garbled field raises ``InvalidInput`` at ``expectedVersion`` rather than
+    becoming ``None``, which the services read as "whatever is current".
+    ``form_version("3") -> 3``; ``form_version("")`` and ``form_version(None)`` raise.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidInput([FieldError("expectedVersion", OUT_OF_DATE)])
+    return int(text)
 
 
 def _ensure_list(document: dict[str, Any], parts: list[str | int]) -> None:

@@ -10,14 +10,20 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from modelplane.catalog.errors import AlreadyExists, FieldError, InvalidInput, NotFound
+from modelplane.catalog.errors import (
+    AlreadyExists,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    VersionConflict,
+)
 from modelplane.catalog.history import diff
 from modelplane.rollout.experiments import Experiment
 from modelplane.services import experiments as svc
 from modelplane.services.routing_data import get_router_config
 from modelplane.store.unit_of_work import UnitOfWork
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
-from modelplane.web.forms import ParsedForm, parse_form
+from modelplane.web.forms import ParsedForm, form_version, parse_form
 
 router = APIRouter(prefix="/admin/experiments")
 
@@ -173,10 +179,12 @@ def end_experiment(console: EditorConsole, form: CheckedForm, name: str) -> Resp
     if promote is None and form.get("discard") != "yes":
         return console.redirect(f"/admin/experiments/{name}", notice="Choose a variant or discard.")
     try:
+        # Promoting replaces the live config: only the version whose diff the page showed.
+        expected = form_version(form.get("expectedVersion")) if promote is not None else None
         config = console.write(
-            lambda uow: svc.end_experiment(uow, name, console.author, promote, reason)
+            lambda uow: svc.end_experiment(uow, name, console.author, promote, reason, expected)
         )
-    except (InvalidInput, NotFound) as exc:
+    except (InvalidInput, NotFound, VersionConflict) as exc:
         return console.redirect(f"/admin/experiments/{name}", notice=f"Not ended: {exc}")
     if config is None:
         notice = f"Ended {name}: all variants discarded; the live config is unchanged."

@@ -30,7 +30,7 @@ from modelplane.web.context import (
     SignedIn,
     model_url,
 )
-from modelplane.web.forms import ParsedForm, document_values, parse_form
+from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
 
 router = APIRouter(prefix="/admin/models")
 
@@ -192,10 +192,13 @@ def edit_page(console: SignedIn, model_id: str) -> Response:
 def edit(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
     parsed = _parse(form)
     reason = parsed.meta.get("reason", "").strip() or None
-    expected = _version(parsed.meta.get("expectedVersion"))
     model = _get(console, model_id)
     if model is None:
         return _missing(console, model_id)
+    try:
+        expected = form_version(parsed.meta.get("expectedVersion"))
+    except InvalidInput as exc:  # what a reload would show, and why
+        return _form_page(console, model, _values(model), exc.errors, reason, status=428)
     try:
         spec = _spec(parsed, model_id)
 
@@ -232,11 +235,11 @@ def duplicate(console: EditorConsole, form: CheckedForm, model_id: str) -> Respo
 @router.post("/{model_id:path}/status")
 def set_status(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
     deprecate = form.get("action") == "deprecate"
-    expected = _version(form.get("expectedVersion"))
     reason = str(form.get("reason") or "").strip() or None
     back = str(form.get("back") or "/admin/models")
     back = back if back.startswith("/admin/") else "/admin/models"
     try:
+        expected = form_version(form.get("expectedVersion"))
         model = console.write(
             lambda uow: svc.set_status(uow, model_id, deprecate, console.author, expected, reason)
         )
@@ -277,8 +280,11 @@ def restore(console: EditorConsole, form: CheckedForm, model_id: str) -> Respons
     if form.get("confirmed") != "yes":
         return _confirm_restore(console, model_id, version, expected, reason)
     try:
+        confirmed = form_version(form.get("expectedVersion"))
         model = console.write(
-            lambda uow: svc.rollback_model(uow, model_id, version, console.author, reason, expected)
+            lambda uow: svc.rollback_model(
+                uow, model_id, version, console.author, reason, confirmed
+            )
         )
     except (NotFound, InvalidInput, VersionConflict) as exc:
         return console.redirect(model_url(model_id, "/history"), notice=f"Not restored: {exc}")

@@ -33,7 +33,7 @@ from modelplane.services import flags as svc
 from modelplane.services.rollout_report import rollout_report
 from modelplane.store.unit_of_work import UnitOfWork, utcnow
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
-from modelplane.web.forms import parse_form
+from modelplane.web.forms import form_version, parse_form
 
 router = APIRouter(prefix="/admin/rollout")
 
@@ -138,9 +138,7 @@ def switch_flag(console: EditorConsole, form: CheckedForm, name: str) -> Respons
         return console.page("missing.html", status=404, what=f"flag {name!r}")
     meta = {k: str(form.get(k) or "") for k in ("reason", "expectedVersion")}
     turn_on = form.get("enabled") == "on"
-    if not turn_on:
-        meta.pop("expectedVersion")
-    return _write(console, cards, name, {"enabled": turn_on}, {}, meta)
+    return _write(console, cards, name, {"enabled": turn_on}, {}, meta, versioned=turn_on)
 
 
 def _write(
@@ -150,11 +148,14 @@ def _write(
     changes: dict[str, Any],
     values: dict[str, Any],
     meta: Mapping[str, str],
+    versioned: bool = True,
 ) -> Response:
+    """Write ``changes`` at the version the form was drawn at; unversioned only for the
+    kill switch's "off"."""
     card = cards[name]
     reason = meta.get("reason", "").strip() or None
-    expected = _int(meta.get("expectedVersion"))
     try:
+        expected = form_version(meta.get("expectedVersion")) if versioned else None
         saved = console.write(
             lambda uow: svc.set_flag(uow, name, changes, console.author, reason, expected)
         )
@@ -310,11 +311,6 @@ def _micros(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:,.0f} µs" if value < 1000 else f"{value / 1000:,.1f} ms"
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 __all__ = ["router"]

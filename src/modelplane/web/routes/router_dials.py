@@ -16,7 +16,7 @@ from modelplane.catalog.router_config import COMPLEXITIES, TIERS, RouterConfig, 
 from modelplane.services import routing_data as svc
 from modelplane.services._common import validate
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
-from modelplane.web.forms import ParsedForm, document_values, parse_form
+from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
 
 router = APIRouter(prefix="/admin/auto-router")
 
@@ -45,8 +45,12 @@ def config_page(console: SignedIn) -> Response:
 def save_config(console: EditorConsole, form: CheckedForm) -> Response:
     parsed = parse_config_form(form.multi_items())
     reason = parsed.meta.get("reason", "").strip() or None
-    expected = _int(parsed.meta.get("expectedVersion"))
     current = console.runtime.reader.router_config()
+    try:
+        expected = form_version(parsed.meta.get("expectedVersion"))
+    except InvalidInput as exc:  # what a reload would show, and why
+        values = config_values(current.doc())
+        return _config_page(console, current, values, exc.errors, reason, status=428)
     try:
         doc = config_doc(parsed)
         saved = console.write(
@@ -170,8 +174,9 @@ def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
             reason=reason or "",
         )
     try:
+        confirmed = form_version(form.get("expectedVersion"))
         saved = console.write(
-            lambda uow: svc.rollback_router_config(uow, version, console.author, reason, expected)
+            lambda uow: svc.rollback_router_config(uow, version, console.author, reason, confirmed)
         )
     except (NotFound, InvalidInput, VersionConflict) as exc:
         return console.redirect(back, notice=f"Not restored: {exc}")
@@ -215,10 +220,10 @@ def save_profile(
 ) -> Response:
     parsed = parse_form(form.multi_items())
     reason = parsed.meta.get("reason", "").strip() or None
-    expected = _int(parsed.meta.get("expectedVersion"))
     wants_json = request.headers.get("X-Requested-With") == "fetch"
     model_id = model_id or str(form.get("modelId") or "")
     try:
+        expected = form_version(parsed.meta.get("expectedVersion"))  # 0: a new profile
         spec = validate(ProfileSpec, {**parsed.document, "modelId": model_id})
         saved: Profile = console.write(
             lambda uow: svc.put_profile(uow, spec, console.author, expected, reason)
