@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 COOKIE = "modelplane_session"
 LIFETIME_SECONDS = 12 * 3600
 """A session ends 12 hours after sign-in, whatever happens."""
+MIN_KEY_LENGTH = 32
 
 
 class MissingSecretKey(ModelplaneError):
@@ -100,8 +101,10 @@ def resolve_secret(settings: Settings) -> bytes:
     in tests one per process. Production without one refuses to start."""
     if settings.secret_key is not None:
         value = settings.secret_key.get_secret_value()
-        if len(value) < 32 and settings.environment == "production":
-            raise MissingSecretKey("MODELPLANE_SECRET_KEY must be at least 32 characters")
+        if len(value) < MIN_KEY_LENGTH and settings.environment == "production":
+            raise MissingSecretKey(
+                f"MODELPLANE_SECRET_KEY must be at least {MIN_KEY_LENGTH} characters"
+            )
         return value.encode()
     if settings.environment == "test":
         return secrets.token_bytes(32)
@@ -115,20 +118,52 @@ def resolve_secret(settings: Settings) -> bytes:
 
 def _development_secret(path: Path) -> bytes:
     """Read the development key, creating it (owner-only) on first use. Every worker and
-    restart shares it, so sessions survive ``--reload`` and ``--workers``."""
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48).encode()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker won the race
-        return path.read_bytes().strip()
+    restart shares it, so sessions survive ``--reload`` and ``--workers``.
+
+    The key is written whole to a temporary file and then linked into place, which fails if
+    another worker got there first: a reader never sees a half-written key, and racing
+    workers all end up with the one that won."""
+    key = _read_key(path)
+    if key is not None:
+        return key
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as file:
-        file.write(key)
+        file.write(secrets.token_urlsafe(48).encode())
+        file.flush()
+        os.fsync(file.fileno())
+    try:
+        _put_in_place(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    key = _read_key(path)
+    assert key is not None, f"{path} vanished as it was made"
+    return key
+
+
+def _put_in_place(temporary: Path, path: Path) -> None:
+    try:
+        os.link(temporary, path)  # atomic, and only if there is no key yet
+    except FileExistsError:
+        return  # another worker won the race: its key is the one
+    except OSError:  # a file system without hard links: the last writer wins, whole
+        os.replace(temporary, path)
     log.warning("development: generated a console secret key in %s", path)
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key in ``path``, None when there is no file; a short one is refused."""
+    try:
+        key = path.read_bytes().strip()
+    except FileNotFoundError:
+        return None
+    if len(key) < MIN_KEY_LENGTH:
+        raise MissingSecretKey(
+            f"{path} holds no usable console secret key ({len(key)} bytes, at least "
+            f"{MIN_KEY_LENGTH} needed): delete it to have a new one made, or set "
+            "MODELPLANE_SECRET_KEY"
+        )
     return key
 
 
