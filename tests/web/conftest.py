@@ -88,6 +88,13 @@ class Console:
         return self.client.post(path, content=body, headers=headers, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user data directory (import previews, the development key): the test's own."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    return tmp_path / "data-home" / "modelplane"
+
+
 @pytest.fixture
 def app_client(runtime: Runtime) -> Iterator[TestClient]:
     make_users(runtime)

@@ -13,17 +13,15 @@ from modelplane.web.session import MIN_KEY_LENGTH, MissingSecretKey, resolve_sec
 
 
 @pytest.fixture
-def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Where platformdirs puts the user data directory, for this test only."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    return tmp_path / "modelplane" / "secret-key"
+def key_file(data_home: Path) -> Path:
+    return data_home / "secret-key"
 
 
 def _development_key() -> bytes:
     return resolve_secret(Settings(environment="development"))
 
 
-def test_racing_workers_all_get_the_one_whole_key(data_home: Path) -> None:
+def test_racing_workers_all_get_the_one_whole_key(key_file: Path) -> None:
     barrier = threading.Barrier(16)
     keys: list[bytes] = []
     failures: list[BaseException] = []
@@ -43,18 +41,18 @@ def test_racing_workers_all_get_the_one_whole_key(data_home: Path) -> None:
     assert failures == []
     assert len(set(keys)) == 1
     assert len(keys[0]) >= MIN_KEY_LENGTH
-    assert data_home.read_bytes() == keys[0]
-    assert data_home.stat().st_mode & 0o777 == 0o600
-    assert [p.name for p in data_home.parent.iterdir()] == ["secret-key"]  # no leftovers
+    assert key_file.read_bytes() == keys[0]
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in key_file.parent.iterdir()] == ["secret-key"]  # no leftovers
 
 
 @pytest.mark.parametrize("content", [b"", b"\n", b"too-short"])
-def test_an_empty_or_short_key_file_is_refused(data_home: Path, content: bytes) -> None:
-    data_home.parent.mkdir(parents=True)
-    data_home.write_bytes(content)
+def test_an_empty_or_short_key_file_is_refused(key_file: Path, content: bytes) -> None:
+    key_file.parent.mkdir(parents=True)
+    key_file.write_bytes(content)
     with pytest.raises(MissingSecretKey, match="no usable console secret key"):
         _development_key()
 
 
-def test_the_key_survives_a_restart(data_home: Path) -> None:
+def test_the_key_survives_a_restart(key_file: Path) -> None:
     assert _development_key() == _development_key()

@@ -1,19 +1,16 @@
 """Bulk export and import. An import is uploaded, previewed (every change, or every error
 with its JSON path) and applied in one transaction only when the preview is confirmed.
 
-The uploaded file waits in a staging directory between preview and apply, named for the
-session that uploaded it. Applying re-plans the import in its transaction and refuses (rolls
-back and shows the new preview) if the plan is not the one that was confirmed: someone may
-have changed the catalogue in between.
+The uploaded file waits between preview and apply (``web/staging.py``: in the user data
+directory, owner-only, for an hour), named for the session that uploaded it. Applying
+re-plans the import in its transaction and refuses (rolls back and shows the new preview) if
+the plan is not the one that was confirmed: someone may have changed the catalogue in between.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,10 +20,10 @@ from starlette.datastructures import UploadFile
 from modelplane.catalog.errors import FieldError, InvalidInput
 from modelplane.services import bulk as svc
 from modelplane.store.unit_of_work import utcnow
+from modelplane.web import staging
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 
 router = APIRouter(prefix="/admin")
-STAGING = Path(tempfile.gettempdir()) / "modelplane-console-imports"
 KINDS = {"all": "A whole export (or part of one)", "profiles": "A profiles file"}
 
 
@@ -93,11 +90,10 @@ def apply(console: EditorConsole, form: CheckedForm) -> Response:
     stage = str(form.get("stage") or "")
     digest = str(form.get("digest") or "")
     reason = str(form.get("reason") or "").strip() or None
-    path = _staged_path(console, stage)
-    if path is None or not path.exists():
+    data = staging.staged(_owner(console), stage)
+    if data is None:
         problem = FieldError("file", "this preview has expired; upload the file again")
         return _page(console, [problem], status=410)
-    data = json.loads(path.read_bytes())
 
     def work(uow: Any) -> svc.ImportReport:
         report = svc.import_document(uow, data, console.author, False, reason)
@@ -125,7 +121,7 @@ def apply(console: EditorConsole, form: CheckedForm) -> Response:
         )
     except InvalidInput as exc:
         return _page(console, exc.errors, status=422)
-    path.unlink(missing_ok=True)
+    staging.discard(_owner(console), stage)
     return _page(console, [], report=report, applied=True)
 
 
@@ -153,16 +149,7 @@ def _owner(console: Console) -> str:
 
 
 def _stage(console: Console, data: Any) -> str:
-    STAGING.mkdir(mode=0o700, exist_ok=True)
-    stage = secrets.token_hex(12)
-    (STAGING / f"{_owner(console)}-{stage}.json").write_text(json.dumps(data))
-    return stage
-
-
-def _staged_path(console: Console, stage: str) -> Path | None:
-    if not stage.isalnum():
-        return None
-    return STAGING / f"{_owner(console)}-{stage}.json"
+    return staging.stage(_owner(console), data)
 
 
 def _page(
