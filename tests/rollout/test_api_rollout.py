@@ -89,6 +89,9 @@ def test_parity_mode_records_price_and_routing_mismatches(
     body = {
         "text": "hi",
         "classification": {"primaryCategory": "conversation", "complexity": "simple"},
+        # Fixed: under some seeds the static dials also land on a premium model, and the
+        # same one, since both sources replay the same random numbers.
+        "seed": 5,
     }
     routed = client.post("/api/v1/route", json=body, headers={"Authorization": f"Bearer {token}"})
     assert routed.status_code == 200, routed.text
