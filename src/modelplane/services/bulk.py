@@ -251,13 +251,14 @@ def _deprecated_router_models(uow: UnitOfWork, doc: ImportDocument) -> list[Fiel
         ("routerModelId", "router", settings.router_model_id),
         ("fallbackModelId", "fallback", settings.fallback_model_id),
     ):
-        index, status = imported.get(model_id, (None, _stored_status(uow, model_id)))
+        stored = _stored_status(uow, model_id)
+        index, status = imported.get(model_id, (None, stored))
         if status != "deprecated":
             continue
         if doc.router_config is not None:
             message = f"model {model_id!r} is deprecated; name an active or beta model"
             errors.append(FieldError(f"routerConfig.routerSettings.{key}", message))
-        else:
+        elif stored != "deprecated":  # this import would deprecate it
             message = (
                 f"model {model_id!r} is the router's {role} model; "
                 "name another in the router config before deprecating it"
