@@ -145,3 +145,33 @@ def test_change_stream_and_watch_report_each_change(
         wait_until(lambda: server.get(f"/api/v1/models/{MODEL}").json()["pricing"]["input"] == 11)
     finally:
         server.stop()
+
+
+def test_a_model_edit_elsewhere_is_applied_incrementally_and_equals_a_full_reload(
+    live_runtime: Runtime, seeded: Engine
+) -> None:
+    from modelplane.live.snapshot import load_snapshot
+    from modelplane.services.routing_data import get_profile, put_profile
+
+    before = live_runtime.live.current
+    sequence = set_price(seeded, 6)
+    assert live_runtime.live.wait_for(sequence, timeout=10)
+    after = live_runtime.live.current
+    assert after.router_config is before.router_config  # shared: only the model was re-read
+    assert after.models["openai:gpt-5"].pricing.input == 6
+    full = load_snapshot(seeded)
+    assert after.sequence == full.sequence
+    assert dict(after.models) == dict(full.models)
+    assert dict(after.model_json) == dict(full.model_json)
+    assert after.ordered_ids == full.ordered_ids
+
+    with UnitOfWork(seeded) as uow:  # another kind of change: a full reload
+        profile = get_profile(uow, MODEL)
+        scores = {**profile.category_scores, "coding": 1}
+        spec = profile.spec().model_copy(update={"category_scores": scores})
+        put_profile(uow, spec, "tester", profile.version)
+        uow.commit()
+    assert live_runtime.live.wait_for(uow.last_sequence or 0, timeout=10)
+    current = live_runtime.live.current
+    assert current.router_config is not before.router_config
+    assert current.profiles[MODEL].category_scores["coding"] == 1

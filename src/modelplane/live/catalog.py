@@ -19,9 +19,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelplane.catalog.errors import DatabaseUnavailable, ModelplaneError
-from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
+from modelplane.live.snapshot import Snapshot, consistent, load_snapshot, static_snapshot
 from modelplane.store.database import describe_failure, redacted
-from modelplane.store.repositories import ChangeLogRepository
+from modelplane.store.repositories import ChangeLogRepository, ModelRepository
 from modelplane.store.static import static_tables
 from modelplane.store.unit_of_work import NOTIFY_CHANNEL
 
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 Listener = Callable[[dict[str, Any]], None]
 _FAILURES = (SQLAlchemyError, ModelplaneError, OSError)
 _NOT_STARTED = "not started"
+_INCREMENTAL_LIMIT = 200
+"""More changed models than this in one catch-up: reload in full instead."""
 
 
 class LiveCatalog:
@@ -112,14 +114,42 @@ class LiveCatalog:
             sequence = ChangeLogRepository(conn).current()
         if not force and old.source == "db" and sequence == old.sequence:
             return False
-        snapshot = load_snapshot(self._engine)
-        events = self._events_between(old, snapshot)
+        update = None if force else self._model_update(old)
+        if update is not None:
+            snapshot, events = update
+        else:
+            snapshot = load_snapshot(self._engine)
+            events = self._events_between(old, snapshot)
         with self._changed:
             self.current = snapshot
             self._changed.notify_all()
         for event in events:
             self._publish(event)
         return True
+
+    def _model_update(self, old: Snapshot) -> tuple[Snapshot, list[dict[str, Any]]] | None:
+        """When every change since ``old`` is a model edit and none is missing, re-read only
+        those models (one consistent read) and share the rest of ``old``; else ``None``, and
+        the caller reloads in full. Most changes are price edits: this keeps propagation cheap
+        at any catalogue size."""
+        if old.source != "db":
+            return None
+        with self._engine.connect() as raw, consistent(raw).begin() as tx:
+            conn = tx.connection
+            changes = ChangeLogRepository(conn)
+            sequence = changes.current()
+            events = changes.since(old.sequence, sequence)
+            numbers = [e["sequence"] for e in events]
+            if not events or numbers != list(range(old.sequence + 1, sequence + 1)):
+                return None  # a gap (a rolled-back number, or history cut short): reload all
+            if any(e["kind"] != "model" for e in events):
+                return None
+            ids = list(dict.fromkeys(i for e in events for i in e["ids"]))
+            if len(ids) > _INCREMENTAL_LIMIT:
+                return None
+            models = ModelRepository(conn)
+            changed = {model_id: models.get(model_id) for model_id in ids}
+        return old.with_models(sequence, changed), events
 
     def _events_between(self, old: Snapshot, new: Snapshot) -> list[dict[str, Any]]:
         if old.source != "db" or new.sequence < old.sequence:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -74,10 +74,7 @@ class Snapshot:
         tokens: dict[str, TokenRecord] | None = None,
     ) -> Snapshot:
         by_id = {m.id: m for m in sorted(models, key=lambda m: m.id)}
-        rendered = {
-            m.id: json.dumps(m.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
-            for m in by_id.values()
-        }
+        rendered = {m.id: _render(m) for m in by_id.values()}
         return cls(
             sequence=sequence,
             source=source,
@@ -101,6 +98,29 @@ class Snapshot:
             cache[key] = build()
         value: T = cache[key]
         return value
+
+    def with_models(self, sequence: int, changed: dict[str, Model | None]) -> Snapshot:
+        """A new snapshot at ``sequence`` where only ``changed`` models differ (``None``:
+        gone). Everything else is shared with this one; only changed models are rendered."""
+        models = dict(self.models)
+        rendered = dict(self.model_json)
+        for model_id, model in changed.items():
+            if model is None:
+                models.pop(model_id, None)
+                rendered.pop(model_id, None)
+            else:
+                models[model_id] = model
+                rendered[model_id] = _render(model)
+        by_id = dict(sorted(models.items()))
+        return replace(
+            self,
+            sequence=sequence,
+            models=MappingProxyType(by_id),
+            model_json=MappingProxyType(rendered),
+            ordered_ids=tuple(by_id),
+            built_at=datetime.now(UTC),
+            _memo={},
+        )
 
     def age_seconds(self, now: datetime | None = None) -> float:
         return ((now or datetime.now(UTC)) - self.built_at).total_seconds()
@@ -132,6 +152,18 @@ class Snapshot:
 
     def profiles_list(self) -> list[Profile]:
         return sorted(self.profiles.values(), key=lambda p: p.model_id)
+
+
+def _render(model: Model) -> bytes:
+    return json.dumps(model.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def consistent(conn: Connection) -> Connection:
+    """The connection, reading one consistent view (REPEATABLE READ on PostgreSQL; SQLite's
+    read transactions already are)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
 
 
 def load_snapshot(engine: Engine) -> Snapshot:
