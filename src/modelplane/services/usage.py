@@ -32,11 +32,8 @@ from sqlalchemy import (
     Engine,
     Integer,
     Row,
-    String,
     Table,
     and_,
-    any_,
-    bindparam,
     case,
     cast,
     delete,
@@ -46,7 +43,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
@@ -275,22 +272,27 @@ def _measures(r: dict[str, Any]) -> tuple[int, ...]:
 def _store_new_events(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert the rows whose event id is not stored yet, and return them.
 
-    Ids already committed are filtered out first, in this transaction: on SQLite the
-    writer holds the write lock, so that is exact. On PostgreSQL a resend of the same
-    events may be in flight in another transaction, not yet committed when we looked; then
-    the fast COPY fails on the unique index (after waiting for that transaction), and the
-    rows go again as ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING``, which skips
-    exactly what the other stored. Why not that INSERT always: COPY is about 3x faster, and
-    a resend that overlaps an uncommitted attempt is rare."""
-    ids = [r["event_id"] for r in rows if r["event_id"] is not None]
-    if ids:
-        known = _stored_ids(conn, ids)
-        rows = [r for r in rows if r["event_id"] is None or r["event_id"] not in known]
-    if not rows:
-        return rows
-    if not ids or conn.dialect.name != "postgresql":
+    SQLite: ids already stored are filtered out first; the writer holds the write lock, so
+    that is exact. PostgreSQL: the fast COPY goes first, in a savepoint. If it meets an id
+    already stored (a resend), or one a concurrent resend has inserted (it waits for that
+    transaction to end), the unique index fails it, and the rows go again as ``INSERT …
+    ON CONFLICT (event_id) DO NOTHING RETURNING``, which skips exactly what is stored.
+
+    Why not select the stored ids first on PostgreSQL too: that costs every batch about a
+    tenth of its time, to save a failed COPY on a resend, which is rare; and it would still
+    need the fallback for a resend racing an uncommitted first attempt. Why not that INSERT
+    always: COPY is about 3x faster."""
+    if conn.dialect.name != "postgresql":
+        rows = _without_stored(conn, rows)
+    elif any(r["event_id"] is not None for r in rows):
+        return _copy_skipping_stored(conn, rows)
+    if rows:
         _copy_events(conn, rows)
-        return rows
+    return rows
+
+
+def _copy_skipping_stored(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """PostgreSQL: COPY in a savepoint; on an event id already stored, the slow, exact way."""
     try:
         with conn.begin_nested():
             _copy_events(conn, rows)
@@ -304,15 +306,16 @@ def _store_new_events(conn: Connection, rows: list[dict[str, Any]]) -> list[dict
 _EVENT_ID_INDEX = "ix_usage_events_event_id"
 
 
-def _stored_ids(conn: Connection, ids: list[str]) -> set[str]:
-    """Those of ``ids`` already in ``usage_events``. PostgreSQL takes them as one array
-    parameter; SQLite as a list (at most ``MAX_BATCH``, within its 32,766 variables)."""
+def _without_stored(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose event id is not in ``usage_events``; ids are asked in chunks of 500
+    (old SQLite builds allow 999 variables a statement)."""
     e = t.usage_events.c
-    if conn.dialect.name == "postgresql":
-        match = e.event_id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(String(100))))
-    else:
-        match = e.event_id.in_(ids)
-    return set(conn.scalars(select(e.event_id).where(match)))
+    ids = [r["event_id"] for r in rows if r["event_id"] is not None]
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        known.update(conn.scalars(select(e.event_id).where(e.event_id.in_(chunk))))
+    return [r for r in rows if r["event_id"] is None or r["event_id"] not in known]
 
 
 def _insert_skipping_stored(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
