@@ -107,8 +107,10 @@ def print_json(data: Any) -> None:
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for header in headers:
-        table.add_column(header, no_wrap=True)
+    for i, header in enumerate(headers):
+        # Every column keeps its full values; only the last may wrap when the line is long.
+        last = i == len(headers) - 1
+        table.add_column(header, no_wrap=not last, overflow="fold" if last else "ignore")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     out.print(table)

@@ -153,6 +153,12 @@ def rollout_report_command(
         [(f["name"], f["enabled"], f"{f['percentage']}%") for f in report["flags"]],
     )
     cli.out.print()
+    if not report["sources"]:
+        cli.out.print(
+            "no sampled requests yet: parity mode is off until a share is set, e.g. "
+            "`modelplane flags set parity_shadow --on --percentage 5`"
+        )
+        return
     cli.print_table(
         ["source", "requests", "errors", "error rate", "p50 µs", "p99 µs"],
         [
