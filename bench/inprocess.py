@@ -10,6 +10,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 from bench.common import Database
 from modelplane.catalog.reader import CatalogReader, ModelFilter
@@ -49,8 +50,8 @@ def main() -> None:
         print(f"in-process reads on {args.backend}, median µs per call over {args.repeat} calls")
         print(f"{'operation':<24}{'snapshot':>12}{'database':>12}{'ratio':>9}")
         for name, op in cases:
-            fast = per_call_us(lambda op=op: op(snapshot), args.repeat)
-            slow = per_call_us(lambda op=op: op(database), max(args.repeat // 10, 50))
+            fast = per_call_us(partial(op, snapshot), args.repeat)
+            slow = per_call_us(partial(op, database), max(args.repeat // 10, 50))
             print(f"{name:<24}{fast:>12.2f}{slow:>12.1f}{slow / fast:>8.0f}x")
     finally:
         live.stop()

@@ -25,12 +25,12 @@ def test_every_process_converges_on_the_last_write_of_a_burst(
                 uow.commit()
             last_sequence = uow.last_sequence or 0
         for server in servers:
-            wait_until(
-                lambda s=server: (
-                    s.get(f"/api/v1/models/{MODEL}").json()["pricing"]["output"] == 130
-                ),
-                timeout=10,
-            )
+
+            def converged(s: ServerProcess = server) -> bool:
+                output: object = s.get(f"/api/v1/models/{MODEL}").json()["pricing"]["output"]
+                return output == 130
+
+            wait_until(converged, timeout=10)
             response = server.get(f"/api/v1/models/{MODEL}")
             assert response.json()["version"] == 31
             assert int(response.headers["X-Modelplane-Sequence"]) == last_sequence

@@ -89,17 +89,17 @@ def test_group_id_changes_the_bucket_and_defaults_to_the_name() -> None:
 def test_environment_override_beats_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODELPLANE_FLAG_MODELS_SOURCE", "off")
     flags = {"models_source": flag(100)}
-    result = evaluate_flag(Settings(), flags, "models_source", UserContext("u"))  # type: ignore[arg-type]
+    result = evaluate_flag(Settings(), flags, "models_source", UserContext("u"))
     assert (result.enabled, result.reason) == (False, "override")
     monkeypatch.setenv("MODELPLANE_FLAG_MODELS_SOURCE", "on")
     off_in_db = {"models_source": flag(0, enabled=False)}
-    assert evaluate_flag(Settings(), off_in_db, "models_source", UserContext()).enabled  # type: ignore[arg-type]
+    assert evaluate_flag(Settings(), off_in_db, "models_source", UserContext()).enabled
 
 
 def test_static_source_setting_acts_as_an_off_override() -> None:
     settings = Settings(models_source="static")
     flags = {"models_source": flag(100)}
-    assert not evaluate_flag(settings, flags, "models_source", UserContext("u")).enabled  # type: ignore[arg-type]
+    assert not evaluate_flag(settings, flags, "models_source", UserContext("u")).enabled
 
 
 def test_bad_override_value_is_named() -> None:

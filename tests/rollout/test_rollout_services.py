@@ -26,7 +26,8 @@ runner = CliRunner()
 
 
 def defaults() -> dict[str, Any]:
-    return read_json("router-defaults.json")
+    config: dict[str, Any] = read_json("router-defaults.json")
+    return config
 
 
 def test_seed_creates_the_built_in_flags_fully_rolled_out(seeded: Engine) -> None:

@@ -29,14 +29,14 @@ def live(seeded: Engine, database_url: str) -> Iterator[Runtime]:
 
 
 def only_cheap() -> dict[str, Any]:
-    config = read_json("router-defaults.json")
+    config: dict[str, Any] = read_json("router-defaults.json")
     for complexity in ("simple", "moderate", "complex"):
         config["tierWeights"][complexity] = {"cheap": 1.0, "mid": 0.0, "premium": 0.0}
     return config
 
 
 def only_premium() -> dict[str, Any]:
-    config = read_json("router-defaults.json")
+    config: dict[str, Any] = read_json("router-defaults.json")
     for complexity in ("simple", "moderate", "complex"):
         config["tierWeights"][complexity] = {"cheap": 0.0, "mid": 0.0, "premium": 1.0}
     return config

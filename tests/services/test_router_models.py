@@ -91,7 +91,7 @@ def test_an_import_that_deprecates_the_fallback_is_refused(seeded: Engine) -> No
 
 def test_an_import_may_deprecate_the_fallback_while_naming_a_new_one(seeded: Engine) -> None:
     with UnitOfWork(seeded, read_only=True) as uow:
-        config = routing_data.get_router_config(uow).doc().to_json()
+        config: dict[str, Any] = routing_data.get_router_config(uow).doc().to_json()
     config["routerSettings"]["fallbackModelId"] = OTHER
     model = _exported(seeded, FALLBACK) | {"status": "deprecated"}
     _import(seeded, {"models": [model], "routerConfig": config})
@@ -101,7 +101,7 @@ def test_an_import_may_deprecate_the_fallback_while_naming_a_new_one(seeded: Eng
 
 def test_an_import_whose_config_names_a_model_it_deprecates_is_refused(seeded: Engine) -> None:
     with UnitOfWork(seeded, read_only=True) as uow:
-        config = routing_data.get_router_config(uow).doc().to_json()
+        config: dict[str, Any] = routing_data.get_router_config(uow).doc().to_json()
     config["routerSettings"]["fallbackModelId"] = OTHER
     model = _exported(seeded, OTHER) | {"status": "deprecated"}
     with pytest.raises(InvalidInput) as exc:

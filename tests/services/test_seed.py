@@ -55,7 +55,7 @@ def test_seeded_router_config_equals_the_reference_defaults(seeded: Engine) -> N
     with seeded.connect() as conn:
         config = RouterConfigRepository(conn).get()
     assert config is not None
-    stored = config.doc().to_json()
+    stored: dict[str, Any] = config.doc().to_json()
     reference = read_json("router-defaults.json")
     assert (
         stored["scoringBonuses"]["stickinessBonus"]

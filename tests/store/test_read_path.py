@@ -1,9 +1,11 @@
 import logging
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 
 from modelplane.catalog.errors import NotFound
+from modelplane.catalog.models import Model
 from modelplane.catalog.reader import CatalogReader, ModelFilter
 from modelplane.store.database import create_db_engine
 from modelplane.store.sources import DatabaseSource, FallbackSource, StaticSource, build_reader
@@ -19,13 +21,17 @@ def static_reader() -> CatalogReader:
     return build_reader("static", "static", None)
 
 
-def ids(models: list) -> list[str]:  # type: ignore[type-arg]
+def ids(models: list[Model]) -> list[str]:
     return [m.id for m in models]
 
 
 def test_get_by_id_returns_the_model(db_reader: CatalogReader) -> None:
     model = db_reader.get("openai:gpt-5")
-    assert (model.pricing.input, model.pricing.output, model.pricing.cached) == (2.5, 10, 0.25)
+    assert (model.pricing.input, model.pricing.output, model.pricing.cached) == (
+        Decimal("2.5"),
+        Decimal(10),
+        Decimal("0.25"),
+    )
     assert model.capabilities == ["thinking", "vision", "function-calling"]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -55,13 +55,14 @@ def csrf_of(html: str) -> str:
 
 
 class Console:
-    """A test client signed in as one user, which knows the page's CSRF token."""
+    """A test client signed in as one user, which knows the page's CSRF token.
+    Its answers are ``httpx2`` responses: Starlette's test client is built on httpx2."""
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
         self.csrf = ""
 
-    def sign_in(self, username: str, password: str = PASSWORD) -> httpx.Response:
+    def sign_in(self, username: str, password: str = PASSWORD) -> httpx2.Response:
         page = self.client.get("/admin/login")
         response = self.client.post(
             "/admin/login",
@@ -77,10 +78,10 @@ class Console:
         else:
             self.csrf = csrf_of(self.client.get("/admin/bulk").text)
 
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+    def get(self, path: str, **kwargs: Any) -> httpx2.Response:
         return self.client.get(path, **kwargs)
 
-    def post(self, path: str, data: Any = None, **kwargs: Any) -> httpx.Response:
+    def post(self, path: str, data: Any = None, **kwargs: Any) -> httpx2.Response:
         """Post a form: a dict, or a list of pairs for repeated names, with the CSRF token."""
         pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
         body = urlencode([("csrf_token", self.csrf), *pairs])

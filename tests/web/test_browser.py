@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import expect
 
 from modelplane.bootstrap import Runtime
@@ -255,5 +256,7 @@ def test_the_table_is_usable_at_phone_width(page: Any) -> None:
 
 def _other_process_runtime(server: LiveServer) -> Runtime:
     """Another connection to the server's database, as a second process would have."""
-    url = server.server.config.app.state.runtime.settings.database_url
+    # uvicorn types Config.app as any ASGI app or import string; LiveServer serves create_app's.
+    app = cast(FastAPI, server.server.config.app)
+    url = app.state.runtime.settings.database_url
     return Runtime(Settings(database_url=url, environment="test"))

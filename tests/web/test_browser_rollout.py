@@ -4,10 +4,11 @@ a change made elsewhere appearing live, and an experiment from start to promotio
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import expect
 
 from modelplane.bootstrap import Runtime
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.browser
 
 
 def other_runtime(server: LiveServer) -> Runtime:
-    url = server.server.config.app.state.runtime.settings.database_url
+    # uvicorn types Config.app as any ASGI app or import string; LiveServer serves create_app's.
+    app = cast(FastAPI, server.server.config.app)
+    url = app.state.runtime.settings.database_url
     return Runtime(Settings(database_url=url, environment="test"))
 
 
@@ -219,7 +222,8 @@ def _route_some_requests(server: LiveServer, experiment: str) -> None:
     def logged() -> bool:
         with runtime.unit_of_work() as uow:
             report = experiment_report(uow, experiment)
-        return sum(v["decisions"] for v in report["variants"]) >= 12
+        decisions: int = sum(v["decisions"] for v in report["variants"])
+        return decisions >= 12
 
     wait_until(logged, timeout=15)
     runtime.close()

@@ -279,7 +279,7 @@ def variant_form(name: str, variants: list[tuple[str, int, Any]]) -> list[tuple[
 
 
 def cheap_config() -> dict[str, Any]:
-    config = read_json("router-defaults.json")
+    config: dict[str, Any] = read_json("router-defaults.json")
     config["tierWeights"]["moderate"] = {"cheap": 0.8, "mid": 0.1, "premium": 0.1}
     return config
 

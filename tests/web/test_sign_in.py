@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-import httpx
+import httpx2
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -23,7 +23,7 @@ _WEAK = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 def test_sign_in_goes_through_while_another_writer_holds_the_write_lock(
     app_client: TestClient, runtime: Runtime
 ) -> None:
-    answers: list[httpx.Response] = []
+    answers: list[httpx2.Response] = []
     with runtime.unit_of_work() as writer:  # on SQLite: BEGIN IMMEDIATE, the write lock
         writer.connection.exec_driver_sql("SELECT 1")
         signing_in = threading.Thread(
