@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from functools import cache
@@ -55,6 +56,17 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     """Signs the console's session cookies. Required outside development and test; in
     development one is generated once and kept in the user data directory."""
+    trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()
+    """Reverse proxies' IP addresses (comma-separated). Only when the immediate peer is one
+    does the console take a client's address from ``X-Forwarded-For`` (its right-most
+    untrusted entry) for sign-in rate limits; otherwise the header is ignored."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _trusted_proxies(cls, value: Any) -> Any:
+        """``"10.0.0.1, 10.0.0.2"`` or a list; each must be an IP address."""
+        items = value.split(",") if isinstance(value, str) else value
+        return frozenset(str(ipaddress.ip_address(str(i).strip())) for i in items if str(i).strip())
 
     @field_validator("flag_overrides", mode="before")
     @classmethod
