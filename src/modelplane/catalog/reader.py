@@ -6,7 +6,7 @@ tables and the database. Models and router config each pick their source indepen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol, TypeVar
@@ -166,7 +166,3 @@ class CatalogReader:
         """USD for one request on ``model_id`` at its current price."""
         pricing = self.get(model_id).pricing
         return cost(pricing, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens)
-
-
-def ids_of(models: Sequence[Model]) -> list[str]:
-    return [m.id for m in models]

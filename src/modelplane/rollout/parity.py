@@ -7,23 +7,20 @@ for the second computation but never waits on the database to write the evidence
 
 from __future__ import annotations
 
-import logging
-import queue
 import random
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from modelplane.catalog.models import Model
 from modelplane.catalog.pricing import cost
 from modelplane.catalog.reader import CatalogReader
+from modelplane.store.background import BackgroundWriter
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 SAMPLE_FLAG = "parity_shadow"
 """The flag whose percentage is the share of requests shadowed (off by default)."""
@@ -123,43 +120,35 @@ def _num(value: Decimal | None) -> float | None:
 
 
 class ParityRecorder:
-    """Writes samples on a background thread; drops (and counts) what it cannot keep up with."""
+    """Writes samples through the shared background writer (``store/background.py``); a
+    queued comparison runs there too, off the request's thread. What cannot keep up, or
+    cannot be written while the database is down, is dropped and counted."""
 
     def __init__(self, engine: Engine, capacity: int = 1000) -> None:
-        self._engine = engine
-        self._queue: queue.Queue[Sample | Callable[[], Sample] | None] = queue.Queue(capacity)
-        self.dropped = 0
-        self._thread = threading.Thread(target=self._run, name="modelplane-parity", daemon=True)
-        self._thread.start()
+        self._writer: BackgroundWriter[Sample | Callable[[], Sample]] = BackgroundWriter(
+            engine, _write_samples, "parity samples", capacity=capacity, batch=50
+        )
+
+    @property
+    def dropped(self) -> int:
+        return self._writer.dropped
 
     def record(self, sample: Sample | Callable[[], Sample]) -> None:
         """Queue a sample, or a comparison to run off the request's thread."""
-        try:
-            self._queue.put_nowait(sample)
-        except queue.Full:
-            self.dropped += 1
+        self._writer.put(sample)
 
     def flush(self) -> None:
         """Wait until everything queued so far is written (tests, shutdown)."""
-        self._queue.join()
+        self._writer.flush()
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=5)
+        self._writer.close()
 
-    def _run(self) -> None:
-        from modelplane.store.rollout_repositories import ParityRepository
 
-        while True:
-            item = self._queue.get()
-            try:
-                if item is None:
-                    return
-                sample = item if isinstance(item, Sample) else item()
-                with self._engine.begin() as conn:
-                    ParityRepository(conn).add(sample.samples, sample.mismatches)
-            except Exception as exc:  # the database may be down: evidence is best effort
-                self.dropped += 1
-                log.warning("parity sample not recorded: %s", exc)
-            finally:
-                self._queue.task_done()
+def _write_samples(conn: Connection, items: Sequence[Sample | Callable[[], Sample]]) -> None:
+    from modelplane.store.rollout_repositories import ParityRepository
+
+    samples = [item if isinstance(item, Sample) else item() for item in items]
+    repo = ParityRepository(conn)
+    for sample in samples:
+        repo.add(sample.samples, sample.mismatches)
