@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from modelplane.catalog.errors import FieldError, InvalidInput, VersionConflict
+from modelplane.catalog.history import ChangeType, HistoryEntry, diff
 from modelplane.catalog.validation import field_errors
 from modelplane.store.repositories import HistoryRepository
+from modelplane.store.unit_of_work import UnitOfWork
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -55,3 +58,31 @@ def conflict(
             if entry.version > expected:
                 changed.update(c.field for c in entry.changes)
     return VersionConflict(kind, key, expected, current, sorted(changed))
+
+
+def record_version(
+    uow: UnitOfWork,
+    history: HistoryRepository,
+    kind: str,
+    entity_id: str,
+    version: int,
+    change_type: ChangeType,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    author: str,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    """The one way a versioned document's change is recorded: a history row holding the
+    field-level diff and the whole new document, and a note for the change log."""
+    entry = HistoryEntry(
+        entity_id=entity_id,
+        version=version,
+        change_type=change_type,
+        changes=diff(before, after),
+        author=author,
+        at=at,
+        reason=reason,
+    )
+    history.append(entry, after)
+    uow.touch(kind, entity_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelplane.catalog.errors import NotFound, VersionConflict, nearest
-from modelplane.catalog.history import ChangeType, HistoryEntry, diff
+from modelplane.catalog.history import ChangeType, HistoryEntry
 from modelplane.rollout.flags import (
     MODELS_SOURCE,
     ROUTER_CONFIG_SOURCE,
@@ -17,7 +17,13 @@ from modelplane.rollout.flags import (
     override_variable,
 )
 from modelplane.rollout.parity import SAMPLE_FLAG
-from modelplane.services._common import conflict, deep_merge, require_object, validate
+from modelplane.services._common import (
+    conflict,
+    deep_merge,
+    record_version,
+    require_object,
+    validate,
+)
 from modelplane.settings import Settings
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.rollout_repositories import FlagRepository
@@ -99,18 +105,19 @@ def set_flag(
     elif not repo.replace(flag, current.version):
         raise VersionConflict("flag", name, current.version, current.version + 1)
     change: ChangeType = "created" if current is None else "updated"
-    new = flag.spec().to_json()
-    entry = HistoryEntry(
-        entity_id=name,
-        version=version,
-        change_type=change,
-        changes=diff(current.spec().to_json() if current else None, new),
-        author=author,
-        at=at,
-        reason=reason,
+    record_version(
+        uow,
+        HistoryRepository(uow.connection, flag_history),
+        "flag",
+        name,
+        version,
+        change,
+        current.spec().to_json() if current else None,
+        flag.spec().to_json(),
+        author,
+        reason,
+        at,
     )
-    HistoryRepository(uow.connection, flag_history).append(entry, new)
-    uow.touch("flag", name)
     return flag
 
 

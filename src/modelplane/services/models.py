@@ -18,9 +18,15 @@ from modelplane.catalog.errors import (
     NotFound,
     nearest,
 )
-from modelplane.catalog.history import ChangeType, HistoryEntry, diff
+from modelplane.catalog.history import ChangeType, HistoryEntry
 from modelplane.catalog.models import Model, ModelSpec, Status
-from modelplane.services._common import conflict, deep_merge, require_object, validate
+from modelplane.services._common import (
+    conflict,
+    deep_merge,
+    record_version,
+    require_object,
+    validate,
+)
 from modelplane.services.routing_data import refuse_deprecating
 from modelplane.store.unit_of_work import UnitOfWork, utcnow
 
@@ -231,19 +237,19 @@ def _record(
     reason: str | None,
     at: datetime,
 ) -> None:
-    old = before.spec().to_json() if before else None
-    new = after.spec().to_json()
-    entry = HistoryEntry(
-        entity_id=after.id,
-        version=after.version,
-        change_type=change_type,
-        changes=diff(old, new),
-        author=author,
-        at=at,
-        reason=reason,
+    record_version(
+        uow,
+        uow.model_history,
+        "model",
+        after.id,
+        after.version,
+        change_type,
+        before.spec().to_json() if before else None,
+        after.spec().to_json(),
+        author,
+        reason,
+        at,
     )
-    uow.model_history.append(entry, new)
-    uow.touch("model", after.id)
 
 
 def _require_provider(uow: UnitOfWork, provider: str) -> None:

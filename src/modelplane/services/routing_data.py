@@ -10,10 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
-from modelplane.catalog.history import ChangeType, HistoryEntry, diff
+from modelplane.catalog.history import ChangeType, HistoryEntry
 from modelplane.catalog.profiles import Profile, ProfileSpec
 from modelplane.catalog.router_config import RouterConfig, RouterConfigDoc
-from modelplane.services._common import conflict, deep_merge, require_object, validate
+from modelplane.services._common import (
+    conflict,
+    deep_merge,
+    record_version,
+    require_object,
+    validate,
+)
 from modelplane.store.unit_of_work import UnitOfWork, utcnow
 
 CONFIG_ID = "router"
@@ -176,18 +182,19 @@ def _record_config(
     reason: str | None,
     at: datetime,
 ) -> None:
-    new = after.doc().to_json()
-    entry = HistoryEntry(
-        entity_id=CONFIG_ID,
-        version=after.version,
-        change_type=change_type,
-        changes=diff(before.doc().to_json() if before else None, new),
-        author=author,
-        at=at,
-        reason=reason,
+    record_version(
+        uow,
+        uow.router_config_history,
+        "router_config",
+        CONFIG_ID,
+        after.version,
+        change_type,
+        before.doc().to_json() if before else None,
+        after.doc().to_json(),
+        author,
+        reason,
+        at,
     )
-    uow.router_config_history.append(entry, new)
-    uow.touch("router_config", CONFIG_ID)
 
 
 # Profiles ----------------------------------------------------------------------------------
@@ -249,18 +256,19 @@ def put_profile(
     elif not uow.profiles.replace(profile, current_version):
         fresh = get_profile(uow, spec.model_id).version
         raise _profile_conflict(uow, spec.model_id, current_version, fresh)
-    new = profile.spec().to_json()
-    entry = HistoryEntry(
-        entity_id=spec.model_id,
-        version=profile.version,
-        change_type=change_type or ("created" if current is None else "updated"),
-        changes=diff(current.spec().to_json() if current else None, new),
-        author=author,
-        at=at,
-        reason=reason,
+    record_version(
+        uow,
+        uow.profile_history,
+        "profile",
+        spec.model_id,
+        profile.version,
+        change_type or ("created" if current is None else "updated"),
+        current.spec().to_json() if current else None,
+        profile.spec().to_json(),
+        author,
+        reason,
+        at,
     )
-    uow.profile_history.append(entry, new)
-    uow.touch("profile", spec.model_id)
     return profile
 
 
