@@ -39,7 +39,7 @@ from sqlalchemy import Connection, text
 
 from bench.common import Database, free_port
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.usage import UsageFilter, Window
+from modelplane.domain.usage import UsageFilter, Window
 from modelplane.services import analytics as svc
 from modelplane.services.usage import rebuild_usage_rollups, record_usage, rollup_routing
 from modelplane.settings import Settings

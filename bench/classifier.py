@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.just_eval import DIFFICULTY_TO_COMPLEXITY, PROMPTS, TASK_TYPES, Prompt, load
-from modelplane.catalog.profiles import DEFAULT_CATEGORIES
+from modelplane.domain.profiles import DEFAULT_CATEGORIES
 from modelplane.router import Classification, ClassifierContext, EmbeddedClassifier, Message
 from modelplane.store.static import static_tables
 
 HIGH_STAKES = Path(__file__).resolve().parent / "data/high_stakes_prompts.json"
 CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 1.01)
-LEARNED = Path(__file__).resolve().parents[1] / "src/modelplane/router/data/category_weights.json"
+LEARNED = (
+    Path(__file__).resolve().parents[1]
+    / "src/modelplane/router/classification/data/category_weights.json"
+)
 REPEATS = 5
 
 

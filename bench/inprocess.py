@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from bench.common import Database
-from modelplane.catalog.reader import CatalogReader, ModelFilter
+from modelplane.domain.reader import CatalogReader, ModelFilter
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.source import SnapshotSource
 from modelplane.store.database import create_db_engine

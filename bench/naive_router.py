@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from modelplane.catalog.models import Model
-from modelplane.catalog.profiles import Profile
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.models import Model
+from modelplane.domain.profiles import Profile
+from modelplane.domain.router_config import RouterConfig
 from modelplane.router import Classification, RouteRequest
 
 

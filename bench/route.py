@@ -1,6 +1,6 @@
 """Median microseconds per routing decision (the deterministic stage: from a given
 classification to the chosen model) at 55, 2,500 and 10,000 models, for the compiled router
-(``modelplane.router.decide``) and the straightforward per-request baseline
+(``modelplane.router.selection.decide``) and the straightforward per-request baseline
 (``bench/naive_router.py``), side by side with the ratio.
 
 The large catalogues are the 55 bundled models copied with new ids, prices scaled by a
@@ -27,11 +27,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from bench.naive_router import naive_eligible, naive_route, naive_score
-from modelplane.catalog.models import Model
-from modelplane.catalog.profiles import Profile
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.models import Model
+from modelplane.domain.profiles import Profile
+from modelplane.domain.router_config import RouterConfig
 from modelplane.router import Classification, RouteRequest, compile_router, decide
-from modelplane.router.scoring import Scorer
+from modelplane.router.selection.scoring import Scorer
 from modelplane.store.static import static_tables
 
 SIZES = (55, 2_500, 10_000)

@@ -1,8 +1,8 @@
 """Learn the embedded classifier's category table from the development split of just-eval
-and write it to ``src/modelplane/router/data/category_weights.json``.
+and write it to ``src/modelplane/router/classification/data/category_weights.json``.
 
 The model is multinomial logistic regression over the binary features of
-``modelplane.router.features`` for the four categories just-eval teaches (factual,
+``modelplane.router.classification.features`` for the four categories just-eval teaches (factual,
 reasoning, creative, coding), fitted by full-batch AdaGrad with an L2 penalty. It is
 deterministic: same prompts, same table. Only ``just_eval.development()`` is read; the
 held-out fifth never reaches this script.
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.just_eval import PROMPTS, TRAINED_CATEGORY, Prompt, development
-from modelplane.catalog.profiles import DEFAULT_CATEGORIES
+from modelplane.domain.profiles import DEFAULT_CATEGORIES
 from modelplane.router import Classification, ClassifierContext, EmbeddedClassifier, Message
-from modelplane.router.category_model import HAND_WEIGHTS, CategoryModel, combine
-from modelplane.router.features import extract
+from modelplane.router.classification.category_model import HAND_WEIGHTS, CategoryModel, combine
+from modelplane.router.classification.features import extract
 
 CLASSES = ("factual", "reasoning", "creative", "coding")
 CV_CONTEXT = ClassifierContext(
@@ -39,7 +39,10 @@ CV_CONTEXT = ClassifierContext(
     timeout_seconds=1.0,
     max_retries=0,
 )
-OUTPUT = Path(__file__).resolve().parents[1] / "src/modelplane/router/data/category_weights.json"
+OUTPUT = (
+    Path(__file__).resolve().parents[1]
+    / "src/modelplane/router/classification/data/category_weights.json"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from modelplane.catalog.reader import CatalogReader, CatalogSource
+from modelplane.domain.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, UserContext
+from modelplane.domain.reader import CatalogReader, CatalogSource
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.source import SnapshotSource
-from modelplane.rollout.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, UserContext
 from modelplane.settings import Settings
 from modelplane.store.background import BackgroundWriter
 from modelplane.store.database import create_db_engine
@@ -20,7 +20,7 @@ from modelplane.store.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from modelplane.rollout.parity import ParityRecorder
-    from modelplane.router.decision_log import DecisionLog
+    from modelplane.store.decision_log import DecisionLog
 
 
 @dataclass
@@ -106,7 +106,7 @@ class Runtime:
     @cached_property
     def decisions(self) -> DecisionLog:
         """The routing decision log, written in the background."""
-        from modelplane.router.decision_log import DecisionLog
+        from modelplane.store.decision_log import DecisionLog
 
         return DecisionLog(self.engine)
 

@@ -13,7 +13,7 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from modelplane.rollout.flags import parse_override
+from modelplane.domain.flags import parse_override
 
 Source = Literal["db", "static"]
 

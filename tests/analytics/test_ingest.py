@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.errors import InvalidInput
-from modelplane.catalog.pricing import cost
-from modelplane.catalog.usage import LATENCY_BUCKETS, Window, latency_bucket, to_nano
+from modelplane.domain.errors import InvalidInput
+from modelplane.domain.pricing import cost
+from modelplane.domain.usage import LATENCY_BUCKETS, Window, latency_bucket, to_nano
 from modelplane.services.models import update_model
 from modelplane.services.usage import (
     IngestResult,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Connection
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.usage import UsageFilter, Window
+from modelplane.domain.usage import UsageFilter, Window
 from modelplane.services import analytics as svc
 from modelplane.services.usage import rollup_routing
 from tests.analytics.conftest import D1, D2, D3, NOW

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.errors import DatabaseUnavailable
+from modelplane.domain.errors import DatabaseUnavailable
 from modelplane.services.models import update_model
 from modelplane.services.tokens import TokenSpec, create_token
 from modelplane.settings import Settings

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
-from modelplane.rollout.flags import UserContext, evaluate
+from modelplane.domain.flags import UserContext, evaluate
 from modelplane.services.flags import set_flag
 from modelplane.services.models import update_model
 from modelplane.services.rollout_report import rollout_report

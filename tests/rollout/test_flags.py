@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from modelplane.rollout.flags import FlagSpec, UserContext, bucket, evaluate, parse_override
+from modelplane.domain.flags import FlagSpec, UserContext, bucket, evaluate, parse_override
 from modelplane.services.flags import evaluate_flag
 from modelplane.settings import Settings
 
@@ -27,7 +27,7 @@ def test_the_same_user_gets_the_same_answer_in_another_process() -> None:
     users = [f"user-{i}" for i in range(50)]
     here = [evaluate(flag(37), UserContext(u)).enabled for u in users]
     code = (
-        "import json,sys;from modelplane.rollout.flags import *;"
+        "import json,sys;from modelplane.domain.flags import *;"
         "f=FlagSpec(name='models_source',enabled=True,percentage=37);"
         f"print(json.dumps([evaluate(f,UserContext(u)).enabled for u in {users!r}]))"
     )

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from modelplane.catalog.errors import InvalidInput
 from modelplane.cli import app
-from modelplane.rollout.experiments import ExperimentSpec, assign
-from modelplane.rollout.flags import UserContext, bucket
+from modelplane.domain.errors import InvalidInput
+from modelplane.domain.experiments import ExperimentSpec, assign
+from modelplane.domain.flags import UserContext, bucket
 from modelplane.rollout.parity import ParityRecorder, compare_catalogues
 from modelplane.services.experiments import create_experiment, end_experiment, get_experiment
 from modelplane.services.flags import flag_history_page, list_flags, set_flag

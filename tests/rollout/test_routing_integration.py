@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from modelplane.bootstrap import Runtime
-from modelplane.rollout.experiments import ExperimentSpec, assign
-from modelplane.rollout.flags import UserContext
+from modelplane.domain.experiments import ExperimentSpec, assign
+from modelplane.domain.flags import UserContext
 from modelplane.router import RouteRequest, route
 from modelplane.services.experiments import create_experiment, experiment_report
 from modelplane.services.flags import set_flag

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from modelplane.catalog.models import Model
-from modelplane.catalog.profiles import DEFAULT_CATEGORIES, Profile
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.models import Model
+from modelplane.domain.profiles import DEFAULT_CATEGORIES, Profile
+from modelplane.domain.router_config import RouterConfig
 from modelplane.router import Classification, CompiledRouter, RouteRequest, compile_router
 from modelplane.store.static import static_tables
 

@@ -17,7 +17,7 @@ from modelplane.router import (
     LLMClassifier,
     Message,
 )
-from modelplane.router.classifier import needs_vision
+from modelplane.router.classification.classifier import needs_vision
 
 from .conftest import defaults, make_model
 from .fake_openai import FakeOpenAI

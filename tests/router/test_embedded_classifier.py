@@ -43,7 +43,9 @@ def test_held_out_types_the_constant_misses_beat_it(task: str) -> None:
 
 def test_the_shipped_table_was_learned_from_the_development_split_only() -> None:
     raw = json.loads(
-        resources.files("modelplane.router").joinpath("data/category_weights.json").read_text()
+        resources.files("modelplane.router.classification")
+        .joinpath("data/category_weights.json")
+        .read_text()
     )
     ids = ",".join(str(p.id) for p in development())
     assert raw["trainedOn"]["idsSha256"] == hashlib.sha256(ids.encode()).hexdigest()

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from modelplane.catalog.router_config import Complexity
-from modelplane.router.scoring import Breakdown, Scorer
+from modelplane.domain.router_config import Complexity
+from modelplane.router.selection.scoring import Breakdown, Scorer
 
 from .conftest import build, classification, make_model, make_profile, with_dials
 
@@ -104,7 +104,7 @@ def test_cost_penalty_is_average_over_30_times_bias_times_20() -> None:
 
 
 def test_cost_penalty_uses_the_mean_of_input_and_output() -> None:
-    from modelplane.router.compiled import compile_router
+    from modelplane.router.selection.compiled import compile_router
 
     from .conftest import defaults
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from modelplane.router import AllModelsExhausted, CompiledRouter, decide
-from modelplane.router.decide import Outcome
+from modelplane.router.selection.decide import Outcome
 
 from .conftest import build, classification, make_model, make_profile, request, with_dials
 

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.errors import InvalidInput
-from modelplane.catalog.reader import CatalogReader
+from modelplane.domain.errors import InvalidInput
+from modelplane.domain.reader import CatalogReader
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest, route
-from modelplane.router.decision_log import text_hash
 from modelplane.services.models import update_model
 from modelplane.services.routing_data import update_router_config
 from modelplane.settings import Settings
 from modelplane.store import tables as t
+from modelplane.store.decision_log import text_hash
 from modelplane.store.sources import StaticSource
 
 from .fake_openai import FakeOpenAI

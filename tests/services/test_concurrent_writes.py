@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import Engine
 
-from modelplane.catalog.errors import VersionConflict
+from modelplane.domain.errors import VersionConflict
 from modelplane.services.models import history, update_model
 from modelplane.store.unit_of_work import UnitOfWork
 

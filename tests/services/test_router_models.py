@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from modelplane.catalog.errors import InvalidInput
+from modelplane.domain.errors import InvalidInput
 from modelplane.services import bulk, models, routing_data
 from modelplane.store.unit_of_work import UnitOfWork
 

@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from modelplane.catalog.errors import InvalidInput
+from modelplane.domain.errors import InvalidInput
 from modelplane.services.seed import seed
 from modelplane.store import tables as t
 from modelplane.store.repositories import HistoryRepository, ModelRepository, RouterConfigRepository

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from modelplane.catalog.errors import NotFound
-from modelplane.catalog.models import Model
-from modelplane.catalog.reader import CatalogReader, ModelFilter
+from modelplane.domain.errors import NotFound
+from modelplane.domain.models import Model
+from modelplane.domain.reader import CatalogReader, ModelFilter
 from modelplane.store.database import create_db_engine
 from modelplane.store.sources import DatabaseSource, FallbackSource, StaticSource, build_reader
 

@@ -15,7 +15,8 @@ from sqlalchemy import insert
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
-from modelplane.rollout.flags import bucket
+from modelplane.domain.clock import utcnow
+from modelplane.domain.flags import bucket
 from modelplane.rollout.parity import Sample
 from modelplane.services import experiments as experiment_svc
 from modelplane.services.flags import flag_history_page, get_flag, set_flag
@@ -24,7 +25,6 @@ from modelplane.settings import Settings
 from modelplane.store import tables as t
 from modelplane.store.rollout_repositories import ParityRepository
 from modelplane.store.static import read_json
-from modelplane.store.unit_of_work import utcnow
 from tests.web.conftest import Console, make_users
 
 

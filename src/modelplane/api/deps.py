@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.reader import CatalogReader
-from modelplane.rollout.flags import UserContext
+from modelplane.domain.flags import UserContext
+from modelplane.domain.reader import CatalogReader
 from modelplane.rollout.shadow import shadow_catalogue
 from modelplane.services.tokens import Forbidden, Identity, NotAuthenticated, allows, authenticate
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modelplane.catalog.errors import (
+from modelplane.domain.errors import (
     AlreadyExists,
     DatabaseUnavailable,
     InvalidInput,
@@ -19,7 +19,7 @@ from modelplane.catalog.errors import (
     NotFound,
     VersionConflict,
 )
-from modelplane.catalog.validation import json_path
+from modelplane.domain.validation import json_path
 from modelplane.services.tokens import Forbidden, NotAuthenticated
 
 log = logging.getLogger(__name__)

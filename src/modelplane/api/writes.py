@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from fastapi import HTTPException, Response
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.store.unit_of_work import UnitOfWork
 
 T = TypeVar("T")

@@ -19,9 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.errors import ModelplaneError, NotFound
-from modelplane.catalog.models import CAPABILITIES, STATUSES, Model
-from modelplane.catalog.reader import ModelFilter
+from modelplane.domain.errors import ModelplaneError, NotFound
+from modelplane.domain.models import CAPABILITIES, STATUSES, Model
+from modelplane.domain.reader import ModelFilter
 from modelplane.settings import Settings
 
 app = typer.Typer(
@@ -153,7 +153,7 @@ def _reachable_engine() -> Any:
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
-    from modelplane.catalog.errors import DatabaseUnavailable
+    from modelplane.domain.errors import DatabaseUnavailable
     from modelplane.store.database import describe_failure
 
     engine = runtime().engine
@@ -291,7 +291,7 @@ def router_config(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(data)
         return
-    from modelplane.catalog.history import flatten
+    from modelplane.domain.history import flatten
 
     print_table(["dial", "value"], [(k, _show(v)) for k, v in flatten(data).items()])
 

@@ -13,8 +13,8 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.errors import ModelplaneError
-from modelplane.catalog.models import ModelSpec
+from modelplane.domain.errors import ModelplaneError
+from modelplane.domain.models import ModelSpec
 from modelplane.services import bulk, tokens
 from modelplane.services import models as model_svc
 from modelplane.services._common import validate

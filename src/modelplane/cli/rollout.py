@@ -114,7 +114,7 @@ def flags_eval(
     as_json: JsonOpt = False,
 ) -> None:
     """Is this user enrolled? Prints the bucket (1-100) and the reason."""
-    from modelplane.rollout.flags import UserContext
+    from modelplane.domain.flags import UserContext
     from modelplane.services.flags import evaluate_flag, list_flags
 
     cli = _cli()

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.catalog.errors import InvalidInput
 from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
+from modelplane.domain.errors import InvalidInput
 from modelplane.router import RouteDecision, RouteRequest, route
-from modelplane.router.classification import Classification
+from modelplane.router.classification.result import Classification
 from modelplane.services._common import validate
 
 

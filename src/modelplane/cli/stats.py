@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy import Connection
 
-from modelplane.catalog.usage import UsageFilter, Window
+from modelplane.domain.usage import UsageFilter, Window
 
 stats_app = typer.Typer(no_args_is_help=True, help="Usage and router analytics.")
 usage_app = typer.Typer(no_args_is_help=True, help="Usage data: retention and rollups.")
@@ -48,7 +48,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the API's sha
 
 
 def _window(since: str | None, until: str | None, days: int | None) -> Window:
-    from modelplane.store.unit_of_work import utcnow
+    from modelplane.domain.clock import utcnow
 
     cli = _cli()
     with cli.friendly_errors():

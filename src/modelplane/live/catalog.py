@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from modelplane.catalog.errors import DatabaseUnavailable, ModelplaneError
+from modelplane.domain.errors import DatabaseUnavailable, ModelplaneError
 from modelplane.live.snapshot import Snapshot, consistent, load_snapshot, static_snapshot
 from modelplane.store.database import describe_failure, redacted
 from modelplane.store.repositories import ChangeLogRepository, ModelRepository

@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from modelplane.catalog.errors import NotFound
-from modelplane.catalog.models import Model, Provider
-from modelplane.catalog.profiles import Profile, TaskCategory
-from modelplane.catalog.reader import ModelFilter, search_rank
-from modelplane.catalog.router_config import RouterConfig
-from modelplane.rollout.experiments import Experiment
-from modelplane.rollout.flags import Flag
+from modelplane.domain.errors import NotFound
+from modelplane.domain.experiments import Experiment
+from modelplane.domain.flags import Flag
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.reader import ModelFilter, search_rank
+from modelplane.domain.router_config import RouterConfig
 from modelplane.store.auth_repositories import TokenRecord, TokenRepository
 from modelplane.store.repositories import (
     CategoryRepository,

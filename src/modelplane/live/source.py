@@ -6,10 +6,10 @@ from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from typing import TypeVar
 
-from modelplane.catalog.models import Model, Provider
-from modelplane.catalog.profiles import Profile, TaskCategory
-from modelplane.catalog.reader import ModelFilter
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.reader import ModelFilter
+from modelplane.domain.router_config import RouterConfig
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.snapshot import Snapshot
 

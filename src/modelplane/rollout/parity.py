@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from modelplane.catalog.models import Model
-from modelplane.catalog.pricing import cost
-from modelplane.catalog.reader import CatalogReader
+from modelplane.domain.models import Model
+from modelplane.domain.pricing import cost
+from modelplane.domain.reader import CatalogReader
 from modelplane.store.background import BackgroundWriter
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from modelplane.rollout.flags import FlagSpec, UserContext, evaluate
+from modelplane.domain.flags import FlagSpec, UserContext, evaluate
 from modelplane.rollout.parity import SAMPLE_FLAG, Sample, compare_catalogues, sampled
 
 if TYPE_CHECKING:

@@ -5,20 +5,20 @@ Faces call ``route(runtime, RouteRequest(...))``. ``compile_router`` is the per-
 work that every decision reuses; ``decide`` is the per-request stage it feeds.
 """
 
-from modelplane.router.classification import CONSERVATIVE, Classification
-from modelplane.router.classifier import (
+from modelplane.router.classification.classifier import (
     Classifier,
     ClassifierContext,
     ClassifierFailed,
     Message,
 )
-from modelplane.router.compiled import CompiledRouter, compile_router
-from modelplane.router.decide import AllModelsExhausted, Outcome, decide
+from modelplane.router.classification.embedded import EmbeddedClassifier
+from modelplane.router.classification.llm import LLMClassifier
+from modelplane.router.classification.result import CONSERVATIVE, Classification
 from modelplane.router.decision import RouteDecision, Timing
-from modelplane.router.embedded_classifier import EmbeddedClassifier
-from modelplane.router.llm_classifier import LLMClassifier
 from modelplane.router.request import RouteRequest
-from modelplane.router.scoring import Breakdown, Candidate
+from modelplane.router.selection.compiled import CompiledRouter, compile_router
+from modelplane.router.selection.decide import AllModelsExhausted, Outcome, decide
+from modelplane.router.selection.scoring import Breakdown, Candidate
 from modelplane.router.service import RouterCache, route
 
 __all__ = [

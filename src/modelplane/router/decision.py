@@ -6,10 +6,10 @@ from typing import Literal, TypeAlias
 
 from pydantic import Field
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.router_config import Tier
-from modelplane.router.classification import Classification
-from modelplane.router.scoring import Candidate
+from modelplane.domain.base import DomainModel
+from modelplane.domain.router_config import Tier
+from modelplane.router.classification.result import Classification
+from modelplane.router.selection.scoring import Candidate
 
 ClassificationSource: TypeAlias = Literal["given", "embedded", "llm", "conservative"]
 

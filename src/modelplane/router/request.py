@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from modelplane.catalog._base import DomainModel
-from modelplane.router.classification import Classification
+from modelplane.domain.base import DomainModel
+from modelplane.router.classification.result import Classification
 
 Bias = Annotated[float, Field(ge=0, le=100)]
 MAX_TEXT_CHARS = 1_000_000

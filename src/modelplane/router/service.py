@@ -20,19 +20,19 @@ from time import perf_counter_ns
 import httpx
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.reader import CatalogReader
-from modelplane.catalog.router_config import RouterConfig, RouterConfigDoc
-from modelplane.rollout.experiments import assign
-from modelplane.rollout.flags import UserContext
-from modelplane.router.classification import CONSERVATIVE, Classification
-from modelplane.router.classifier import Classifier, ClassifierFailed, Message
-from modelplane.router.compiled import CompiledRouter, compile_router
-from modelplane.router.decide import AllModelsExhausted, Outcome, decide
+from modelplane.domain.experiments import assign
+from modelplane.domain.flags import UserContext
+from modelplane.domain.reader import CatalogReader
+from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
+from modelplane.router.classification.classifier import Classifier, ClassifierFailed, Message
+from modelplane.router.classification.embedded import EmbeddedClassifier
+from modelplane.router.classification.llm import LLMClassifier
+from modelplane.router.classification.result import CONSERVATIVE, Classification
 from modelplane.router.decision import ClassificationSource, RouteDecision, Timing
-from modelplane.router.embedded_classifier import EmbeddedClassifier
-from modelplane.router.explain import describe_classification, explain, explain_failure
-from modelplane.router.llm_classifier import LLMClassifier
+from modelplane.router.explanation import describe_classification, explain, explain_failure
 from modelplane.router.request import RouteRequest
+from modelplane.router.selection.compiled import CompiledRouter, compile_router
+from modelplane.router.selection.decide import AllModelsExhausted, Outcome, decide
 from modelplane.settings import Settings
 from modelplane.store.static import static_tables
 

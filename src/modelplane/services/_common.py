@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from modelplane.catalog.errors import FieldError, InvalidInput, VersionConflict
-from modelplane.catalog.history import ChangeType, HistoryEntry, diff
-from modelplane.catalog.validation import field_errors
+from modelplane.domain.errors import FieldError, InvalidInput, VersionConflict
+from modelplane.domain.history import ChangeType, HistoryEntry, diff
+from modelplane.domain.validation import field_errors
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.unit_of_work import UnitOfWork
 

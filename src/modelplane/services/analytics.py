@@ -18,10 +18,10 @@ from typing import Any, Literal, TypeAlias
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from modelplane.catalog.errors import FieldError, InvalidInput
-from modelplane.catalog.reader import CatalogReader, ModelFilter
-from modelplane.catalog.router_config import COMPLEXITIES, TIERS, TierWeightsByComplexity
-from modelplane.catalog.usage import (
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.reader import CatalogReader, ModelFilter
+from modelplane.domain.router_config import COMPLEXITIES, TIERS, TierWeightsByComplexity
+from modelplane.domain.usage import (
     LATENCY_BUCKETS,
     PERCENTILES,
     UsageFilter,

@@ -14,19 +14,20 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from modelplane.catalog.errors import FieldError, InvalidInput, nearest
-from modelplane.catalog.history import FieldChange, diff
-from modelplane.catalog.models import ModelSpec, Provider
-from modelplane.catalog.profiles import ProfileSpec, TaskCategory
-from modelplane.catalog.router_config import RouterConfigDoc
-from modelplane.catalog.validation import field_errors
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import FieldError, InvalidInput, nearest
+from modelplane.domain.history import FieldChange, diff
+from modelplane.domain.models import ModelSpec, Provider
+from modelplane.domain.profiles import ProfileSpec, TaskCategory
+from modelplane.domain.router_config import RouterConfigDoc
+from modelplane.domain.validation import field_errors
 from modelplane.services.models import create_model, replace_model
 from modelplane.services.routing_data import (
     create_router_config,
     put_profile,
     replace_router_config,
 )
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 SCHEMA_VERSION = 1
 DEFAULT_REASON = "bulk import"

@@ -8,14 +8,15 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from modelplane.catalog.errors import AlreadyExists, FieldError, InvalidInput, NotFound, nearest
-from modelplane.catalog.router_config import RouterConfig
-from modelplane.rollout.experiments import Experiment, ExperimentSpec
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound, nearest
+from modelplane.domain.experiments import Experiment, ExperimentSpec
+from modelplane.domain.router_config import RouterConfig
 from modelplane.services._common import validate
 from modelplane.services.routing_data import check_router_config, replace_router_config
 from modelplane.store import tables as t
 from modelplane.store.rollout_repositories import ExperimentRepository
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 
 def create_experiment(uow: UnitOfWork, data: Any, author: str) -> Experiment:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelplane.catalog.errors import NotFound, VersionConflict, nearest
-from modelplane.catalog.history import ChangeType, HistoryEntry
-from modelplane.rollout.flags import (
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import NotFound, VersionConflict, nearest
+from modelplane.domain.flags import (
     MODELS_SOURCE,
     ROUTER_CONFIG_SOURCE,
     Evaluation,
@@ -16,6 +16,7 @@ from modelplane.rollout.flags import (
     evaluate,
     override_variable,
 )
+from modelplane.domain.history import ChangeType, HistoryEntry
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services._common import (
     conflict,
@@ -28,7 +29,7 @@ from modelplane.settings import Settings
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.rollout_repositories import FlagRepository
 from modelplane.store.tables import flag_history
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 BUILT_IN: dict[str, FlagSpec] = {
     MODELS_SOURCE: FlagSpec(

@@ -11,15 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from modelplane.catalog.errors import (
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import (
     AlreadyExists,
     FieldError,
     InvalidInput,
     NotFound,
     nearest,
 )
-from modelplane.catalog.history import ChangeType, HistoryEntry
-from modelplane.catalog.models import Model, ModelSpec, Status
+from modelplane.domain.history import ChangeType, HistoryEntry
+from modelplane.domain.models import Model, ModelSpec, Status
 from modelplane.services._common import (
     conflict,
     deep_merge,
@@ -28,7 +29,7 @@ from modelplane.services._common import (
     validate,
 )
 from modelplane.services.routing_data import refuse_deprecating
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 _READ_ONLY = {"id", "version", "createdAt", "createdBy", "updatedAt", "updatedBy"}
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from modelplane.catalog.errors import AlreadyExists
-from modelplane.catalog.models import Provider
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import AlreadyExists
+from modelplane.domain.models import Provider
+from modelplane.store.unit_of_work import UnitOfWork
 
 
 def create_provider(uow: UnitOfWork, provider: Provider) -> Provider:

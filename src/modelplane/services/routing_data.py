@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
-from modelplane.catalog.history import ChangeType, HistoryEntry
-from modelplane.catalog.profiles import Profile, ProfileSpec
-from modelplane.catalog.router_config import RouterConfig, RouterConfigDoc
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound, nearest
+from modelplane.domain.history import ChangeType, HistoryEntry
+from modelplane.domain.profiles import Profile, ProfileSpec
+from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
 from modelplane.services._common import (
     conflict,
     deep_merge,
@@ -20,7 +21,7 @@ from modelplane.services._common import (
     require_object,
     validate,
 )
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 CONFIG_ID = "router"
 

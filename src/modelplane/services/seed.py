@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from modelplane.domain.clock import utcnow
 from modelplane.services.flags import BUILT_IN, ensure_built_in
 from modelplane.services.models import create_model
 from modelplane.services.routing_data import create_router_config, put_profile
 from modelplane.store.static import ROUTER_ONLY_REASON, Disagreement, StaticTables, static_tables
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 SEED_AUTHOR = "seed"
 CATALOGUE_REASON = "seeded from the static catalogue (catalogue.json)"

@@ -20,8 +20,9 @@ from pydantic import Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.errors import (
+from modelplane.domain.base import DomainModel
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import (
     AlreadyExists,
     DatabaseUnavailable,
     ModelplaneError,
@@ -30,7 +31,7 @@ from modelplane.catalog.errors import (
 )
 from modelplane.store.auth_repositories import TokenRecord, TokenRepository
 from modelplane.store.database import describe_failure
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 Role: TypeAlias = Literal["admin", "editor", "viewer", "ingest"]
 ROLES: tuple[Role, ...] = ("admin", "editor", "viewer", "ingest")

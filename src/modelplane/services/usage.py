@@ -46,11 +46,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, nearest
-from modelplane.catalog.models import AUTO_MODEL_ID, Model
-from modelplane.catalog.pricing import cost
-from modelplane.catalog.reader import CatalogReader
-from modelplane.catalog.usage import (
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound, nearest
+from modelplane.domain.models import AUTO_MODEL_ID, Model
+from modelplane.domain.pricing import cost
+from modelplane.domain.reader import CatalogReader
+from modelplane.domain.usage import (
     LATENCY_BOUNDS_MS,
     LATENCY_BUCKETS,
     MAX_BATCH,
@@ -61,9 +62,9 @@ from modelplane.catalog.usage import (
     latency_bucket,
     to_nano,
 )
-from modelplane.catalog.validation import field_errors, json_path
+from modelplane.domain.validation import field_errors, json_path
 from modelplane.store import tables as t
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 
 ROUTING = "routing"
 """The ``rollup_days`` kind of the routing rollup."""

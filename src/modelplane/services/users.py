@@ -24,8 +24,9 @@ from pydantic import Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.errors import (
+from modelplane.domain.base import DomainModel
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import (
     AlreadyExists,
     DatabaseUnavailable,
     FieldError,
@@ -35,7 +36,7 @@ from modelplane.catalog.errors import (
     nearest,
 )
 from modelplane.store.database import describe_failure
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 from modelplane.store.user_repositories import UserRecord, UserRepository
 
 log = logging.getLogger(__name__)

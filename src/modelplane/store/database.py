@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from modelplane.catalog.errors import DatabaseUnavailable
+from modelplane.domain.errors import DatabaseUnavailable
 
 WRITE_OPTION = "modelplane_write"
 """Execution option marking a connection that will write (see the SQLite begin hook)."""

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
-from modelplane.catalog.history import ChangeType, FieldChange, HistoryEntry
-from modelplane.catalog.models import Model, Provider
-from modelplane.catalog.profiles import Profile, TaskCategory
-from modelplane.catalog.reader import ModelFilter
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.history import ChangeType, FieldChange, HistoryEntry
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.reader import ModelFilter
+from modelplane.domain.router_config import RouterConfig
 from modelplane.store import tables as t
 
 _MODEL_COLUMNS = {

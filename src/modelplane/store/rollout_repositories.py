@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select, update
 
-from modelplane.rollout.experiments import Experiment
-from modelplane.rollout.flags import Flag
+from modelplane.domain.experiments import Experiment
+from modelplane.domain.flags import Flag
 from modelplane.store import tables as t
 
 

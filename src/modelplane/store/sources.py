@@ -10,11 +10,11 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from modelplane.catalog.errors import DatabaseUnavailable, NotFound
-from modelplane.catalog.models import Model, Provider
-from modelplane.catalog.profiles import Profile, TaskCategory
-from modelplane.catalog.reader import CatalogReader, CatalogSource, ModelFilter, search_rank
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.errors import DatabaseUnavailable, NotFound
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.reader import CatalogReader, CatalogSource, ModelFilter, search_rank
+from modelplane.domain.router_config import RouterConfig
 from modelplane.store.database import describe_failure
 from modelplane.store.repositories import (
     CategoryRepository,

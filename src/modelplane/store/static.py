@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from modelplane.catalog.errors import FieldError, InvalidInput
-from modelplane.catalog.models import Model, Provider
-from modelplane.catalog.profiles import Profile, TaskCategory
-from modelplane.catalog.router_config import RouterConfig
-from modelplane.catalog.validation import field_errors
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.router_config import RouterConfig
+from modelplane.domain.validation import field_errors
 
 ROUTER_ONLY_REASON = (
     "seeded from the router's hard-coded table (router-profiles-v1.json): "

@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from modelplane.catalog.usage import LATENCY_BUCKETS, bucket_column
+from modelplane.domain.usage import LATENCY_BUCKETS, bucket_column
 from modelplane.store.types import ExactDecimal, JSONDocument, UTCDateTime
 
 metadata = MetaData(

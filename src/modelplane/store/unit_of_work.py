@@ -7,14 +7,14 @@ the same transaction and, on PostgreSQL, sends a NOTIFY that is delivered on com
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine, RootTransaction, text
 from sqlalchemy.exc import OperationalError
 
-from modelplane.catalog.errors import DatabaseUnavailable
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import DatabaseUnavailable
 from modelplane.store import tables as t
 from modelplane.store.database import WRITE_OPTION, describe_failure
 from modelplane.store.repositories import (
@@ -29,10 +29,6 @@ from modelplane.store.repositories import (
 
 NOTIFY_CHANNEL = "modelplane_changes"
 _LOCK = 0x6D706C616E65  # "mplane": the advisory lock that orders change numbers
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UnitOfWork:

@@ -16,7 +16,6 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.errors import FieldError
 from modelplane.services.tokens import allows
 from modelplane.services.users import User, session_user
 from modelplane.store.unit_of_work import UnitOfWork
@@ -235,7 +234,3 @@ templates.env.filters.update(
     short_time=short_time,
     pairs=lambda items: [(str(i), str(i)) for i in items],
 )
-
-
-def field_errors_json(errors: list[FieldError]) -> list[dict[str, str]]:
-    return [{"path": e.path, "message": e.message} for e in errors]

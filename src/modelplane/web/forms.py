@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput
 
 OUT_OF_DATE = "this form is out of date: reload the page and make the change again"
 _SUFFIX = re.compile(r"\[(|list|json)\]$")

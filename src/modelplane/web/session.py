@@ -26,7 +26,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from modelplane.catalog.errors import ModelplaneError
+from modelplane.domain.errors import ModelplaneError
 from modelplane.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from sqlalchemy import Connection
 
 from modelplane.api.deps import RuntimeDep, Viewer
 from modelplane.bootstrap import Runtime
-from modelplane.catalog.usage import UsageFilter, Window
+from modelplane.domain.clock import utcnow
+from modelplane.domain.usage import UsageFilter, Window
 from modelplane.services import analytics as svc
-from modelplane.store.unit_of_work import utcnow
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 T = TypeVar("T")

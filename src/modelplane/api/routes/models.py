@@ -22,10 +22,10 @@ from modelplane.api.writes import (
     write,
     write_meta,
 )
-from modelplane.catalog.errors import FieldError, InvalidInput
-from modelplane.catalog.history import HistoryEntry
-from modelplane.catalog.models import Capability, Model, ModelSpec, Status
-from modelplane.catalog.reader import ModelFilter
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.history import HistoryEntry
+from modelplane.domain.models import Capability, Model, ModelSpec, Status
+from modelplane.domain.reader import ModelFilter
 from modelplane.services import models as svc
 from modelplane.services._common import require_object, validate
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
 from modelplane.api.deps import PublicRead, ReaderDep
-from modelplane.catalog.errors import NotFound
-from modelplane.catalog.models import AUTO_MODEL_ID, Model, auto_model_entry
-from modelplane.catalog.reader import Platform
+from modelplane.domain.errors import NotFound
+from modelplane.domain.models import AUTO_MODEL_ID, Model, auto_model_entry
+from modelplane.domain.reader import Platform
 
 router = APIRouter(prefix="/v1/models", tags=["openai-compatible"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep
 from modelplane.api.writes import write
-from modelplane.catalog.models import Provider
+from modelplane.domain.models import Provider
 from modelplane.services._common import validate
 from modelplane.services.providers import create_provider
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
 from modelplane.api.routes.models import VersionPath, history_page, rollback_target
 from modelplane.api.writes import VERSION_RULES, expected_version, read, set_etag, write, write_meta
-from modelplane.catalog.errors import FieldError, InvalidInput, NotFound
-from modelplane.catalog.profiles import Profile, ProfileSpec
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound
+from modelplane.domain.profiles import Profile, ProfileSpec
+from modelplane.domain.router_config import RouterConfig
 from modelplane.services import routing_data as svc
 from modelplane.services._common import validate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from modelplane.catalog.errors import AlreadyExists, FieldError, InvalidInput, NotFound
+from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound
 from modelplane.services import tokens as token_svc
 from modelplane.services import users as svc
 from modelplane.services._common import validate

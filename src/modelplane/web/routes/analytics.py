@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import Connection
 
-from modelplane.catalog.errors import InvalidInput
-from modelplane.catalog.usage import PERCENTILES, UsageFilter, Window
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import InvalidInput
+from modelplane.domain.usage import PERCENTILES, UsageFilter, Window
 from modelplane.services import analytics as svc
-from modelplane.store.unit_of_work import utcnow
 from modelplane.web.charts import bar_chart, line_chart, plain
 from modelplane.web.context import Console, SignedIn
 
@@ -97,7 +97,7 @@ def analytics_page(
 
 
 def _query(raw: dict[str, str]) -> AnalyticsQuery:
-    from modelplane.catalog.errors import FieldError
+    from modelplane.domain.errors import FieldError
 
     def day(name: str) -> date | None:
         if name not in raw:

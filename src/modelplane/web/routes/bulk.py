@@ -17,9 +17,9 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.services import bulk as svc
-from modelplane.store.unit_of_work import utcnow
 from modelplane.web import staging
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 

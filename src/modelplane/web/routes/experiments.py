@@ -10,15 +10,15 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from modelplane.catalog.errors import (
+from modelplane.domain.errors import (
     AlreadyExists,
     FieldError,
     InvalidInput,
     NotFound,
     VersionConflict,
 )
-from modelplane.catalog.history import diff
-from modelplane.rollout.experiments import Experiment
+from modelplane.domain.experiments import Experiment
+from modelplane.domain.history import diff
 from modelplane.services import experiments as svc
 from modelplane.services.routing_data import get_router_config
 from modelplane.store.unit_of_work import UnitOfWork

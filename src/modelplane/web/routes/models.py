@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from modelplane.catalog.errors import (
+from modelplane.domain.errors import (
     AlreadyExists,
     FieldError,
     InvalidInput,
@@ -18,9 +18,9 @@ from modelplane.catalog.errors import (
     VersionConflict,
     nearest,
 )
-from modelplane.catalog.history import diff
-from modelplane.catalog.models import CAPABILITIES, STATUSES, Model, ModelSpec
-from modelplane.catalog.reader import ModelFilter
+from modelplane.domain.history import diff
+from modelplane.domain.models import CAPABILITIES, STATUSES, Model, ModelSpec
+from modelplane.domain.reader import ModelFilter
 from modelplane.services import models as svc
 from modelplane.services._common import validate
 from modelplane.web.context import (

@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from modelplane.catalog.errors import FieldError, InvalidInput
-from modelplane.catalog.router_config import RouterConfig, RouterConfigDoc
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest, route
 from modelplane.services._common import validate
 from modelplane.web.context import CheckedForm, Console, SignedIn

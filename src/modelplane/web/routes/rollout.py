@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from modelplane.catalog.errors import FieldError, InvalidInput, VersionConflict
-from modelplane.catalog.history import HistoryEntry
-from modelplane.rollout.flags import (
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import FieldError, InvalidInput, VersionConflict
+from modelplane.domain.flags import (
     MODELS_SOURCE,
     ROLLOUT_STEPS,
     ROUTER_CONFIG_SOURCE,
@@ -28,10 +28,11 @@ from modelplane.rollout.flags import (
     UserContext,
     next_step,
 )
+from modelplane.domain.history import HistoryEntry
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services import flags as svc
 from modelplane.services.rollout_report import rollout_report
-from modelplane.store.unit_of_work import UnitOfWork, utcnow
+from modelplane.store.unit_of_work import UnitOfWork
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 from modelplane.web.forms import form_version, parse_form
 

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from modelplane.catalog.errors import FieldError, InvalidInput, NotFound, VersionConflict
-from modelplane.catalog.history import diff
-from modelplane.catalog.models import CAPABILITIES
-from modelplane.catalog.profiles import Profile, ProfileSpec
-from modelplane.catalog.router_config import COMPLEXITIES, TIERS, RouterConfig, RouterConfigDoc
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound, VersionConflict
+from modelplane.domain.history import diff
+from modelplane.domain.models import CAPABILITIES
+from modelplane.domain.profiles import Profile, ProfileSpec
+from modelplane.domain.router_config import COMPLEXITIES, TIERS, RouterConfig, RouterConfigDoc
 from modelplane.services import routing_data as svc
 from modelplane.services._common import validate
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol, TypeVar
 
-from modelplane.catalog.errors import NotFound, nearest
-from modelplane.catalog.models import Model, Provider
-from modelplane.catalog.pricing import cost
-from modelplane.catalog.profiles import Profile, TaskCategory
-from modelplane.catalog.router_config import RouterConfig
+from modelplane.domain.errors import NotFound, nearest
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.pricing import cost
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.router_config import RouterConfig
 
 Platform = Literal["web", "mobile"]
 T = TypeVar("T")

@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import Field
 
-from modelplane.catalog._base import DomainModel
+from modelplane.domain.base import DomainModel
 
 ChangeType: TypeAlias = Literal[
     "created", "updated", "deprecated", "reactivated", "rolled_back", "imported"

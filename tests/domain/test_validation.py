@@ -2,9 +2,9 @@ from typing import Any
 
 import pytest
 
-from modelplane.catalog.errors import InvalidInput
-from modelplane.catalog.models import Model, ModelSpec
-from modelplane.catalog.router_config import RouterConfigDoc
+from modelplane.domain.errors import InvalidInput
+from modelplane.domain.models import Model, ModelSpec
+from modelplane.domain.router_config import RouterConfigDoc
 from modelplane.services._common import validate
 from modelplane.store.static import read_json
 

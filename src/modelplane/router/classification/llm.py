@@ -16,9 +16,8 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from modelplane.catalog.errors import InvalidInput
-from modelplane.router.classification import Classification
-from modelplane.router.classifier import (
+from modelplane.domain.errors import InvalidInput
+from modelplane.router.classification.classifier import (
     ClassifierContext,
     ClassifierFailed,
     ClassifierName,
@@ -26,6 +25,7 @@ from modelplane.router.classifier import (
     needs_long_context,
     needs_vision,
 )
+from modelplane.router.classification.result import Classification
 
 _FIELDS = frozenset(
     name for field in Classification.model_fields.values() if (name := field.alias)

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from modelplane.catalog.models import Model
-from modelplane.catalog.profiles import DEFAULT_CATEGORIES, Profile
-from modelplane.catalog.router_config import (
+from modelplane.domain.models import Model
+from modelplane.domain.profiles import DEFAULT_CATEGORIES, Profile
+from modelplane.domain.router_config import (
     COMPLEXITIES,
     TIERS,
     Complexity,
@@ -25,7 +25,7 @@ from modelplane.catalog.router_config import (
     RouterConfig,
     Tier,
 )
-from modelplane.router.classifier import ClassifierContext
+from modelplane.router.classification.classifier import ClassifierContext
 
 TIER_INDEX: dict[Tier, int] = {tier: i for i, tier in enumerate(TIERS)}
 

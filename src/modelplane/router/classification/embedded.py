@@ -19,18 +19,22 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from modelplane.catalog.router_config import Complexity
-from modelplane.router.category_model import CategoryModel, default_model, probabilities
-from modelplane.router.classification import Action, Classification
-from modelplane.router.classifier import (
+from modelplane.domain.router_config import Complexity
+from modelplane.router.classification.category_model import (
+    CategoryModel,
+    default_model,
+    probabilities,
+)
+from modelplane.router.classification.classifier import (
     ClassifierContext,
     ClassifierName,
     Message,
     needs_long_context,
     needs_vision,
 )
-from modelplane.router.features import extract
-from modelplane.router.high_stakes import HighStakesDetector
+from modelplane.router.classification.features import extract
+from modelplane.router.classification.high_stakes import HighStakesDetector
+from modelplane.router.classification.result import Action, Classification
 
 __all__ = ["SECONDARY_SHARE", "VISION_WEIGHT", "EmbeddedClassifier"]
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.router_config import Tier
-from modelplane.router.classification import Classification
-from modelplane.router.compiled import CompiledModel, CompiledRouter, quality_part
+from modelplane.domain.base import DomainModel
+from modelplane.domain.router_config import Tier
+from modelplane.router.classification.result import Classification
+from modelplane.router.selection.compiled import CompiledModel, CompiledRouter, quality_part
 
 
 class Breakdown(DomainModel):

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.models import ModelIdStr
+from modelplane.domain.base import DomainModel
+from modelplane.domain.models import ModelIdStr
 
 Score = Annotated[int, Field(ge=0, le=100)]
 CategoryId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 
-from modelplane.router.features import normalise
+from modelplane.router.classification.features import normalise
 
 __all__ = ["HIGH_STAKES_LEXICON", "THRESHOLD", "HighStakesDetector"]
 

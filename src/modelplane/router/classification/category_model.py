@@ -125,7 +125,9 @@ def combine(
 
 def _read_learned() -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     raw: dict[str, Any] = json.loads(
-        resources.files("modelplane.router").joinpath("data", _DATA).read_text("utf-8")
+        resources.files("modelplane.router.classification")
+        .joinpath("data", _DATA)
+        .read_text("utf-8")
     )
     classes: list[str] = raw["classes"]
     bias = dict(zip(classes, raw["bias"], strict=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from modelplane.catalog.errors import FieldError
+from modelplane.domain.errors import FieldError
 
 
 def json_path(location: tuple[int | str, ...], prefix: str = "") -> str:

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.router_config import RouterConfigDoc
-from modelplane.rollout.flags import UserContext, bucket
+from modelplane.domain.base import DomainModel
+from modelplane.domain.flags import UserContext, bucket
+from modelplane.domain.router_config import RouterConfigDoc
 
 _Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 

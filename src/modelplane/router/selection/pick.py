@@ -20,9 +20,9 @@ import logging
 import random
 from dataclasses import dataclass
 
-from modelplane.catalog.router_config import TIERS, SelectionStrategy, Tier
-from modelplane.router.compiled import CompiledModel, Eligible
-from modelplane.router.scoring import Scorer
+from modelplane.domain.router_config import TIERS, SelectionStrategy, Tier
+from modelplane.router.selection.compiled import CompiledModel, Eligible
+from modelplane.router.selection.scoring import Scorer
 
 log = logging.getLogger(__name__)
 

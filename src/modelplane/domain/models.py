@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from modelplane.catalog._base import DomainModel, Money
-from modelplane.catalog.reasoning import ReasoningConfig
+from modelplane.domain.base import DomainModel, Money
+from modelplane.domain.reasoning import ReasoningConfig
 
 Capability: TypeAlias = Literal[
     "vision", "function-calling", "thinking", "extended-thinking", "image-generation"

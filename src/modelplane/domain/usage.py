@@ -13,8 +13,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.errors import FieldError, InvalidInput
+from modelplane.domain.base import DomainModel
+from modelplane.domain.errors import FieldError, InvalidInput
 
 Feature = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
 TokenCount = Annotated[int, Field(ge=0, le=1_000_000_000)]

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 import mmh3
 from pydantic import Field
 
-from modelplane.catalog._base import DomainModel
+from modelplane.domain.base import DomainModel
 
 FlagName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 MODELS_SOURCE = "models_source"

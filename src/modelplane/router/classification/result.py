@@ -8,10 +8,10 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.errors import FieldError, InvalidInput
-from modelplane.catalog.profiles import CategoryId
-from modelplane.catalog.router_config import Complexity
+from modelplane.domain.base import DomainModel
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.profiles import CategoryId
+from modelplane.domain.router_config import Complexity
 
 Action: TypeAlias = Literal["keep", "change"]
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from modelplane.catalog.models import Pricing
-from modelplane.catalog.pricing import cost
+from modelplane.domain.models import Pricing
+from modelplane.domain.pricing import cost
 
 
 def pricing(**kw: str) -> Pricing:

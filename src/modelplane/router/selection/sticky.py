@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from modelplane.router.classification import Classification
-from modelplane.router.compiled import CompiledModel, CompiledRouter
+from modelplane.router.classification.result import Classification
+from modelplane.router.selection.compiled import CompiledModel, CompiledRouter
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from modelplane.catalog.models import Pricing
+from modelplane.domain.models import Pricing
 
 _PER = Decimal(1_000_000)
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, field_validator, model_validator
 
-from modelplane.catalog._base import DomainModel
-from modelplane.catalog.models import Capability, ModelIdStr
+from modelplane.domain.base import DomainModel
+from modelplane.domain.models import Capability, ModelIdStr
 
 Complexity: TypeAlias = Literal["simple", "moderate", "complex"]
 COMPLEXITIES: tuple[Complexity, ...] = ("simple", "moderate", "complex")
@@ -105,7 +105,7 @@ class SpeedRule(DomainModel):
 
     @model_validator(mode="after")
     def _known_capability(self) -> SpeedRule:
-        from modelplane.catalog.models import CAPABILITIES
+        from modelplane.domain.models import CAPABILITIES
 
         if self.match == "capability" and self.value not in CAPABILITIES:
             raise ValueError(f"unknown capability {self.value!r}")

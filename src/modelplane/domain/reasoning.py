@@ -6,7 +6,7 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field
 
-from modelplane.catalog._base import DomainModel
+from modelplane.domain.base import DomainModel
 
 Effort: TypeAlias = Literal["low", "medium", "high"]
 _Budget = Annotated[int, Field(ge=0, le=1_000_000)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
-from modelplane.router.classification import Classification
+from modelplane.router.classification.result import Classification
 
 ClassifierName: TypeAlias = Literal["embedded", "llm"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from modelplane.router.classification import Classification
-from modelplane.router.decide import Outcome
-from modelplane.router.selection import CHEAP, MID, PREMIUM, Pick
+from modelplane.router.classification.result import Classification
+from modelplane.router.selection.decide import Outcome
+from modelplane.router.selection.pick import CHEAP, MID, PREMIUM, Pick
 
 
 def describe_classification(c: Classification, source: str, note: str | None = None) -> str:

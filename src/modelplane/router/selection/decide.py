@@ -9,14 +9,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from modelplane.catalog.errors import ModelplaneError
-from modelplane.catalog.router_config import Tier
-from modelplane.router.classification import Classification
-from modelplane.router.compiled import CompiledModel, CompiledRouter, Eligible
+from modelplane.domain.errors import ModelplaneError
+from modelplane.domain.router_config import Tier
+from modelplane.router.classification.result import Classification
 from modelplane.router.request import RouteRequest
-from modelplane.router.scoring import Scorer
-from modelplane.router.selection import Pick, select
-from modelplane.router.sticky import StickyVerdict, check_sticky
+from modelplane.router.selection.compiled import CompiledModel, CompiledRouter, Eligible
+from modelplane.router.selection.pick import Pick, select
+from modelplane.router.selection.scoring import Scorer
+from modelplane.router.selection.sticky import StickyVerdict, check_sticky
 
 
 class AllModelsExhausted(ModelplaneError):

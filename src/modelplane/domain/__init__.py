@@ -1,0 +1,1 @@
+"""The domain: types, validation rules, cost arithmetic. Imports no framework but pydantic."""

@@ -1,0 +1,1 @@
+"""Classification of a message: task category, complexity, needs (embedded or LLM)."""

@@ -1,0 +1,1 @@
+"""Selection: per-model terms compiled once per change, eligibility, scores, the pick."""

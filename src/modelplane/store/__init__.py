@@ -1,0 +1,1 @@
+"""Storage: every SQL statement, the schema, migrations, the unit of work."""
