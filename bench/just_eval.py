@@ -1,5 +1,5 @@
-"""The just-eval prompts (``../shared/reference/prompts/just-eval-tags.json``, from
-Re-Align/just-eval, MIT), how their task types map to our categories, and the fixed split
+"""The just-eval prompts (``tests/data/just-eval-tags.json``, from Re-Align/just-eval, MIT;
+see ``tests/data/README.md``), how their task types map to our categories, and the fixed split
 between the part we may learn and tune on and the part we only report.
 
 The split is by id: ``id % 5 == 0`` is the held-out fifth (160 prompts), the rest (640) is
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeAlias
 
-PROMPTS = Path(__file__).resolve().parents[2] / "shared/reference/prompts/just-eval-tags.json"
+PROMPTS = Path(__file__).resolve().parents[1] / "tests/data/just-eval-tags.json"
 TASK_TYPES: dict[str, frozenset[str]] = {
     "info-seek": frozenset({"factual", "research"}),
     "reasoning": frozenset({"reasoning", "analysis"}),

@@ -13,7 +13,6 @@ from modelplane.bootstrap import Runtime
 from modelplane.store.tables import metadata
 
 H = dict[str, dict[str, str]]
-REFERENCE = Path("/work/shared/reference/router-profiles-extended.json")
 STATIC = Path(__file__).parents[2] / "src/modelplane/static/router-profiles-extended.json"
 
 
@@ -131,8 +130,7 @@ def test_an_import_over_the_size_limit_gets_413(runtime: Runtime, headers: H) ->
 def test_extended_profile_tables_import_as_profiles_with_unknown_models_named(
     client: TestClient, headers: H
 ) -> None:
-    source = REFERENCE if REFERENCE.exists() else STATIC
-    document = json.loads(source.read_text())
+    document = json.loads(STATIC.read_text())
     response = client.post("/api/v1/import?dryRun=true", json=document, headers=headers["editor"])
     assert response.status_code == 422
     errors = response.json()["errors"]

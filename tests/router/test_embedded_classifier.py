@@ -11,13 +11,12 @@ from importlib import resources
 
 import pytest
 from bench.classifier import HIGH_STAKES
-from bench.just_eval import PROMPTS, TASK_TYPES, Prompt, development, held_out
+from bench.just_eval import TASK_TYPES, Prompt, development, held_out
 
 from modelplane.router import EmbeddedClassifier, Message
 
 from .test_classifiers import CONTEXT
 
-pytestmark = pytest.mark.skipif(not PROMPTS.exists(), reason="just-eval prompts not present")
 embedded = EmbeddedClassifier()
 
 
