@@ -1,3 +1,7 @@
+"""Cost of a request (``domain/pricing.py``): exact Decimal arithmetic per million tokens."""
+
+from __future__ import annotations
+
 from decimal import Decimal
 
 import pytest
@@ -43,5 +47,32 @@ def test_negative_tokens_are_refused_by_name() -> None:
         cost(pricing(input="1", output="1"), 1, -1)
 
 
-def test_average_price_is_mean_of_input_and_output() -> None:
-    assert pricing(input="1.75", output="14").average == Decimal("7.875")
+@pytest.mark.parametrize(
+    "name", ["input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"]
+)
+def test_each_negative_token_count_is_refused_by_its_name(name: str) -> None:
+    counts = {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cached_input_tokens": 0,
+        "reasoning_tokens": 0,
+    }
+    counts[name] = -5
+    with pytest.raises(ValueError, match=f"^{name} must not be negative, got -5$"):
+        cost(pricing(input="1", output="1"), **counts)
+
+
+def test_all_four_kinds_of_token_add_up() -> None:
+    p = pricing(input="2", output="8", cached="0.5", reasoning="16")
+    total = cost(p, 1_000_000, 1_000_000, cached_input_tokens=1_000_000, reasoning_tokens=1_000_000)
+    assert total == Decimal("26.5")
+
+
+def test_no_tokens_cost_nothing_and_the_answer_is_a_decimal() -> None:
+    total = cost(pricing(input="3", output="15"), 0, 0)
+    assert isinstance(total, Decimal)
+    assert total == 0
+
+
+def test_a_free_model_costs_nothing_however_much_it_is_used() -> None:
+    assert cost(pricing(input="0", output="0"), 10**9, 10**9) == 0

@@ -1,0 +1,143 @@
+"""The read path's pure parts (``domain/reader.py``): search ranking, model filters, and
+``CatalogReader`` over the simplest source, models held in a list."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from modelplane.domain.errors import NotFound
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.reader import CatalogReader, ModelFilter, search_rank
+from modelplane.domain.router_config import RouterConfig
+
+from .support import model_spec, router_defaults
+
+
+def model(**overrides: Any) -> Model:
+    return Model.model_validate(model_spec(**overrides))
+
+
+GPT = model(id="openai:gpt-5", provider="openai", name="GPT-5", description="Flagship model")
+MINI = model(id="openai:gpt-5-mini", provider="openai", name="GPT-5 mini", isExperimental=True)
+CLAUDE = model(id="anthropic:claude-haiku", provider="anthropic", name="Claude Haiku")
+
+
+@pytest.mark.parametrize(
+    ("found", "needle", "rank"),
+    [
+        (GPT, "openai:gpt-5", 0),
+        (GPT, "gpt-5", 0),
+        (GPT, "  GPT-5 ", 0),
+        (MINI, "gpt-5", 1),
+        (CLAUDE, "claude", 1),
+        (model(id="openai:o3-pro", name="Pro reasoning"), "o3", 1),  # the id's name part
+        (CLAUDE, "haiku", 2),
+        (GPT, "flagship", 2),
+        (CLAUDE, "anthropic", 2),
+    ],
+)
+def test_search_rank_exact_then_prefix_then_anywhere(found: Model, needle: str, rank: int) -> None:
+    assert search_rank(found, needle) == rank
+
+
+@pytest.mark.parametrize("needle", ["gemini", "", "   "])
+def test_search_rank_is_none_without_a_match(needle: str) -> None:
+    assert search_rank(GPT, needle) is None
+
+
+def test_search_ranks_order_the_closest_first() -> None:
+    models = [CLAUDE, MINI, GPT]
+    ranked = sorted(
+        (m for m in models if search_rank(m, "gpt-5") is not None),
+        key=lambda m: search_rank(m, "gpt-5") or 0,
+    )
+    assert [m.id for m in ranked] == ["openai:gpt-5", "openai:gpt-5-mini"]
+
+
+def test_a_model_filter_matches_every_given_field_and_ignores_the_rest() -> None:
+    assert ModelFilter().matches(GPT)
+    assert ModelFilter(provider="openai").matches(MINI)
+    assert not ModelFilter(provider="openai").matches(CLAUDE)
+    assert ModelFilter(provider="openai", experimental=False).matches(GPT)
+    assert not ModelFilter(provider="openai", experimental=False).matches(MINI)
+    assert not ModelFilter(capability="vision").matches(GPT)
+    assert ModelFilter(status="active", internal_only=False).matches(GPT)
+
+
+class ListSource:
+    """The simplest ``CatalogSource``: models in a list, the bundled router defaults."""
+
+    name = "list"
+
+    def __init__(self, *models: Model) -> None:
+        self._models = list(models)
+
+    def get_model(self, model_id: str) -> Model | None:
+        return next((m for m in self._models if m.id == model_id), None)
+
+    def list_models(self, filters: ModelFilter) -> list[Model]:
+        return [m for m in self._models if filters.matches(m)]
+
+    def search_models(
+        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+    ) -> list[Model]:
+        return [m for m in self.list_models(filters) if search_rank(m, text) is not None][:limit]
+
+    def model_ids(self) -> list[str]:
+        return [m.id for m in self._models]
+
+    def providers(self) -> list[Provider]:
+        return []
+
+    def categories(self) -> list[TaskCategory]:
+        return []
+
+    def profiles(self) -> list[Profile]:
+        return []
+
+    def profile(self, model_id: str) -> Profile | None:
+        return None
+
+    def router_config(self) -> RouterConfig:
+        return RouterConfig.model_validate(router_defaults())
+
+
+def reader(*models: Model) -> CatalogReader:
+    source = ListSource(*models)
+    return CatalogReader(source, source)
+
+
+def test_an_unknown_model_is_not_found_with_suggestions() -> None:
+    with pytest.raises(NotFound) as exc:
+        reader(GPT, CLAUDE).get("gpt5")
+    assert exc.value.suggestions[0] == "openai:gpt-5"
+
+
+def test_public_models_leave_out_internal_deprecated_and_on_mobile_experimental() -> None:
+    internal = model(id="acme:internal", isInternalOnly=True)
+    old = model(id="acme:old", status="deprecated")
+    catalogue = reader(GPT, MINI, internal, old)
+    assert [m.id for m in catalogue.public()] == ["openai:gpt-5", "openai:gpt-5-mini"]
+    assert [m.id for m in catalogue.public("mobile")] == ["openai:gpt-5"]
+
+
+def test_models_group_by_provider_in_provider_order() -> None:
+    groups = reader(GPT, CLAUDE, MINI).grouped_by_provider()
+    assert list(groups) == ["anthropic", "openai"]
+    assert [m.id for m in groups["openai"]] == ["openai:gpt-5", "openai:gpt-5-mini"]
+
+
+def test_cost_uses_the_models_current_price() -> None:
+    priced = model(id="acme:priced", pricing={"input": "2.5", "output": "10"})
+    assert reader(priced).cost("acme:priced", 1_000, 500) == Decimal("0.0075")
+
+
+def test_a_source_without_a_cache_key_has_no_memo() -> None:
+    catalogue = reader(GPT)
+    assert catalogue.cache_key() is None
+    assert catalogue.memo("x", lambda: 1) is None
+    assert catalogue.rendered("openai:gpt-5") is None
