@@ -11,19 +11,17 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
-from modelplane.api.app import create_app
-from modelplane.bootstrap import Runtime
-from modelplane.services.seed import seed
-from modelplane.settings import Settings
-from modelplane.store import migrate
-from modelplane.store.database import create_db_engine
-from modelplane.store.tables import metadata
+if TYPE_CHECKING:
+    # The application is imported by the fixtures that need it, not here: the fast domain
+    # tests then start without loading SQLAlchemy, FastAPI and the whole app.
+    from fastapi.testclient import TestClient
+    from sqlalchemy import Engine
+
+    from modelplane.bootstrap import Runtime
 
 BACKENDS = [
     b.strip() for b in os.environ.get("MODELPLANE_TEST_BACKENDS", "sqlite,postgresql").split(",")
@@ -45,6 +43,9 @@ class ThrowawayDatabases:
         self._postgres: list[str] = []
 
     def create(self, backend: str) -> str:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
         name = f"modelplane_test_{random_suffix()}"
         if backend == "sqlite":
             return f"sqlite:///{self._tmp / name}.db"
@@ -58,6 +59,8 @@ class ThrowawayDatabases:
     def drop_all(self) -> None:
         if not self._postgres:
             return
+        from sqlalchemy import create_engine, text
+
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             for name in self._postgres:
@@ -80,6 +83,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def database_url(backend: str, databases: ThrowawayDatabases) -> str:
     """A migrated database for this backend, shared by the run's tests (emptied per test)."""
+    from modelplane.store import migrate
+    from modelplane.store.database import create_db_engine
+
     url = databases.create(backend)
     engine = create_db_engine(url)
     migrate.upgrade(engine)
@@ -89,12 +95,18 @@ def database_url(backend: str, databases: ThrowawayDatabases) -> str:
 
 @pytest.fixture(scope="session")
 def session_engine(database_url: str) -> Iterator[Engine]:
+    from modelplane.store.database import create_db_engine
+
     engine = create_db_engine(database_url)
     yield engine
     engine.dispose()
 
 
 def empty_all_tables(engine: Engine) -> None:
+    from sqlalchemy import text
+
+    from modelplane.store.tables import metadata
+
     names = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -114,12 +126,17 @@ def engine(session_engine: Engine) -> Engine:
 @pytest.fixture
 def seeded(engine: Engine) -> Engine:
     """A database holding the seeded static tables."""
+    from modelplane.services.seed import seed
+
     seed(engine)
     return engine
 
 
 @pytest.fixture
 def runtime(seeded: Engine, database_url: str) -> Iterator[Runtime]:
+    from modelplane.bootstrap import Runtime
+    from modelplane.settings import Settings
+
     rt = Runtime(Settings(database_url=database_url, environment="test"))
     yield rt
     rt.close()
@@ -127,5 +144,9 @@ def runtime(seeded: Engine, database_url: str) -> Iterator[Runtime]:
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    from modelplane.api.app import create_app
+
     with TestClient(create_app(runtime)) as test_client:
         yield test_client
