@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from modelplane.domain.base import DomainModel
+from modelplane.domain.base import DomainModel, Line, Text
 from modelplane.domain.flags import UserContext, bucket
 from modelplane.domain.router_config import RouterConfigDoc
 
@@ -41,10 +41,10 @@ class ExperimentSpec(DomainModel):
 class Experiment(ExperimentSpec):
     status: Literal["running", "ended"] = "running"
     created_at: datetime
-    created_by: str
+    created_by: Line
     ended_at: datetime | None = None
-    ended_by: str | None = None
-    outcome: str | None = None
+    ended_by: Line | None = None
+    outcome: Text | None = None
 
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 import mmh3
 from pydantic import Field
 
-from modelplane.domain.base import DomainModel
+from modelplane.domain.base import DomainModel, Line
 
 FlagName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 MODELS_SOURCE = "models_source"
@@ -41,7 +41,7 @@ class FlagSpec(DomainModel):
     percentage: int = Field(default=0, ge=0, le=100)
     stickiness: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)] = "userId"
     """``userId`` (falling back to ``sessionId``), ``sessionId``, or a named context field."""
-    group_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    group_id: Annotated[Line, Field(max_length=100)] | None = None
     """Defaults to the flag's name; flags sharing a group id enrol the same users."""
     description: Annotated[str, Field(max_length=500)] | None = None
 
@@ -53,7 +53,7 @@ class FlagSpec(DomainModel):
 class Flag(FlagSpec):
     version: int = Field(default=0, ge=0)
     updated_at: datetime | None = None
-    updated_by: str | None = None
+    updated_by: Line | None = None
 
     def spec(self) -> FlagSpec:
         return FlagSpec.model_validate(self.model_dump(include=set(FlagSpec.model_fields)))

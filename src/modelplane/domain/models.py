@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from modelplane.domain.base import DomainModel, Money
+from modelplane.domain.base import (
+    KEY_MAX,
+    LIST_MAX,
+    NAME_MAX,
+    SINGLE_LINE,
+    DomainModel,
+    Line,
+    Money,
+    Text,
+    text_problem,
+)
 from modelplane.domain.reasoning import ReasoningConfig
 
 Capability: TypeAlias = Literal[
@@ -25,30 +37,84 @@ STATUSES: tuple[Status, ...] = ("active", "beta", "deprecated")
 SpeedTier: TypeAlias = Literal["ultra-fast", "fast", "medium", "slow"]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
-ModelIdStr = Annotated[
-    str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._/-]*$", max_length=200)
-]
+_MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._/-]*$"
+ModelIdStr = Annotated[str, Field(pattern=_MODEL_ID_PATTERN, max_length=NAME_MAX)]
+"""The id of a model as stored or referred to: ``<provider>:<name>``."""
 API_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate")
 """Path segments the API appends to a model id (``/api/v1/models/<id>/history``)."""
 
+_ID_PROVIDER = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_ID_NAME_CHAR = re.compile(r"[A-Za-z0-9._/-]")
+_URL_CHARS = {
+    "%": "URLs decode it",
+    "?": "URLs start a query with it",
+    "#": "URLs start a fragment with it",
+    "\\": "some clients read it as a path separator",
+}
 
-def _not_an_api_path(value: str, info: ValidationInfo) -> str:
-    """``openai:gpt-5/history`` could not be told apart from the history of ``openai:gpt-5``
-    over the API, so no new id may end in an action (or ``/history/<n>``). Ids already stored
-    are read back as they are (``context={"stored": True}``), so such a row never makes the
-    catalogue unreadable."""
-    if info.context and info.context.get("stored"):
-        return value
-    parts = value.split("/")
-    if len(parts) > 1 and (parts[-1] in API_ACTIONS or (len(parts) > 2 and parts[-2] == "history")):
-        raise ValueError(f"an id may not end in /{parts[-1]}: the API uses that path")
+
+def _addressable_id(value: str, info: ValidationInfo) -> str:
+    """A new model id must be ``<provider>:<name>`` and reach the same model when put in a
+    URL path (``/api/v1/models/<id>``) or a file name: no character that URLs normalise or
+    that breaks paths, no ``.``, ``..`` or empty ``/`` segment, no leading or trailing
+    ``/``, and no ending the API would read as an action (``/history``, ``/rollback``, ...).
+
+    Ids already stored are read back as they are (``context={"stored": True}``): only the
+    shape that ids always had is checked, so such a row never makes the catalogue unreadable.
+    """
+    problem = _id_problem(value, stored=bool(info.context and info.context.get("stored")))
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-NewModelId = Annotated[ModelIdStr, AfterValidator(_not_an_api_path)]
+def _id_problem(value: str, stored: bool) -> str | None:
+    for char in value:
+        if char.isspace():
+            return f"must not contain whitespace (U+{ord(char):04X})"
+        if char in _URL_CHARS:
+            return f"must not contain {char!r}: {_URL_CHARS[char]}"
+    bad_text = text_problem(value, single_line=True)
+    if bad_text:
+        return bad_text
+    provider, colon, name = value.partition(":")
+    if not colon:
+        return "must be <provider>:<name>, e.g. openai:gpt-5"
+    if not _ID_PROVIDER.fullmatch(provider):
+        return (
+            f"the provider part {provider!r} must be lower-case letters, digits, '.', '_' "
+            "or '-', starting with a letter or digit"
+        )
+    wrong = sorted({c for c in name if not _ID_NAME_CHAR.fullmatch(c)})
+    if wrong:
+        return f"the name part may hold letters, digits, '.', '_', '-' and '/', not {wrong[0]!r}"
+    if name.startswith("/") or (not stored and name.endswith("/")):
+        return "must not start or end with '/'"
+    if not name[:1].isalnum():
+        return "the name part must start with a letter or digit"
+    if stored:
+        return None
+    segments = name.split("/")
+    if "" in segments:
+        return "must not contain an empty path segment ('//')"
+    if "." in segments or ".." in segments:
+        return "must not contain a '.' or '..' path segment: URLs resolve them"
+    if len(segments) > 1 and (
+        segments[-1] in API_ACTIONS or (len(segments) > 2 and segments[-2] == "history")
+    ):
+        return f"an id may not end in /{segments[-1]}: the API uses that path"
+    return None
+
+
+NewModelId = Annotated[
+    str,
+    Field(min_length=1, max_length=NAME_MAX, json_schema_extra={"pattern": _MODEL_ID_PATTERN}),
+    AfterValidator(_addressable_id),
+]
 """The id of a model being written: a ``ModelIdStr`` that the API can address."""
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=4000)]
+ShortText = Line
+LongText = Text
+_CAPABILITIES_MAX = len(CAPABILITIES)
 
 
 class Provider(DomainModel):
@@ -82,18 +148,20 @@ class ModelSpec(DomainModel):
     name: ShortText
     context_window: int = Field(gt=0, le=100_000_000)
     pricing: Pricing
-    capabilities: list[Capability] = Field(default_factory=list)
-    knowledge_cutoff: Annotated[str, Field(max_length=100)] | None = None
+    capabilities: list[Capability] = Field(default_factory=list, max_length=_CAPABILITIES_MAX)
+    knowledge_cutoff: Annotated[str, Field(max_length=100), SINGLE_LINE] | None = None
     reasoning: ReasoningConfig | None = None
-    actual_model_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    host_order: list[Slug] | None = None
+    actual_model_id: Line | None = None
+    host_order: list[Slug] | None = Field(default=None, max_length=LIST_MAX)
     gateway: Slug | None = None
     is_internal_only: bool = False
     is_experimental: bool = False
     description: LongText | None = None
     user_friendly_description: LongText | None = None
     best_for: LongText | None = None
-    benchmarks: dict[Annotated[str, Field(min_length=1, max_length=64)], float] | None = None
+    benchmarks: (
+        dict[Annotated[str, Field(min_length=1, max_length=KEY_MAX), SINGLE_LINE], float] | None
+    ) = Field(default=None, max_length=LIST_MAX)
     speed_tier: SpeedTier | None = None
     is_pro: bool = False
     status: Status = "active"
@@ -101,7 +169,7 @@ class ModelSpec(DomainModel):
     @field_validator("capabilities")
     @classmethod
     def _no_repeated_capability(cls, value: list[Capability]) -> list[Capability]:
-        repeated = sorted({c for c in value if value.count(c) > 1})
+        repeated = sorted(c for c, n in Counter(value).items() if n > 1)
         if repeated:
             raise ValueError(f"capability listed twice: {', '.join(repeated)}")
         return value
@@ -123,9 +191,9 @@ class Model(ModelSpec):
     id: ModelIdStr
     version: int = Field(ge=0)
     created_at: datetime | None = None
-    created_by: str | None = None
+    created_by: Line | None = None
     updated_at: datetime | None = None
-    updated_by: str | None = None
+    updated_by: Line | None = None
 
     def spec(self) -> ModelSpec:
         """The editable part, without version and audit fields."""

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from modelplane.domain.base import DomainModel
+from modelplane.domain.base import LIST_MAX, DomainModel, Line
 from modelplane.domain.models import ModelIdStr
 
 Score = Annotated[int, Field(ge=0, le=100)]
@@ -29,7 +29,7 @@ class TaskCategory(DomainModel):
     """A kind of task the classifier can name and profiles can score. Data, not code."""
 
     id: CategoryId
-    label: Annotated[str, Field(min_length=1, max_length=100)]
+    label: Annotated[Line, Field(max_length=100)]
     position: int = Field(ge=0)
 
 
@@ -38,7 +38,7 @@ class ProfileSpec(DomainModel):
 
     model_id: ModelIdStr
     quality_score: Score
-    category_scores: dict[CategoryId, Score]
+    category_scores: dict[CategoryId, Score] = Field(max_length=LIST_MAX)
 
     @field_validator("category_scores")
     @classmethod
@@ -56,7 +56,7 @@ class Profile(ProfileSpec):
 
     version: int = Field(default=0, ge=0)
     updated_at: datetime | None = None
-    updated_by: str | None = None
+    updated_by: Line | None = None
 
     def spec(self) -> ProfileSpec:
         return ProfileSpec.model_validate(self.model_dump(include=set(ProfileSpec.model_fields)))

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field
 
-from modelplane.domain.base import DomainModel
+from modelplane.domain.base import SINGLE_LINE, DomainModel
 
 Effort: TypeAlias = Literal["low", "medium", "high"]
 _Budget = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -14,7 +14,7 @@ _Budget = Annotated[int, Field(ge=0, le=1_000_000)]
 
 class OpenAIReasoningEffort(DomainModel):
     type: Literal["openai-reasoning-effort"]
-    effort_mapping: dict[Effort, Annotated[str, Field(min_length=1, max_length=32)]]
+    effort_mapping: dict[Effort, Annotated[str, Field(min_length=1, max_length=32), SINGLE_LINE]]
     summary_level: Literal["auto", "concise", "detailed"] | None = None
     use_responses_api: bool = Field(default=False, alias="useResponsesAPI")
 
@@ -22,7 +22,7 @@ class OpenAIReasoningEffort(DomainModel):
 class AnthropicExtendedThinking(DomainModel):
     type: Literal["anthropic-extended-thinking"]
     budget_mapping: dict[Effort, _Budget]
-    beta_header: Annotated[str, Field(max_length=100)] | None = None
+    beta_header: Annotated[str, Field(max_length=100), SINGLE_LINE] | None = None
 
 
 class GoogleThinkingBudget(DomainModel):
@@ -32,7 +32,7 @@ class GoogleThinkingBudget(DomainModel):
 
 class GoogleThinkingLevel(DomainModel):
     type: Literal["google-thinking-level"]
-    level_mapping: dict[Effort, Annotated[str, Field(min_length=1, max_length=32)]]
+    level_mapping: dict[Effort, Annotated[str, Field(min_length=1, max_length=32), SINGLE_LINE]]
     include_thoughts: bool = False
 
 

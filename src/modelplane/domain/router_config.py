@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, field_validator, model_validator
 
-from modelplane.domain.base import DomainModel
-from modelplane.domain.models import Capability, ModelIdStr
+from modelplane.domain.base import KEY_MAX, LIST_MAX, DomainModel, Line
+from modelplane.domain.models import Capability, ModelIdStr, Slug
 
 Complexity: TypeAlias = Literal["simple", "moderate", "complex"]
 COMPLEXITIES: tuple[Complexity, ...] = ("simple", "moderate", "complex")
@@ -26,11 +26,9 @@ WEIGHT_TOLERANCE = 0.001
 class ResearchMatch(DomainModel):
     """Which models count as research models for the research bonus: any rule matching wins."""
 
-    id_prefixes: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        default_factory=list
-    )
-    providers: list[str] = Field(default_factory=list)
-    capabilities: list[Capability] = Field(default_factory=list)
+    id_prefixes: list[Line] = Field(default_factory=list, max_length=LIST_MAX)
+    providers: list[Slug] = Field(default_factory=list, max_length=LIST_MAX)
+    capabilities: list[Capability] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class ScoringBonuses(DomainModel):
@@ -100,7 +98,7 @@ class SpeedRule(DomainModel):
     ``capability`` a capability. Rules are tried in order and the first match wins."""
 
     match: SpeedRuleKind
-    value: Annotated[str, Field(min_length=1, max_length=100)]
+    value: Annotated[Line, Field(max_length=100)]
     bonus: _Bonus
 
     @model_validator(mode="after")
@@ -141,9 +139,11 @@ class RouterConfigDoc(DomainModel):
     complexity: ComplexityDials
     cost_tiers: CostTiers
     tier_weights: TierWeightsByComplexity
-    speed_bonuses: list[SpeedRule]
+    speed_bonuses: list[SpeedRule] = Field(max_length=LIST_MAX)
     router_settings: RouterSettings
-    high_stakes_domains: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]]
+    high_stakes_domains: list[
+        Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=KEY_MAX)]
+    ] = Field(max_length=LIST_MAX)
 
     @model_validator(mode="before")
     @classmethod
@@ -187,7 +187,7 @@ class RouterConfig(RouterConfigDoc):
 
     version: int = Field(default=0, ge=0)
     updated_at: datetime | None = None
-    updated_by: str | None = None
+    updated_by: Line | None = None
 
     def doc(self) -> RouterConfigDoc:
         return RouterConfigDoc.model_validate(

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from modelplane.domain.base import DomainModel
+from modelplane.domain.base import DomainModel, Line
 from modelplane.domain.errors import FieldError, InvalidInput
 
 Feature = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
@@ -23,7 +23,7 @@ MAX_BATCH = 10_000
 """The most events one request may carry."""
 
 
-EventId = Annotated[str, Field(min_length=1, max_length=100)]
+EventId = Annotated[Line, Field(max_length=100)]
 """A client's id for one event, e.g. a UUID: the same id sent again is stored once."""
 
 
@@ -36,9 +36,9 @@ class UsageEvent(DomainModel):
     Events without an id are stored every time they arrive."""
 
     event_id: EventId | None = None
-    model_id: Annotated[str, Field(min_length=1, max_length=200)]
+    model_id: Line
     feature: Feature
-    user_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    user_id: Line | None = None
     input_tokens: TokenCount = 0
     output_tokens: TokenCount = 0
     cached_tokens: TokenCount = 0
