@@ -158,3 +158,14 @@ def test_router_stats_filter_by_chosen_model_and_provider(dataset: Runtime) -> N
         lambda c: svc.router_stats(c, reader, ALL, UsageFilter(model="openai:gpt-5-mini")),
     )
     assert (mini.decisions, mini.sticky, mini.fallback) == (3, 1, 1)
+
+
+def test_the_console_dashboard_is_every_answer_from_one_read(dataset: Runtime) -> None:
+    reader = dataset.reader
+    found = svc.dashboard(dataset.unit_of_work, reader, ALL, ANY, top=2)
+    assert found.daily == svc.daily(dataset.unit_of_work, ALL, ANY)
+    assert found.top_models == svc.top_models(dataset.unit_of_work, ALL, ANY, "requests", 2)
+    assert found.features == svc.breakdown(dataset.unit_of_work, ALL, ANY, "feature")
+    assert found.providers == svc.breakdown(dataset.unit_of_work, ALL, ANY, "provider")
+    assert found.latency == svc.latency(dataset.unit_of_work, ALL, ANY)
+    assert _router_answer(found.router) == EXPECTED_ROUTER

@@ -310,8 +310,14 @@ def rollup_routing(unit_of_work: UnitOfWorkFactory, now: datetime | None = None)
     """Sum every closed UTC day of the decision log not yet rolled up; return those days.
     Idempotent: run it from cron (``modelplane usage rollup``) as often as you like."""
     moment = now or utcnow()
+    last = last_closed_day(moment)
     with unit_of_work() as uow:
-        todo = days_to_roll_up(DecisionQueries(uow.connection), moment)
+        decisions = DecisionQueries(uow.connection)
+        first = decisions.first_at()
+        if first is None or first.date() > last:
+            return []
+        done = set(decisions.rolled_days(first.date(), last))
+        todo = days_to_roll_up(first.date(), last, done)
         rollups = RoutingRollupRepository(uow.connection)
         for day in todo:
             rollups.roll_day(day, moment)
@@ -319,15 +325,16 @@ def rollup_routing(unit_of_work: UnitOfWorkFactory, now: datetime | None = None)
     return todo
 
 
-def days_to_roll_up(decisions: DecisionQueries, now: datetime) -> list[date]:
-    """Every day from the first decision's to the last closed one (ended ``CLOSE_GRACE``
-    before ``now``) that is not rolled up yet."""
-    last_closed = (now - CLOSE_GRACE).date() - timedelta(days=1)
-    first = decisions.first_at()
-    if first is None or first.date() > last_closed:
+def last_closed_day(now: datetime) -> date:
+    """The last day that ended at least ``CLOSE_GRACE`` before ``now`` (a UTC moment)."""
+    return (now - CLOSE_GRACE).date() - timedelta(days=1)
+
+
+def days_to_roll_up(first: date, last_closed: date, done: set[date]) -> list[date]:
+    """The days from ``first`` (the oldest decision's) to ``last_closed`` not in ``done``."""
+    if first > last_closed:
         return []
-    done = set(decisions.rolled_days(first.date(), last_closed))
-    return [d for d in Window(first.date(), last_closed).each_day() if d not in done]
+    return [d for d in Window(first, last_closed).each_day() if d not in done]
 
 
 __all__ = [
@@ -335,6 +342,8 @@ __all__ = [
     "UnitOfWorkFactory",
     "count_older",
     "daily_sums",
+    "days_to_roll_up",
+    "last_closed_day",
     "parse_batch",
     "prune_usage",
     "rebuild_usage_rollups",
