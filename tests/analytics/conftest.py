@@ -15,7 +15,7 @@ from sqlalchemy import insert
 
 from modelplane.bootstrap import Runtime
 from modelplane.services.tokens import TokenSpec, create_token
-from modelplane.services.usage import record_usage
+from modelplane.services.usage import parse_batch, record_events
 from modelplane.store import tables as t
 
 D1, D2, D3, D4 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
@@ -134,7 +134,7 @@ DECISIONS = [
 def dataset(runtime: Runtime) -> Runtime:
     """The six events (ingested as one batch at ``NOW``) and seven decisions."""
     with runtime.unit_of_work() as uow:
-        record_usage(uow, runtime.reader, {"events": EVENTS}, now=NOW)
+        record_events(uow, runtime.reader, parse_batch({"events": EVENTS}), now=NOW)
         uow.connection.execute(insert(t.routing_decisions), DECISIONS)
         uow.commit()
     return runtime

@@ -21,13 +21,15 @@ from modelplane.domain.usage import LATENCY_BUCKETS, Window, latency_bucket, to_
 from modelplane.services.models import update_model
 from modelplane.services.usage import (
     IngestResult,
+    parse_batch,
     prune_usage,
     rebuild_usage_rollups,
+    record_events,
     record_usage,
     rollup_routing,
-    routing_counts,
 )
 from modelplane.store import tables as t
+from modelplane.store.decision_queries import DecisionQueries
 from tests.analytics.conftest import DECISIONS, NOW
 from tests.support import wait_until
 
@@ -56,17 +58,13 @@ def _costs(engine: Engine) -> list[Decimal]:
 def test_cost_is_the_price_at_ingestion_and_a_later_price_change_keeps_it(
     runtime: Runtime,
 ) -> None:
-    with runtime.unit_of_work() as uow:
-        first = record_usage(uow, runtime.reader, _event())
-        uow.commit()
+    first = record_usage(runtime.unit_of_work, runtime.reader, _event())
     assert first.cost == Decimal("0.0075")  # (2.5 * 1000 + 10 * 500) / 1e6
 
     with runtime.unit_of_work() as uow:
         update_model(uow, "openai:gpt-5", {"pricing": {"input": 5, "output": 20}}, "test", None)
         uow.commit()
-    with runtime.unit_of_work() as uow:
-        second = record_usage(uow, runtime.reader, _event())
-        uow.commit()
+    second = record_usage(runtime.unit_of_work, runtime.reader, _event())
 
     assert second.cost == Decimal("0.015")  # (5 * 1000 + 20 * 500) / 1e6
     assert _costs(runtime.engine) == [Decimal("0.0075"), Decimal("0.015")]
@@ -79,8 +77,8 @@ def test_a_batch_with_one_bad_event_writes_nothing_and_names_index_and_field(
     runtime: Runtime,
 ) -> None:
     events = [_event(), _event(), _event(), _event(inputTokens=-5)]
-    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
-        record_usage(uow, runtime.reader, {"events": events})
+    with pytest.raises(InvalidInput) as caught:
+        record_usage(runtime.unit_of_work, runtime.reader, {"events": events})
     assert [e.path for e in caught.value.errors] == ["events[3].inputTokens"]
     assert "greater than or equal to 0" in caught.value.errors[0].message
     for table in (t.usage_events, t.usage_daily):
@@ -91,8 +89,8 @@ def test_unknown_models_are_named_with_suggestions_and_nothing_is_written(
     runtime: Runtime,
 ) -> None:
     events = [_event(), _event(modelId="openai:gpt5"), _event(modelId="auto")]
-    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
-        record_usage(uow, runtime.reader, {"events": events})
+    with pytest.raises(InvalidInput) as caught:
+        record_usage(runtime.unit_of_work, runtime.reader, {"events": events})
     errors = {e.path: e.message for e in caught.value.errors}
     assert set(errors) == {"events[1].modelId", "events[2].modelId"}
     assert "openai:gpt-5" in errors["events[1].modelId"]
@@ -121,8 +119,8 @@ def test_unknown_models_are_named_with_suggestions_and_nothing_is_written(
 def test_malformed_bodies_are_refused_with_their_paths(
     runtime: Runtime, body: Any, paths: list[str]
 ) -> None:
-    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
-        record_usage(uow, runtime.reader, body)
+    with pytest.raises(InvalidInput) as caught:
+        record_usage(runtime.unit_of_work, runtime.reader, body)
     assert [e.path for e in caught.value.errors] == paths
 
 
@@ -188,9 +186,9 @@ def test_rollups_equal_the_raw_aggregates_after_many_batches(runtime: Runtime) -
     rng = random.Random(8)
     events = _random_events(rng, 600)
     for start in range(0, len(events), 97):  # uneven batches that share rollup rows
-        with runtime.unit_of_work() as uow:
-            record_usage(uow, runtime.reader, {"events": events[start : start + 97]}, now=NOW)
-            uow.commit()
+        record_usage(
+            runtime.unit_of_work, runtime.reader, {"events": events[start : start + 97]}, now=NOW
+        )
     raw = _raw_aggregates(runtime.engine)
     assert sum(v[0] for v in raw.values()) == 600
     assert _rollups(runtime.engine) == raw
@@ -214,30 +212,26 @@ def test_rollups_equal_the_raw_aggregates_after_many_batches(runtime: Runtime) -
         ).scalar_one()
     assert to_nano(stored) == to_nano(expected)
 
-    with runtime.unit_of_work() as uow:  # a rebuild from raw rows gives the same rollups
-        rebuild_usage_rollups(
-            uow,
-            Window(NOW.date().replace(day=1) - timedelta(days=15), NOW.date()),
-            datetime(2026, 1, 1, tzinfo=UTC),
-        )
-        uow.commit()
+    rebuild_usage_rollups(  # a rebuild from raw rows gives the same rollups
+        runtime.unit_of_work,
+        Window(NOW.date().replace(day=1) - timedelta(days=15), NOW.date()),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
     assert _rollups(runtime.engine) == raw
 
 
 def test_routing_rollups_equal_the_raw_decision_counts_day_by_day(dataset: Runtime) -> None:
-    with dataset.unit_of_work() as uow:
-        rolled_days = rollup_routing(uow, now=NOW.replace(day=10))
-        uow.commit()
+    rolled_days = rollup_routing(dataset.unit_of_work, now=NOW.replace(day=10))
     assert len(rolled_days) == 9  # 1 to 9 March: every closed day from the first decision
     r, m = t.routing_daily.c, t.routing_model_daily.c
     with dataset.engine.connect() as conn:
         for day in rolled_days:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
             end = start + timedelta(days=1)
-            raw = routing_counts(conn, start, end, by_model=False)
+            raw = DecisionQueries(conn).raw_counts(start, end, by_model=False)
             rolled = conn.execute(select(t.routing_daily).where(r.day == day))
             assert sorted(tuple(row[1:]) for row in rolled) == sorted(tuple(x) for x in raw)
-            raw_by_model = routing_counts(conn, start, end)
+            raw_by_model = DecisionQueries(conn).raw_counts(start, end)
             rolled_by_model = conn.execute(
                 select(
                     m.primary_category,
@@ -267,10 +261,8 @@ def test_concurrent_batches_on_the_same_rollup_rows_all_count(runtime: Runtime) 
     def send(worker: int) -> None:
         try:
             for _ in range(5):
-                with runtime.unit_of_work() as uow:
-                    events = [_event(userId=f"w{worker}", at="2026-03-01T10:00:00Z")] * 20
-                    record_usage(uow, runtime.reader, {"events": events}, now=NOW)
-                    uow.commit()
+                events = [_event(userId=f"w{worker}", at="2026-03-01T10:00:00Z")] * 20
+                record_usage(runtime.unit_of_work, runtime.reader, {"events": events}, now=NOW)
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
@@ -289,19 +281,19 @@ def test_concurrent_batches_on_the_same_rollup_rows_all_count(runtime: Runtime) 
 def test_prune_deletes_old_raw_events_and_keeps_the_rollups(runtime: Runtime) -> None:
     old = [_event(at="2026-01-01T00:00:00Z"), _event(at="2026-01-02T00:00:00Z")]
     new = [_event(at="2026-03-01T00:00:00Z")]
-    with runtime.unit_of_work() as uow:
-        record_usage(uow, runtime.reader, {"events": old + new}, now=NOW)
-        uow.commit()
+    record_usage(runtime.unit_of_work, runtime.reader, {"events": old + new}, now=NOW)
     before = _rollups(runtime.engine)
 
-    deleted = prune_usage(runtime.engine, datetime(2026, 2, 1, tzinfo=UTC), chunk=1)
+    deleted = prune_usage(runtime.unit_of_work, datetime(2026, 2, 1, tzinfo=UTC), chunk=1)
 
     assert deleted == 2
     assert _count(runtime.engine, t.usage_events) == 1
     assert _rollups(runtime.engine) == before
-    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput):
         rebuild_usage_rollups(
-            uow, Window(NOW.date().replace(day=1), NOW.date()), datetime(2026, 3, 1, tzinfo=UTC)
+            runtime.unit_of_work,
+            Window(NOW.date().replace(day=1), NOW.date()),
+            datetime(2026, 3, 1, tzinfo=UTC),
         )
 
 
@@ -313,9 +305,7 @@ def _with_ids(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _send(runtime: Runtime, events: list[dict[str, Any]]) -> IngestResult:
-    with runtime.unit_of_work() as uow:
-        result = record_usage(uow, runtime.reader, {"events": events}, now=NOW)
-        uow.commit()
+    result = record_usage(runtime.unit_of_work, runtime.reader, {"events": events}, now=NOW)
     return result
 
 
@@ -361,8 +351,8 @@ def test_a_repeated_event_id_in_one_batch_is_refused_naming_both_indexes(
     events[3] = {**events[3], "eventId": events[1]["eventId"]}
     events[4] = {**events[4], "eventId": events[1]["eventId"]}
 
-    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
-        record_usage(uow, runtime.reader, {"events": events})
+    with pytest.raises(InvalidInput) as caught:
+        record_usage(runtime.unit_of_work, runtime.reader, {"events": events})
 
     assert {e.path: e.message for e in caught.value.errors} == {
         "events[3].eventId": "repeats the eventId of events[1]",
@@ -378,8 +368,8 @@ def test_a_repeated_event_id_in_one_batch_is_refused_naming_both_indexes(
 def test_an_event_id_must_be_1_to_100_characters(
     runtime: Runtime, event_id: str, path: str
 ) -> None:
-    with runtime.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
-        record_usage(uow, runtime.reader, {"events": [_event(eventId=event_id)]})
+    with pytest.raises(InvalidInput) as caught:
+        record_usage(runtime.unit_of_work, runtime.reader, {"events": [_event(eventId=event_id)]})
     assert [e.path for e in caught.value.errors] == [path]
 
 
@@ -418,7 +408,7 @@ def test_a_resend_racing_an_uncommitted_first_attempt_is_stored_once(runtime: Ru
 
     extra = _with_ids(_random_events(random.Random(83), 3))
     with runtime.unit_of_work() as uow:
-        first = record_usage(uow, runtime.reader, {"events": events}, now=NOW)
+        first = record_events(uow, runtime.reader, parse_batch({"events": events}), now=NOW)
         racer = threading.Thread(target=resend)
         racer.start()
         _wait_until_blocked(runtime)

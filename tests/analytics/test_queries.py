@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Connection
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.usage import UsageFilter, Window
 from modelplane.services import analytics as svc
-from modelplane.services.usage import rollup_routing
+from modelplane.services.usage import UnitOfWorkFactory, rollup_routing
 from tests.analytics.conftest import D1, D2, D3, NOW
 
 ALL = Window(D1, D3)
@@ -18,8 +17,7 @@ ANY = UsageFilter()
 
 
 def _ask(runtime: Runtime, work):  # type: ignore[no-untyped-def]
-    with runtime.engine.connect() as conn:
-        return work(conn)
+    return work(runtime.unit_of_work)
 
 
 def test_totals_over_the_window(dataset: Runtime) -> None:
@@ -29,7 +27,7 @@ def test_totals_over_the_window(dataset: Runtime) -> None:
 
 
 def test_top_models_by_requests_tokens_and_cost(dataset: Runtime) -> None:
-    def top(c: Connection, by: svc.TopBy) -> list[tuple[str, int, int, Decimal]]:
+    def top(c: UnitOfWorkFactory, by: svc.TopBy) -> list[tuple[str, int, int, Decimal]]:
         rows = svc.top_models(c, ALL, ANY, by)
         return [(r.key, r.totals.requests, r.totals.tokens, r.totals.cost) for r in rows]
 
@@ -138,19 +136,15 @@ def test_router_stats_are_the_same_from_raw_decisions_and_from_rollups(
     raw = _ask(dataset, lambda c: svc.router_stats(c, reader, ALL, ANY))
     assert _router_answer(raw) == EXPECTED_ROUTER
 
-    with dataset.unit_of_work() as uow:
-        assert rollup_routing(uow, now=NOW) == [D1, D2]  # D3 has not closed yet at NOW
-        assert rollup_routing(uow, now=NOW) == []  # idempotent
-        uow.commit()
+    assert rollup_routing(dataset.unit_of_work, now=NOW) == [D1, D2]  # D3 not closed at NOW
+    assert rollup_routing(dataset.unit_of_work, now=NOW) == []  # idempotent
     mixed = _ask(dataset, lambda c: svc.router_stats(c, reader, ALL, ANY))
     assert _router_answer(mixed) == EXPECTED_ROUTER
 
 
 def test_router_stats_filter_by_chosen_model_and_provider(dataset: Runtime) -> None:
     reader = dataset.reader
-    with dataset.unit_of_work() as uow:
-        rollup_routing(uow, now=NOW)
-        uow.commit()
+    rollup_routing(dataset.unit_of_work, now=NOW)
     anthropic = _ask(
         dataset, lambda c: svc.router_stats(c, reader, ALL, UsageFilter(provider="anthropic"))
     )
@@ -164,3 +158,14 @@ def test_router_stats_filter_by_chosen_model_and_provider(dataset: Runtime) -> N
         lambda c: svc.router_stats(c, reader, ALL, UsageFilter(model="openai:gpt-5-mini")),
     )
     assert (mini.decisions, mini.sticky, mini.fallback) == (3, 1, 1)
+
+
+def test_the_console_dashboard_is_every_answer_from_one_read(dataset: Runtime) -> None:
+    reader = dataset.reader
+    found = svc.dashboard(dataset.unit_of_work, reader, ALL, ANY, top=2)
+    assert found.daily == svc.daily(dataset.unit_of_work, ALL, ANY)
+    assert found.top_models == svc.top_models(dataset.unit_of_work, ALL, ANY, "requests", 2)
+    assert found.features == svc.breakdown(dataset.unit_of_work, ALL, ANY, "feature")
+    assert found.providers == svc.breakdown(dataset.unit_of_work, ALL, ANY, "provider")
+    assert found.latency == svc.latency(dataset.unit_of_work, ALL, ANY)
+    assert _router_answer(found.router) == EXPECTED_ROUTER

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy import Connection
 
 from modelplane.domain.usage import UsageFilter, Window
+
+if TYPE_CHECKING:
+    from modelplane.services.usage import UnitOfWorkFactory
 
 stats_app = typer.Typer(no_args_is_help=True, help="Usage and router analytics.")
 usage_app = typer.Typer(no_args_is_help=True, help="Usage data: retention and rollups.")
@@ -56,12 +58,12 @@ def _window(since: str | None, until: str | None, days: int | None) -> Window:
     raise AssertionError("unreachable")
 
 
-def _ask(work: Callable[[Connection], T]) -> T:
+def _ask(work: Callable[[UnitOfWorkFactory], T]) -> T:
+    """``work``'s answer, given the way to open a transaction; a domain error (the database
+    unreachable, say) becomes one line on stderr."""
     cli = _cli()
     with cli.friendly_errors():
-        engine = cli._reachable_engine()
-        with engine.connect() as conn:
-            return work(conn)
+        return work(cli.runtime().unit_of_work)
     raise AssertionError("unreachable")
 
 
@@ -104,7 +106,7 @@ def stats_top(
     window, filters = _window(since, until, days), UsageFilter(model, provider, feature)
     if by not in svc.TOP_BY:
         _cli().fail(f"--by: {by!r} is not one of {', '.join(svc.TOP_BY)}")
-    rows = _ask(lambda c: svc.top_models(c, window, filters, by, limit))  # type: ignore[arg-type]
+    rows = _ask(lambda u: svc.top_models(u, window, filters, by, limit))  # type: ignore[arg-type]
     payload = {"window": window.to_json(), "by": by, "data": [r.to_json("model") for r in rows]}
     table = [
         (r.key, r.provider, r.totals.requests, r.totals.tokens, _cost(r.totals.cost)) for r in rows
@@ -126,7 +128,7 @@ def stats_daily(
     from modelplane.services import analytics as svc
 
     window, filters = _window(since, until, days), UsageFilter(model, provider, feature)
-    rows = _ask(lambda c: svc.daily(c, window, filters))
+    rows = _ask(lambda u: svc.daily(u, window, filters))
     payload = {"window": window.to_json(), "data": [r.to_json("day") for r in rows]}
     table = [
         (r.key, r.totals.requests, r.totals.errors, r.totals.tokens, _cost(r.totals.cost))
@@ -152,7 +154,7 @@ def stats_breakdown(
     window, filters = _window(since, until, days), UsageFilter(model, provider, feature)
     if by not in svc.BREAKDOWN_BY:
         _cli().fail(f"--by: {by!r} is not one of {', '.join(svc.BREAKDOWN_BY)}")
-    rows = _ask(lambda c: svc.breakdown(c, window, filters, by))  # type: ignore[arg-type]
+    rows = _ask(lambda u: svc.breakdown(u, window, filters, by))  # type: ignore[arg-type]
     payload = {"window": window.to_json(), "by": by, "data": [r.to_json(by) for r in rows]}
     table = [
         (r.key, r.totals.requests, _pct(r.totals.error_rate), r.totals.tokens, _cost(r.totals.cost))
@@ -175,7 +177,7 @@ def stats_latency(
     from modelplane.services import analytics as svc
 
     window, filters = _window(since, until, days), UsageFilter(model, provider, feature)
-    rows = _ask(lambda c: svc.latency(c, window, filters))
+    rows = _ask(lambda u: svc.latency(u, window, filters))
     payload = {"window": window.to_json(), "data": [r.to_json() for r in rows]}
     table = [
         (
@@ -207,7 +209,7 @@ def stats_router(
     window, filters = _window(since, until, days), UsageFilter(model, provider)
     with cli.friendly_errors():
         reader = cli.runtime().reader
-    stats = _ask(lambda c: svc.router_stats(c, reader, window, filters))
+    stats = _ask(lambda u: svc.router_stats(u, reader, window, filters))
     if as_json:
         cli.print_json({"window": window.to_json(), **stats.to_json()})
         return
@@ -251,11 +253,10 @@ def usage_prune(
     days = older_than_days or cli.runtime().settings.usage_retention_days
     cutoff = svc.retention_cutoff(days)
     if dry_run:
-        count = _ask(lambda c: svc.count_older(c, cutoff))
+        count = _ask(lambda u: svc.count_older(u, cutoff))
         cli.out.print(f"would delete {count} usage events before {_iso(cutoff)}")
         return
-    with cli.friendly_errors():
-        count = svc.prune_usage(cli._reachable_engine(), cutoff)
+    count = _ask(lambda u: svc.prune_usage(u, cutoff))
     cli.out.print(f"deleted {count} usage events before {_iso(cutoff)}")
 
 
@@ -265,9 +266,7 @@ def usage_rollup() -> None:
     from modelplane.services import usage as svc
 
     cli = _cli()
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        days = svc.rollup_routing(uow)
-        uow.commit()
+    days = _ask(svc.rollup_routing)
     if days:
         cli.out.print(f"rolled up {len(days)} day(s): {days[0]} … {days[-1]}")
     else:

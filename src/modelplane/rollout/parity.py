@@ -2,24 +2,23 @@
 and the database, and record every difference, each source's latency and its errors.
 
 Recording happens on a background thread with a bounded queue, so a sampled request pays
-for the second computation but never waits on the database to write the evidence.
+for the second computation but never waits on the database to write the evidence. Writing
+is ``store/parity_repository.py``'s; this module only compares.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine
-
 from modelplane.domain.models import Model
 from modelplane.domain.pricing import cost
 from modelplane.domain.reader import CatalogReader
-from modelplane.store.background import BackgroundWriter
+from modelplane.store.parity_repository import ParityLog
 
 T = TypeVar("T")
 SAMPLE_FLAG = "parity_shadow"
@@ -119,36 +118,6 @@ def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-class ParityRecorder:
-    """Writes samples through the shared background writer (``store/background.py``); a
-    queued comparison runs there too, off the request's thread. What cannot keep up, or
-    cannot be written while the database is down, is dropped and counted."""
-
-    def __init__(self, engine: Engine, capacity: int = 1000) -> None:
-        self._writer: BackgroundWriter[Sample | Callable[[], Sample]] = BackgroundWriter(
-            engine, _write_samples, "parity samples", capacity=capacity, batch=50
-        )
-
-    @property
-    def dropped(self) -> int:
-        return self._writer.dropped
-
-    def record(self, sample: Sample | Callable[[], Sample]) -> None:
-        """Queue a sample, or a comparison to run off the request's thread."""
-        self._writer.put(sample)
-
-    def flush(self) -> None:
-        """Wait until everything queued so far is written (tests, shutdown)."""
-        self._writer.flush()
-
-    def close(self) -> None:
-        self._writer.close()
-
-
-def _write_samples(conn: Connection, items: Sequence[Sample | Callable[[], Sample]]) -> None:
-    from modelplane.store.rollout_repositories import ParityRepository
-
-    samples = [item if isinstance(item, Sample) else item() for item in items]
-    repo = ParityRepository(conn)
-    for sample in samples:
-        repo.add(sample.samples, sample.mismatches)
+class ParityRecorder(ParityLog):
+    """The process's parity evidence: ``record`` a ``Sample``, or a comparison returning
+    one, and it is written in the background (``store/parity_repository.py``)."""

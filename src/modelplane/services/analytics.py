@@ -13,29 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
-
-from sqlalchemy import Connection, Select, func, select
-from sqlalchemy.sql.elements import ColumnElement
+from typing import Any
 
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.reader import CatalogReader, ModelFilter
 from modelplane.domain.router_config import COMPLEXITIES, TIERS, TierWeightsByComplexity
-from modelplane.domain.usage import (
-    LATENCY_BUCKETS,
-    PERCENTILES,
-    UsageFilter,
-    Window,
-    bucket_column,
-    from_nano,
-    percentile_ms,
-)
-from modelplane.services.usage import rolled_days, routing_counts
-from modelplane.store import tables as t
+from modelplane.domain.usage import PERCENTILES, UsageFilter, Window, from_nano, percentile_ms
+from modelplane.services.usage import UnitOfWorkFactory
+from modelplane.store.analytics_queries import BreakdownBy, LatencyRow, Sums, TopBy, UsageQueries
+from modelplane.store.decision_queries import DecisionQueries
 
-TopBy: TypeAlias = Literal["requests", "tokens", "cost"]
 TOP_BY: tuple[TopBy, ...] = ("requests", "tokens", "cost")
-BreakdownBy: TypeAlias = Literal["feature", "provider"]
 BREAKDOWN_BY: tuple[BreakdownBy, ...] = ("feature", "provider")
 
 
@@ -82,9 +70,9 @@ class Totals:
         }
 
     @classmethod
-    def of(cls, values: Sequence[Any]) -> Totals:
-        """From the eight sums ``_SUMS`` selects (``None`` when no row matched)."""
-        n = [int(v or 0) for v in values]
+    def of(cls, sums: Sums) -> Totals:
+        """From the eight sums of ``store.analytics_queries`` (cost in nano-dollars)."""
+        n = sums
         return cls(n[0], n[1], n[2], n[3], n[4], n[5], from_nano(n[6]), n[7])
 
 
@@ -125,92 +113,109 @@ class ModelLatency:
 
 
 # Usage ---------------------------------------------------------------------------------------
-
-_D = t.usage_daily.c
-_SUMS = [
-    func.sum(_D.requests),
-    func.sum(_D.errors),
-    func.sum(_D.input_tokens),
-    func.sum(_D.output_tokens),
-    func.sum(_D.cached_tokens),
-    func.sum(_D.reasoning_tokens),
-    func.sum(_D.cost_nano),
-    func.sum(_D.latency_ms_sum),
-]
-_ORDER: dict[TopBy, ColumnElement[Any]] = {
-    "requests": func.sum(_D.requests),
-    "tokens": func.sum(_D.input_tokens + _D.output_tokens + _D.cached_tokens + _D.reasoning_tokens),
-    "cost": func.sum(_D.cost_nano),
-}
+#
+# Each question a face asks is one function that opens its own read-only unit of work; the
+# ``*_in`` forms answer inside one already open, so a page of answers reads one snapshot.
 
 
-def _where(query: Select[Any], table: Any, window: Window, filters: UsageFilter) -> Select[Any]:
-    c = table.c
-    query = query.where(c.day >= window.since, c.day <= window.until)
-    if filters.model is not None:
-        query = query.where(c.model_id == filters.model)
-    if filters.provider is not None:
-        query = query.where(c.provider_id == filters.provider)
-    if filters.feature is not None:
-        query = query.where(c.feature == filters.feature)
-    return query
+def totals(unit_of_work: UnitOfWorkFactory, window: Window, filters: UsageFilter) -> Totals:
+    with unit_of_work(read_only=True) as uow:
+        return totals_in(UsageQueries(uow.connection), window, filters)
 
 
-def totals(conn: Connection, window: Window, filters: UsageFilter) -> Totals:
-    row = conn.execute(_where(select(*_SUMS), t.usage_daily, window, filters)).one()
-    return Totals.of(row)
+def totals_in(queries: UsageQueries, window: Window, filters: UsageFilter) -> Totals:
+    return Totals.of(queries.totals(window, filters))
 
 
 def top_models(
-    conn: Connection, window: Window, filters: UsageFilter, by: TopBy = "requests", limit: int = 10
+    unit_of_work: UnitOfWorkFactory,
+    window: Window,
+    filters: UsageFilter,
+    by: TopBy = "requests",
+    limit: int = 10,
 ) -> list[Group]:
     """The most used models by requests, tokens or cost; ties by model id."""
-    if by not in _ORDER:
+    check_top_by(by)
+    with unit_of_work(read_only=True) as uow:
+        return top_models_in(UsageQueries(uow.connection), window, filters, by, limit)
+
+
+def check_top_by(by: str) -> None:
+    if by not in TOP_BY:
         raise InvalidInput([FieldError("by", f"must be one of {', '.join(TOP_BY)}")])
-    query = _where(select(_D.model_id, _D.provider_id, *_SUMS), t.usage_daily, window, filters)
-    query = query.group_by(_D.model_id, _D.provider_id)
-    rows = conn.execute(query.order_by(_ORDER[by].desc(), _D.model_id).limit(limit))
-    return [Group(r[0], Totals.of(r[2:]), provider=r[1]) for r in rows]
 
 
-def daily(conn: Connection, window: Window, filters: UsageFilter) -> list[Group]:
+def top_models_in(
+    queries: UsageQueries, window: Window, filters: UsageFilter, by: TopBy, limit: int
+) -> list[Group]:
+    rows = queries.top_models(window, filters, by, limit)
+    return [Group(model, Totals.of(sums), provider=provider) for model, provider, sums in rows]
+
+
+def daily(unit_of_work: UnitOfWorkFactory, window: Window, filters: UsageFilter) -> list[Group]:
     """One row per day of the window, days without usage included (as zeros)."""
-    query = _where(select(_D.day, *_SUMS), t.usage_daily, window, filters).group_by(_D.day)
-    found = {r[0]: Totals.of(r[1:]) for r in conn.execute(query)}
-    return [Group(d.isoformat(), found.get(d, Totals())) for d in window.each_day()]
+    with unit_of_work(read_only=True) as uow:
+        return daily_in(UsageQueries(uow.connection), window, filters)
+
+
+def daily_in(queries: UsageQueries, window: Window, filters: UsageFilter) -> list[Group]:
+    return every_day(window, queries.by_day(window, filters))
+
+
+def every_day(window: Window, found: dict[date, Sums]) -> list[Group]:
+    """One group per day of ``window`` in order, zeros for the days ``found`` lacks."""
+    return [
+        Group(d.isoformat(), Totals.of(found[d]) if d in found else Totals())
+        for d in window.each_day()
+    ]
 
 
 def breakdown(
-    conn: Connection, window: Window, filters: UsageFilter, by: BreakdownBy
+    unit_of_work: UnitOfWorkFactory, window: Window, filters: UsageFilter, by: BreakdownBy
 ) -> list[Group]:
     """Usage per feature or per provider, most requests first."""
+    check_breakdown_by(by)
+    with unit_of_work(read_only=True) as uow:
+        return breakdown_in(UsageQueries(uow.connection), window, filters, by)
+
+
+def check_breakdown_by(by: str) -> None:
     if by not in BREAKDOWN_BY:
         raise InvalidInput([FieldError("by", f"must be one of {', '.join(BREAKDOWN_BY)}")])
-    column = _D.feature if by == "feature" else _D.provider_id
-    query = _where(select(column, *_SUMS), t.usage_daily, window, filters).group_by(column)
-    rows = conn.execute(query.order_by(func.sum(_D.requests).desc(), column))
-    return [Group(r[0], Totals.of(r[1:])) for r in rows]
 
 
-def latency(conn: Connection, window: Window, filters: UsageFilter) -> list[ModelLatency]:
+def breakdown_in(
+    queries: UsageQueries, window: Window, filters: UsageFilter, by: BreakdownBy
+) -> list[Group]:
+    return [Group(key, Totals.of(sums)) for key, sums in queries.breakdown(window, filters, by)]
+
+
+def latency(
+    unit_of_work: UnitOfWorkFactory, window: Window, filters: UsageFilter
+) -> list[ModelLatency]:
     """Error rate, mean and percentile latencies per model, most requests first.
-    Percentiles are bucket upper bounds (see ``catalog.usage.percentile_ms``)."""
-    buckets = [func.sum(_D[bucket_column(b)]) for b in range(LATENCY_BUCKETS)]
-    query = _where(
-        select(_D.model_id, _SUMS[0], _SUMS[1], _SUMS[7], *buckets), t.usage_daily, window, filters
-    ).group_by(_D.model_id)
-    out = []
-    for model_id, requests, errors, latency_sum, *counts in conn.execute(query):
-        histogram = {b: int(n) for b, n in enumerate(counts) if n}
-        out.append(
-            ModelLatency(
-                model_id,
-                int(requests),
-                int(errors),
-                int(latency_sum) / int(requests) if requests else None,
-                {p: percentile_ms(histogram, p) for p in PERCENTILES},
-            )
+    Percentiles are bucket upper bounds (see ``domain.usage.percentile_ms``)."""
+    with unit_of_work(read_only=True) as uow:
+        return latency_in(UsageQueries(uow.connection), window, filters)
+
+
+def latency_in(queries: UsageQueries, window: Window, filters: UsageFilter) -> list[ModelLatency]:
+    return model_latencies(queries.latency(window, filters))
+
+
+def model_latencies(rows: Sequence[LatencyRow]) -> list[ModelLatency]:
+    """Each model's mean and percentiles from its sums and histogram, most requests first,
+    ties by model id."""
+    out = [
+        ModelLatency(
+            r.model_id,
+            r.requests,
+            r.errors,
+            r.latency_ms_sum / r.requests if r.requests else None,
+            {p: percentile_ms(r.histogram, p) for p in PERCENTILES},
         )
+        for r in rows
+    ]
     return sorted(out, key=lambda m: (-m.requests, m.model_id))
 
 
@@ -298,49 +303,43 @@ def _most_first(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def router_stats(
-    conn: Connection, reader: CatalogReader, window: Window, filters: UsageFilter
+    unit_of_work: UnitOfWorkFactory, reader: CatalogReader, window: Window, filters: UsageFilter
 ) -> RouterStats:
     """Decisions by category and complexity, the tier mix against the configured tier
     weights, and the exploration, sticky and fallback counts. ``filters.model`` and
     ``filters.provider`` select by the chosen model; decisions carry no feature, so
     ``filters.feature`` does not apply to them."""
-    models = _model_ids(reader, filters)
+    with unit_of_work(read_only=True) as uow:
+        return router_stats_in(DecisionQueries(uow.connection), reader, window, filters)
+
+
+def router_stats_in(
+    decisions: DecisionQueries, reader: CatalogReader, window: Window, filters: UsageFilter
+) -> RouterStats:
+    """``router_stats`` from the rollups for the days the job has rolled up and from the
+    raw decision log for the rest (usually just today)."""
+    models = chosen_model_ids(reader, filters)
     stats = RouterStats()
-    for row in _rolled_rows(conn, window, models):
+    for row in decisions.rolled_counts(window.since, window.until, models):
         stats.add(row)
-    rolled = set(rolled_days(conn, window.since, window.until))
-    for start, end in _gaps(window, rolled):
-        for row in routing_counts(conn, start, end, models, by_model=False):
+    rolled = set(decisions.rolled_days(window.since, window.until))
+    for start, end in gaps(window, rolled):
+        for row in decisions.raw_counts(start, end, models, by_model=False):
             stats.add(row)
-    stats.tier_mix = _tier_mix(stats, reader)
+    stats.tier_mix = tier_mix(stats, reader.router_config().tier_weights)
     return stats
 
 
-def _model_ids(reader: CatalogReader, filters: UsageFilter) -> list[str] | None:
+def chosen_model_ids(reader: CatalogReader, filters: UsageFilter) -> list[str] | None:
+    """The models whose decisions ``filters`` selects (``None``: every model): the one
+    named, or the provider's catalogue models (narrowed to the one named, if any)."""
     if filters.provider is None:
         return None if filters.model is None else [filters.model]
     ids = [m.id for m in reader.models(ModelFilter(provider=filters.provider))]
     return [i for i in ids if filters.model in (None, i)]
 
 
-def _rolled_rows(conn: Connection, window: Window, models: list[str] | None) -> list[Any]:
-    table = t.routing_daily if models is None else t.routing_model_daily
-    r = table.c
-    keys = [r.primary_category, r.complexity, r.tier]
-    query = select(
-        *keys,
-        func.sum(r.decisions),
-        func.sum(r.exploration),
-        func.sum(r.sticky),
-        func.sum(r.fallback),
-        func.sum(r.errors),
-    ).where(r.day >= window.since, r.day <= window.until)
-    if models is not None:
-        query = query.where(r.selected_model_id.in_(models))
-    return list(conn.execute(query.group_by(*keys)))
-
-
-def _gaps(window: Window, rolled: set[date]) -> list[tuple[datetime, datetime]]:
+def gaps(window: Window, rolled: set[date]) -> list[tuple[datetime, datetime]]:
     """Runs of days not rolled up, as ``[start, end)`` UTC timestamps."""
     runs: list[tuple[datetime, datetime]] = []
     for day in window.each_day():
@@ -354,8 +353,10 @@ def _gaps(window: Window, rolled: set[date]) -> list[tuple[datetime, datetime]]:
     return runs
 
 
-def _tier_mix(stats: RouterStats, reader: CatalogReader) -> list[TierShare]:
-    weights = reader.router_config().tier_weights
+def tier_mix(stats: RouterStats, weights: TierWeightsByComplexity) -> list[TierShare]:
+    """Per complexity seen, each tier's share of its decisions beside the configured
+    weight: every configured tier (even with no decisions), then any other tier seen
+    (``None`` for decisions without a tier)."""
     out = []
     order: dict[str, int] = {c: i for i, c in enumerate(COMPLEXITIES)}
     for complexity in sorted(stats.by_complexity, key=lambda c: (order.get(c, len(order)), c)):
@@ -379,10 +380,47 @@ def _configured(weights: TierWeightsByComplexity, complexity: str, tier: str) ->
     return None
 
 
+# The console's page: every answer from one read ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the analytics page shows for one window and filter."""
+
+    daily: list[Group]
+    top_models: list[Group]
+    features: list[Group]
+    providers: list[Group]
+    latency: list[ModelLatency]
+    router: RouterStats
+
+
+def dashboard(
+    unit_of_work: UnitOfWorkFactory,
+    reader: CatalogReader,
+    window: Window,
+    filters: UsageFilter,
+    top: int = 15,
+) -> Dashboard:
+    """Daily usage, the ``top`` models by requests, usage by feature and by provider,
+    latency per model and the router's numbers, all in one read-only transaction."""
+    with unit_of_work(read_only=True) as uow:
+        usage = UsageQueries(uow.connection)
+        return Dashboard(
+            daily=daily_in(usage, window, filters),
+            top_models=top_models_in(usage, window, filters, "requests", top),
+            features=breakdown_in(usage, window, filters, "feature"),
+            providers=breakdown_in(usage, window, filters, "provider"),
+            latency=latency_in(usage, window, filters),
+            router=router_stats_in(DecisionQueries(uow.connection), reader, window, filters),
+        )
+
+
 __all__ = [
     "BREAKDOWN_BY",
     "TOP_BY",
     "BreakdownBy",
+    "Dashboard",
     "Group",
     "ModelLatency",
     "RouterStats",
@@ -390,9 +428,15 @@ __all__ = [
     "TopBy",
     "Totals",
     "breakdown",
+    "chosen_model_ids",
     "daily",
+    "dashboard",
+    "every_day",
+    "gaps",
     "latency",
+    "model_latencies",
     "router_stats",
+    "tier_mix",
     "top_models",
     "totals",
 ]

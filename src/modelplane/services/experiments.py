@@ -6,15 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
-
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound, nearest
 from modelplane.domain.experiments import Experiment, ExperimentSpec
 from modelplane.domain.router_config import RouterConfig
 from modelplane.services._common import validate
 from modelplane.services.routing_data import check_router_config, replace_router_config
-from modelplane.store import tables as t
+from modelplane.store.decision_queries import DecisionQueries
 from modelplane.store.rollout_repositories import ExperimentRepository
 from modelplane.store.unit_of_work import UnitOfWork
 
@@ -88,30 +86,13 @@ def end_experiment(
 def experiment_report(uow: UnitOfWork, name: str) -> dict[str, Any]:
     """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
     experiment = get_experiment(uow, name)
-    d = t.routing_decisions.c
-    query = (
-        select(
-            d.variant,
-            func.count().label("decisions"),
-            func.sum(case((d.tier == "cheap", 1), else_=0)).label("cheap"),
-            func.sum(case((d.tier == "mid", 1), else_=0)).label("mid"),
-            func.sum(case((d.tier == "premium", 1), else_=0)).label("premium"),
-            func.sum(case((d.exploration.is_(True), 1), else_=0)).label("explored"),
-        )
-        .where(d.experiment == name)
-        .group_by(d.variant)
-    )
-    rows = {r.variant: r for r in uow.connection.execute(query)}
-    costs: dict[str, list[Decimal]] = {}
-    cost_query = select(d.variant, d.cost_per_1k).where(
-        d.experiment == name, d.cost_per_1k.is_not(None)
-    )
-    for variant, cost in uow.connection.execute(cost_query):
-        costs.setdefault(variant, []).append(Decimal(cost))
+    decisions = DecisionQueries(uow.connection)
+    counts = decisions.variant_counts(name)
+    costs = decisions.variant_costs(name)
     variants = []
     for variant in experiment.variants:
-        row = rows.get(variant.name)
-        n = int(row.decisions) if row else 0
+        row = counts.get(variant.name)
+        n = row.decisions if row else 0
         spent = costs.get(variant.name, [])
         mean_cost = sum(spent, Decimal(0)) / len(spent) if spent else None
         variants.append(
@@ -120,10 +101,10 @@ def experiment_report(uow: UnitOfWork, name: str) -> dict[str, Any]:
                 "weight": variant.weight,
                 "decisions": n,
                 "tierMix": {
-                    tier: (int(getattr(row, tier)) / n if row and n else 0.0)
+                    tier: (row.tiers[tier] / n if row and n else 0.0)
                     for tier in ("cheap", "mid", "premium")
                 },
-                "explorationRate": int(row.explored) / n if row and n else 0.0,
+                "explorationRate": row.explored / n if row and n else 0.0,
                 "meanCostPer1kTokens": float(round(mean_cost, 8))
                 if mean_cost is not None
                 else None,

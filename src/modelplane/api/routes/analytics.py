@@ -7,21 +7,17 @@ default today; or ``since`` and ``until``) and optional ``model``, ``provider`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import Connection
 
 from modelplane.api.deps import RuntimeDep, Viewer
-from modelplane.bootstrap import Runtime
 from modelplane.domain.clock import utcnow
 from modelplane.domain.usage import UsageFilter, Window
 from modelplane.services import analytics as svc
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
-T = TypeVar("T")
 
 
 def _window(
@@ -42,18 +38,13 @@ WindowDep = Annotated[Window, Depends(_window)]
 FilterDep = Annotated[UsageFilter, Depends(_filters)]
 
 
-def _query(runtime: Runtime, work: Callable[[Connection], T]) -> T:
-    with runtime.engine.connect() as conn:
-        return work(conn)
-
-
 def _envelope(window: Window, filters: UsageFilter, **body: Any) -> dict[str, Any]:
     return {"window": window.to_json(), "filters": filters.to_json(), **body}
 
 
 @router.get("/summary", summary="Totals over the window")
 def summary(runtime: RuntimeDep, _: Viewer, window: WindowDep, filters: FilterDep) -> Any:
-    totals = _query(runtime, lambda c: svc.totals(c, window, filters))
+    totals = svc.totals(runtime.unit_of_work, window, filters)
     return _envelope(window, filters, totals=totals.to_json())
 
 
@@ -66,14 +57,14 @@ def top_models(
     by: svc.TopBy = "requests",
     limit: Annotated[int, Query(ge=1, le=500)] = 10,
 ) -> Any:
-    rows = _query(runtime, lambda c: svc.top_models(c, window, filters, by, limit))
+    rows = svc.top_models(runtime.unit_of_work, window, filters, by, limit)
     data = [r.to_json("model") for r in rows]
     return _envelope(window, filters, by=by, data=data, count=len(data))
 
 
 @router.get("/daily", summary="Usage and cost per day")
 def daily(runtime: RuntimeDep, _: Viewer, window: WindowDep, filters: FilterDep) -> Any:
-    rows = _query(runtime, lambda c: svc.daily(c, window, filters))
+    rows = svc.daily(runtime.unit_of_work, window, filters)
     data = [r.to_json("day") for r in rows]
     return _envelope(window, filters, data=data, count=len(data))
 
@@ -86,7 +77,7 @@ def breakdown(
     filters: FilterDep,
     by: svc.BreakdownBy = "feature",
 ) -> Any:
-    rows = _query(runtime, lambda c: svc.breakdown(c, window, filters, by))
+    rows = svc.breakdown(runtime.unit_of_work, window, filters, by)
     data = [r.to_json(by) for r in rows]
     return _envelope(window, filters, by=by, data=data, count=len(data))
 
@@ -98,7 +89,7 @@ def breakdown(
     "below the true value and at most about 26% above it.",
 )
 def latency(runtime: RuntimeDep, _: Viewer, window: WindowDep, filters: FilterDep) -> Any:
-    rows = _query(runtime, lambda c: svc.latency(c, window, filters))
+    rows = svc.latency(runtime.unit_of_work, window, filters)
     data = [r.to_json() for r in rows]
     return _envelope(window, filters, data=data, count=len(data))
 
@@ -110,6 +101,5 @@ def latency(runtime: RuntimeDep, _: Viewer, window: WindowDep, filters: FilterDe
     "decisions carry no feature, so `feature` does not apply.",
 )
 def router_stats(runtime: RuntimeDep, _: Viewer, window: WindowDep, filters: FilterDep) -> Any:
-    reader = runtime.reader
-    stats = _query(runtime, lambda c: svc.router_stats(c, reader, window, filters))
+    stats = svc.router_stats(runtime.unit_of_work, runtime.reader, window, filters)
     return _envelope(window, filters, **stats.to_json())

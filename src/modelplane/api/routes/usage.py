@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 
 from modelplane.api.deps import CurrentToken, RuntimeDep
-from modelplane.api.writes import write
 from modelplane.services import usage as svc
 from modelplane.services.tokens import Forbidden, Identity, allows
 
@@ -77,5 +76,4 @@ def record_usage(
         ),
     ],
 ) -> dict[str, object]:
-    reader = runtime.reader
-    return write(runtime, lambda uow: svc.record_usage(uow, reader, body)).to_json()
+    return svc.record_usage(runtime.unit_of_work, runtime.reader, body).to_json()

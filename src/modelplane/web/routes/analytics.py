@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from sqlalchemy import Connection
 
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import InvalidInput
@@ -25,7 +24,6 @@ from modelplane.web.charts import bar_chart, line_chart, plain
 from modelplane.web.context import Console, SignedIn
 
 router = APIRouter(prefix="/admin/analytics")
-T = TypeVar("T")
 
 Kind = Literal["text", "int", "usd", "pct", "ms"]
 Format = Literal["csv", "html"]
@@ -135,28 +133,17 @@ def _csv(tables: dict[str, DataTable], name: str | None, query: AnalyticsQuery) 
 def _tables(
     console: Console, query: AnalyticsQuery
 ) -> tuple[dict[str, DataTable], svc.RouterStats]:
-    window, filters = query.window, query.filters
-    reader = console.runtime.reader
-
-    def ask(work: Callable[[Connection], T]) -> T:
-        with console.runtime.engine.connect() as conn:
-            return work(conn)
-
-    def build(conn: Connection) -> tuple[list[DataTable], svc.RouterStats]:
-        stats = svc.router_stats(conn, reader, window, filters)
-        return [
-            _daily(svc.daily(conn, window, filters)),
-            _top(svc.top_models(conn, window, filters, "requests", 15)),
-            _breakdown("features", "By feature", svc.breakdown(conn, window, filters, "feature")),
-            _breakdown(
-                "providers", "By provider", svc.breakdown(conn, window, filters, "provider")
-            ),
-            _latency(svc.latency(conn, window, filters)),
-            *_router(stats),
-        ], stats
-
-    built, stats = ask(build)
-    return {t.id: t for t in built}, stats
+    runtime = console.runtime
+    found = svc.dashboard(runtime.unit_of_work, runtime.reader, query.window, query.filters)
+    built = [
+        _daily(found.daily),
+        _top(found.top_models),
+        _breakdown("features", "By feature", found.features),
+        _breakdown("providers", "By provider", found.providers),
+        _latency(found.latency),
+        *_router(found.router),
+    ]
+    return {t.id: t for t in built}, found.router
 
 
 def _usd(value: Decimal) -> float:
