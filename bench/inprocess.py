@@ -1,5 +1,5 @@
 """In-process reads: get by id and list, per call, from the live snapshot versus straight
-from the database (the per-request baseline), side by side.
+from the database (the per-request baseline, ``PerCallDatabase`` below), side by side.
 
     uv run python -m bench.inprocess [--backend sqlite|postgresql] [--repeat 2000]
 """
@@ -12,12 +12,35 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from sqlalchemy import Engine
+
 from bench.common import Database
+from modelplane.domain.models import Model
 from modelplane.domain.reader import CatalogReader, ModelFilter
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.source import SnapshotSource
 from modelplane.store.database import create_db_engine
-from modelplane.store.sources import DatabaseSource
+from modelplane.store.repositories import ModelRepository
+
+
+class PerCallDatabase:
+    """The baseline: every read is its own query on a fresh connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get(self, model_id: str) -> Model | None:
+        with self._engine.connect() as conn:
+            return ModelRepository(conn).get(model_id)
+
+    def models(self, filters: ModelFilter = ModelFilter()) -> list[Model]:
+        with self._engine.connect() as conn:
+            return ModelRepository(conn).filtered(filters)
+
+    def public(self) -> list[Model]:
+        return [
+            m for m in self.models(ModelFilter(internal_only=False)) if m.status != "deprecated"
+        ]
 
 
 def per_call_us(operation: Callable[[], object], repeat: int) -> float:
@@ -38,10 +61,11 @@ def main() -> None:
     engine = create_db_engine(db.url)
     live = LiveCatalog(engine).start()
     try:
-        snapshot = CatalogReader(SnapshotSource(live), SnapshotSource(live))
-        database = CatalogReader(DatabaseSource(engine), DatabaseSource(engine))
+        source = SnapshotSource.live(live)
+        snapshot = CatalogReader(source, source)
+        database = PerCallDatabase(engine)
         vision = ModelFilter(capability="vision")
-        cases: list[tuple[str, Callable[[CatalogReader], object]]] = [
+        cases: list[tuple[str, Callable[[CatalogReader | PerCallDatabase], object]]] = [
             ("get by id", lambda r: r.get("openai:gpt-5")),
             ("list all (61)", lambda r: r.models()),
             ("list capability=vision", lambda r: r.models(vision)),

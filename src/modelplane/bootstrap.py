@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from modelplane.domain.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, UserContext
-from modelplane.domain.reader import CatalogReader, CatalogSource
+from modelplane.domain.errors import ModelplaneError
+from modelplane.domain.flags import UserContext
+from modelplane.domain.reader import CatalogReader
 from modelplane.live.catalog import LiveCatalog
-from modelplane.live.source import SnapshotSource
+from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
+from modelplane.live.source import SnapshotSource, live_snapshot
+from modelplane.rollout.assignment import Assignment, Source, choose, environment_sources
 from modelplane.settings import Settings
 from modelplane.store.background import BackgroundWriter
-from modelplane.store.database import create_db_engine
-from modelplane.store.sources import build_reader, source_for
+from modelplane.store.database import create_db_engine, describe_failure
 from modelplane.store.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from modelplane.rollout.parity import ParityRecorder
     from modelplane.store.decision_log import DecisionLog
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,11 +36,19 @@ class Runtime:
     """The process's long-lived parts, built lazily from one ``Settings``.
 
     ``live=True`` (the server) serves reads from an in-memory snapshot kept fresh by a
-    watcher thread; otherwise (one-shot CLI commands) reads go to the database directly.
+    watcher thread; otherwise (one-shot CLI commands) from a snapshot loaded from the
+    database on the first read (the same loader), reloaded after this process's own writes.
+    Either way, while the database cannot be reached the static tables serve, and a
+    warning says so.
     """
 
     settings: Settings = field(default_factory=Settings)
     live_reads: bool = False
+
+    def __post_init__(self) -> None:
+        self._loaded: Snapshot | None = None
+        self._loaded_degraded = False
+        self._load_lock = threading.Lock()
 
     @cached_property
     def engine(self) -> Engine:
@@ -45,46 +61,96 @@ class Runtime:
         return LiveCatalog(self.engine, poll_interval=interval).start()
 
     @cached_property
-    def reader(self) -> CatalogReader:
-        s = self.settings
-        needs_db = "db" in (s.models_source, s.router_config_source)
-        if not (self.live_reads and needs_db):
-            return build_reader(
-                s.models_source, s.router_config_source, self.engine if needs_db else None
-            )
-        snapshot: CatalogSource = SnapshotSource(self.live)
-        models = snapshot if s.models_source == "db" else source_for("static", None)
-        routing = snapshot if s.router_config_source == "db" else source_for("static", None)
-        return CatalogReader(models, routing)
+    def overrides(self) -> dict[str, bool]:
+        """The environment's flag overrides (``Settings.overrides``), read once."""
+        return self.settings.overrides()
+
+    # The data ------------------------------------------------------------------------------
+
+    def database_snapshot(self) -> Snapshot:
+        """The database's data as this process serves it: the live snapshot pinned for this
+        request (server) or the one loaded once (one-shot); the static tables' snapshot
+        while the database cannot be reached."""
+        if self.live_reads:
+            return live_snapshot(self.live)
+        with self._load_lock:
+            if self._loaded is None:
+                self._loaded = self._load()
+            return self._loaded
+
+    def _load(self) -> Snapshot:
+        try:
+            snapshot = load_snapshot(self.engine)
+        except OperationalError as exc:
+            url = self.engine.url.render_as_string(hide_password=False)
+            problem = describe_failure(url, exc)
+        except (SQLAlchemyError, ModelplaneError) as exc:
+            problem = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        else:
+            self._loaded_degraded = False
+            return snapshot
+        log.warning("%s; serving the static tables", problem)
+        self._loaded_degraded = True
+        return static_snapshot()
+
+    def snapshot_for(self, source: Source) -> Snapshot:
+        return self.database_snapshot() if source == "db" else static_snapshot()
+
+    def assignment(self, context: UserContext | None) -> Assignment:
+        """Which sources, experiment arm and shadowing a request gets
+        (``rollout/assignment.py``). A request for a user, in the server: the flags and
+        experiments of the pinned snapshot decide. Without a user or a live snapshot
+        (the one-shot CLI, the console's process-wide reads): the environment alone."""
+        if context is None or not self.live_reads:
+            return environment_sources(self.overrides)
+        from modelplane.services.flags import KNOWN
+
+        snapshot = live_snapshot(self.live)
+        return choose(
+            context,
+            snapshot.flags,
+            snapshot.experiments,
+            self.overrides,
+            defaults=KNOWN,
+            roll=random.random() * 100,
+        )
+
+    # The read path ---------------------------------------------------------------------------
 
     @cached_property
-    def _readers(self) -> dict[tuple[bool, bool], CatalogReader]:
-        snapshot = SnapshotSource(self.live)
-        static = source_for("static", None)
+    def _sources(self) -> dict[Source, SnapshotSource]:
+        database = SnapshotSource(self.database_snapshot, self._database_degraded)
+        return {"db": database, "static": SnapshotSource.fixed(static_snapshot())}
+
+    def _database_degraded(self) -> bool:
+        return self.live.degraded if self.live_reads else self._loaded_degraded
+
+    @cached_property
+    def _readers(self) -> dict[tuple[Source, Source], CatalogReader]:
+        sources = self._sources
         return {
-            (models_db, routing_db): CatalogReader(
-                snapshot if models_db else static, snapshot if routing_db else static
-            )
-            for models_db in (True, False)
-            for routing_db in (True, False)
+            (models, routing): CatalogReader(sources[models], sources[routing])
+            for models in sources
+            for routing in sources
         }
 
-    def reader_for(self, context: UserContext) -> CatalogReader:
-        """The read path for one request. In the server, the rollout flags choose per user
-        whether models and routing data come from the database (the live snapshot) or the
-        static tables; environment overrides win. Elsewhere: the configured reader."""
-        if not self.live_reads:
-            return self.reader
-        from modelplane.services.flags import evaluate_flag
+    def reader_of(self, assignment: Assignment) -> CatalogReader:
+        return self._readers[assignment.sources]
 
-        flags = SnapshotSource(self.live).snapshot().flags
-        models_db = evaluate_flag(self.settings, flags, MODELS_SOURCE, context).enabled
-        routing_db = evaluate_flag(self.settings, flags, ROUTER_CONFIG_SOURCE, context).enabled
-        return self._readers[(models_db, routing_db)]
+    @property
+    def reader(self) -> CatalogReader:
+        """The process-wide read path (no user): the sources the environment allows."""
+        return self.reader_of(environment_sources(self.overrides))
+
+    def reader_for(self, context: UserContext) -> CatalogReader:
+        """The read path for one user's request."""
+        return self.reader_of(self.assignment(context))
 
     def source_readers(self) -> tuple[CatalogReader, CatalogReader]:
         """(static tables, database) readers, for parity comparisons."""
-        return self._readers[(False, False)], self._readers[(True, True)]
+        return self._readers[("static", "static")], self._readers[("db", "db")]
+
+    # Background writers and transactions -------------------------------------------------------
 
     @cached_property
     def parity(self) -> ParityRecorder:
@@ -115,10 +181,15 @@ class Runtime:
         return UnitOfWork(self.engine, after_commit=self._after_commit, read_only=read_only)
 
     def _after_commit(self, sequence: int | None) -> None:
-        # Read your own writes: this process swaps in the new snapshot before answering;
-        # other processes hear of it through NOTIFY or their poll.
-        if sequence is not None and "live" in self.__dict__:
+        # Read your own writes: this process swaps in the new snapshot before answering
+        # (or, one-shot, loads a new one on the next read); other processes hear of it
+        # through NOTIFY or their poll.
+        if sequence is None:
+            return
+        if "live" in self.__dict__:
             self.live.refresh()
+        with self._load_lock:
+            self._loaded = None
 
     def close(self) -> None:
         if "decisions" in self.__dict__:

@@ -13,7 +13,7 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from modelplane.domain.flags import parse_override
+from modelplane.domain.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, parse_override
 
 Source = Literal["db", "static"]
 
@@ -102,6 +102,18 @@ class Settings(BaseSettings):
 
     author: str | None = None
     """Who direct CLI writes are recorded as (``MODELPLANE_AUTHOR``); default ``cli:<login>``."""
+
+    def overrides(self) -> dict[str, bool]:
+        """The environment's word on each flag it names, which wins over the database:
+        ``flag_overrides``, and ``MODELPLANE_MODELS_SOURCE=static`` /
+        ``MODELPLANE_ROUTER_CONFIG_SOURCE=static`` as the source flags off (an explicit
+        ``MODELPLANE_FLAG_<NAME>`` wins over those)."""
+        sources = {
+            MODELS_SOURCE: self.models_source,
+            ROUTER_CONFIG_SOURCE: self.router_config_source,
+        }
+        forced = {name: False for name, source in sources.items() if source == "static"}
+        return {**forced, **self.flag_overrides}
 
 
 _FLAG_PREFIX = "MODELPLANE_FLAG_"

@@ -13,12 +13,14 @@ from modelplane.cli import app
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.experiments import ExperimentSpec, assign
 from modelplane.domain.flags import UserContext, bucket
+from modelplane.domain.reader import CatalogReader
+from modelplane.live.snapshot import load_snapshot, static_snapshot
+from modelplane.live.source import SnapshotSource
 from modelplane.rollout.parity import ParityRecorder, compare_catalogues
 from modelplane.services.experiments import create_experiment, end_experiment, get_experiment
 from modelplane.services.flags import flag_history_page, list_flags, set_flag
 from modelplane.services.models import update_model
 from modelplane.services.rollout_report import rollout_report
-from modelplane.store.sources import build_reader
 from modelplane.store.static import read_json
 from modelplane.store.unit_of_work import UnitOfWork
 
@@ -136,9 +138,9 @@ def test_a_seeded_price_discrepancy_appears_in_the_parity_report(seeded: Engine)
         update_model(uow, "openai:gpt-5", {"pricing": {"input": 3}}, "ops", None)
         uow.commit()
     recorder = ParityRecorder(seeded)
-    sample = compare_catalogues(
-        build_reader("static", "static", None), build_reader("db", "db", seeded)
-    )
+    static = SnapshotSource.fixed(static_snapshot())
+    database = SnapshotSource.fixed(load_snapshot(seeded))
+    sample = compare_catalogues(CatalogReader(static, static), CatalogReader(database, database))
     recorder.record(sample)
     recorder.flush()
     recorder.close()

@@ -1,4 +1,4 @@
-"""``route()`` against the seeded database, on SQLite and PostgreSQL."""
+"""``services.routing.route()`` against the seeded database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.errors import InvalidInput
-from modelplane.domain.reader import CatalogReader
-from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest, route
+from modelplane.router import AllModelsExhausted, RouteContext, RouteDecision, RouteRequest
+from modelplane.router.selection.compiled import CompiledRouter
 from modelplane.services.models import update_model
+from modelplane.services.routing import route, route_on
 from modelplane.services.routing_data import update_router_config
 from modelplane.settings import Settings
 from modelplane.store import tables as t
 from modelplane.store.decision_log import text_hash
-from modelplane.store.sources import StaticSource
 
 from .fake_openai import FakeOpenAI
 
@@ -166,17 +166,16 @@ def test_llm_timeout_routes_with_the_conservative_classification(
     assert not decision.is_fallback
 
 
-class BrokenSource(StaticSource):
-    """A source whose router config cannot be read: a fake at the storage boundary."""
-
-    def router_config(self) -> Any:
-        raise RuntimeError("disk on fire")
+def broken_data() -> CompiledRouter:
+    """Router data that cannot be had: a fake at the storage boundary."""
+    raise RuntimeError("disk on fire")
 
 
 def test_an_error_while_routing_falls_back_and_says_why() -> None:
-    source = BrokenSource()
-    decision = route(CatalogReader(source, source), RouteRequest(text="hi"))
+    settings, context = Settings(), RouteContext()
+    decision = route_on(broken_data, RouteRequest(text="hi"), settings, context)
     assert decision.is_fallback and decision.selected_model_id == "openai:gpt-5-mini"
     assert "disk on fire" in decision.reasoning and decision.error
+    excluded = RouteRequest(text="hi", exclude=["openai:gpt-5-mini"])
     with pytest.raises(AllModelsExhausted):
-        route(CatalogReader(source, source), RouteRequest(text="hi", exclude=["openai:gpt-5-mini"]))
+        route_on(broken_data, excluded, settings, context)

@@ -4,21 +4,28 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
+from modelplane.bootstrap import Runtime
 from modelplane.domain.errors import NotFound
 from modelplane.domain.models import Model
 from modelplane.domain.reader import CatalogReader, ModelFilter
-from modelplane.store.database import create_db_engine
-from modelplane.store.sources import DatabaseSource, FallbackSource, StaticSource, build_reader
+from modelplane.live.snapshot import load_snapshot, static_snapshot
+from modelplane.live.source import SnapshotSource
+from modelplane.settings import Settings
+
+
+def reader_over(source: SnapshotSource) -> CatalogReader:
+    return CatalogReader(source, source)
 
 
 @pytest.fixture
 def db_reader(seeded: Engine) -> CatalogReader:
-    return build_reader("db", "db", seeded)
+    """A snapshot loaded from the database (what one-shot commands read)."""
+    return reader_over(SnapshotSource.fixed(load_snapshot(seeded)))
 
 
 @pytest.fixture
 def static_reader() -> CatalogReader:
-    return build_reader("static", "static", None)
+    return reader_over(SnapshotSource.fixed(static_snapshot()))
 
 
 def ids(models: list[Model]) -> list[str]:
@@ -132,17 +139,17 @@ def test_database_and_static_sources_hold_the_same_facts(
 def test_unreachable_database_falls_back_to_static_and_logs_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    engine = create_db_engine("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
-    source = FallbackSource(DatabaseSource(engine), StaticSource())
-    reader = CatalogReader(source, source)
+    url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
+    runtime = Runtime(Settings(database_url=url, environment="test"))
+    reader = runtime.reader
     with caplog.at_level(logging.WARNING):
         assert reader.get("openai:gpt-5").pricing.input == 2.5
         assert len(reader.models()) == 61
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "127.0.0.1:1" in warnings[0] and "secret" not in warnings[0]
-    assert source.name == "static"
-    engine.dispose()
+    assert reader.models_source.name == "static"
+    runtime.close()
 
 
 def test_search_takes_the_list_filters_on_both_sources(

@@ -19,7 +19,6 @@ from modelplane.services.models import update_model
 from modelplane.services.tokens import TokenSpec, create_token
 from modelplane.settings import Settings
 from modelplane.store.rollout_repositories import ParityRepository
-from modelplane.store.sources import build_reader
 from tests.support import wait_until
 from tests.web.conftest import LiveServer, screenshot, sign_in
 
@@ -116,9 +115,7 @@ def test_parity_report_page(page: Any, live_server: LiveServer) -> None:
     with runtime.unit_of_work() as uow:
         update_model(uow, "openai:gpt-5", {"pricing": {"input": 3}}, "ops", None)
         uow.commit()
-    sample = compare_catalogues(
-        build_reader("static", "static", None), build_reader("db", "db", runtime.engine)
-    )
+    sample = compare_catalogues(*runtime.source_readers())
     with runtime.engine.begin() as conn:
         ParityRepository(conn).add(sample.samples, sample.mismatches)
     runtime.close()

@@ -49,12 +49,13 @@ UserContextDep = Annotated[UserContext, Depends(user_context)]
 
 
 async def get_reader(request: Request) -> CatalogReader:
-    """The read path for this request's user: the flags pick static tables or database."""
+    """The read path for this request's user: their assignment picks static tables or
+    database (and whether to compare both in the background)."""
     runtime: Runtime = request.app.state.runtime
-    context = await user_context(request)
-    reader = runtime.reader_for(context)
-    shadow_catalogue(runtime, context)
-    return reader
+    assignment = runtime.assignment(await user_context(request))
+    if assignment.shadowed:
+        shadow_catalogue(runtime)
+    return runtime.reader_of(assignment)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

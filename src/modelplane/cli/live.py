@@ -6,17 +6,18 @@ import contextlib
 import json
 import sys
 import threading
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from modelplane.domain.changes import Change
 
-def _print_event(event: dict[str, Any], as_json: bool) -> None:
+
+def _print_event(event: Change, as_json: bool) -> None:
     if as_json:
-        payload = {k: event[k] for k in ("sequence", "kind", "ids")}
-        sys.stdout.write(json.dumps(payload) + "\n")
+        sys.stdout.write(event.json_text() + "\n")
     else:
-        sys.stdout.write(f"{event['sequence']:>8}  {event['kind']:<14} {', '.join(event['ids'])}\n")
+        sys.stdout.write(f"{event.sequence:>8}  {event.kind:<14} {', '.join(event.ids)}\n")
     sys.stdout.flush()
 
 
@@ -46,7 +47,7 @@ def _watch_server(server: str, as_json: bool, count: int | None) -> None:
             if line.startswith("event: "):
                 name = line.removeprefix("event: ")
             elif line.startswith("data: ") and name == "change":
-                _print_event(json.loads(line.removeprefix("data: ")), as_json)
+                _print_event(Change.from_json(json.loads(line.removeprefix("data: "))), as_json)
                 seen += 1
                 if count is not None and seen >= count:
                     return
@@ -59,7 +60,7 @@ def _watch_database(as_json: bool, count: int | None) -> None:
     done = threading.Event()
     seen = 0
 
-    def on_change(event: dict[str, Any]) -> None:
+    def on_change(event: Change) -> None:
         nonlocal seen
         _print_event(event, as_json)
         seen += 1

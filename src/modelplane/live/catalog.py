@@ -13,20 +13,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from modelplane.domain.changes import Change
 from modelplane.domain.errors import DatabaseUnavailable, ModelplaneError
 from modelplane.live.snapshot import Snapshot, consistent, load_snapshot, static_snapshot
 from modelplane.store.database import describe_failure, redacted
 from modelplane.store.repositories import ChangeLogRepository, ModelRepository
-from modelplane.store.static import static_tables
 from modelplane.store.unit_of_work import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
-Listener = Callable[[dict[str, Any]], None]
+Listener = Callable[[Change], None]
 _FAILURES = (SQLAlchemyError, ModelplaneError, OSError)
 _NOT_STARTED = "not started"
 _INCREMENTAL_LIMIT = 200
@@ -53,7 +52,7 @@ class LiveCatalog:
         self._reload_lock = threading.Lock()
         self._changed = threading.Condition()
         self._listeners: list[Listener] = []
-        self.current: Snapshot = static_snapshot(static_tables())
+        self.current: Snapshot = static_snapshot()
         self.degraded = True
         self.last_error: str | None = _NOT_STARTED
 
@@ -127,7 +126,7 @@ class LiveCatalog:
             self._publish(event)
         return True
 
-    def _model_update(self, old: Snapshot) -> tuple[Snapshot, list[dict[str, Any]]] | None:
+    def _model_update(self, old: Snapshot) -> tuple[Snapshot, list[Change]] | None:
         """When every change since ``old`` is a model edit and none is missing, re-read only
         those models (one consistent read) and share the rest of ``old``; else ``None``, and
         the caller reloads in full. Most changes are price edits: this keeps propagation cheap
@@ -139,26 +138,26 @@ class LiveCatalog:
             changes = ChangeLogRepository(conn)
             sequence = changes.current()
             events = changes.since(old.sequence, sequence)
-            numbers = [e["sequence"] for e in events]
+            numbers = [e.sequence for e in events]
             if not events or numbers != list(range(old.sequence + 1, sequence + 1)):
                 return None  # a gap (a rolled-back number, or history cut short): reload all
-            if any(e["kind"] != "model" for e in events):
+            if any(e.kind != "model" for e in events):
                 return None
-            ids = list(dict.fromkeys(i for e in events for i in e["ids"]))
+            ids = list(dict.fromkeys(i for e in events for i in e.ids))
             if len(ids) > _INCREMENTAL_LIMIT:
                 return None
             models = ModelRepository(conn)
             changed = {model_id: models.get(model_id) for model_id in ids}
         return old.with_models(sequence, changed), events
 
-    def _events_between(self, old: Snapshot, new: Snapshot) -> list[dict[str, Any]]:
+    def _events_between(self, old: Snapshot, new: Snapshot) -> list[Change]:
         if old.source != "db" or new.sequence < old.sequence:
-            return [{"sequence": new.sequence, "kind": "reload", "ids": []}]
+            return [Change.reload(new.sequence)]
         with self._engine.connect() as conn:
             events = ChangeLogRepository(conn).since(old.sequence, new.sequence)
         return events
 
-    def _publish(self, event: dict[str, Any]) -> None:
+    def _publish(self, event: Change) -> None:
         for listener in list(self._listeners):
             try:
                 listener(event)

@@ -1,27 +1,41 @@
 """An immutable, consistent picture of everything readers need, swapped in whole.
 
 Built once per change (never per request); a request pins one snapshot for its whole life,
-so it never sees half of one version and half of another.
+so it never sees half of one version and half of another. Building one also compiles the
+router's data (every per-model term), so the first decision after a change pays nothing.
+
+Two kinds of derived router data are compiled on first use instead, once per snapshot (see
+``router_data``): an experiment variant's config (keyed by snapshot identity, experiment and
+variant: only variants that some user is assigned get compiled), and, during a partial
+rollout, one source's catalogue routed with the other source's routing data.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable, Mapping
+import logging
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import NotFound
 from modelplane.domain.experiments import Experiment
 from modelplane.domain.flags import Flag
 from modelplane.domain.models import Model, Provider
 from modelplane.domain.profiles import Profile, TaskCategory
-from modelplane.domain.reader import ModelFilter, search_rank
-from modelplane.domain.router_config import RouterConfig
+from modelplane.domain.query import ANY, ModelFilter, filter_models, search_models
+from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
+from modelplane.router.selection.compiled import (
+    CompiledRouter,
+    compile_router,
+    recompile_models,
+)
 from modelplane.store.auth_repositories import TokenRecord, TokenRepository
 from modelplane.store.repositories import (
     CategoryRepository,
@@ -32,9 +46,10 @@ from modelplane.store.repositories import (
     RouterConfigRepository,
 )
 from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
-from modelplane.store.static import StaticTables
+from modelplane.store.static import StaticTables, static_tables
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,7 +63,7 @@ class Snapshot:
     categories: tuple[TaskCategory, ...]
     profiles: Mapping[str, Profile]
     router_config: RouterConfig
-    built_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    built_at: datetime = field(default_factory=utcnow)
     model_json: Mapping[str, bytes] = field(default_factory=dict)
     """Each model's API JSON, rendered once at build time for the hot read path."""
     ordered_ids: tuple[str, ...] = ()
@@ -57,6 +72,10 @@ class Snapshot:
     """The running experiments."""
     tokens: Mapping[str, TokenRecord] = field(default_factory=dict)
     """Active API tokens by hash, so requests authenticate without the database."""
+    router_data: CompiledRouter | None = None
+    """The router compiled from this snapshot's models, profiles, categories and config;
+    ``None`` (with ``router_data_error``) if that failed: routing then says why."""
+    router_data_error: str | None = None
     _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -75,6 +94,7 @@ class Snapshot:
     ) -> Snapshot:
         by_id = {m.id: m for m in sorted(models, key=lambda m: m.id)}
         rendered = {m.id: _render(m) for m in by_id.values()}
+        data, error = _compiled(list(by_id.values()), profiles, router_config, categories)
         return cls(
             sequence=sequence,
             source=source,
@@ -88,6 +108,8 @@ class Snapshot:
             flags=MappingProxyType({f.name: f for f in flags or []}),
             experiments=tuple(e for e in experiments or [] if e.status == "running"),
             tokens=MappingProxyType(dict(tokens or {})),
+            router_data=data,
+            router_data_error=error,
         )
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -101,7 +123,8 @@ class Snapshot:
 
     def with_models(self, sequence: int, changed: dict[str, Model | None]) -> Snapshot:
         """A new snapshot at ``sequence`` where only ``changed`` models differ (``None``:
-        gone). Everything else is shared with this one; only changed models are rendered."""
+        gone). Everything else is shared with this one; only changed models are rendered
+        and compiled for the router."""
         models = dict(self.models)
         rendered = dict(self.model_json)
         for model_id, model in changed.items():
@@ -112,37 +135,53 @@ class Snapshot:
                 models[model_id] = model
                 rendered[model_id] = _render(model)
         by_id = dict(sorted(models.items()))
+        if self.router_data is not None:
+            data: CompiledRouter | None = recompile_models(
+                self.router_data, list(by_id.values()), changed, self.profiles
+            )
+            error = None
+        else:
+            data, error = _compiled(
+                list(by_id.values()), self.profiles_list(), self.router_config, self.categories
+            )
         return replace(
             self,
             sequence=sequence,
             models=MappingProxyType(by_id),
             model_json=MappingProxyType(rendered),
             ordered_ids=tuple(by_id),
-            built_at=datetime.now(UTC),
+            built_at=utcnow(),
+            router_data=data,
+            router_data_error=error,
             _memo={},
         )
 
     def age_seconds(self, now: datetime | None = None) -> float:
-        return ((now or datetime.now(UTC)) - self.built_at).total_seconds()
+        return ((now or utcnow()) - self.built_at).total_seconds()
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        """Names this snapshot's data: a new snapshot is built on every change."""
+        return ("snapshot", self.sequence, self.source, self.built_at)
+
+    def compiled(self) -> CompiledRouter:
+        """``router_data``, or the error its compilation raised."""
+        if self.router_data is None:
+            raise RuntimeError(self.router_data_error or "the router data is not compiled")
+        return self.router_data
 
     # Reads, with the semantics of the database source --------------------------------------
 
     def get_model(self, model_id: str) -> Model | None:
         return self.models.get(model_id)
 
-    def list_models(self, filters: ModelFilter) -> list[Model]:
-        return [m for m in self.models.values() if filters.matches(m)]
+    def list_models(self, filters: ModelFilter = ANY) -> list[Model]:
+        return filter_models(self.models.values(), filters)
 
     def search_models(
-        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+        self, text: str, limit: int | None, filters: ModelFilter = ANY
     ) -> list[Model]:
-        ranked = []
-        for model in self.models.values():
-            rank = search_rank(model, text) if filters.matches(model) else None
-            if rank is not None:
-                ranked.append((rank, model.id, model))
-        ranked.sort(key=lambda item: (item[0], item[1]))
-        return [m for _, _, m in ranked][:limit]
+        return search_models(self.models.values(), text, limit, filters)
 
     def model_ids(self) -> list[str]:
         return list(self.ordered_ids)
@@ -152,6 +191,59 @@ class Snapshot:
 
     def profiles_list(self) -> list[Profile]:
         return sorted(self.profiles.values(), key=lambda p: p.model_id)
+
+
+def router_data(
+    models: Snapshot,
+    routing: Snapshot,
+    variant: tuple[str, str, RouterConfigDoc] | None = None,
+) -> CompiledRouter:
+    """The router data for ``models``' catalogue routed with ``routing``'s profiles,
+    categories and config, or with an experiment variant's config ``(experiment, variant,
+    document)`` versioned like the stored config it varies.
+
+    One snapshot and no variant: the data compiled when it was built. Otherwise (a partial
+    rollout mixing sources, or a variant) it is compiled on first use and kept in the memo
+    of the database's snapshot of the two, keyed by the other's identity and the variant:
+    it lives exactly as long as the data it was compiled from.
+    """
+    if models is routing and variant is None:
+        return models.compiled()
+    keeper, other = (routing, models) if routing.source == "db" else (models, routing)
+    key = ("router-data", other.identity, variant[:2] if variant else None)
+
+    def build() -> CompiledRouter:
+        config = routing.router_config
+        if variant is not None:
+            config = RouterConfig.model_validate(
+                {
+                    **variant[2].model_dump(),
+                    "version": config.version,
+                    "updated_at": config.updated_at,
+                    "updated_by": config.updated_by,
+                }
+            )
+        return compile_router(
+            list(models.models.values()),
+            routing.profiles_list(),
+            config,
+            [c.id for c in routing.categories],
+        )
+
+    return keeper.memo(key, build)
+
+
+def _compiled(
+    models: list[Model],
+    profiles: Iterable[Profile],
+    config: RouterConfig,
+    categories: Iterable[TaskCategory],
+) -> tuple[CompiledRouter | None, str | None]:
+    try:
+        return compile_router(models, list(profiles), config, [c.id for c in categories]), None
+    except Exception as exc:  # bad data must not stop the catalogue from being served
+        log.exception("compiling the router data failed")
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _render(model: Model) -> bytes:
@@ -194,7 +286,10 @@ def _read_all(conn: Connection) -> Snapshot:
     )
 
 
-def static_snapshot(tables: StaticTables) -> Snapshot:
+def static_snapshot(tables: StaticTables | None = None) -> Snapshot:
+    """The static tables as a snapshot; the bundled ones (the default) are built once."""
+    if tables is None:
+        return _bundled()
     return Snapshot.build(
         sequence=0,
         source="static",
@@ -204,6 +299,11 @@ def static_snapshot(tables: StaticTables) -> Snapshot:
         profiles=tables.profiles,
         router_config=tables.router_config,
     )
+
+
+@cache
+def _bundled() -> Snapshot:
+    return static_snapshot(static_tables())
 
 
 def describe(snapshot: Snapshot) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""The read path's source over the live snapshot, pinned per request."""
+"""The read port's implementation: a ``CatalogSource`` over a snapshot.
+
+Whichever snapshot it is (the static tables', the live one pinned for a request, or one
+loaded once by a one-shot command), the reads are the same dictionary look-ups and the same
+in-memory query (``domain/query.py``); only where the snapshot comes from differs.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import TypeVar
 
 from modelplane.domain.models import Model, Provider
 from modelplane.domain.profiles import Profile, TaskCategory
-from modelplane.domain.reader import ModelFilter
+from modelplane.domain.query import ANY, ModelFilter
 from modelplane.domain.router_config import RouterConfig
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.snapshot import Snapshot
@@ -26,27 +31,44 @@ def unpin(token: object) -> None:
     _pinned.reset(token)  # type: ignore[arg-type]
 
 
-class SnapshotSource:
-    """Reads from the pinned snapshot, else the live one. Never touches the database."""
+def live_snapshot(live: LiveCatalog) -> Snapshot:
+    """The snapshot pinned for this request, else the live catalogue's current one."""
+    return _pinned.get() or live.current
 
-    def __init__(self, live: LiveCatalog) -> None:
-        self.live = live
+
+class SnapshotSource:
+    """Reads from ``current()``; never touches the database. ``degraded()`` says whether
+    the snapshot is a stand-in for the one wanted (the database could not be reached)."""
+
+    def __init__(
+        self,
+        current: Callable[[], Snapshot],
+        degraded: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._current = current
+        self._degraded = degraded
+
+    @classmethod
+    def fixed(cls, snapshot: Snapshot) -> SnapshotSource:
+        return cls(lambda: snapshot)
+
+    @classmethod
+    def live(cls, live: LiveCatalog) -> SnapshotSource:
+        return cls(lambda: live_snapshot(live), lambda: live.degraded)
 
     def snapshot(self) -> Snapshot:
-        return _pinned.get() or self.live.current
+        return self._current()
 
     @property
     def name(self) -> str:
         return self.snapshot().source
 
-    def cache_key(self) -> tuple[object, ...]:
-        """Identifies the data: a new snapshot is built on every change."""
-        snapshot = self.snapshot()
-        return ("snapshot", snapshot.sequence, snapshot.source, snapshot.built_at)
-
     @property
     def degraded(self) -> bool:
-        return self.live.degraded
+        return self._degraded()
+
+    def cache_key(self) -> tuple[object, ...]:
+        return self.snapshot().identity
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """A value derived from the current snapshot, computed once per snapshot."""
@@ -60,11 +82,11 @@ class SnapshotSource:
     def get_model(self, model_id: str) -> Model | None:
         return self.snapshot().get_model(model_id)
 
-    def list_models(self, filters: ModelFilter) -> list[Model]:
+    def list_models(self, filters: ModelFilter = ANY) -> list[Model]:
         return self.snapshot().list_models(filters)
 
     def search_models(
-        self, text: str, limit: int | None, filters: ModelFilter = ModelFilter()
+        self, text: str, limit: int | None, filters: ModelFilter = ANY
     ) -> list[Model]:
         return self.snapshot().search_models(text, limit, filters)
 

@@ -8,7 +8,6 @@ is ``store/parity_repository.py``'s; this module only compares.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,17 +18,12 @@ from modelplane.domain.models import Model
 from modelplane.domain.pricing import cost
 from modelplane.domain.reader import CatalogReader
 from modelplane.store.parity_repository import ParityLog
+from modelplane.rollout.assignment import SAMPLE_FLAG as SAMPLE_FLAG  # re-exported
 
 T = TypeVar("T")
-SAMPLE_FLAG = "parity_shadow"
-"""The flag whose percentage is the share of requests shadowed (off by default)."""
 REFERENCE_REQUEST = (1_000, 1_000, 200, 200)
 """Tokens (input, output, cached input, reasoning) of the request whose cost is compared."""
 _PRICE_FIELDS = ("input", "output", "cached", "reasoning")
-
-
-def sampled(percentage: int, rng: random.Random | None = None) -> bool:
-    return percentage >= 100 or (percentage > 0 and (rng or random).random() * 100 < percentage)
 
 
 class Sample:

@@ -1,7 +1,7 @@
-"""Where parity mode hooks into requests: sample, then compare both sources off-thread.
+"""Where parity mode hooks into requests: compare both sources off-thread.
 
-The share of requests shadowed is the ``parity_shadow`` flag's percentage (off unless an
-operator turns it on; ``MODELPLANE_FLAG_PARITY_SHADOW=off`` stops it at once).
+Whether a request is shadowed is part of its assignment (``rollout/assignment.py``: the
+``parity_shadow`` flag's percentage; ``MODELPLANE_FLAG_PARITY_SHADOW=off`` stops it at once).
 """
 
 from __future__ import annotations
@@ -9,41 +9,32 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from modelplane.domain.flags import FlagSpec, UserContext, evaluate
-from modelplane.rollout.parity import SAMPLE_FLAG, Sample, compare_catalogues, sampled
+from modelplane.live.snapshot import static_snapshot
+from modelplane.rollout.parity import Sample, compare_catalogues
+from modelplane.router.classification.embedded import EmbeddedClassifier
+from modelplane.router.engine import Router
 
 if TYPE_CHECKING:
     from modelplane.bootstrap import Runtime
     from modelplane.router import RouteDecision, RouteRequest
 
-
-def shadow_share(runtime: Runtime) -> int:
-    """The percentage of requests to shadow now (0 outside the live server)."""
-    if not runtime.live_reads:
-        return 0
-    from modelplane.services.flags import override_for
-
-    flag = runtime.live.current.flags.get(SAMPLE_FLAG) or FlagSpec(name=SAMPLE_FLAG)
-    result = evaluate(flag, UserContext(), override_for(runtime.settings, SAMPLE_FLAG))
-    if result.reason == "override":
-        return 100 if result.enabled else 0
-    return flag.percentage if flag.enabled else 0
+_replay = EmbeddedClassifier()
+"""Never consulted: a shadowed decision replays the request's classification."""
 
 
-def shadow_catalogue(runtime: Runtime, context: UserContext) -> None:
-    """For a sampled catalogue read, compare the two sources' catalogues in the background."""
-    if not sampled(shadow_share(runtime)):
-        return
+def shadow_catalogue(runtime: Runtime) -> None:
+    """Compare the two sources' catalogues in the background."""
     static, database = runtime.source_readers()
     runtime.parity.record(lambda: compare_catalogues(static, database))
 
 
 def shadow_route(runtime: Runtime, request: RouteRequest, decision: RouteDecision) -> None:
-    """Route the same request (same classification and seed) on both sources, in the
-    background, and record a mismatch if they choose differently."""
-    from modelplane.router import RouteRequest, route
+    """Route the same request (same classification and seed) on both sources' data as the
+    request saw them, in the background, and record a mismatch if they choose differently."""
+    from modelplane.router import RouteRequest
 
-    static, database = runtime.source_readers()
+    static = static_snapshot()
+    database = runtime.database_snapshot()
     same = RouteRequest.model_validate(
         {
             **request.model_dump(),
@@ -54,8 +45,8 @@ def shadow_route(runtime: Runtime, request: RouteRequest, decision: RouteDecisio
 
     def compare() -> Sample:
         sample = Sample("route")
-        ours = sample.timed("static", lambda: route(static, same))
-        theirs = sample.timed("db", lambda: route(database, same))
+        ours = sample.timed("static", lambda: Router(static.compiled(), _replay).route(same))
+        theirs = sample.timed("db", lambda: Router(database.compiled(), _replay).route(same))
         if (
             ours is not None
             and theirs is not None

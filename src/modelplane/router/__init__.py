@@ -1,8 +1,10 @@
-"""The auto-router: classify a message, filter and score the models with the dials from
-the database, pick one, explain it and log it.
+"""The auto-router: classify a message, filter and score the models with the dials, pick
+one and explain it.
 
-Faces call ``route(runtime, RouteRequest(...))``. ``compile_router`` is the per-change
-work that every decision reuses; ``decide`` is the per-request stage it feeds.
+``compile_router`` is the per-change work (done when a snapshot is built) that every
+decision reuses; ``Router(data, classifier).route(request)`` is the per-request engine and
+``decide`` its deterministic stage. Which data and classifier, the decision log and
+experiments are wiring: faces call ``services.routing.route``.
 """
 
 from modelplane.router.classification.classifier import (
@@ -15,11 +17,11 @@ from modelplane.router.classification.embedded import EmbeddedClassifier
 from modelplane.router.classification.llm import LLMClassifier
 from modelplane.router.classification.result import CONSERVATIVE, Classification
 from modelplane.router.decision import RouteDecision, Timing
+from modelplane.router.engine import RouteContext, Router
 from modelplane.router.request import RouteRequest
 from modelplane.router.selection.compiled import CompiledRouter, compile_router
 from modelplane.router.selection.decide import AllModelsExhausted, Outcome, decide
 from modelplane.router.selection.scoring import Breakdown, Candidate
-from modelplane.router.service import RouterCache, route
 
 __all__ = [
     "CONSERVATIVE",
@@ -35,11 +37,11 @@ __all__ = [
     "LLMClassifier",
     "Message",
     "Outcome",
+    "RouteContext",
     "RouteDecision",
     "RouteRequest",
-    "RouterCache",
+    "Router",
     "Timing",
     "compile_router",
     "decide",
-    "route",
 ]

@@ -147,14 +147,7 @@ def override_for(settings: Settings, name: str) -> bool | None:
     for the source flags, ``MODELPLANE_MODELS_SOURCE=static`` and
     ``MODELPLANE_ROUTER_CONFIG_SOURCE=static`` mean off.
     """
-    override = settings.flag_overrides.get(name)
-    if override is not None:
-        return override
-    if name == MODELS_SOURCE and settings.models_source == "static":
-        return False
-    if name == ROUTER_CONFIG_SOURCE and settings.router_config_source == "static":
-        return False
-    return None
+    return settings.overrides().get(name)
 
 
 def evaluate_flag(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
+from modelplane.domain.changes import Change
 from modelplane.domain.history import ChangeType, FieldChange, HistoryEntry
 from modelplane.domain.models import Model, Provider
 from modelplane.domain.profiles import Profile, TaskCategory
@@ -411,16 +412,13 @@ class ChangeLogRepository:
         assert key is not None
         return int(key[0])
 
-    def since(self, sequence: int, until: int | None = None) -> list[dict[str, Any]]:
-        """Changes after ``sequence`` (up to ``until``), oldest first, as events."""
+    def since(self, sequence: int, until: int | None = None) -> list[Change]:
+        """Changes after ``sequence`` (up to ``until``), oldest first."""
         c = t.change_log.c
         query = select(t.change_log).where(c.sequence > sequence).order_by(c.sequence)
         if until is not None:
             query = query.where(c.sequence <= until)
-        return [
-            {"sequence": r.sequence, "kind": r.kind, "ids": list(r.ids), "at": r.at.isoformat()}
-            for r in self._conn.execute(query)
-        ]
+        return [Change(r.sequence, r.kind, tuple(r.ids), r.at) for r in self._conn.execute(query)]
 
     def current(self) -> int:
         return int(

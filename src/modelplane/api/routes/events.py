@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from modelplane.api.deps import PublicRead, RuntimeDep
+from modelplane.bootstrap import Runtime
+from modelplane.domain.changes import Change
 from modelplane.store.repositories import ChangeLogRepository
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -18,9 +20,8 @@ KEEPALIVE_SECONDS = 15.0
 QUEUE_LIMIT = 1000
 
 
-def sse(event: dict[str, Any], name: str = "change") -> str:
-    data = json.dumps({"sequence": event["sequence"], "kind": event["kind"], "ids": event["ids"]})
-    return f"id: {event['sequence']}\nevent: {name}\ndata: {data}\n\n"
+def sse(event: Change, name: str = "change") -> str:
+    return f"id: {event.sequence}\nevent: {name}\ndata: {event.json_text()}\n\n"
 
 
 @router.get(
@@ -42,9 +43,9 @@ async def events(
 ) -> StreamingResponse:
     live = runtime.live
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_LIMIT)
+    queue: asyncio.Queue[Change] = asyncio.Queue(QUEUE_LIMIT)
 
-    def on_change(event: dict[str, Any]) -> None:
+    def on_change(event: Change) -> None:
         loop.call_soon_threadsafe(_offer, queue, event)
 
     unsubscribe = live.subscribe(on_change)
@@ -62,7 +63,7 @@ async def events(
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                if event["sequence"] > start or event["kind"] == "reload":
+                if event.sequence > start or event.is_reload:
                     yield sse(event)
         finally:
             unsubscribe()
@@ -71,19 +72,19 @@ async def events(
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
-def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
+def _offer(queue: asyncio.Queue[Change], event: Change) -> None:
     if queue.full():  # a stalled client: tell it to catch up in full
         while not queue.empty():
             queue.get_nowait()
-        event = {"sequence": event["sequence"], "kind": "reload", "ids": []}
+        event = Change.reload(event.sequence)
     queue.put_nowait(event)
 
 
-def _missed(runtime: Any, last_event_id: str | None, until: int) -> list[dict[str, Any]]:
+def _missed(runtime: Runtime, last_event_id: str | None, until: int) -> list[Change]:
     if not last_event_id or not last_event_id.isdigit():
         return []
     try:
         with runtime.engine.connect() as conn:
             return ChangeLogRepository(conn).since(int(last_event_id), until)
     except Exception:
-        return [{"sequence": until, "kind": "reload", "ids": []}]
+        return [Change.reload(until)]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
 from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
-from modelplane.rollout.parity import sampled
-from modelplane.rollout.shadow import shadow_route, shadow_share
-from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest, route
+from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
+from modelplane.services.routing import route
 
 router = APIRouter(prefix="/api/v1", tags=["router"])
 
@@ -42,13 +40,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 def route_message(
     body: RouteRequest, runtime: RuntimeDep, _: CurrentToken, context: UserContextDep
 ) -> RouteDecision:
-    shadowed = sampled(shadow_share(runtime))
-    if shadowed and body.seed is None:  # a comparison must be able to replay the roll
-        body = body.model_copy(update={"seed": random.getrandbits(62)})
     try:
-        decision = route(runtime, body, context=context)
+        return route(runtime, body, context=context)
     except AllModelsExhausted as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
-    if shadowed:
-        shadow_route(runtime, body, decision)
-    return decision

@@ -11,8 +11,8 @@ strategy or a face needs them, from terms that are also precomputed here.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from modelplane.domain.models import Model
@@ -248,6 +248,37 @@ def compile_router(
     compiled = tuple(
         _compile_model(i, m, by_profile.get(m.id), config) for i, m in enumerate(ordered)
     )
+    return _assemble(compiled, config, categories, profiles_version(profiles))
+
+
+def recompile_models(
+    router: CompiledRouter,
+    models: Sequence[Model],
+    changed: Iterable[str],
+    profiles: Mapping[str, Profile],
+) -> CompiledRouter:
+    """``compile_router`` again for a catalogue in which only the ``changed`` models
+    differ (same profiles, config and categories): only those are compiled afresh, the
+    others keep their terms. Most changes are price edits, so this keeps a change's cost
+    proportional to what changed, not to the catalogue."""
+    fresh = set(changed)
+    ordered = sorted(models, key=lambda m: m.id)
+    compiled = []
+    for i, model in enumerate(ordered):
+        old = router.by_id.get(model.id)
+        if old is None or model.id in fresh:
+            compiled.append(_compile_model(i, model, profiles.get(model.id), router.config))
+        else:
+            compiled.append(old if old.index == i else replace(old, index=i))
+    return _assemble(tuple(compiled), router.config, router.categories, router.profiles_version)
+
+
+def _assemble(
+    compiled: tuple[CompiledModel, ...],
+    config: RouterConfig,
+    categories: Sequence[str],
+    profiles_version: int,
+) -> CompiledRouter:
     by_id = {m.id: m for m in compiled}
     return CompiledRouter(
         config=config,
@@ -260,7 +291,7 @@ def compile_router(
             for images in (False, True)
         },
         categories=tuple(categories),
-        profiles_version=profiles_version(profiles),
+        profiles_version=profiles_version,
         classifier_context=_classifier_context(config, categories, by_id),
     )
 

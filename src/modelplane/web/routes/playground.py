@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
-from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest, route
+from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
+from modelplane.services import routing
 from modelplane.services._common import validate
 from modelplane.web.context import CheckedForm, Console, SignedIn
 from modelplane.web.forms import ParsedForm
@@ -63,16 +64,16 @@ def run(console: SignedIn, form: CheckedForm) -> Response:
         errors += exc.errors
     if request is None:
         return _page(console, values, errors, None, None, status=422)
-    reader = console.runtime.reader
-    stored = reader.router_config()
-    current = _route(lambda: route(reader, request))
+    runtime = console.runtime
+    stored = runtime.reader.router_config()
+    current = _route(lambda: routing.preview(runtime, request))
     changed = what_if is not None and what_if != stored.doc()
     alternative = None
     if what_if is not None and changed:
         draft = RouterConfig.model_validate(
             {**what_if.model_dump(), "version": stored.version, "updated_by": "what-if"}
         )
-        alternative = _route(lambda: route(reader, request, config=draft))
+        alternative = _route(lambda: routing.what_if(runtime, request, draft))
     status = 422 if errors else 200
     return _page(console, values, errors, current, alternative, changed=changed, status=status)
 

@@ -1,0 +1,202 @@
+"""The router engine: ``Router(data, classifier).route(request, context)``.
+
+``data`` is the compiled router data of one snapshot (``compile_router``), the classifier is
+whichever one the caller chose. The engine knows nothing of where either came from: which
+source a user reads, experiments, the decision log and shadowing are the routing service's
+(``services/routing.py``). It classifies (or takes the request's classification), decides
+and explains; an error on the way falls back to the fallback model and says why. Only
+"all models exhausted" and an invalid given classification reach the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from time import perf_counter_ns
+
+from modelplane.router.classification.classifier import Classifier, ClassifierFailed, Message
+from modelplane.router.classification.result import CONSERVATIVE, Classification
+from modelplane.router.decision import ClassificationSource, RouteDecision, Timing
+from modelplane.router.explanation import describe_classification, explain, explain_failure
+from modelplane.router.request import RouteRequest
+from modelplane.router.selection.compiled import CompiledRouter
+from modelplane.router.selection.decide import AllModelsExhausted, Outcome, decide
+
+log = logging.getLogger(__name__)
+_unseeded = random.Random()
+
+
+@dataclass(frozen=True)
+class RouteContext:
+    """What one call brings besides the request: when the caller started working on it
+    (so ``timing`` covers choosing the data too), and the random source for an unseeded
+    request (a seeded one always rolls with its seed)."""
+
+    started_ns: int = field(default_factory=perf_counter_ns)
+    rng: random.Random | None = None
+
+
+class Router:
+    def __init__(self, data: CompiledRouter, classifier: Classifier) -> None:
+        self.data = data
+        self.classifier = classifier
+
+    def route(self, request: RouteRequest, context: RouteContext | None = None) -> RouteDecision:
+        context = context or RouteContext()
+        start = context.started_ns
+        data = self.data
+        classification, how, note = self.classify(request)
+        classified = perf_counter_ns()
+        seeded = random.Random(request.seed) if request.seed is not None else None
+        rng = seeded or context.rng or _unseeded
+        try:
+            outcome = decide(data, classification, request, rng)
+        except AllModelsExhausted:
+            raise
+        except Exception as exc:  # a bug or bad data must not leave the user without a model
+            log.exception("routing failed; using the fallback model")
+            return self._fallback_after_error(request, classification, how, start, exc)
+        decided = perf_counter_ns()
+        reasoning = describe_classification(classification, how, note)
+        return self._decision(
+            request, classification, how, outcome, reasoning, start, classified, decided
+        )
+
+    def classify(
+        self, request: RouteRequest
+    ) -> tuple[Classification, ClassificationSource, str | None]:
+        """The caller's classification (checked against the known categories and domains),
+        or the classifier's, or the conservative one with the reason the classifier failed."""
+        data = self.data
+        if request.classification is not None:
+            request.classification.check_against(data.categories, data.config.high_stakes_domains)
+            return request.classification, "given", None
+        message = Message(
+            text=request.text,
+            attachment_types=tuple(request.attachment_types),
+            context_tokens=request.context_tokens,
+            has_previous_model=request.previous_model_id is not None,
+        )
+        classifier = self.classifier
+        try:
+            return classifier.classify(message, data.classifier_context), classifier.name, None
+        except ClassifierFailed as exc:
+            return CONSERVATIVE, "conservative", str(exc)
+        except Exception as exc:
+            log.exception("the %s classifier crashed", classifier.name)
+            return CONSERVATIVE, "conservative", f"the classifier failed ({error_text(exc)})"
+
+    def _decision(
+        self,
+        request: RouteRequest,
+        classification: Classification,
+        how: ClassificationSource,
+        outcome: Outcome,
+        classified_text: str,
+        start: int,
+        classified: int,
+        decided: int,
+    ) -> RouteDecision:
+        scorer = outcome.scorer
+        candidates = sorted(
+            (scorer.candidate(m) for m in outcome.eligible.all()),
+            key=lambda c: (-c.score, c.model_id),
+        )
+        reasoning = f"{classified_text} {explain(outcome, request.previous_model_id)}"
+        return RouteDecision(
+            selected_model_id=outcome.model.id,
+            tier=outcome.tier,
+            classification=classification,
+            classification_source=how,
+            candidates=candidates,
+            candidate_count=len(candidates),
+            is_sticky=outcome.is_sticky,
+            exploration_pick=outcome.exploration,
+            is_fallback=outcome.is_fallback,
+            reasoning=reasoning,
+            config_version=self.data.config_version,
+            profiles_version=self.data.profiles_version,
+            seed=request.seed,
+            timing=_timing(start, classified, decided),
+        )
+
+    def _fallback_after_error(
+        self,
+        request: RouteRequest,
+        classification: Classification,
+        how: ClassificationSource,
+        start: int,
+        exc: Exception,
+    ) -> RouteDecision:
+        data = self.data
+        fallback_id = data.config.router_settings.fallback_model_id
+        _refuse_if_excluded(fallback_id, request.exclude)
+        model = data.by_id.get(fallback_id)
+        now = perf_counter_ns()
+        return RouteDecision(
+            selected_model_id=fallback_id,
+            tier=model.tier if model else None,
+            classification=classification,
+            classification_source=how,
+            candidates=[],
+            candidate_count=0,
+            is_sticky=False,
+            exploration_pick=False,
+            is_fallback=True,
+            reasoning=explain_failure(fallback_id, error_text(exc)),
+            config_version=data.config_version,
+            profiles_version=data.profiles_version,
+            seed=request.seed,
+            error=error_text(exc),
+            timing=_timing(start, now, now),
+        )
+
+
+def without_data(
+    request: RouteRequest, fallback_model_id: str, error: str, context: RouteContext | None = None
+) -> RouteDecision:
+    """The answer when there is no router data to route with: ``fallback_model_id``, and
+    why, said plainly."""
+    start = (context or RouteContext()).started_ns
+    _refuse_if_excluded(fallback_model_id, request.exclude)
+    now = perf_counter_ns()
+    return RouteDecision(
+        selected_model_id=fallback_model_id,
+        classification=request.classification or CONSERVATIVE,
+        classification_source="given" if request.classification else "conservative",
+        candidates=[],
+        candidate_count=0,
+        is_sticky=False,
+        exploration_pick=False,
+        is_fallback=True,
+        reasoning=explain_failure(fallback_model_id, error),
+        config_version=0,
+        profiles_version=0,
+        seed=request.seed,
+        error=error,
+        timing=_timing(start, now, now),
+    )
+
+
+def _refuse_if_excluded(fallback_id: str, exclude: Sequence[str]) -> None:
+    if fallback_id in exclude:
+        raise AllModelsExhausted(f"routing failed and the fallback model {fallback_id} is excluded")
+
+
+def _timing(start: int, classified: int, decided: int) -> Timing:
+    return Timing(
+        classification_us=(classified - start) // 1000,
+        decision_us=(decided - classified) // 1000,
+        total_us=(perf_counter_ns() - start) // 1000,
+    )
+
+
+def error_text(exc: BaseException) -> str:
+    """The first line of an error, with its type: ``RuntimeError: disk on fire``."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+__all__ = ["RouteContext", "Router", "error_text", "without_data"]

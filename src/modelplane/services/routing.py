@@ -1,0 +1,153 @@
+"""Routing for every face: the wiring around the router engine.
+
+For one request: the assignment (``rollout/assignment.py``: which source's data, which
+experiment arm, whether it is shadowed), that data's compiled router (compiled when the
+snapshot was built; a variant's or a mixed rollout's on first use, per snapshot), the
+classifier the data's dials and the settings choose, the engine's decision, the decision
+log (queued, never waited for) and, for a shadowed request, the same decision on both
+sources in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+
+import httpx
+
+from modelplane.bootstrap import Runtime
+from modelplane.domain.flags import UserContext
+from modelplane.domain.router_config import RouterConfig
+from modelplane.live.snapshot import Snapshot, router_data, static_snapshot
+from modelplane.rollout.assignment import Arm, Assignment, needs_database
+from modelplane.rollout.shadow import shadow_route
+from modelplane.router.classification.classifier import Classifier
+from modelplane.router.classification.embedded import EmbeddedClassifier
+from modelplane.router.classification.llm import LLMClassifier
+from modelplane.router.decision import RouteDecision
+from modelplane.router.engine import RouteContext, Router, error_text, without_data
+from modelplane.router.request import RouteRequest
+from modelplane.router.selection.compiled import CompiledRouter, compile_router
+from modelplane.settings import Settings
+
+log = logging.getLogger(__name__)
+_embedded = EmbeddedClassifier()
+_http_lock = threading.Lock()
+_http: httpx.Client | None = None
+
+
+def route(
+    runtime: Runtime,
+    request: RouteRequest,
+    *,
+    context: UserContext | None = None,
+    classifier: Classifier | None = None,
+    http_client: httpx.Client | None = None,
+) -> RouteDecision:
+    """Route one message and log the decision. ``context`` is the user the request is for
+    (flags choose the data's source for them, an experiment may assign them a variant, and
+    a sampled share is shadowed); without one, the environment alone chooses.
+    ``classifier`` overrides the configured one; ``http_client`` is what the LLM
+    classifier talks through (a shared client when omitted)."""
+    started = RouteContext()
+    assignment = runtime.assignment(context)
+    if assignment.shadowed and request.seed is None:  # a comparison must replay the roll
+        request = request.model_copy(update={"seed": random.getrandbits(62)})
+    models = runtime.snapshot_for(assignment.models)
+    decision = route_on(
+        lambda: _data(runtime, assignment, models),
+        request,
+        runtime.settings,
+        started,
+        classifier,
+        http_client,
+        assignment.arm,
+    )
+    if needs_database(runtime.overrides):
+        chosen = models.get_model(decision.selected_model_id)
+        average = chosen.pricing.average if chosen is not None else None
+        settings = runtime.settings
+        runtime.decisions.record(request.text, decision, settings.log_decision_text, average)
+    if assignment.shadowed:
+        shadow_route(runtime, request, decision)
+    return decision
+
+
+def what_if(runtime: Runtime, request: RouteRequest, config: RouterConfig) -> RouteDecision:
+    """Route with an unsaved config over the process-wide data (the console's "what if"):
+    compiled afresh, never kept, never logged."""
+    reader = runtime.reader
+
+    def data() -> CompiledRouter:
+        categories = [c.id for c in reader.categories()]
+        return compile_router(reader.models(), reader.profiles(), config, categories)
+
+    return route_on(data, request, runtime.settings, RouteContext())
+
+
+def preview(runtime: Runtime, request: RouteRequest) -> RouteDecision:
+    """Route with the process-wide data, without logging (the console's playground)."""
+    assignment = runtime.assignment(None)
+    models = runtime.snapshot_for(assignment.models)
+    return route_on(
+        lambda: _data(runtime, assignment, models), request, runtime.settings, RouteContext()
+    )
+
+
+def route_on(
+    data: Callable[[], CompiledRouter],
+    request: RouteRequest,
+    settings: Settings,
+    context: RouteContext,
+    classifier: Classifier | None = None,
+    http_client: httpx.Client | None = None,
+    arm: Arm | None = None,
+) -> RouteDecision:
+    """The engine's decision on ``data()``, labelled with the experiment ``arm`` whose
+    data it is. If the data cannot be had, the bundled config's fallback model, and why."""
+    try:
+        compiled = data()
+    except Exception as exc:  # the data cannot be read: still answer, with the fallback
+        log.warning("routing without data: %s", exc)
+        fallback = static_snapshot().router_config.router_settings.fallback_model_id
+        return without_data(request, fallback, error_text(exc), context)
+    chosen = classifier or configured_classifier(compiled, settings, http_client)
+    decision = Router(compiled, chosen).route(request, context)
+    if arm is not None:
+        decision = decision.model_copy(
+            update={"experiment": arm.experiment, "variant": arm.variant}
+        )
+    return decision
+
+
+def configured_classifier(
+    data: CompiledRouter, settings: Settings, http_client: httpx.Client | None = None
+) -> Classifier:
+    """The classifier the dials name: embedded, or the LLM one when an endpoint is set."""
+    if data.config.router_settings.classifier != "llm":
+        return _embedded
+    if not settings.llm_base_url:
+        log.warning("the LLM classifier is selected but no LLM base URL is set; using embedded")
+        return _embedded
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LLMClassifier(http_client or _shared_client(), settings.llm_base_url, key)
+
+
+def _data(runtime: Runtime, assignment: Assignment, models: Snapshot) -> CompiledRouter:
+    routing = runtime.snapshot_for(assignment.router_data)
+    arm = assignment.arm
+    variant = (arm.experiment, arm.variant, arm.config) if arm is not None else None
+    return router_data(models, routing, variant)
+
+
+def _shared_client() -> httpx.Client:
+    global _http
+    with _http_lock:
+        if _http is None:
+            _http = httpx.Client()
+        return _http
+
+
+__all__ = ["configured_classifier", "preview", "route", "route_on", "what_if"]
