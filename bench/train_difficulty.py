@@ -1,0 +1,293 @@
+"""Train the difficulty estimate and write
+``src/modelplane/router/classification/data/difficulty_weights.json``.
+
+What it learns: the probability that a weak, cheap model fails a prompt where a strong one
+succeeds (``modelplane.router.classification.difficulty``). The model is L2-regularised
+logistic regression over that module's features (WordLlama embedding + hand features),
+fitted by Newton's method, with soft targets and a weight per source:
+
+* MMLU outcomes (``../shared/reference/routing-outcomes/mmlu-strong-weak.jsonl``; RouteLLM's
+  evaluation data, Apache-2.0; MMLU, MIT): target 1 when the strong model was right and the
+  weak one wrong, else 0.
+* just-eval prompts (``../shared/reference/prompts/just-eval-tags.json``, MIT): the
+  ``difficulty`` label as a soft target (easy / medium / hard -> ``LABEL_TARGET``). A weak
+  label, but the only general-chat one we have.
+* 60 prompts written for modelplane by hand (``bench/data/difficulty_prompts.json``), same
+  soft targets: multi-step word problems, proofs, code, long constrained requests and
+  small talk, which MMLU does not cover.
+
+Held out, never trained on (``bench/difficulty.py`` reports them):
+
+* MMLU subjects whose name hashes to 0 mod 5 (``heldout_subject``): measures how the
+  estimate carries to topics it never saw;
+* of the other subjects, the prompts whose text hashes to 0 mod 5 (``heldout_prompt``);
+* just-eval prompts with ``id % 5 == 0`` (the split ``bench/just_eval.py`` uses).
+
+Deterministic: the splits are hashes, Newton's method has no randomness (``SEED`` only
+orders the dev split of ``--tune``), so the same data gives the same file byte for byte.
+
+    uv run python -m bench.train_difficulty            # fit, write the weights
+    uv run python -m bench.train_difficulty --tune     # compare settings on a dev split
+                                                       # carved out of the training data
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from modelplane.router.classification.difficulty import (
+    EMBEDDING_DIM,
+    WEIGHTS_PATH,
+    DifficultyModel,
+    feature_matrix,
+)
+
+SEED = 13
+Source = Literal["mmlu", "just-eval", "hand"]
+LABEL_TARGET: dict[str, float] = {"easy": 0.08, "medium": 0.25, "hard": 0.55}
+"""Soft targets for the difficulty labels, on the scale of the MMLU outcome (about 18% of
+MMLU prompts are 'strong right, weak wrong')."""
+OWN_PROMPTS = Path(__file__).resolve().parent / "data" / "difficulty_prompts.json"
+Matrix = npt.NDArray[np.float64]
+
+
+def reference_dir() -> Path:
+    """``shared/reference`` beside the checkout (or ``$MODELPLANE_REFERENCE``)."""
+    override = os.environ.get("MODELPLANE_REFERENCE")
+    if override:
+        return Path(override)
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "reference"
+        if candidate.is_dir():
+            return candidate
+    raise SystemExit("shared/reference not found: set MODELPLANE_REFERENCE")
+
+
+def _bucket(text: str) -> int:
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) % 5
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    source: Source
+    target: float
+    split: Literal["train", "heldout_prompt", "heldout_subject"]
+    subject: str = ""
+    strong: bool = False
+    """For MMLU only: whether the strong / weak model answered correctly."""
+    weak: bool = False
+
+
+def mmlu(reference: Path | None = None) -> list[Example]:
+    path = (reference or reference_dir()) / "routing-outcomes" / "mmlu-strong-weak.jsonl"
+    rows: list[Example] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        subject, prompt = str(row["subject"]), str(row["prompt"])
+        strong, weak = bool(row["strongCorrect"]), bool(row["weakCorrect"])
+        split: Literal["train", "heldout_prompt", "heldout_subject"] = (
+            "heldout_subject"
+            if _bucket(subject) == 0
+            else "heldout_prompt"
+            if _bucket(prompt) == 0
+            else "train"
+        )
+        rows.append(
+            Example(prompt, "mmlu", float(strong and not weak), split, subject, strong, weak)
+        )
+    return rows
+
+
+def just_eval(reference: Path | None = None) -> list[Example]:
+    path = (reference or reference_dir()) / "prompts" / "just-eval-tags.json"
+    return [
+        Example(
+            str(row["instruction"]),
+            "just-eval",
+            LABEL_TARGET[str(row["difficulty"])],
+            "heldout_prompt" if int(row["id"]) % 5 == 0 else "train",
+            subject=str(row["difficulty"]),
+        )
+        for row in json.loads(path.read_text(encoding="utf-8"))
+    ]
+
+
+def own_prompts() -> list[Example]:
+    document = json.loads(OWN_PROMPTS.read_text(encoding="utf-8"))
+    return [
+        Example(text, "hand", LABEL_TARGET[label], "train", subject=label)
+        for label in ("easy", "medium", "hard")
+        for text in document[label]
+    ]
+
+
+def all_examples() -> list[Example]:
+    reference = reference_dir()
+    return mmlu(reference) + just_eval(reference) + own_prompts()
+
+
+@dataclass(frozen=True, slots=True)
+class Hyper:
+    l2: float = 300.0
+    """Penalty on the (standardised) weights, in examples' worth of loss."""
+    weight: tuple[tuple[str, float], ...] = (("mmlu", 1.0), ("just-eval", 0.6), ("hand", 0.25))
+    """Each source's share of the total sample weight."""
+    hand_l2: float = 1.0
+    """The penalty on the hand features, as a share of ``l2``: below 1 lets the features
+    that carry across domains weigh more than the embedding's topic directions."""
+    iterations: int = 30
+    mmlu_target: Literal["gap", "weak_fails", "gain"] = "gap"
+    """What an MMLU outcome teaches: 'gap' is strong right and weak wrong (the definition),
+    'weak_fails' is weak wrong, 'gain' is (strong - weak + 1) / 2."""
+
+
+def fit(features: Matrix, targets: Matrix, sample: Matrix, hyper: Hyper) -> DifficultyModel:
+    """Weighted logistic regression with soft targets, standardised features, Newton steps."""
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    x = np.hstack([(features - mean) / scale, np.ones((len(features), 1))])
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], hyper.l2 / len(features))
+    penalty[EMBEDDING_DIM:-1] *= hyper.hand_l2
+    penalty[-1] = 0.0
+    s = sample / sample.sum()
+    for _ in range(hyper.iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
+        gradient = x.T @ (s * (p - targets)) + penalty * w
+        hessian = (x * (s * p * (1 - p))[:, None]).T @ x + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    return DifficultyModel(mean=mean, scale=scale, weights=w[:-1], bias=float(w[-1]))
+
+
+def sample_weights(examples: Sequence[Example], hyper: Hyper) -> Matrix:
+    shares = dict(hyper.weight)
+    counts = {source: sum(e.source == source for e in examples) for source in shares}
+    return np.array([shares[e.source] / max(counts[e.source], 1) for e in examples])
+
+
+def targets(examples: Sequence[Example], hyper: Hyper) -> Matrix:
+    def target(e: Example) -> float:
+        if e.source != "mmlu" or hyper.mmlu_target == "gap":
+            return e.target
+        if hyper.mmlu_target == "weak_fails":
+            return float(not e.weak)
+        return (float(e.strong) - float(e.weak) + 1) / 2
+
+    return np.array([target(e) for e in examples])
+
+
+def train(
+    examples: Sequence[Example], hyper: Hyper = Hyper(), features: Matrix | None = None
+) -> DifficultyModel:
+    if features is None:
+        features = feature_matrix([e.text for e in examples])
+    return fit(features, targets(examples, hyper), sample_weights(examples, hyper), hyper)
+
+
+def _tune(examples: Sequence[Example]) -> None:
+    """Compare settings by 5-fold cross-validation inside the training rows, the MMLU folds
+    by subject (held-out rows are never read)."""
+    from bench.difficulty import apgr, length_scores, pseudo_outcomes
+
+    features = feature_matrix([e.text for e in examples])
+    subjects = sorted({e.subject for e in examples if e.source == "mmlu"})
+    order = np.random.default_rng(SEED).permutation(len(subjects))
+    fold_of = {subjects[i]: rank % 5 for rank, i in enumerate(order)}
+
+    def fold(e: Example) -> int:
+        if e.source == "mmlu":
+            return fold_of[e.subject]
+        return _bucket("fold:" + e.text) if e.source == "just-eval" else -1
+
+    folds = np.array([fold(e) for e in examples])
+    base = Hyper()
+    grid = [
+        base,
+        replace(base, l2=1000.0),
+        replace(base, l2=3000.0),
+        replace(base, hand_l2=0.1),
+        replace(base, hand_l2=0.01),
+        replace(base, l2=3000.0, hand_l2=0.01),
+        replace(base, mmlu_target="weak_fails"),
+        replace(base, weight=(("mmlu", 1.0), ("just-eval", 0.0), ("hand", 0.0))),
+        replace(base, weight=(("mmlu", 1.0), ("just-eval", 1.5), ("hand", 0.5))),
+        replace(base, weight=(("mmlu", 1.0), ("just-eval", 0.6), ("hand", 0.0))),
+    ]
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for k in range(5):
+        train_at = np.flatnonzero(folds != k).tolist()
+        dev_at = np.flatnonzero(folds == k).tolist()
+        fit_on = [examples[i] for i in train_at]
+        dev_mmlu = [i for i in dev_at if examples[i].source == "mmlu"]
+        dev_chat = [i for i in dev_at if examples[i].source == "just-eval"]
+        strong = np.array([examples[i].strong for i in dev_mmlu], dtype=np.float64)
+        weak = np.array([examples[i].weak for i in dev_mmlu], dtype=np.float64)
+        cs, cw = pseudo_outcomes([examples[i].subject for i in dev_chat])
+        lengths = (
+            apgr(length_scores([examples[i].text for i in dev_mmlu]), strong, weak),
+            apgr(length_scores([examples[i].text for i in dev_chat]), cs, cw),
+        )
+        rows.setdefault("length baseline", []).append(lengths)
+        for hyper in grid:
+            model = train(fit_on, hyper, features[train_at])
+            m = model.estimate_features(features[dev_mmlu])
+            c = model.estimate_features(features[dev_chat])
+            name = (
+                f"l2={hyper.l2:g} hand_l2={hyper.hand_l2:g} {hyper.mmlu_target} "
+                f"{dict(hyper.weight)}"
+            )
+            rows.setdefault(name, []).append((apgr(m, strong, weak), apgr(c, cs, cw)))
+    print("mean over 5 folds: MMLU (subject folds) APGR, just-eval pseudo-APGR")
+    for name, values in rows.items():
+        mmlu_mean = statistics.mean(v[0] for v in values)
+        chat_mean = statistics.mean(v[1] for v in values)
+        worst = min(v[0] for v in values)
+        print(f"{mmlu_mean:.3f} (worst fold {worst:.3f})  {chat_mean:.3f}  {name}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--tune", action="store_true", help="compare settings, write nothing")
+    parser.add_argument("--output", type=Path, default=WEIGHTS_PATH)
+    args = parser.parse_args(argv)
+    examples = [e for e in all_examples() if e.split == "train"]
+    if args.tune:
+        _tune(examples)
+        return
+    hyper = Hyper()
+    model = train(examples, hyper)
+    counts = {s: sum(e.source == s for e in examples) for s in ("mmlu", "just-eval", "hand")}
+    document = model.to_document(
+        trained_by="bench/train_difficulty.py",
+        target="P(weak model fails where strong succeeds)",
+        examples=counts,
+        l2=hyper.l2,
+        source_weights=dict(hyper.weight),
+        label_targets=LABEL_TARGET,
+        embedding="wordllama 0.4 l2_supercat 256-dim, unit length",
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.output} from {counts}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,371 @@
+"""How hard a prompt is: the estimated probability that a weak, cheap model fails it where a
+strong one succeeds, as a number in [0, 1].
+
+The estimate is a logistic model over two kinds of features of the prompt's text:
+
+* its *meaning*: the 256-dim WordLlama embedding (``wordllama``, MIT; the token table and
+  the tokenizer ship inside the wheel, so nothing is downloaded), mean-pooled over tokens
+  and scaled to unit length;
+* its *shape*: a few hand features for reasoning load that carry across domains (length,
+  numbers and maths notation, code, proof and multi-step cues, explicit constraints,
+  multiple-choice options).
+
+Each feature is standardised with the mean and scale stored beside the weights, so the
+weights file (``data/difficulty_weights.json``, written by ``bench/train_difficulty.py``)
+is the whole model. It is read once, on first use; a missing or damaged file raises one
+:class:`DifficultyModelError` that names the file. An estimate takes tens of microseconds
+and the same text always gets the same number.
+
+    from modelplane.router.classification.difficulty import estimate
+    estimate("Prove that sqrt(2) is irrational.")   # -> a float in [0, 1]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "EMBEDDING_DIM",
+    "HAND_FEATURES",
+    "WEIGHTS_PATH",
+    "DifficultyModel",
+    "DifficultyModelError",
+    "default_model",
+    "estimate",
+    "feature_matrix",
+    "hand_features",
+]
+
+Vector = npt.NDArray[np.float64]
+
+WEIGHTS_PATH: Final = Path(__file__).resolve().parent / "data" / "difficulty_weights.json"
+EMBEDDING_DIM: Final = 256
+FORMAT: Final = "modelplane-difficulty/1"
+MAX_EMBED_CHARS: Final = 6000
+"""Only the head of a very long prompt is embedded: meaning settles long before, and the
+hand features still see the whole length. Bounds the time an estimate can take."""
+
+
+class DifficultyModelError(RuntimeError):
+    """The difficulty model could not be loaded (weights missing or damaged, embedding absent)."""
+
+
+# --- hand features -------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_NUMBER = re.compile(r"(?<![a-z])\d+(?:[.,]\d+)*")
+_SENTENCE = re.compile(r"[.!?](?:\s|$)")
+_OPTION = re.compile(r"^\s*\(?[A-D][.)]\s", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s", re.MULTILINE)
+_LATEX = re.compile(r"\\[a-zA-Z]+|\$[^$\n]+\$")
+_MATH_SYMBOLS = "=+*/^<>≤≥≠±\u00d7÷√∑∏∫∞π$"  # \u00d7: the multiplication sign
+_DROP_MATH = str.maketrans("", "", _MATH_SYMBOLS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    """A family of cues: single words (matched against the text's words) and phrases
+    (substrings of the lower-cased text)."""
+
+    words: frozenset[str]
+    phrases: tuple[str, ...] = ()
+
+    def count(self, words: Sequence[str], lower: str) -> int:
+        return sum(word in self.words for word in words) + sum(lower.count(p) for p in self.phrases)
+
+
+def _cue(words: str, *phrases: str) -> _Cue:
+    return _Cue(frozenset(words.split()), phrases)
+
+
+_PROOF = _cue(
+    "prove proof proofs derive derivation theorem lemma iff contradiction induction rigorous "
+    "rigorously",
+    "show that",
+    "demonstrate that",
+    "if and only if",
+    "for all ",
+    "there exists",
+)
+_MULTI_STEP = _cue(
+    "steps then after afterwards each every total remaining left twice half times per "
+    "percent altogether first second third finally respectively ratio rate average",
+    "step by step",
+    "step-by-step",
+    "how many",
+    "how much",
+    "in all",
+    "more than",
+    "less than",
+    "%",
+)
+_COMPUTE = _cue(
+    "calculate compute solve evaluate find determine simplify estimate optimise optimize "
+    "integral derivative probability equation complexity algorithm",
+    "expected value",
+)
+_ANALYSE = _cue(
+    "why explain analyse analyze compare contrast tradeoff tradeoffs justify critique "
+    "implication implications design architecture implement debug refactor comprehensive",
+    "trade-off",
+    "in detail",
+)
+_CONSTRAINT = _cue(
+    "must without exactly only never always within limit limited format word words sentence "
+    "sentences paragraph paragraphs bullet bullets json table",
+    "should not",
+    "do not",
+    "don't",
+    "at least",
+    "at most",
+    "no more than",
+    "no fewer than",
+)
+_QUESTION = _cue("what which who whom whose when where why how")
+_CODE = _cue(
+    "def return import function const void public select",
+    "```",
+    "#include",
+    "=>",
+    "std::",
+    "{\n",
+    "};",
+    "for (",
+    "while (",
+    "class ",
+)
+_SMALL_TALK = _cue(
+    "hi hello hey thanks thank bye ok okay cool nice yo",
+    "how are you",
+    "good morning",
+    "good evening",
+    "good night",
+    "what's up",
+)
+
+HAND_FEATURES: Final = (
+    "log_chars",
+    "log_words",
+    "log_lines",
+    "log_sentences",
+    "log_numbers",
+    "digit_share",
+    "log_math_symbols",
+    "latex",
+    "log_code",
+    "log_proof",
+    "log_multi_step",
+    "log_compute",
+    "log_analyse",
+    "log_constraints",
+    "log_question_words",
+    "log_question_marks",
+    "log_list_items",
+    "options",
+    "small_talk",
+)
+"""Named hand features, in the order the weights file stores them."""
+
+
+def hand_features(text: str) -> Vector:
+    """The hand features of one text, unstandardised, in ``HAND_FEATURES`` order."""
+    lower = text.lower()
+    words = _WORD.findall(lower)
+    log = math.log1p
+    short = len(words) <= 12
+    values = (
+        log(len(text)),
+        log(len(words)),
+        log(text.count("\n")),
+        log(len(_SENTENCE.findall(text))),
+        log(len(_NUMBER.findall(lower))),
+        sum(c.isdigit() for c in text) / max(len(text), 1),
+        log(len(text) - len(text.translate(_DROP_MATH))),
+        1.0 if _LATEX.search(text) else 0.0,
+        log(_CODE.count(words, lower)),
+        log(_PROOF.count(words, lower)),
+        log(_MULTI_STEP.count(words, lower)),
+        log(_COMPUTE.count(words, lower)),
+        log(_ANALYSE.count(words, lower)),
+        log(_CONSTRAINT.count(words, lower)),
+        log(_QUESTION.count(words, lower)),
+        log(text.count("?")),
+        log(len(_LIST_ITEM.findall(text))),
+        1.0 if len(_OPTION.findall(text)) >= 3 else 0.0,
+        1.0 if short and _SMALL_TALK.count(words[:3], lower[:40]) else 0.0,
+    )
+    return np.array(values, dtype=np.float64)
+
+
+# --- the embedding -------------------------------------------------------------------------
+
+_embedder_lock = threading.Lock()
+_embedder: Any = None
+
+
+def _load_embedder() -> Any:
+    global _embedder
+    with _embedder_lock:
+        if _embedder is None:
+            try:
+                import wordllama  # type: ignore[import-untyped]
+
+                # The weights sit in the installed package; pointing the cache at the
+                # package folder finds them there and never reaches for the network.
+                folder = Path(wordllama.__file__).resolve().parent
+                _embedder = wordllama.WordLlama.load(
+                    config="l2_supercat", dim=EMBEDDING_DIM, cache_dir=folder, disable_download=True
+                )
+            except Exception as error:  # ImportError, FileNotFoundError, a damaged table, ...
+                raise DifficultyModelError(
+                    f"the WordLlama embedding shipped with the wordllama package could not be "
+                    f"loaded: {error}"
+                ) from error
+        return _embedder
+
+
+def _embed(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    embedder = _load_embedder()
+    heads = [text[:MAX_EMBED_CHARS] if text.strip() else " " for text in texts]
+    vectors = np.asarray(embedder.embed(heads, norm=False), dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float64)
+
+
+def feature_matrix(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Raw (unstandardised) features, one row per text: the embedding, then the hand features.
+
+    The same function serves training and estimation, so they cannot drift apart.
+    """
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM + len(HAND_FEATURES)), dtype=np.float64)
+    hand = np.stack([hand_features(text) for text in texts])
+    return np.hstack([_embed(texts), hand])
+
+
+def feature_names() -> tuple[str, ...]:
+    return tuple(f"emb_{i}" for i in range(EMBEDDING_DIM)) + HAND_FEATURES
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class DifficultyModel:
+    """A logistic model over standardised features. Immutable and thread-safe."""
+
+    mean: Vector
+    scale: Vector
+    weights: Vector
+    bias: float
+    _raw_weights: Vector = field(init=False, repr=False, compare=False)
+    _raw_bias: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Standardising is folded into the weights once: w·(x - m)/s + b = (w/s)·x + b'.
+        raw = self.weights / self.scale
+        object.__setattr__(self, "_raw_weights", raw)
+        object.__setattr__(self, "_raw_bias", self.bias - float(self.mean @ raw))
+
+    def estimate(self, text: str) -> float:
+        """The probability that a weak model fails ``text`` where a strong one succeeds."""
+        dim = EMBEDDING_DIM
+        z = float(_embed([text])[0] @ self._raw_weights[:dim])
+        z += float(hand_features(text) @ self._raw_weights[dim:]) + self._raw_bias
+        return _sigmoid(z)
+
+    def estimate_many(self, texts: Sequence[str]) -> Vector:
+        """Estimates for many texts at once (faster per text than one at a time)."""
+        return self.estimate_features(feature_matrix(texts))
+
+    def estimate_features(self, features: npt.NDArray[np.float64]) -> Vector:
+        """Estimates from rows of :func:`feature_matrix` (lets training reuse features)."""
+        z = features @ self._raw_weights + self._raw_bias
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), dtype=np.float64)
+
+    def to_document(self, **about: object) -> dict[str, object]:
+        """The JSON document the weights file holds; ``about`` records how it was trained."""
+        return {
+            "format": FORMAT,
+            "features": list(feature_names()),
+            "mean": [round(float(v), 8) for v in self.mean],
+            "scale": [round(float(v), 8) for v in self.scale],
+            "weights": [round(float(v), 8) for v in self.weights],
+            "bias": round(self.bias, 8),
+            "about": about,
+        }
+
+    @classmethod
+    def from_document(cls, document: object, source: str = "document") -> DifficultyModel:
+        """Validate a weights document; anything off raises :class:`DifficultyModelError`."""
+        names = feature_names()
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise DifficultyModelError(f"{source}: not a {FORMAT} weights document")
+        if document.get("features") != list(names):
+            raise DifficultyModelError(
+                f"{source}: its features do not match this version's ({len(names)} expected)"
+            )
+        arrays: list[Vector] = []
+        for key in ("mean", "scale", "weights"):
+            values = document.get(key)
+            if not isinstance(values, list) or len(values) != len(names):
+                raise DifficultyModelError(f"{source}: {key!r} must list {len(names)} numbers")
+            try:
+                array = np.array(values, dtype=np.float64)
+            except (TypeError, ValueError) as error:
+                raise DifficultyModelError(f"{source}: {key!r} is not all numbers") from error
+            if not np.all(np.isfinite(array)):
+                raise DifficultyModelError(f"{source}: {key!r} has a non-finite number")
+            arrays.append(array)
+        mean, scale, weights = arrays
+        if np.any(scale <= 0):
+            raise DifficultyModelError(f"{source}: every 'scale' must be positive")
+        bias = document.get("bias")
+        if isinstance(bias, bool) or not isinstance(bias, int | float) or not math.isfinite(bias):
+            raise DifficultyModelError(f"{source}: 'bias' must be a finite number")
+        return cls(mean=mean, scale=scale, weights=weights, bias=float(bias))
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_PATH) -> DifficultyModel:
+        """Read a weights file written by ``bench/train_difficulty.py``."""
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise DifficultyModelError(f"difficulty weights not found: {path}") from error
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise DifficultyModelError(f"difficulty weights unreadable: {path}: {error}") from error
+        return cls.from_document(document, source=str(path))
+
+
+_default_lock = threading.Lock()
+_default: DifficultyModel | None = None
+
+
+def default_model() -> DifficultyModel:
+    """The shipped model, loaded once per process (and its embedding with it)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            model = DifficultyModel.load()
+            _load_embedder()
+            _default = model
+        return _default
+
+
+def estimate(text: str) -> float:
+    """Difficulty of ``text`` in [0, 1] by the shipped model: see the module docstring."""
+    return default_model().estimate(text)
