@@ -19,10 +19,11 @@ from modelplane.domain.usage import (
     latency_bucket,
     to_nano,
 )
+from modelplane.live.snapshot import static_snapshot
+from modelplane.live.source import SnapshotSource
 from modelplane.services import analytics as svc
 from modelplane.services.usage import daily_sums, days_to_roll_up, last_closed_day
 from modelplane.store.analytics_queries import LatencyRow
-from modelplane.store.sources import StaticSource
 from modelplane.store.usage_repository import DAILY_MEASURES
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
@@ -119,7 +120,7 @@ def test_days_not_rolled_up_are_read_as_runs_of_whole_utc_days() -> None:
 
 
 def test_the_chosen_models_of_a_filter_come_from_the_catalogue() -> None:
-    reader = CatalogReader(StaticSource(), StaticSource())
+    reader = CatalogReader(*[SnapshotSource.fixed(static_snapshot())] * 2)
     assert svc.chosen_model_ids(reader, UsageFilter()) is None
     assert svc.chosen_model_ids(reader, UsageFilter(model="x:y")) == ["x:y"]
     anthropic = svc.chosen_model_ids(reader, UsageFilter(provider="anthropic"))
@@ -189,7 +190,9 @@ def test_router_rows_add_up_and_the_tier_mix_sits_beside_the_configured_weights(
         ("creative", "simple"): 1,
         ("coding", "complex"): 2,
     }
-    weights = CatalogReader(StaticSource(), StaticSource()).router_config().tier_weights
+    weights = (
+        CatalogReader(*[SnapshotSource.fixed(static_snapshot())] * 2).router_config().tier_weights
+    )
     mix = svc.tier_mix(stats, weights)
     simple = weights.of("simple")
     complex_ = weights.of("complex")

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -15,6 +16,8 @@ from modelplane.domain.reader import CatalogReader, ModelFilter, search_rank
 from modelplane.domain.router_config import RouterConfig
 
 from .support import model_spec, router_defaults
+
+T = TypeVar("T")
 
 
 def model(**overrides: Any) -> Model:
@@ -79,7 +82,7 @@ class ListSource:
     def get_model(self, model_id: str) -> Model | None:
         return next((m for m in self._models if m.id == model_id), None)
 
-    def list_models(self, filters: ModelFilter) -> list[Model]:
+    def list_models(self, filters: ModelFilter = ModelFilter()) -> list[Model]:
         return [m for m in self._models if filters.matches(m)]
 
     def search_models(
@@ -104,6 +107,12 @@ class ListSource:
 
     def router_config(self) -> RouterConfig:
         return RouterConfig.model_validate(router_defaults())
+
+    def rendered(self, model_id: str) -> tuple[bytes, int] | None:
+        return None
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        return build()
 
 
 def reader(*models: Model) -> CatalogReader:
@@ -136,8 +145,7 @@ def test_cost_uses_the_models_current_price() -> None:
     assert reader(priced).cost("acme:priced", 1_000, 500) == Decimal("0.0075")
 
 
-def test_a_source_without_a_cache_key_has_no_memo() -> None:
+def test_the_reader_hands_memo_and_rendered_answers_to_its_sources() -> None:
     catalogue = reader(GPT)
-    assert catalogue.cache_key() is None
-    assert catalogue.memo("x", lambda: 1) is None
+    assert catalogue.memo("x", lambda: 1) == 1
     assert catalogue.rendered("openai:gpt-5") is None

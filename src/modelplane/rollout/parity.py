@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from modelplane.domain.models import Model
 from modelplane.domain.pricing import cost
 from modelplane.domain.reader import CatalogReader
-from modelplane.store.parity_repository import ParityLog
 from modelplane.rollout.assignment import SAMPLE_FLAG as SAMPLE_FLAG  # re-exported
+from modelplane.store.parity_repository import ParityLog
 
 T = TypeVar("T")
 REFERENCE_REQUEST = (1_000, 1_000, 200, 200)
