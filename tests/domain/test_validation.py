@@ -5,7 +5,7 @@ import pytest
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.models import Model, ModelSpec
 from modelplane.domain.router_config import RouterConfigDoc
-from modelplane.services._common import validate
+from modelplane.domain.validation import validate
 from modelplane.store.static import read_json
 
 
