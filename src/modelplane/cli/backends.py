@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from modelplane.bootstrap import Runtime
+from modelplane.domain.access import TokenSpec
 from modelplane.domain.errors import ModelplaneError
 from modelplane.domain.models import ModelSpec
 from modelplane.domain.validation import validate
@@ -111,7 +112,7 @@ class DirectBackend:
         return bulk.import_document(self._uows, data, self._author, dry_run, reason).to_json()
 
     def create_token(self, name: str, role: str) -> JSON:
-        spec = validate(tokens.TokenSpec, {"name": name, "role": role})
+        spec = validate(TokenSpec, {"name": name, "role": role})
         record, token = tokens.create_token(self._uows, spec, self._author)
         return {**tokens.token_json(record), "token": token}
 

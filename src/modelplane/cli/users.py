@@ -11,6 +11,7 @@ import typer
 
 from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
 from modelplane.cli.backends import cli_author
+from modelplane.domain.access import PasswordChange, UserSpec
 from modelplane.domain.validation import validate
 from modelplane.services import users as svc
 
@@ -50,7 +51,7 @@ def create(
     """Create a user. Without --password-stdin the password is prompted for, unechoed."""
     password = _read_password(password_stdin)
     with friendly_errors():
-        spec = validate(svc.UserSpec, {"username": username, "role": role, "password": password})
+        spec = validate(UserSpec, {"username": username, "role": role, "password": password})
         user = svc.create_user(runtime().unit_of_work, spec, cli_author())
     if as_json:
         print_json(_user_json(user))
@@ -91,7 +92,7 @@ def set_password(
     """Set a user's password; their open console sessions end."""
     password = _read_password(password_stdin)
     with friendly_errors():
-        change = validate(svc.PasswordChange, {"password": password})
+        change = validate(PasswordChange, {"password": password})
         svc.set_password(runtime().unit_of_work, username, change)
     out.print(f"password of {username!r} changed")
 

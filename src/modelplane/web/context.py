@@ -16,8 +16,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from modelplane.bootstrap import Runtime
-from modelplane.services.tokens import allows
-from modelplane.services.users import User, session_user
+from modelplane.domain.access import User, allows
+from modelplane.domain.validation import MAX_REASON
+from modelplane.services.users import session_user
 from modelplane.store.unit_of_work import UnitOfWorkFactory
 from modelplane.web import forms
 from modelplane.web.session import COOKIE, LIFETIME_SECONDS, Session, Signer
@@ -213,6 +214,7 @@ templates.env.globals.update(
     shown=forms.shown,
     errors_at=forms.errors_at,
     static_version=_static_version(),
+    MAX_REASON=MAX_REASON,
 )
 templates.env.filters.update(
     money=money,

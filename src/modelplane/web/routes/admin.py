@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from modelplane.domain.access import PasswordChange, TokenSpec, UserSpec
 from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound
 from modelplane.domain.validation import validate
 from modelplane.services import tokens as token_svc
@@ -27,7 +28,7 @@ def create_user(console: AdminConsole, form: CheckedForm) -> Response:
     values = {k: str(form.get(k) or "") for k in ("username", "role")}
     data = {**values, "password": str(form.get("password") or "")}
     try:
-        spec = validate(svc.UserSpec, data)
+        spec = validate(UserSpec, data)
         user = svc.create_user(console.uows, spec, console.author)
     except InvalidInput as exc:
         return _users(console, exc.errors, values, status=422)
@@ -48,7 +49,7 @@ def change_user(console: AdminConsole, form: CheckedForm, username: str) -> Resp
             svc.set_disabled(console.uows, username, action == "disable")
             notice = f"{username} {action}d."
         elif action == "password":
-            change = validate(svc.PasswordChange, {"password": str(form.get("password") or "")})
+            change = validate(PasswordChange, {"password": str(form.get("password") or "")})
             svc.set_password(console.uows, username, change)
             notice = f"Password of {username} changed; their sessions have ended."
         else:
@@ -87,7 +88,7 @@ def tokens_page(console: AdminConsole) -> Response:
 def create_token(console: AdminConsole, form: CheckedForm) -> Response:
     values = {k: str(form.get(k) or "") for k in ("name", "role")}
     try:
-        spec = validate(token_svc.TokenSpec, values)
+        spec = validate(TokenSpec, values)
         record, token = token_svc.create_token(console.uows, spec, console.author)
     except InvalidInput as exc:
         return _tokens(console, exc.errors, values, None, status=422)
