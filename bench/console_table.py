@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from bench.common import Database
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
+from modelplane.domain.validation import validate
 from modelplane.services import bulk, users
-from modelplane.services._common import validate
 from modelplane.settings import Settings
 
 VIEWS = {

@@ -18,7 +18,7 @@ from modelplane.domain.reader import CatalogReader
 from modelplane.live.catalog import LiveCatalog
 from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
 from modelplane.live.source import SnapshotSource, live_snapshot
-from modelplane.rollout.assignment import Assignment, Source, choose, environment_sources
+from modelplane.rollout.assignment import KNOWN, Assignment, Source, choose, environment_sources
 from modelplane.settings import Settings
 from modelplane.store.background import BackgroundWriter
 from modelplane.store.database import create_db_engine, describe_failure
@@ -103,8 +103,6 @@ class Runtime:
         (the one-shot CLI, the console's process-wide reads): the environment alone."""
         if context is None or not self.live_reads:
             return environment_sources(self.overrides)
-        from modelplane.services.flags import KNOWN
-
         snapshot = live_snapshot(self.live)
         return choose(
             context,

@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
+from modelplane.domain.validation import validate
 from modelplane.services import users
-from modelplane.services._common import validate
 from modelplane.settings import Settings
 from tests.support import free_port, wait_until
 

@@ -10,10 +10,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from modelplane.bootstrap import Runtime
+from modelplane.domain.access import Identity, allows
+from modelplane.domain.errors import Forbidden, NotAuthenticated
 from modelplane.domain.flags import UserContext
 from modelplane.domain.reader import CatalogReader
-from modelplane.rollout.shadow import shadow_catalogue
-from modelplane.services.tokens import Forbidden, Identity, NotAuthenticated, allows, authenticate
+from modelplane.services.shadow import shadow_catalogue
+from modelplane.services.tokens import authenticate
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -8,19 +8,22 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelplane.domain.errors import (
     AlreadyExists,
+    ConcurrentWrite,
     DatabaseUnavailable,
+    FieldError,
+    Forbidden,
     InvalidInput,
     ModelplaneError,
+    NotAuthenticated,
     NotFound,
     VersionConflict,
+    errors_json,
 )
 from modelplane.domain.validation import json_path
-from modelplane.services.tokens import Forbidden, NotAuthenticated
 
 log = logging.getLogger(__name__)
 
@@ -35,25 +38,21 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _errors_json(exc: InvalidInput) -> list[dict[str, str]]:
-    return [{"path": e.path, "message": e.message} for e in exc.errors]
-
-
 def _request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     """FastAPI's errors with paths relative to the part at fault: ``query.limit``, and for
     the body the field's own path (``pricing.input``)."""
-    errors = []
+    errors: list[FieldError] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         if err["type"] == "json_invalid":
             reason = (err.get("ctx") or {}).get("error", "invalid JSON")
             at = f" at position {loc[1]}" if len(loc) > 1 else ""
-            errors.append({"path": "", "message": f"not JSON: {reason}{at}"})
+            errors.append(FieldError("", f"not JSON: {reason}{at}"))
             continue
         if loc[:1] == ("body",):
             loc = loc[1:]
-        errors.append({"path": json_path(loc), "message": err["msg"]})
-    return errors
+        errors.append(FieldError(json_path(loc), err["msg"]))
+    return errors_json(errors)
 
 
 def install(app: FastAPI) -> None:
@@ -67,14 +66,14 @@ def install(app: FastAPI) -> None:
     async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
         return problem(403, "Forbidden", str(exc))
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+    @app.exception_handler(ConcurrentWrite)
+    async def _concurrent(_: Request, exc: ConcurrentWrite) -> JSONResponse:
         # Two writers created the same thing at once; the loser gets told, not a 500.
-        return problem(409, "Conflict", "a concurrent write got there first; read and retry")
+        return problem(409, "Conflict", str(exc))
 
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
-        return problem(422, "Invalid input", str(exc), errors=_errors_json(exc))
+        return problem(422, "Invalid input", str(exc), errors=errors_json(exc.errors))
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:

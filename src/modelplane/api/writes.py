@@ -7,19 +7,24 @@ either the answer is 428 Precondition Required: no write may silently overwrite 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
-from fastapi import HTTPException, Response
+from fastapi import Depends, Header, HTTPException, Request, Response
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.validation import MAX_REASON, validate_reason
+from modelplane.services import transactions
 from modelplane.store.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
-MAX_REASON = 2000
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+__all__ = ["MAX_REASON", "VERSION_RULES", "WriteMeta", "WriteMetaDep", "etag", "set_etag"]
 
 VERSION_RULES = (
     "Writes to an existing document must carry the version they were based on: "
@@ -29,18 +34,60 @@ VERSION_RULES = (
 )
 
 
+@dataclass(frozen=True)
+class WriteMeta:
+    """What a write says about itself besides its document: the version it was based on
+    (``If-Match`` or ``expectedVersion``; both must agree) and its reason."""
+
+    version: int | None
+    reason: str | None
+
+    @property
+    def expected(self) -> int:
+        """The version the write was based on; 428 Precondition Required when it gave none."""
+        if self.version is None:
+            raise HTTPException(
+                428, "Precondition required: send If-Match with the ETag, or expectedVersion"
+            )
+        return self.version
+
+
+async def write_meta(
+    request: Request,
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description="The ETag of a GET.")
+    ] = None,
+) -> WriteMeta:
+    """The one reading of a write's ``If-Match``, ``expectedVersion`` and ``reason``."""
+    body = await _json_body(request)
+    header = parse_if_match(if_match)
+    sent = _body_version(body.get("expectedVersion"))
+    if header is not None and sent is not None and header != sent:
+        message = f"If-Match says {header}, expectedVersion says {sent}"
+        raise InvalidInput([FieldError("expectedVersion", message)])
+    return WriteMeta(header if header is not None else sent, validate_reason(body.get("reason")))
+
+
+WriteMetaDep = Annotated[WriteMeta, Depends(write_meta)]
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    # The body has been read (and cached) by the time dependencies run; what is not a JSON
+    # object carries no version or reason, and the route's own body says what is wrong.
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write(runtime: Runtime, work: Callable[[UnitOfWork], T]) -> T:
-    """Run ``work`` in one transaction and commit it."""
-    with runtime.unit_of_work() as uow:
-        result = work(uow)
-        uow.commit()
-        return result
-
-
-def read(runtime: Runtime, work: Callable[[UnitOfWork], T]) -> T:
-    """Run ``work`` in a transaction that is rolled back."""
-    with runtime.unit_of_work(read_only=True) as uow:
-        return work(uow)
+    """For routes whose service does not open its own transaction yet (usage): ``work`` in
+    one committed transaction."""
+    return transactions.write(runtime.unit_of_work, work)
 
 
 def etag(version: int) -> str:
@@ -59,35 +106,6 @@ def parse_if_match(value: str | None) -> int | None:
     if match is None:
         raise InvalidInput([FieldError("If-Match", 'expected one version ETag such as "3"')])
     return int(match.group(1))
-
-
-def expected_version(if_match: str | None, body_version: Any = None) -> int:
-    """The version a write is based on, from the header or the body; 428 when neither."""
-    header = parse_if_match(if_match)
-    body = _body_version(body_version)
-    if header is not None and body is not None and header != body:
-        message = f"If-Match says {header}, expectedVersion says {body}"
-        raise InvalidInput([FieldError("expectedVersion", message)])
-    version = header if header is not None else body
-    if version is None:
-        raise HTTPException(
-            428, "Precondition required: send If-Match with the ETag, or expectedVersion"
-        )
-    return version
-
-
-def write_meta(body: dict[str, Any]) -> tuple[dict[str, Any], Any, str | None]:
-    """Split a write's body into the document, its ``expectedVersion`` and its ``reason``."""
-    rest = {k: v for k, v in body.items() if k not in ("expectedVersion", "reason")}
-    return rest, body.get("expectedVersion"), reason_of(body.get("reason"))
-
-
-def reason_of(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > MAX_REASON:
-        raise InvalidInput([FieldError("reason", f"must be text of at most {MAX_REASON} chars")])
-    return value.strip() or None
 
 
 def _body_version(value: Any) -> int | None:

@@ -150,18 +150,10 @@ def db_current() -> None:
 
 
 def _reachable_engine() -> Any:
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
-
-    from modelplane.domain.errors import DatabaseUnavailable
-    from modelplane.store.database import describe_failure
+    from modelplane.store.unit_of_work import ping
 
     engine = runtime().engine
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        raise DatabaseUnavailable(describe_failure(runtime().settings.database_url, exc)) from None
+    ping(engine)
     return engine
 
 
@@ -391,9 +383,8 @@ _register_stats(app)
 def _first_admin(rt: Runtime) -> None:
     from modelplane.services.users import ensure_first_admin
 
-    with friendly_errors(), rt.unit_of_work() as uow:
-        password = ensure_first_admin(uow, "serve --setup")
-        uow.commit()
+    with friendly_errors():
+        password = ensure_first_admin(rt.unit_of_work, "serve --setup")
     if password is not None:
         out.print(
             "created the first console user: [bold]admin[/bold] / "

@@ -7,19 +7,19 @@ whichever it talks to.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from modelplane.bootstrap import Runtime
+from modelplane.domain.access import TokenSpec
 from modelplane.domain.errors import ModelplaneError
 from modelplane.domain.models import ModelSpec
+from modelplane.domain.validation import validate
 from modelplane.services import bulk, tokens
 from modelplane.services import models as model_svc
-from modelplane.services._common import validate
 from modelplane.settings import Settings
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWorkFactory
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -62,82 +62,66 @@ class DirectBackend:
         self._runtime = runtime
         self._author = author
 
-    def _write(self, work: Callable[[UnitOfWork], T]) -> T:
-        with self._runtime.unit_of_work() as uow:
-            result = work(uow)
-            uow.commit()
-            return result
-
-    def _read(self, work: Callable[[UnitOfWork], T]) -> T:
-        with self._runtime.unit_of_work() as uow:
-            return work(uow)
+    @property
+    def _uows(self) -> UnitOfWorkFactory:
+        return self._runtime.unit_of_work
 
     def create_model(self, document: JSON, reason: str | None) -> JSON:
         spec = validate(ModelSpec, document)
-        return self._write(
-            lambda uow: model_svc.create_model(uow, spec, self._author, reason)
-        ).to_json()
+        return model_svc.create_model(self._uows, spec, self._author, reason).to_json()
 
     def update_model(
         self, model_id: str, patch: JSON, expected: int | None, reason: str | None
     ) -> JSON:
-        return self._write(
-            lambda uow: model_svc.update_model(uow, model_id, patch, self._author, expected, reason)
+        return model_svc.update_model(
+            self._uows, model_id, patch, self._author, expected, reason
         ).to_json()
 
     def set_status(
         self, model_id: str, deprecated: bool, expected: int | None, reason: str | None
     ) -> JSON:
-        return self._write(
-            lambda uow: model_svc.set_status(
-                uow, model_id, deprecated, self._author, expected, reason
-            )
+        return model_svc.set_status(
+            self._uows, model_id, deprecated, self._author, expected, reason
         ).to_json()
 
     def duplicate(self, model_id: str, new_id: str | None, reason: str | None) -> JSON:
-        return self._write(
-            lambda uow: model_svc.duplicate_model(uow, model_id, self._author, new_id, reason)
+        return model_svc.duplicate_model(
+            self._uows, model_id, self._author, new_id, reason
         ).to_json()
 
     def history(self, model_id: str, offset: int, limit: int) -> JSON:
-        entries, total = self._read(lambda uow: model_svc.history(uow, model_id, offset, limit))
+        entries, total = model_svc.history(self._uows, model_id, offset, limit)
         data = [e.to_json() for e in entries]
         return {"data": data, "count": len(data), "total": total, "offset": offset, "limit": limit}
 
     def model_at(self, model_id: str, version: int) -> JSON:
-        return self._read(lambda uow: model_svc.model_at(uow, model_id, version))
+        return model_svc.model_at(self._uows, model_id, version)
 
     def rollback(
         self, model_id: str, version: int, expected: int | None, reason: str | None
     ) -> JSON:
-        return self._write(
-            lambda uow: model_svc.rollback_model(
-                uow, model_id, version, self._author, reason, expected
-            )
+        return model_svc.rollback_model(
+            self._uows, model_id, version, self._author, reason, expected
         ).to_json()
 
     def export(self) -> JSON:
-        return self._read(bulk.export_document)
+        return bulk.export_document(self._uows)
 
     def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON:
         data = bulk.parse_json(raw)
-        work: Callable[[UnitOfWork], bulk.ImportReport] = lambda uow: bulk.import_document(  # noqa: E731
-            uow, data, self._author, dry_run, reason
-        )
-        report = self._read(work) if dry_run else self._write(work)
-        return report.to_json()
+        return bulk.import_document(self._uows, data, self._author, dry_run, reason).to_json()
 
     def create_token(self, name: str, role: str) -> JSON:
-        spec = validate(tokens.TokenSpec, {"name": name, "role": role})
-        record, token = self._write(lambda uow: tokens.create_token(uow, spec, self._author))
+        spec = validate(TokenSpec, {"name": name, "role": role})
+        record, token = tokens.create_token(self._uows, spec, self._author)
         return {**tokens.token_json(record), "token": token}
 
     def list_tokens(self) -> JSON:
-        records = self._read(tokens.list_tokens)
+        records = tokens.list_tokens(self._uows)
         return {"data": [tokens.token_json(r) for r in records], "count": len(records)}
 
     def revoke_token(self, name: str) -> JSON:
-        return tokens.token_json(self._write(lambda uow: tokens.revoke_token(uow, name)))
+        return tokens.token_json(tokens.revoke_token(self._uows, name))
 
 
 class HttpBackend:

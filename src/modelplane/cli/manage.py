@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-from sqlalchemy.exc import IntegrityError
 
 from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
 from modelplane.cli.backends import Backend, DirectBackend, HttpBackend, cli_author
@@ -56,17 +55,14 @@ PROGRESS_FROM_BYTES = 1024 * 1024
 def backend(server: str | None, token: str | None) -> Iterator[Backend]:
     """The backend for one command; its errors become one line on stderr and exit 1."""
     with friendly_errors():
-        try:
-            if server:
-                remote = HttpBackend.connect(server, token)
-                try:
-                    yield remote
-                finally:
-                    remote.close()
-            else:
-                yield DirectBackend(runtime(), cli_author())
-        except IntegrityError:
-            fail("a concurrent write got there first; read and retry")
+        if server:
+            remote = HttpBackend.connect(server, token)
+            try:
+                yield remote
+            finally:
+                remote.close()
+        else:
+            yield DirectBackend(runtime(), cli_author())
 
 
 # models ------------------------------------------------------------------------------------

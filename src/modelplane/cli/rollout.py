@@ -43,8 +43,8 @@ def flags_list(as_json: JsonOpt = False) -> None:
     from modelplane.services.flags import list_flags_with_defaults, override_for
 
     cli = _cli()
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        flags = list_flags_with_defaults(uow)
+    with cli.friendly_errors():
+        flags = list_flags_with_defaults(cli.runtime().unit_of_work)
     settings = cli.runtime().settings
     rows = [{**f.to_json(), "override": override_for(settings, f.name)} for f in flags]
     if as_json:
@@ -96,9 +96,8 @@ def flags_set(
     if stickiness is not None:
         changes["stickiness"] = stickiness
     cli = _cli()
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        flag = set_flag(uow, name, changes, _author(), reason)
-        uow.commit()
+    with cli.friendly_errors():
+        flag = set_flag(cli.runtime().unit_of_work, name, changes, _author(), reason)
     if as_json:
         cli.print_json(flag.to_json())
     else:
@@ -115,11 +114,11 @@ def flags_eval(
 ) -> None:
     """Is this user enrolled? Prints the bucket (1-100) and the reason."""
     from modelplane.domain.flags import UserContext
-    from modelplane.services.flags import evaluate_flag, list_flags
+    from modelplane.services.flags import all_flags, evaluate_flag
 
     cli = _cli()
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        flags = {f.name: f for f in list_flags(uow)}
+    with cli.friendly_errors():
+        flags = {f.name: f for f in all_flags(cli.runtime().unit_of_work)}
     result = evaluate_flag(cli.runtime().settings, flags, name, UserContext(user, session))
     if as_json:
         cli.print_json(result.to_json())
@@ -139,12 +138,15 @@ def rollout_report_command(
     """Per source: sampled requests, error rate, latency; mismatches by kind, with examples."""
     from datetime import UTC, datetime, timedelta
 
+    from modelplane.services import transactions
     from modelplane.services.rollout_report import rollout_report
 
     since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
     cli = _cli()
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        report = rollout_report(uow, since)
+    with cli.friendly_errors():
+        report = transactions.read(
+            cli.runtime().unit_of_work, lambda uow: rollout_report(uow, since)
+        )
     if as_json:
         cli.print_json(report)
         return
@@ -198,9 +200,8 @@ def experiments_create(
         data = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         cli.fail(f"{file}: {exc}")
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        experiment = create_experiment(uow, data, _author())
-        uow.commit()
+    with cli.friendly_errors():
+        experiment = create_experiment(cli.runtime().unit_of_work, data, _author())
     if as_json:
         cli.print_json(experiment.to_json())
     else:
@@ -213,8 +214,8 @@ def experiments_list(as_json: JsonOpt = False) -> None:
     from modelplane.services.experiments import list_experiments
 
     cli = _cli()
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        experiments = list_experiments(uow)
+    with cli.friendly_errors():
+        experiments = list_experiments(cli.runtime().unit_of_work)
     if as_json:
         cli.print_json({"data": [e.to_json() for e in experiments], "count": len(experiments)})
         return
@@ -230,11 +231,14 @@ def experiments_list(as_json: JsonOpt = False) -> None:
 @experiments_app.command("report")
 def experiments_report(name: str, as_json: JsonOpt = False) -> None:
     """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
+    from modelplane.services import transactions
     from modelplane.services.experiments import experiment_report
 
     cli = _cli()
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        report = experiment_report(uow, name)
+    with cli.friendly_errors():
+        report = transactions.read(
+            cli.runtime().unit_of_work, lambda uow: experiment_report(uow, name)
+        )
     if as_json:
         cli.print_json(report)
         return
@@ -267,9 +271,8 @@ def experiments_end(
     cli = _cli()
     if (promote is None) == (not discard):
         cli.fail("say either --promote VARIANT or --discard")
-    with cli.friendly_errors(), cli.runtime().unit_of_work() as uow:
-        config = end_experiment(uow, name, _author(), promote, reason)
-        uow.commit()
+    with cli.friendly_errors():
+        config = end_experiment(cli.runtime().unit_of_work, name, _author(), promote, reason)
     if config is not None:
         cli.out.print(f"promoted {promote}: router config is now version {config.version}")
     else:

@@ -9,9 +9,9 @@ import typer
 
 from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
 from modelplane.domain.errors import InvalidInput
+from modelplane.domain.validation import validate
 from modelplane.router import RouteDecision, RouteRequest
 from modelplane.router.classification.result import Classification
-from modelplane.services._common import validate
 from modelplane.services.routing import route
 
 

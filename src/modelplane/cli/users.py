@@ -11,8 +11,9 @@ import typer
 
 from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
 from modelplane.cli.backends import cli_author
+from modelplane.domain.access import PasswordChange, UserSpec
+from modelplane.domain.validation import validate
 from modelplane.services import users as svc
-from modelplane.services._common import validate
 
 users_app = typer.Typer(no_args_is_help=True, help="Console users (passwords hashed with argon2).")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -50,10 +51,8 @@ def create(
     """Create a user. Without --password-stdin the password is prompted for, unechoed."""
     password = _read_password(password_stdin)
     with friendly_errors():
-        spec = validate(svc.UserSpec, {"username": username, "role": role, "password": password})
-        with runtime().unit_of_work() as uow:
-            user = svc.create_user(uow, spec, cli_author())
-            uow.commit()
+        spec = validate(UserSpec, {"username": username, "role": role, "password": password})
+        user = svc.create_user(runtime().unit_of_work, spec, cli_author())
     if as_json:
         print_json(_user_json(user))
     else:
@@ -63,8 +62,8 @@ def create(
 @users_app.command("list")
 def list_users(as_json: JsonOpt = False) -> None:
     """List users (never their password hashes)."""
-    with friendly_errors(), runtime().unit_of_work() as uow:
-        users = svc.list_users(uow)
+    with friendly_errors():
+        users = svc.list_users(runtime().unit_of_work)
     if as_json:
         print_json([_user_json(u) for u in users])
         return
@@ -77,9 +76,8 @@ def list_users(as_json: JsonOpt = False) -> None:
 @users_app.command("set-role")
 def set_role(username: str, role: str) -> None:
     """Change a user's role (the last active admin cannot be demoted)."""
-    with friendly_errors(), runtime().unit_of_work() as uow:
-        user = svc.set_role(uow, username, role)
-        uow.commit()
+    with friendly_errors():
+        user = svc.set_role(runtime().unit_of_work, username, role)
     out.print(f"{user.username!r} is now {user.role}")
 
 
@@ -94,28 +92,24 @@ def set_password(
     """Set a user's password; their open console sessions end."""
     password = _read_password(password_stdin)
     with friendly_errors():
-        change = validate(svc.PasswordChange, {"password": password})
-        with runtime().unit_of_work() as uow:
-            svc.set_password(uow, username, change)
-            uow.commit()
+        change = validate(PasswordChange, {"password": password})
+        svc.set_password(runtime().unit_of_work, username, change)
     out.print(f"password of {username!r} changed")
 
 
 @users_app.command("disable")
 def disable(username: str) -> None:
     """Disable a user: they can no longer sign in, and their sessions end."""
-    with friendly_errors(), runtime().unit_of_work() as uow:
-        svc.set_disabled(uow, username, True)
-        uow.commit()
+    with friendly_errors():
+        svc.set_disabled(runtime().unit_of_work, username, True)
     out.print(f"{username!r} disabled")
 
 
 @users_app.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled user again."""
-    with friendly_errors(), runtime().unit_of_work() as uow:
-        svc.set_disabled(uow, username, False)
-        uow.commit()
+    with friendly_errors():
+        svc.set_disabled(runtime().unit_of_work, username, False)
     out.print(f"{username!r} enabled")
 
 

@@ -21,6 +21,14 @@ class FieldError:
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
 
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+def errors_json(errors: Iterable[FieldError]) -> list[dict[str, str]]:
+    """Field errors as JSON: ``[{"path": "pricing.input", "message": "..."}]``."""
+    return [e.to_json() for e in errors]
+
 
 class InvalidInput(ModelplaneError):
     """Input failed validation. Carries every problem at once."""
@@ -38,8 +46,7 @@ class NotFound(ModelplaneError):
         self.kind = kind
         self.key = key
         self.suggestions = list(suggestions)
-        hint = f" (did you mean: {', '.join(self.suggestions)}?)" if self.suggestions else ""
-        super().__init__(f"unknown {kind} {key!r}{hint}")
+        super().__init__(f"unknown {kind} {key!r}{did_you_mean(self.suggestions)}")
 
 
 class AlreadyExists(ModelplaneError):
@@ -66,6 +73,39 @@ class VersionConflict(ModelplaneError):
 
 class DatabaseUnavailable(ModelplaneError):
     """The database cannot be reached. The message names the URL without its password."""
+
+
+class ConcurrentWrite(ModelplaneError):
+    """Two writers created the same thing at once and this one lost: read and retry."""
+
+    def __init__(self, message: str = "a concurrent write got there first; read and retry"):
+        super().__init__(message)
+
+
+class NotAuthenticated(ModelplaneError):
+    """No token (or session), or one that is unknown or revoked."""
+
+
+class Forbidden(ModelplaneError):
+    """A valid token or user whose role is too weak for the request."""
+
+
+class SignInLocked(ModelplaneError):
+    """Too many failed sign-ins for this username or address: refused unchecked."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+def did_you_mean(suggestions: Sequence[str]) -> str:
+    """``" (did you mean: a, b?)"``, or nothing when there is no suggestion."""
+    return f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""
+
+
+def unknown(kind: str, key: str, known: Iterable[str]) -> str:
+    """``"unknown provider 'opnai' (did you mean: openai?)"``."""
+    return f"unknown {kind} {key!r}{did_you_mean(nearest(key, known))}"
 
 
 def nearest(key: str, known: Iterable[str], n: int = 3) -> list[str]:

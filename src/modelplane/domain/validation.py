@@ -1,10 +1,18 @@
-"""Turning pydantic's errors into field errors that name a JSON path."""
+"""Validation shared by every kind: pydantic's errors as field errors naming a JSON path,
+partial documents merged into whole ones, and a write's reason."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import Any, TypeVar
 
-from modelplane.domain.errors import FieldError
+from pydantic import BaseModel, ValidationError
+
+from modelplane.domain.errors import FieldError, InvalidInput
+
+T = TypeVar("T", bound=BaseModel)
+
+MAX_REASON = 2000
+"""The longest reason a write may carry into history (API, console and CLI alike)."""
 
 
 def json_path(location: tuple[int | str, ...], prefix: str = "") -> str:
@@ -31,3 +39,44 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
 def _is_union_tag(part: int | str) -> bool:
     # Discriminated unions add the tag ("openai-reasoning-effort") to the location.
     return isinstance(part, str) and "-" in part and part[:1].islower() and ":" not in part
+
+
+def validate(kind: type[T], data: Any, prefix: str = "") -> T:
+    """``kind.model_validate(data)``, with every problem reported as a named field."""
+    try:
+        return kind.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc, prefix)) from None
+
+
+def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``patch`` into ``base``: nested objects merge, anything else replaces.
+
+    ``deep_merge({"pricing": {"input": 1, "output": 2}}, {"pricing": {"input": 3}})``
+    gives ``{"pricing": {"input": 3, "output": 2}}``. A ``None`` removes an optional field.
+    """
+    merged = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        elif value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def require_object(data: Any, what: str) -> dict[str, Any]:
+    """``data`` if it is a JSON object, else an ``InvalidInput`` saying what it should be."""
+    if not isinstance(data, dict):
+        raise InvalidInput([FieldError("", f"{what} must be a JSON object")])
+    return data
+
+
+def validate_reason(value: Any) -> str | None:
+    """A write's reason: text of at most ``MAX_REASON`` characters, stripped; blank is none."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_REASON:
+        raise InvalidInput([FieldError("reason", f"must be text of at most {MAX_REASON} chars")])
+    return value.strip() or None

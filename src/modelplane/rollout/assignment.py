@@ -33,6 +33,30 @@ Source = Literal["db", "static"]
 SAMPLE_FLAG = "parity_shadow"
 """The flag whose percentage is the share of requests shadowed (off by default)."""
 
+BUILT_IN: dict[str, FlagSpec] = {
+    MODELS_SOURCE: FlagSpec(
+        name=MODELS_SOURCE,
+        enabled=True,
+        percentage=100,
+        description="Serve the model catalogue from the database (else the static tables).",
+    ),
+    ROUTER_CONFIG_SOURCE: FlagSpec(
+        name=ROUTER_CONFIG_SOURCE,
+        enabled=True,
+        percentage=100,
+        description="Route with dials and profiles from the database (else the static tables).",
+    ),
+}
+
+KNOWN: dict[str, FlagSpec] = {
+    **BUILT_IN,
+    SAMPLE_FLAG: FlagSpec(
+        name=SAMPLE_FLAG,
+        description="Share of requests answered from both sources and compared (parity).",
+    ),
+}
+"""Flags the code reads, with the state each has before anyone sets it."""
+
 
 @dataclass(frozen=True)
 class Arm:
@@ -67,7 +91,7 @@ def choose(
     roll: float | None = None,
 ) -> Assignment:
     """The assignment of one request. ``flags`` are the stored flags; ``defaults`` how a
-    known flag with no row yet evaluates (``services.flags.KNOWN``). ``roll`` ``None`` means
+    known flag with no row yet evaluates (``KNOWN`` below). ``roll`` ``None`` means
     the request cannot be shadowed (a process without the live snapshot)."""
     models = _source(MODELS_SOURCE, context, flags, defaults, overrides)
     router_data = _source(ROUTER_CONFIG_SOURCE, context, flags, defaults, overrides)

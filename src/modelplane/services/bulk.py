@@ -8,6 +8,7 @@ Import adds and updates; it never deletes what the document leaves out.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -15,19 +16,21 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput, nearest
+from modelplane.domain.errors import FieldError, InvalidInput, unknown
 from modelplane.domain.history import FieldChange, diff
 from modelplane.domain.models import ModelSpec, Provider
 from modelplane.domain.profiles import ProfileSpec, TaskCategory
 from modelplane.domain.router_config import RouterConfigDoc
-from modelplane.domain.validation import field_errors
-from modelplane.services.models import create_model, replace_model
+from modelplane.domain.validation import field_errors, validate_reason
+from modelplane.services.models import save_in
 from modelplane.services.routing_data import (
-    create_router_config,
-    put_profile,
-    replace_router_config,
+    deprecation_error,
+    put_profile_in,
+    router_model_errors,
+    save_router_config_in,
 )
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.services.versioned import Change
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 SCHEMA_VERSION = 1
 DEFAULT_REASON = "bulk import"
@@ -93,8 +96,14 @@ class ImportReport:
 # Export ------------------------------------------------------------------------------------
 
 
-def export_document(uow: UnitOfWork) -> dict[str, Any]:
-    """Everything an import needs to rebuild the catalogue and the router's data."""
+def export_document(uows: UnitOfWorkFactory) -> dict[str, Any]:
+    """Everything an import needs to rebuild the catalogue and the router's data, read in
+    one consistent transaction."""
+    with uows(read_only=True) as uow:
+        return _export(uow)
+
+
+def _export(uow: UnitOfWork) -> dict[str, Any]:
     config = uow.router_config.get()
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -122,17 +131,31 @@ def parse_json(raw: bytes) -> Any:
 
 
 def import_document(
-    uow: UnitOfWork, data: Any, author: str, dry_run: bool, reason: str | None = None
+    uows: UnitOfWorkFactory,
+    data: Any,
+    author: str,
+    dry_run: bool,
+    reason: str | None = None,
+    confirm: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Check ``data`` whole, work out the diff, and (unless ``dry_run``) write it.
+    """Check ``data`` whole, work out the diff, and (unless ``dry_run``) write it in one
+    transaction; a dry run only reads.
 
-    The caller commits. Raises ``InvalidInput`` listing every problem, before any write.
+    Raises ``InvalidInput`` listing every problem, before any write. ``confirm`` sees the
+    report before the commit and may raise to roll everything back (the console refuses an
+    import whose diff is not the one it previewed).
     """
-    doc = parse_document(uow, data)
-    report = ImportReport(dry_run=dry_run, reason=reason or DEFAULT_REASON, warnings=doc.warnings)
-    _plan(uow, doc, report)
-    if not dry_run:
-        _apply(uow, doc, report, author)
+    reason = validate_reason(reason)
+    with uows(read_only=dry_run) as uow:
+        doc = parse_document(uow, data)
+        why = reason or DEFAULT_REASON
+        report = ImportReport(dry_run=dry_run, reason=why, warnings=doc.warnings)
+        _plan(uow, doc, report)
+        if not dry_run:
+            _apply(uow, doc, report, author)
+            if confirm is not None:
+                confirm(report)
+            uow.commit()
     return report
 
 
@@ -226,45 +249,32 @@ def _references(uow: UnitOfWork, doc: ImportDocument) -> list[FieldError]:
             for cat in profile.category_scores
             if cat not in categories
         ]
+    return errors + _router_models(uow, doc, models)
+
+
+def _router_models(uow: UnitOfWork, doc: ImportDocument, models: set[str]) -> list[FieldError]:
+    """The router's rules on its models, against the database as the import leaves it: an
+    imported config must name existing, undeprecated models (the import's statuses, else the
+    stored ones); an import must not deprecate a model the live config names."""
+    imported = {m.id: (i, m.status) for i, m in doc.models}
     if doc.router_config is not None:
         settings = doc.router_config.router_settings
-        for key, model_id in (
-            ("routerModelId", settings.router_model_id),
-            ("fallbackModelId", settings.fallback_model_id),
-        ):
-            if model_id not in models:
-                path = f"routerConfig.routerSettings.{key}"
-                errors.append(_unknown(path, "model", model_id, models))
-    return errors + _deprecated_router_models(uow, doc)
-
-
-def _deprecated_router_models(uow: UnitOfWork, doc: ImportDocument) -> list[FieldError]:
-    """The router and fallback models the config will name once the import is applied must
-    not be deprecated then: the import's config (or the live one) against the import's
-    statuses (or the stored ones)."""
-    imported = {m.id: (i, m.status) for i, m in doc.models}
-    config = doc.router_config or _live_config(uow)
-    if config is None:
-        return []
+        statuses = {
+            model_id: imported[model_id][1]
+            if model_id in imported
+            else _stored_status(uow, model_id)
+            for model_id in (settings.router_model_id, settings.fallback_model_id)
+        }
+        return router_model_errors(
+            doc.router_config, statuses, lambda: sorted(models), prefix="routerConfig."
+        )
+    live = _live_config(uow)
     errors = []
-    settings = config.router_settings
-    for key, role, model_id in (
-        ("routerModelId", "router", settings.router_model_id),
-        ("fallbackModelId", "fallback", settings.fallback_model_id),
-    ):
-        stored = _stored_status(uow, model_id)
-        index, status = imported.get(model_id, (None, stored))
-        if status != "deprecated":
-            continue
-        if doc.router_config is not None:
-            message = f"model {model_id!r} is deprecated; name an active or beta model"
-            errors.append(FieldError(f"routerConfig.routerSettings.{key}", message))
-        elif stored != "deprecated":  # this import would deprecate it
-            message = (
-                f"model {model_id!r} is the router's {role} model; "
-                "name another in the router config before deprecating it"
-            )
-            errors.append(FieldError(f"models[{index}].status", message))
+    for model_id, (index, status) in imported.items():
+        if status == "deprecated" and _stored_status(uow, model_id) != "deprecated":
+            error = deprecation_error(live, model_id, f"models[{index}].status")
+            if error is not None:
+                errors.append(error)
     return errors
 
 
@@ -291,9 +301,7 @@ def _duplicates(section: str, key: str, ids: list[tuple[int, str]]) -> list[Fiel
 
 
 def _unknown(path: str, kind: str, key: str, known: set[str]) -> FieldError:
-    hint = nearest(key, sorted(known))
-    suffix = f" (did you mean: {', '.join(hint)}?)" if hint else ""
-    return FieldError(path, f"unknown {kind} {key!r}{suffix}")
+    return FieldError(path, unknown(kind, key, sorted(known)))
 
 
 def _plan(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
@@ -348,13 +356,11 @@ def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: s
     deprecations = [m for m in models if _deprecates(uow, m[1])]
     for _, spec in [m for m in models if m not in deprecations]:
         _apply_model(uow, spec, author, why, at)
+    change = Change(author, why, "imported", at)
     for _, profile in _changed(doc.profiles, plan["profiles"], lambda p: p.model_id):
-        put_profile(uow, profile, author, None, why, change_type="imported")
+        put_profile_in(uow, profile, change, None)
     if doc.router_config is not None and _changed_any(plan["routerConfig"]):
-        if uow.router_config.get() is None:
-            create_router_config(uow, doc.router_config, author, why, "imported")
-        else:
-            replace_router_config(uow, doc.router_config, author, None, why, "imported")
+        save_router_config_in(uow, doc.router_config, change, None)
     for _, spec in deprecations:
         _apply_model(uow, spec, author, why, at)
 
@@ -365,11 +371,7 @@ def _deprecates(uow: UnitOfWork, spec: ModelSpec) -> bool:
 
 
 def _apply_model(uow: UnitOfWork, spec: ModelSpec, author: str, why: str, at: datetime) -> None:
-    current = uow.models.get(spec.id)
-    if current is None:
-        create_model(uow, spec, author, why, change_type="imported", at=at)
-    else:
-        replace_model(uow, current, spec, author, None, why, "imported")
+    save_in(uow, spec, Change(author, why, "imported", at), None)
 
 
 def _changed(rows: list[tuple[int, S]], plan: KindDiff, key: Any) -> list[tuple[int, S]]:

@@ -9,50 +9,62 @@ from typing import Any
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound, nearest
 from modelplane.domain.experiments import Experiment, ExperimentSpec
+from modelplane.domain.history import FieldChange, diff
 from modelplane.domain.router_config import RouterConfig
-from modelplane.services._common import validate
-from modelplane.services.routing_data import check_router_config, replace_router_config
+from modelplane.domain.validation import validate
+from modelplane.services.routing_data import (
+    check_router_config,
+    get_router_config_in,
+    save_router_config_in,
+)
+from modelplane.services.versioned import Change
 from modelplane.store.decision_queries import DecisionQueries
-from modelplane.store.rollout_repositories import ExperimentRepository
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
-def create_experiment(uow: UnitOfWork, data: Any, author: str) -> Experiment:
+def create_experiment(uows: UnitOfWorkFactory, data: Any, author: str) -> Experiment:
     """Start an experiment; every variant's config is validated like the live one."""
     spec = validate(ExperimentSpec, data)
-    repo = ExperimentRepository(uow.connection)
-    if repo.get(spec.name) is not None:
-        raise AlreadyExists("experiment", spec.name)
-    errors: list[FieldError] = []
-    for i, variant in enumerate(spec.variants):
-        try:
-            check_router_config(uow, variant.config)
-        except InvalidInput as exc:
-            errors += [FieldError(f"variants[{i}].config.{e.path}", e.message) for e in exc.errors]
-    if errors:
-        raise InvalidInput(errors)
-    experiment = Experiment.model_validate(
-        {**spec.model_dump(), "created_at": utcnow(), "created_by": author}
-    )
-    repo.add(experiment)
-    uow.touch("experiment", spec.name)
+    with uows() as uow:
+        if uow.experiments.get(spec.name) is not None:
+            raise AlreadyExists("experiment", spec.name)
+        errors: list[FieldError] = []
+        for i, variant in enumerate(spec.variants):
+            try:
+                check_router_config(uow, variant.config, prefix=f"variants[{i}].config.")
+            except InvalidInput as exc:
+                errors += exc.errors
+        if errors:
+            raise InvalidInput(errors)
+        experiment = Experiment.model_validate(
+            {**spec.model_dump(), "created_at": utcnow(), "created_by": author}
+        )
+        uow.experiments.add(experiment)
+        uow.touch("experiment", spec.name)
+        uow.commit()
     return experiment
 
 
-def get_experiment(uow: UnitOfWork, name: str) -> Experiment:
-    repo = ExperimentRepository(uow.connection)
-    experiment = repo.get(name)
+def get_experiment_in(uow: UnitOfWork, name: str) -> Experiment:
+    experiment = uow.experiments.get(name)
     if experiment is None:
-        raise NotFound("experiment", name, nearest(name, [e.name for e in repo.all()]))
+        names = [e.name for e in uow.experiments.all()]
+        raise NotFound("experiment", name, nearest(name, names))
     return experiment
 
 
-def list_experiments(uow: UnitOfWork) -> list[Experiment]:
-    return ExperimentRepository(uow.connection).all()
+def get_experiment(uows: UnitOfWorkFactory, name: str) -> Experiment:
+    with uows(read_only=True) as uow:
+        return get_experiment_in(uow, name)
+
+
+def list_experiments(uows: UnitOfWorkFactory) -> list[Experiment]:
+    with uows(read_only=True) as uow:
+        return uow.experiments.all()
 
 
 def end_experiment(
-    uow: UnitOfWork,
+    uows: UnitOfWorkFactory,
     name: str,
     author: str,
     promote: str | None,
@@ -62,30 +74,48 @@ def end_experiment(
     """End ``name``. With ``promote``, that variant's config becomes the live config, if the
     live config is still at ``expected_version`` (the version whose diff the promoter saw);
     ``None`` means "whatever is current" and is for trusted callers only (the CLI)."""
-    experiment = get_experiment(uow, name)
-    if experiment.status != "running":
-        raise InvalidInput([FieldError("name", f"experiment {name!r} has already ended")])
-    config = None
-    if promote is not None:
-        variant = experiment.variant(promote)
-        if variant is None:
-            names = ", ".join(v.name for v in experiment.variants)
-            raise InvalidInput(
-                [FieldError("promote", f"no variant {promote!r}; variants: {names}")]
-            )
-        why = reason or f"promoted variant {promote!r} of experiment {name!r}"
-        config = replace_router_config(uow, variant.config, author, expected_version, why)
-        outcome = f"promoted {promote}"
-    else:
-        outcome = "discarded"
-    ExperimentRepository(uow.connection).end(name, utcnow(), author, outcome)
-    uow.touch("experiment", name)
+    with uows() as uow:
+        experiment = get_experiment_in(uow, name)
+        if experiment.status != "running":
+            raise InvalidInput([FieldError("name", f"experiment {name!r} has already ended")])
+        config = None
+        if promote is not None:
+            variant = experiment.variant(promote)
+            if variant is None:
+                names = ", ".join(v.name for v in experiment.variants)
+                raise InvalidInput(
+                    [FieldError("promote", f"no variant {promote!r}; variants: {names}")]
+                )
+            why = reason or f"promoted variant {promote!r} of experiment {name!r}"
+            get_router_config_in(uow)
+            change = Change(author, why)
+            config = save_router_config_in(uow, variant.config, change, expected_version)
+            outcome = f"promoted {promote}"
+        else:
+            outcome = "discarded"
+        uow.experiments.end(name, utcnow(), author, outcome)
+        uow.touch("experiment", name)
+        uow.commit()
     return config
+
+
+def experiment_overview(
+    uows: UnitOfWorkFactory, name: str
+) -> tuple[Experiment, dict[str, Any], dict[str, list[FieldChange]], int]:
+    """In one read: the experiment, its report, each variant's changes against the live
+    config, and the live config's version (what a promotion must be based on)."""
+    with uows(read_only=True) as uow:
+        experiment = get_experiment_in(uow, name)
+        report = experiment_report(uow, name)
+        live = get_router_config_in(uow)
+    current = live.doc().to_json()
+    changes = {v.name: diff(current, v.config.to_json()) for v in experiment.variants}
+    return experiment, report, changes, live.version
 
 
 def experiment_report(uow: UnitOfWork, name: str) -> dict[str, Any]:
     """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
-    experiment = get_experiment(uow, name)
+    experiment = get_experiment_in(uow, name)
     decisions = DecisionQueries(uow.connection)
     counts = decisions.variant_counts(name)
     costs = decisions.variant_costs(name)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import NotFound, VersionConflict, nearest
+from modelplane.domain.errors import NotFound, nearest
 from modelplane.domain.flags import (
-    MODELS_SOURCE,
-    ROUTER_CONFIG_SOURCE,
     Evaluation,
     Flag,
     FlagSpec,
@@ -16,69 +14,101 @@ from modelplane.domain.flags import (
     evaluate,
     override_variable,
 )
-from modelplane.domain.history import ChangeType, HistoryEntry
-from modelplane.rollout.parity import SAMPLE_FLAG
-from modelplane.services._common import (
-    conflict,
-    deep_merge,
-    record_version,
-    require_object,
-    validate,
-)
+from modelplane.domain.history import HistoryEntry
+from modelplane.domain.validation import deep_merge, require_object, validate
+from modelplane.rollout.assignment import BUILT_IN, KNOWN
+from modelplane.services import versioned
+from modelplane.services.versioned import Change
 from modelplane.settings import Settings
 from modelplane.store.repositories import HistoryRepository
-from modelplane.store.rollout_repositories import FlagRepository
-from modelplane.store.tables import flag_history
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-BUILT_IN: dict[str, FlagSpec] = {
-    MODELS_SOURCE: FlagSpec(
-        name=MODELS_SOURCE,
-        enabled=True,
-        percentage=100,
-        description="Serve the model catalogue from the database (else the static tables).",
-    ),
-    ROUTER_CONFIG_SOURCE: FlagSpec(
-        name=ROUTER_CONFIG_SOURCE,
-        enabled=True,
-        percentage=100,
-        description="Route with dials and profiles from the database (else the static tables).",
-    ),
-}
 
-KNOWN: dict[str, FlagSpec] = {
-    **BUILT_IN,
-    SAMPLE_FLAG: FlagSpec(
-        name=SAMPLE_FLAG,
-        description="Share of requests answered from both sources and compared (parity).",
-    ),
-}
-"""Flags the code reads, with the state each has before anyone sets it."""
+class _Flags(versioned.Versioned[FlagSpec, Flag]):
+    kind = "flag"
+    change_kind = "flag"
+    spec_type = FlagSpec
+
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return uow.flag_history
+
+    def get(self, uow: UnitOfWork, key: str) -> Flag | None:
+        return uow.flags.get(key)
+
+    def require(self, uow: UnitOfWork, key: str) -> Flag:
+        return get_flag_in(uow, key)
+
+    def spec_of(self, value: Flag) -> FlagSpec:
+        return value.spec()
+
+    def version_of(self, value: Flag) -> int:
+        return value.version
+
+    def build(
+        self, spec: FlagSpec, current: Flag | None, version: int, author: str, at: datetime
+    ) -> Flag:
+        return Flag.model_validate(
+            {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
+        )
+
+    def add(self, uow: UnitOfWork, value: Flag) -> None:
+        uow.flags.add(value)
+
+    def replace(self, uow: UnitOfWork, value: Flag, expected: int) -> bool:
+        return uow.flags.replace(value, expected)
+
+
+KIND = _Flags()
 
 
 def list_flags(uow: UnitOfWork) -> list[Flag]:
-    return FlagRepository(uow.connection).all()
+    """Every stored flag, inside the caller's transaction (the rollout report's)."""
+    return uow.flags.all()
 
 
-def list_flags_with_defaults(uow: UnitOfWork) -> list[Flag]:
+def get_flag_in(uow: UnitOfWork, name: str) -> Flag:
+    flag = uow.flags.get(name)
+    if flag is None:
+        raise NotFound("flag", name, nearest(name, [f.name for f in uow.flags.all()]))
+    return flag
+
+
+def set_flag_in(
+    uow: UnitOfWork,
+    name: str,
+    changes: dict[str, Any],
+    change: Change,
+    expected_version: int | None = None,
+) -> Flag:
+    """Create or change a flag (a partial document merges into the current one)."""
+    current = uow.flags.get(name)
+    versioned.check_version(uow, KIND, name, expected_version, current.version if current else 0)
+    base = current.spec().to_json() if current else {"name": name}
+    spec = validate(FlagSpec, deep_merge(base, {**require_object(changes, "a flag"), "name": name}))
+    return versioned.save(uow, KIND, name, spec, change=change, expected_version=expected_version)
+
+
+def all_flags(uows: UnitOfWorkFactory) -> list[Flag]:
+    with uows(read_only=True) as uow:
+        return uow.flags.all()
+
+
+def list_flags_with_defaults(uows: UnitOfWorkFactory) -> list[Flag]:
     """Every stored flag, plus the known flags not stored yet (at version 0, as they
     evaluate), by name."""
-    stored = {f.name: f for f in list_flags(uow)}
+    stored = {f.name: f for f in all_flags(uows)}
     for name, spec in KNOWN.items():
         stored.setdefault(name, Flag.model_validate(spec.model_dump()))
     return [stored[name] for name in sorted(stored)]
 
 
-def get_flag(uow: UnitOfWork, name: str) -> Flag:
-    repo = FlagRepository(uow.connection)
-    flag = repo.get(name)
-    if flag is None:
-        raise NotFound("flag", name, nearest(name, [f.name for f in repo.all()]))
-    return flag
+def get_flag(uows: UnitOfWorkFactory, name: str) -> Flag:
+    with uows(read_only=True) as uow:
+        return get_flag_in(uow, name)
 
 
 def set_flag(
-    uow: UnitOfWork,
+    uows: UnitOfWorkFactory,
     name: str,
     changes: dict[str, Any],
     author: str,
@@ -86,58 +116,28 @@ def set_flag(
     expected_version: int | None = None,
 ) -> Flag:
     """Create or change a flag (a partial document merges into the current one)."""
-    repo = FlagRepository(uow.connection)
-    current = repo.get(name)
-    if expected_version is not None and expected_version != (current.version if current else 0):
-        history = HistoryRepository(uow.connection, flag_history)
-        now = current.version if current else 0
-        raise conflict(history, "flag", name, expected_version, now)
-    base = current.spec().to_json() if current else {"name": name}
-    spec = validate(FlagSpec, deep_merge(base, {**require_object(changes, "a flag"), "name": name}))
-    if current is not None and current.spec() == spec:
-        return current
-    at = utcnow()
-    version = (current.version if current else 0) + 1
-    flag = Flag.model_validate(
-        {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
-    )
-    if current is None:
-        repo.add(flag)
-    elif not repo.replace(flag, current.version):
-        raise VersionConflict("flag", name, current.version, current.version + 1)
-    change: ChangeType = "created" if current is None else "updated"
-    record_version(
-        uow,
-        HistoryRepository(uow.connection, flag_history),
-        "flag",
-        name,
-        version,
-        change,
-        current.spec().to_json() if current else None,
-        flag.spec().to_json(),
-        author,
-        reason,
-        at,
-    )
+    with uows() as uow:
+        flag = set_flag_in(uow, name, changes, Change(author, reason), expected_version)
+        uow.commit()
     return flag
 
 
 def ensure_built_in(uow: UnitOfWork, author: str, reason: str) -> list[str]:
     """Create the built-in flags that are missing; the names created."""
-    repo = FlagRepository(uow.connection)
     created = []
     for name, spec in BUILT_IN.items():
-        if repo.get(name) is None:
-            set_flag(uow, name, spec.to_json(), author, reason)
+        if uow.flags.get(name) is None:
+            set_flag_in(uow, name, spec.to_json(), Change(author, reason))
             created.append(name)
     return created
 
 
 def flag_history_page(
-    uow: UnitOfWork, name: str, offset: int = 0, limit: int = 50
+    uows: UnitOfWorkFactory, name: str, offset: int = 0, limit: int = 50
 ) -> list[HistoryEntry]:
-    get_flag(uow, name)
-    return HistoryRepository(uow.connection, flag_history).page(name, offset, limit)
+    with uows(read_only=True) as uow:
+        get_flag_in(uow, name)
+        return uow.flag_history.page(name, offset, limit)
 
 
 def override_for(settings: Settings, name: str) -> bool | None:
@@ -164,6 +164,7 @@ def evaluate_flag(
 __all__ = [
     "BUILT_IN",
     "KNOWN",
+    "all_flags",
     "evaluate_flag",
     "get_flag",
     "list_flags",

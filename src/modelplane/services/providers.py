@@ -5,17 +5,20 @@ from __future__ import annotations
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import AlreadyExists
 from modelplane.domain.models import Provider
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWorkFactory
 
 
-def create_provider(uow: UnitOfWork, provider: Provider) -> Provider:
+def create_provider(uows: UnitOfWorkFactory, provider: Provider) -> Provider:
     """Add a provider, so that models of it can be created at once."""
-    if uow.providers.get(provider.id) is not None:
-        raise AlreadyExists("provider", provider.id)
-    uow.providers.add(provider, utcnow())
-    uow.touch("provider", provider.id)
+    with uows() as uow:
+        if uow.providers.get(provider.id) is not None:
+            raise AlreadyExists("provider", provider.id)
+        uow.providers.add(provider, utcnow())
+        uow.touch("provider", provider.id)
+        uow.commit()
     return provider
 
 
-def list_providers(uow: UnitOfWork) -> list[Provider]:
-    return uow.providers.all()
+def list_providers(uows: UnitOfWorkFactory) -> list[Provider]:
+    with uows(read_only=True) as uow:
+        return uow.providers.all()

@@ -10,19 +10,22 @@ sources in the background.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import threading
 from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 import httpx
 
 from modelplane.bootstrap import Runtime
+from modelplane.domain.clock import utcnow
 from modelplane.domain.flags import UserContext
 from modelplane.domain.router_config import RouterConfig
 from modelplane.live.snapshot import Snapshot, router_data, static_snapshot
 from modelplane.rollout.assignment import Arm, Assignment, needs_database
-from modelplane.rollout.shadow import shadow_route
 from modelplane.router.classification.classifier import Classifier
 from modelplane.router.classification.embedded import EmbeddedClassifier
 from modelplane.router.classification.llm import LLMClassifier
@@ -30,9 +33,11 @@ from modelplane.router.decision import RouteDecision
 from modelplane.router.engine import RouteContext, Router, error_text, without_data
 from modelplane.router.request import RouteRequest
 from modelplane.router.selection.compiled import CompiledRouter, compile_router
+from modelplane.services.shadow import shadow_route
 from modelplane.settings import Settings
 
 log = logging.getLogger(__name__)
+_THOUSAND = Decimal(1000)
 _embedded = EmbeddedClassifier()
 _http_lock = threading.Lock()
 _http: httpx.Client | None = None
@@ -69,7 +74,9 @@ def route(
         chosen = models.get_model(decision.selected_model_id)
         average = chosen.pricing.average if chosen is not None else None
         settings = runtime.settings
-        runtime.decisions.record(request.text, decision, settings.log_decision_text, average)
+        runtime.decisions.record(
+            decision_row(request.text, decision, settings.log_decision_text, average)
+        )
     if assignment.shadowed:
         shadow_route(runtime, request, decision)
     return decision
@@ -151,3 +158,37 @@ def _shared_client() -> httpx.Client:
 
 
 __all__ = ["configured_classifier", "preview", "route", "route_on", "what_if"]
+
+
+def text_hash(text: str) -> str:
+    """The hex SHA-256 of the UTF-8 text: 64 characters, the same on every machine."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decision_row(
+    text: str, decision: RouteDecision, keep_text: bool, average_price: Decimal | None
+) -> dict[str, Any]:
+    """The decision log's row for one decision: the message as its hash, the text only
+    when the deployment keeps it, and the chosen model's average price per 1K tokens."""
+    c = decision.classification
+    return {
+        "at": utcnow(),
+        "text_hash": text_hash(text),
+        "text": text if keep_text else None,
+        "classification": c.to_json(),
+        "primary_category": c.primary_category,
+        "complexity": c.complexity,
+        "selected_model_id": decision.selected_model_id,
+        "tier": decision.tier,
+        "candidate_count": decision.candidate_count,
+        "is_sticky": decision.is_sticky,
+        "exploration": decision.exploration_pick,
+        "is_fallback": decision.is_fallback,
+        "config_version": decision.config_version,
+        "profiles_version": decision.profiles_version,
+        "experiment": decision.experiment,
+        "variant": decision.variant,
+        "cost_per_1k": average_price / _THOUSAND if average_price is not None else None,
+        "latency_us": decision.timing.total_us,
+        "error": decision.error,
+    }

@@ -1,52 +1,76 @@
 """Writes to the router's data: its config document and the per-model profiles.
 
-``expected_version`` is the version the writer read (``VersionConflict`` otherwise); ``None``
-means "whatever is current" and is for trusted callers only (seed, import, the CLI).
+Every public function opens and commits its own unit of work from ``uows``; the ``*_in``
+ones work inside a caller's (seed, import, experiments). ``expected_version`` is the
+version the writer read (``VersionConflict`` otherwise); ``None`` means "whatever is
+current" and is for trusted callers only (seed, import, the CLI).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput, NotFound, nearest
-from modelplane.domain.history import ChangeType, HistoryEntry
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound, nearest, unknown
+from modelplane.domain.history import HistoryEntry
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
-from modelplane.services._common import (
-    conflict,
-    deep_merge,
-    record_version,
-    require_object,
-    validate,
-)
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.domain.validation import deep_merge, require_object, validate
+from modelplane.services import versioned
+from modelplane.services.versioned import Change
+from modelplane.store.repositories import HistoryRepository
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 CONFIG_ID = "router"
 
 
-# Router config -----------------------------------------------------------------------------
+# Rules -------------------------------------------------------------------------------------
 
 
-def get_router_config(uow: UnitOfWork) -> RouterConfig:
-    config = uow.router_config.get()
-    if config is None:
-        raise NotFound("router config", CONFIG_ID)
-    return config
-
-
-def check_router_config(uow: UnitOfWork, doc: RouterConfigDoc) -> None:
-    """Rules that need the database: the router and fallback models must exist and not be
-    deprecated (with nothing else eligible, routing falls back to them)."""
+def router_model_errors(
+    doc: RouterConfigDoc,
+    status_of: Mapping[str, str | None],
+    known: Callable[[], Iterable[str]],
+    prefix: str = "",
+) -> list[FieldError]:
+    """The router and fallback models must exist and not be deprecated (with nothing else
+    eligible, routing falls back to them). ``status_of`` gives each named model's status,
+    ``None`` for one that does not exist; ``known`` the ids to suggest instead."""
     errors: list[FieldError] = []
     for key, model_id in _named_models(doc):
-        model = uow.models.get(model_id)
-        if model is None:
-            errors.append(FieldError(f"routerSettings.{key}", f"unknown model {model_id!r}"))
-        elif model.status == "deprecated":
+        status = status_of.get(model_id)
+        path = f"{prefix}routerSettings.{key}"
+        if status is None:
+            errors.append(FieldError(path, unknown("model", model_id, known())))
+        elif status == "deprecated":
             message = f"model {model_id!r} is deprecated; name an active or beta model"
-            errors.append(FieldError(f"routerSettings.{key}", message))
+            errors.append(FieldError(path, message))
+    return errors
+
+
+def deprecation_error(doc: RouterConfigDoc | None, model_id: str, path: str) -> FieldError | None:
+    """Why ``model_id`` cannot be deprecated while ``doc`` is the router's config, if so."""
+    if doc is None:
+        return None
+    roles = [_ROLES[key] for key, named in _named_models(doc) if named == model_id]
+    if not roles:
+        return None
+    which = " and ".join(roles)
+    message = (
+        f"model {model_id!r} is the router's {which} model; "
+        "name another in the router config before deprecating it"
+    )
+    return FieldError(path, message)
+
+
+def check_router_config(uow: UnitOfWork, doc: RouterConfigDoc, prefix: str = "") -> None:
+    """The router-model rule against the database."""
+    statuses: dict[str, str | None] = {}
+    for _, model_id in _named_models(doc):
+        model = uow.models.get(model_id)
+        statuses[model_id] = model.status if model is not None else None
+    errors = router_model_errors(doc, statuses, uow.models.ids, prefix)
     if errors:
         raise InvalidInput(errors)
 
@@ -62,14 +86,10 @@ def router_roles(uow: UnitOfWork, model_id: str) -> list[str]:
 
 def refuse_deprecating(uow: UnitOfWork, model_id: str) -> None:
     """``InvalidInput`` at ``status`` when the live router config names ``model_id``."""
-    roles = router_roles(uow, model_id)
-    if roles:
-        which = " and ".join(roles)
-        message = (
-            f"model {model_id!r} is the router's {which} model; "
-            "name another in the router config before deprecating it"
-        )
-        raise InvalidInput([FieldError("status", message)])
+    config = uow.router_config.get()
+    error = deprecation_error(config.doc() if config else None, model_id, "status")
+    if error is not None:
+        raise InvalidInput([error])
 
 
 _ROLES = {"routerModelId": "router", "fallbackModelId": "fallback"}
@@ -83,25 +103,148 @@ def _named_models(doc: RouterConfigDoc) -> list[tuple[str, str]]:
     ]
 
 
-def create_router_config(
-    uow: UnitOfWork,
-    doc: RouterConfigDoc,
-    author: str,
-    reason: str | None,
-    change_type: ChangeType = "created",
-) -> RouterConfig:
-    check_router_config(uow, doc)
-    at = utcnow()
-    config = RouterConfig.model_validate(
-        {**doc.model_dump(), "version": 1, "updated_at": at, "updated_by": author}
-    )
-    uow.router_config.add(config)
-    _record_config(uow, None, config, change_type, author, reason, at)
+def profile_errors(
+    spec: ProfileSpec, models: Iterable[str], categories: set[str]
+) -> list[FieldError]:
+    """A profile's model and categories must be known."""
+    errors = []
+    models = list(models)
+    if spec.model_id not in models:
+        errors.append(FieldError("modelId", unknown("model", spec.model_id, models)))
+    errors += [
+        FieldError(
+            f"categoryScores.{cat}",
+            f"unknown category; known: {', '.join(sorted(categories))}",
+        )
+        for cat in spec.category_scores
+        if cat not in categories
+    ]
+    return errors
+
+
+# The kinds ---------------------------------------------------------------------------------
+
+
+class _RouterConfigs(versioned.Versioned[RouterConfigDoc, RouterConfig]):
+    kind = "router config"
+    change_kind = "router_config"
+    spec_type = RouterConfigDoc
+
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return uow.router_config_history
+
+    def get(self, uow: UnitOfWork, key: str) -> RouterConfig | None:
+        return uow.router_config.get()
+
+    def spec_of(self, value: RouterConfig) -> RouterConfigDoc:
+        return value.doc()
+
+    def version_of(self, value: RouterConfig) -> int:
+        return value.version
+
+    def build(
+        self,
+        spec: RouterConfigDoc,
+        current: RouterConfig | None,
+        version: int,
+        author: str,
+        at: datetime,
+    ) -> RouterConfig:
+        return RouterConfig.model_validate(
+            {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
+        )
+
+    def add(self, uow: UnitOfWork, value: RouterConfig) -> None:
+        uow.router_config.add(value)
+
+    def replace(self, uow: UnitOfWork, value: RouterConfig, expected: int) -> bool:
+        return uow.router_config.replace(value, expected)
+
+    def check(
+        self, uow: UnitOfWork, key: str, spec: RouterConfigDoc, current: RouterConfig | None
+    ) -> None:
+        check_router_config(uow, spec)
+
+    def missing_version(self, key: str, version: int) -> NotFound:
+        return NotFound("router config version", str(version))
+
+
+class _Profiles(versioned.Versioned[ProfileSpec, Profile]):
+    kind = "profile"
+    change_kind = "profile"
+    spec_type = ProfileSpec
+
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return uow.profile_history
+
+    def get(self, uow: UnitOfWork, key: str) -> Profile | None:
+        return uow.profiles.get(key)
+
+    def require(self, uow: UnitOfWork, key: str) -> Profile:
+        return get_profile_in(uow, key)
+
+    def spec_of(self, value: Profile) -> ProfileSpec:
+        return value.spec()
+
+    def version_of(self, value: Profile) -> int:
+        return value.version
+
+    def build(
+        self, spec: ProfileSpec, current: Profile | None, version: int, author: str, at: datetime
+    ) -> Profile:
+        return Profile.model_validate(
+            {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
+        )
+
+    def add(self, uow: UnitOfWork, value: Profile) -> None:
+        uow.profiles.add(value)
+
+    def replace(self, uow: UnitOfWork, value: Profile, expected: int) -> bool:
+        return uow.profiles.replace(value, expected)
+
+    def check(self, uow: UnitOfWork, key: str, spec: ProfileSpec, current: Profile | None) -> None:
+        known = {c.id for c in uow.categories.all()}
+        errors = profile_errors(spec, uow.models.ids(), known)
+        if errors:
+            raise InvalidInput(errors)
+
+    def missing_version(self, key: str, version: int) -> NotFound:
+        return NotFound("profile version", f"{key}@{version}")
+
+
+ROUTER_CONFIG = _RouterConfigs()
+PROFILES = _Profiles()
+
+
+# Router config -----------------------------------------------------------------------------
+
+
+def get_router_config_in(uow: UnitOfWork) -> RouterConfig:
+    config = uow.router_config.get()
+    if config is None:
+        raise NotFound("router config", CONFIG_ID)
     return config
 
 
-def update_router_config(
+def save_router_config_in(
     uow: UnitOfWork,
+    doc: RouterConfigDoc,
+    change: Change,
+    expected_version: int | None,
+) -> RouterConfig:
+    """Store ``doc`` as the config's next version (its first if there is none)."""
+    return versioned.save(
+        uow, ROUTER_CONFIG, CONFIG_ID, doc, change=change, expected_version=expected_version
+    )
+
+
+def get_router_config(uows: UnitOfWorkFactory) -> RouterConfig:
+    with uows(read_only=True) as uow:
+        return get_router_config_in(uow)
+
+
+def update_router_config(
+    uows: UnitOfWorkFactory,
     patch: dict[str, Any],
     author: str,
     expected_version: int | None,
@@ -110,98 +253,69 @@ def update_router_config(
     """Merge a partial document into the config and validate the result as a whole.
     Lists (speed rules, domains) are replaced whole. ``expected_version=None``: trusted
     callers only."""
-    current = get_router_config(uow)
-    base = current.doc().to_json()
-    doc = validate(RouterConfigDoc, deep_merge(base, require_object(patch, "a config update")))
-    return replace_router_config(uow, doc, author, expected_version, reason)
-
-
-def replace_router_config(
-    uow: UnitOfWork,
-    doc: RouterConfigDoc,
-    author: str,
-    expected_version: int | None,
-    reason: str | None,
-    change_type: ChangeType = "updated",
-    force: bool = False,
-) -> RouterConfig:
-    current = get_router_config(uow)
-    if expected_version is not None and expected_version != current.version:
-        raise _config_conflict(uow, expected_version, current.version)
-    check_router_config(uow, doc)
-    if doc == current.doc() and not force:
-        return current
-    at = utcnow()
-    config = RouterConfig.model_validate(
-        {**doc.model_dump(), "version": current.version + 1, "updated_at": at, "updated_by": author}
-    )
-    if not uow.router_config.replace(config, current.version):
-        raise _config_conflict(uow, current.version, get_router_config(uow).version)
-    _record_config(uow, current, config, change_type, author, reason, at)
+    with uows() as uow:
+        current = get_router_config_in(uow)
+        base = current.doc().to_json()
+        doc = validate(RouterConfigDoc, deep_merge(base, require_object(patch, "a config update")))
+        config = save_router_config_in(uow, doc, Change(author, reason), expected_version)
+        uow.commit()
     return config
 
 
-def _config_conflict(uow: UnitOfWork, expected: int, current: int) -> Exception:
-    return conflict(uow.router_config_history, "router config", CONFIG_ID, expected, current)
+def replace_router_config(
+    uows: UnitOfWorkFactory,
+    doc: RouterConfigDoc,
+    author: str,
+    expected_version: int | None,
+    reason: str | None = None,
+) -> RouterConfig:
+    """Store ``doc`` whole as the config's next version."""
+    with uows() as uow:
+        get_router_config_in(uow)
+        config = save_router_config_in(uow, doc, Change(author, reason), expected_version)
+        uow.commit()
+    return config
 
 
 def router_config_history(
-    uow: UnitOfWork, offset: int = 0, limit: int = 50
+    uows: UnitOfWorkFactory, offset: int = 0, limit: int | None = 50
 ) -> tuple[list[HistoryEntry], int]:
-    history = uow.router_config_history
-    return history.page(CONFIG_ID, offset, limit), history.count(CONFIG_ID)
+    with uows(read_only=True) as uow:
+        return versioned.history_page(uow, ROUTER_CONFIG, CONFIG_ID, offset, limit)
 
 
-def router_config_at(uow: UnitOfWork, version: int) -> dict[str, Any]:
-    document = uow.router_config_history.document(CONFIG_ID, version)
-    if document is None:
-        raise NotFound("router config version", str(version))
-    return {**document, "version": version}
+def router_config_at(uows: UnitOfWorkFactory, version: int) -> dict[str, Any]:
+    with uows(read_only=True) as uow:
+        return versioned.document_at(uow, ROUTER_CONFIG, CONFIG_ID, version)
 
 
 def rollback_router_config(
-    uow: UnitOfWork,
+    uows: UnitOfWorkFactory,
     version: int,
     author: str,
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> RouterConfig:
-    document = uow.router_config_history.document(CONFIG_ID, version)
-    if document is None:
-        raise NotFound("router config version", str(version))
-    doc = validate(RouterConfigDoc, document)
-    why = reason or f"rolled back to version {version}"
-    return replace_router_config(uow, doc, author, expected_version, why, "rolled_back", True)
-
-
-def _record_config(
-    uow: UnitOfWork,
-    before: RouterConfig | None,
-    after: RouterConfig,
-    change_type: ChangeType,
-    author: str,
-    reason: str | None,
-    at: datetime,
-) -> None:
-    record_version(
-        uow,
-        uow.router_config_history,
-        "router_config",
-        CONFIG_ID,
-        after.version,
-        change_type,
-        before.doc().to_json() if before else None,
-        after.doc().to_json(),
-        author,
-        reason,
-        at,
-    )
+    with uows() as uow:
+        if uow.router_config_history.document(CONFIG_ID, version) is None:
+            raise NotFound("router config version", str(version))
+        config = versioned.rollback(
+            uow,
+            ROUTER_CONFIG,
+            CONFIG_ID,
+            version,
+            author=author,
+            reason=reason,
+            expected_version=expected_version,
+        )
+        uow.commit()
+    return config
 
 
 # Profiles ----------------------------------------------------------------------------------
 
 
-def get_profile(uow: UnitOfWork, model_id: str) -> Profile:
+def get_profile_in(uow: UnitOfWork, model_id: str) -> Profile:
     profile = uow.profiles.get(model_id)
     if profile is None:
         known = [p.model_id for p in uow.profiles.all()]
@@ -209,101 +323,68 @@ def get_profile(uow: UnitOfWork, model_id: str) -> Profile:
     return profile
 
 
-def check_profile(uow: UnitOfWork, spec: ProfileSpec) -> None:
-    errors = []
-    if uow.models.get(spec.model_id) is None:
-        hint = nearest(spec.model_id, uow.models.ids())
-        suffix = f" (did you mean: {', '.join(hint)}?)" if hint else ""
-        errors.append(FieldError("modelId", f"unknown model {spec.model_id!r}{suffix}"))
-    known = {c.id for c in uow.categories.all()}
-    errors += [
-        FieldError(f"categoryScores.{cat}", f"unknown category; known: {', '.join(sorted(known))}")
-        for cat in spec.category_scores
-        if cat not in known
-    ]
-    if errors:
-        raise InvalidInput(errors)
+def put_profile_in(
+    uow: UnitOfWork, spec: ProfileSpec, change: Change, expected_version: int | None
+) -> Profile:
+    """Create or replace a model's profile as a whole. ``expected_version`` 0 means
+    "there must be no profile yet"; ``None``, trusted callers only, "whatever is current"."""
+    return versioned.save(
+        uow, PROFILES, spec.model_id, spec, change=change, expected_version=expected_version
+    )
+
+
+def get_profile(uows: UnitOfWorkFactory, model_id: str) -> Profile:
+    with uows(read_only=True) as uow:
+        return get_profile_in(uow, model_id)
 
 
 def put_profile(
-    uow: UnitOfWork,
+    uows: UnitOfWorkFactory,
     spec: ProfileSpec,
     author: str,
     expected_version: int | None,
     reason: str | None = None,
-    change_type: ChangeType | None = None,
-    force: bool = False,
 ) -> Profile:
-    """Create or replace a model's profile as a whole. ``expected_version`` 0 means
-    "there must be no profile yet"; ``None``, trusted callers only, "whatever is current"."""
-    current = uow.profiles.get(spec.model_id)
-    current_version = current.version if current else 0
-    if expected_version is not None and expected_version != current_version:
-        raise _profile_conflict(uow, spec.model_id, expected_version, current_version)
-    check_profile(uow, spec)
-    if current is not None and current.spec() == spec and not force:
-        return current
-    at = utcnow()
-    profile = Profile.model_validate(
-        {
-            **spec.model_dump(),
-            "version": current_version + 1,
-            "updated_at": at,
-            "updated_by": author,
-        }
-    )
-    if current is None:
-        uow.profiles.add(profile)
-    elif not uow.profiles.replace(profile, current_version):
-        fresh = get_profile(uow, spec.model_id).version
-        raise _profile_conflict(uow, spec.model_id, current_version, fresh)
-    record_version(
-        uow,
-        uow.profile_history,
-        "profile",
-        spec.model_id,
-        profile.version,
-        change_type or ("created" if current is None else "updated"),
-        current.spec().to_json() if current else None,
-        profile.spec().to_json(),
-        author,
-        reason,
-        at,
-    )
+    with uows() as uow:
+        profile = put_profile_in(uow, spec, Change(author, reason), expected_version)
+        uow.commit()
     return profile
 
 
-def _profile_conflict(uow: UnitOfWork, model_id: str, expected: int, current: int) -> Exception:
-    return conflict(uow.profile_history, "profile", model_id, expected, current)
-
-
 def profile_history(
-    uow: UnitOfWork, model_id: str, offset: int = 0, limit: int = 50
+    uows: UnitOfWorkFactory, model_id: str, offset: int = 0, limit: int | None = 50
 ) -> tuple[list[HistoryEntry], int]:
-    total = uow.profile_history.count(model_id)
-    if total == 0:
-        get_profile(uow, model_id)
-    return uow.profile_history.page(model_id, offset, limit), total
+    with uows(read_only=True) as uow:
+        entries, total = versioned.history_page(uow, PROFILES, model_id, offset, limit)
+        if total == 0:
+            get_profile_in(uow, model_id)
+        return entries, total
 
 
-def profile_at(uow: UnitOfWork, model_id: str, version: int) -> dict[str, Any]:
-    document = uow.profile_history.document(model_id, version)
-    if document is None:
-        raise NotFound("profile version", f"{model_id}@{version}")
-    return {**document, "version": version}
+def profile_at(uows: UnitOfWorkFactory, model_id: str, version: int) -> dict[str, Any]:
+    with uows(read_only=True) as uow:
+        return versioned.document_at(uow, PROFILES, model_id, version)
 
 
 def rollback_profile(
-    uow: UnitOfWork,
+    uows: UnitOfWorkFactory,
     model_id: str,
     version: int,
     author: str,
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> Profile:
-    document = uow.profile_history.document(model_id, version)
-    if document is None:
-        raise NotFound("profile version", f"{model_id}@{version}")
-    spec = validate(ProfileSpec, document)
-    why = reason or f"rolled back to version {version}"
-    return put_profile(uow, spec, author, expected_version, why, "rolled_back", force=True)
+    with uows() as uow:
+        if uow.profile_history.document(model_id, version) is None:
+            raise NotFound("profile version", f"{model_id}@{version}")
+        profile = versioned.rollback(
+            uow,
+            PROFILES,
+            model_id,
+            version,
+            author=author,
+            reason=reason,
+            expected_version=expected_version,
+        )
+        uow.commit()
+    return profile

@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 
 from modelplane.domain.clock import utcnow
 from modelplane.services.flags import BUILT_IN, ensure_built_in
-from modelplane.services.models import create_model
-from modelplane.services.routing_data import create_router_config, put_profile
+from modelplane.services.models import create_in
+from modelplane.services.routing_data import put_profile_in, save_router_config_in
+from modelplane.services.versioned import Change
 from modelplane.store.static import ROUTER_ONLY_REASON, Disagreement, StaticTables, static_tables
 from modelplane.store.unit_of_work import UnitOfWork
 
@@ -73,16 +74,17 @@ def _seed_into(uow: UnitOfWork, tables: StaticTables, report: SeedReport) -> Non
         _mark(report, "models", model.id, model.id not in existing)
         if model.id not in existing:
             reason = ROUTER_ONLY_REASON if model.id in router_only else CATALOGUE_REASON
-            create_model(uow, model.spec(), SEED_AUTHOR, reason, at=at)
+            create_in(uow, model.spec(), Change(SEED_AUTHOR, reason, at=at))
     for profile in tables.profiles:
         missing = uow.profiles.get(profile.model_id) is None
         _mark(report, "profiles", profile.model_id, missing)
         if missing:
-            put_profile(uow, profile.spec(), SEED_AUTHOR, None, PROFILE_REASON)
+            put_profile_in(uow, profile.spec(), Change(SEED_AUTHOR, PROFILE_REASON), None)
     missing_config = uow.router_config.get() is None
     _mark(report, "routerConfig", "router", missing_config)
     if missing_config:
-        create_router_config(uow, tables.router_config.doc(), SEED_AUTHOR, CONFIG_REASON)
+        change = Change(SEED_AUTHOR, CONFIG_REASON)
+        save_router_config_in(uow, tables.router_config.doc(), change, None)
     created_flags = ensure_built_in(uow, SEED_AUTHOR, FLAGS_REASON)
     for name in BUILT_IN:
         _mark(report, "flags", name, name in created_flags)

@@ -8,98 +8,79 @@ indexed lookup.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Annotated, Literal, TypeAlias
 
-from pydantic import Field
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from modelplane.domain.base import DomainModel
+from modelplane.domain.access import ROLES, Identity, Role, TokenSpec, allows, hash_token
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
     AlreadyExists,
     DatabaseUnavailable,
+    Forbidden,
     ModelplaneError,
+    NotAuthenticated,
     NotFound,
     nearest,
 )
 from modelplane.store.auth_repositories import TokenRecord, TokenRepository
-from modelplane.store.database import describe_failure
-from modelplane.store.unit_of_work import UnitOfWork
-
-Role: TypeAlias = Literal["admin", "editor", "viewer", "ingest"]
-ROLES: tuple[Role, ...] = ("admin", "editor", "viewer", "ingest")
-_RANK: dict[str, int] = {"viewer": 1, "editor": 2, "admin": 3}
-"""viewer < editor < admin. ``ingest`` is outside the order: it may only send usage."""
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
 
 TOKEN_PREFIX = "mp_"
 _TOUCH_EVERY = timedelta(minutes=1)
 
-
-class NotAuthenticated(ModelplaneError):
-    """No token, or one that is unknown or revoked."""
-
-
-class Forbidden(ModelplaneError):
-    """A valid token whose role is too weak for the request."""
-
-
-class TokenSpec(DomainModel):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$", max_length=100)]
-    role: Role
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who sent a request: the token's name (recorded as author of writes) and role."""
-
-    name: str
-    role: str
+__all__ = [
+    "ROLES",
+    "Forbidden",
+    "Identity",
+    "NotAuthenticated",
+    "Role",
+    "TokenSpec",
+    "allows",
+    "authenticate",
+    "create_token",
+    "hash_token",
+    "list_tokens",
+    "revoke_token",
+    "token_json",
+]
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def allows(role: str, needed: str) -> bool:
-    """``allows("admin", "editor") -> True``; ``allows("ingest", "viewer") -> False``."""
-    if role == needed:
-        return True
-    return _RANK.get(role, 0) >= _RANK.get(needed, 99)
-
-
-def create_token(uow: UnitOfWork, spec: TokenSpec, author: str) -> tuple[TokenRecord, str]:
+def create_token(uows: UnitOfWorkFactory, spec: TokenSpec, author: str) -> tuple[TokenRecord, str]:
     """A new token; the second value is the token itself, which is never stored."""
-    repo = TokenRepository(uow.connection)
-    if repo.get(spec.name) is not None:
-        raise AlreadyExists("token", spec.name)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = TokenRecord(spec.name, spec.role, utcnow(), author, None, None)
-    repo.add(record, hash_token(token))
-    uow.touch("token", spec.name)  # live snapshots learn of it
+    with uows() as uow:
+        repo = TokenRepository(uow.connection)
+        if repo.get(spec.name) is not None:
+            raise AlreadyExists("token", spec.name)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        record = TokenRecord(spec.name, spec.role, utcnow(), author, None, None)
+        repo.add(record, hash_token(token))
+        uow.touch("token", spec.name)  # live snapshots learn of it
+        uow.commit()
     return record, token
 
 
-def list_tokens(uow: UnitOfWork) -> list[TokenRecord]:
-    return TokenRepository(uow.connection).all()
+def list_tokens(uows: UnitOfWorkFactory) -> list[TokenRecord]:
+    with uows(read_only=True) as uow:
+        return TokenRepository(uow.connection).all()
 
 
-def revoke_token(uow: UnitOfWork, name: str) -> TokenRecord:
-    repo = TokenRepository(uow.connection)
-    record = repo.get(name)
-    if record is None:
-        raise NotFound("token", name, nearest(name, [r.name for r in repo.all()]))
-    if not record.active:
-        raise NotFound("active token", name)
-    at = utcnow()
-    repo.revoke(name, at)
-    uow.touch("token", name)  # every process stops accepting it within milliseconds
+def revoke_token(uows: UnitOfWorkFactory, name: str) -> TokenRecord:
+    with uows() as uow:
+        repo = TokenRepository(uow.connection)
+        record = repo.get(name)
+        if record is None:
+            raise NotFound("token", name, nearest(name, [r.name for r in repo.all()]))
+        if not record.active:
+            raise NotFound("active token", name)
+        at = utcnow()
+        repo.revoke(name, at)
+        uow.touch("token", name)  # every process stops accepting it within milliseconds
+        uow.commit()
     return replace(record, revoked_at=at)
 
 
@@ -121,13 +102,12 @@ def authenticate(
     record = known.get(digest) if known is not None else None
     if record is None:
         try:
-            with engine.connect() as conn:
+            with translate_db_errors(engine), engine.connect() as conn:
                 record = TokenRepository(conn).by_hash(digest)
-        except OperationalError as exc:
+        except DatabaseUnavailable:
             if known is not None:  # the snapshot is the word while the database is away
                 raise NotAuthenticated("unknown or revoked token") from None
-            url = engine.url.render_as_string(hide_password=False)
-            raise DatabaseUnavailable(describe_failure(url, exc)) from None
+            raise
     if record is None or not record.active:
         raise NotAuthenticated("unknown or revoked token")
     if due_for_note(engine, record.name):
@@ -156,7 +136,7 @@ def note_uses(engine: Engine, names: Sequence[str]) -> None:
             for name in dict.fromkeys(names):
                 repo.touch(name, utcnow())
             uow.commit()
-    except (DatabaseUnavailable, SQLAlchemyError):
+    except ModelplaneError:
         pass
 
 

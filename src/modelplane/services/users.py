@@ -15,75 +15,52 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Literal, TypeAlias
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import Field
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
-from modelplane.domain.base import DomainModel
+from modelplane.domain.access import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    USER_ROLES,
+    PasswordChange,
+    User,
+    UserRole,
+    UserSpec,
+)
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
     AlreadyExists,
-    DatabaseUnavailable,
     FieldError,
     InvalidInput,
-    ModelplaneError,
     NotFound,
+    SignInLocked,
     nearest,
 )
-from modelplane.store.database import describe_failure
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
 from modelplane.store.user_repositories import UserRecord, UserRepository
 
 log = logging.getLogger(__name__)
-
-UserRole: TypeAlias = Literal["admin", "editor", "viewer"]
-USER_ROLES: tuple[UserRole, ...] = ("admin", "editor", "viewer")
-MIN_PASSWORD = 10
-MAX_PASSWORD = 1000
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
 """Verified against when the user does not exist, so a wrong username takes as long as a
 wrong password and timing does not tell which usernames exist."""
 
-Password = Annotated[str, Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)]
-
-
-class UserSpec(DomainModel):
-    model_config = DomainModel.model_config | {"str_strip_whitespace": False}
-
-    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$", max_length=100)]
-    role: UserRole
-    password: Password
-
-
-class PasswordChange(DomainModel):
-    model_config = DomainModel.model_config | {"str_strip_whitespace": False}
-
-    password: Password
-
-
-@dataclass(frozen=True)
-class User:
-    """A user as the faces see one: everything but the password hash."""
-
-    username: str
-    role: str
-    created_at: datetime
-    created_by: str
-    disabled: bool
-
 
 def _public(record: UserRecord) -> User:
     return User(record.username, record.role, record.created_at, record.created_by, record.disabled)
 
 
-def create_user(uow: UnitOfWork, spec: UserSpec, author: str) -> User:
+def create_user(uows: UnitOfWorkFactory, spec: UserSpec, author: str) -> User:
+    with uows() as uow:
+        user = _create_in(uow, spec, author)
+        uow.commit()
+    return user
+
+
+def _create_in(uow: UnitOfWork, spec: UserSpec, author: str) -> User:
     repo = UserRepository(uow.connection)
     if repo.get(spec.username) is not None:
         raise AlreadyExists("user", spec.username)
@@ -99,12 +76,14 @@ def create_user(uow: UnitOfWork, spec: UserSpec, author: str) -> User:
     return _public(record)
 
 
-def list_users(uow: UnitOfWork) -> list[User]:
-    return [_public(r) for r in UserRepository(uow.connection).all()]
+def list_users(uows: UnitOfWorkFactory) -> list[User]:
+    with uows(read_only=True) as uow:
+        return [_public(r) for r in UserRepository(uow.connection).all()]
 
 
-def get_user(uow: UnitOfWork, username: str) -> User:
-    return _public(_require(UserRepository(uow.connection), username))
+def get_user(uows: UnitOfWorkFactory, username: str) -> User:
+    with uows(read_only=True) as uow:
+        return _public(_require(UserRepository(uow.connection), username))
 
 
 @dataclass(frozen=True)
@@ -117,10 +96,11 @@ class SignIn:
     rehash: str | None
 
 
-def check_password(uow: UnitOfWork, username: str, password: str) -> SignIn | None:
+def check_password(uows: UnitOfWorkFactory, username: str, password: str) -> SignIn | None:
     """The sign-in if the password is right and the account enabled, else None. Only reads,
-    so the slow argon2 check can run in a read-only transaction, holding no write lock."""
-    record = UserRepository(uow.connection).get(username.strip())
+    so the slow argon2 check runs in a read-only transaction, holding no write lock."""
+    with uows(read_only=True) as uow:
+        record = UserRepository(uow.connection).get(username.strip())
     if not _verify(record.password_hash if record else _DUMMY_HASH, password):
         return None
     if record is None or record.disabled:
@@ -129,22 +109,24 @@ def check_password(uow: UnitOfWork, username: str, password: str) -> SignIn | No
     return SignIn(_public(record), record.password_hash, rehash)
 
 
-def store_rehash(uow: UnitOfWork, sign_in: SignIn) -> None:
-    """Store ``sign_in.rehash`` unless the password changed since it was checked (a new
-    password wins over an upgraded old one). The caller commits."""
-    if sign_in.rehash is not None:
+def store_rehash(uows: UnitOfWorkFactory, sign_in: SignIn) -> None:
+    """Store ``sign_in.rehash`` (in a short write) unless the password changed since it was
+    checked (a new password wins over an upgraded old one)."""
+    if sign_in.rehash is None:
+        return
+    with uows() as uow:
         UserRepository(uow.connection).set_hash_if(
             sign_in.user.username, sign_in.stored_hash, sign_in.rehash
         )
+        uow.commit()
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str) -> User | None:
-    """``check_password`` and ``store_rehash`` in the caller's transaction (the caller
-    commits). For callers already writing; a sign-in page should check read-only first."""
-    sign_in = check_password(uow, username, password)
+def authenticate(uows: UnitOfWorkFactory, username: str, password: str) -> User | None:
+    """``check_password`` (read-only), then ``store_rehash`` when the hash is outdated."""
+    sign_in = check_password(uows, username, password)
     if sign_in is None:
         return None
-    store_rehash(uow, sign_in)
+    store_rehash(uows, sign_in)
     return sign_in.user
 
 
@@ -152,23 +134,11 @@ def session_user(engine: Engine, username: str) -> tuple[User, str] | None:
     """The enabled user named by a session, with a fingerprint of their password hash
     that changes whenever the password does (so that sessions signed with the old one
     end). Read without taking the write lock: every console request asks."""
-    try:
-        with engine.connect() as conn:
-            record = UserRepository(conn).get(username)
-    except OperationalError as exc:
-        url = engine.url.render_as_string(hide_password=False)
-        raise DatabaseUnavailable(describe_failure(url, exc)) from None
+    with translate_db_errors(engine), engine.connect() as conn:
+        record = UserRepository(conn).get(username)
     if record is None or record.disabled:
         return None
     return _public(record), record.password_hash.rsplit("$", 2)[-2]
-
-
-class SignInLocked(ModelplaneError):
-    """Too many failed sign-ins for this username or address: refused unchecked."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -290,31 +260,40 @@ def _limit_keys(username: str, address: str) -> tuple[str, str]:
     return f"user:{username.strip().casefold()}", f"address:{address}"
 
 
-def set_role(uow: UnitOfWork, username: str, role: str) -> User:
+def set_role(uows: UnitOfWorkFactory, username: str, role: str) -> User:
     if role not in USER_ROLES:
         raise InvalidInput([FieldError("role", f"must be one of {', '.join(USER_ROLES)}")])
-    repo = UserRepository(uow.connection)
-    record = _require(repo, username)
-    if record.role == "admin" and role != "admin":
-        _keep_an_admin(repo, record, "demote")
-    repo.set(username, role=role)
-    return get_user(uow, username)
+    with uows() as uow:
+        repo = UserRepository(uow.connection)
+        record = _require(repo, username)
+        if record.role == "admin" and role != "admin":
+            _keep_an_admin(repo, record, "demote")
+        repo.set(username, role=role)
+        user = _public(_require(repo, username))
+        uow.commit()
+    return user
 
 
-def set_disabled(uow: UnitOfWork, username: str, disabled: bool) -> User:
-    repo = UserRepository(uow.connection)
-    record = _require(repo, username)
-    if disabled and record.role == "admin":
-        _keep_an_admin(repo, record, "disable")
-    repo.set(username, disabled=disabled)
-    return get_user(uow, username)
+def set_disabled(uows: UnitOfWorkFactory, username: str, disabled: bool) -> User:
+    with uows() as uow:
+        repo = UserRepository(uow.connection)
+        record = _require(repo, username)
+        if disabled and record.role == "admin":
+            _keep_an_admin(repo, record, "disable")
+        repo.set(username, disabled=disabled)
+        user = _public(_require(repo, username))
+        uow.commit()
+    return user
 
 
-def set_password(uow: UnitOfWork, username: str, change: PasswordChange) -> User:
-    repo = UserRepository(uow.connection)
-    _require(repo, username)
-    repo.set(username, password_hash=_hasher.hash(change.password))
-    return get_user(uow, username)
+def set_password(uows: UnitOfWorkFactory, username: str, change: PasswordChange) -> User:
+    with uows() as uow:
+        repo = UserRepository(uow.connection)
+        _require(repo, username)
+        repo.set(username, password_hash=_hasher.hash(change.password))
+        user = _public(_require(repo, username))
+        uow.commit()
+    return user
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -338,6 +317,8 @@ def _keep_an_admin(repo: UserRepository, record: UserRecord, action: str) -> Non
 
 
 __all__ = [
+    "MAX_PASSWORD",
+    "MIN_PASSWORD",
     "USER_ROLES",
     "PasswordChange",
     "SignIn",
@@ -349,6 +330,7 @@ __all__ = [
     "authenticate",
     "check_password",
     "create_user",
+    "ensure_first_admin",
     "get_user",
     "list_users",
     "session_user",
@@ -359,11 +341,13 @@ __all__ = [
 ]
 
 
-def ensure_first_admin(uow: UnitOfWork, author: str) -> str | None:
+def ensure_first_admin(uows: UnitOfWorkFactory, author: str) -> str | None:
     """On a database with no users, create ``admin`` with a random password and return the
     password (to be shown once); otherwise ``None``. For a first local start only."""
-    if list_users(uow):
-        return None
-    password = secrets.token_urlsafe(12)
-    create_user(uow, UserSpec(username="admin", role="admin", password=password), author)
+    with uows() as uow:
+        if UserRepository(uow.connection).all():
+            return None
+        password = secrets.token_urlsafe(12)
+        _create_in(uow, UserSpec(username="admin", role="admin", password=password), author)
+        uow.commit()
     return password

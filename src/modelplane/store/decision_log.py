@@ -8,51 +8,13 @@ on while the database is down.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from modelplane.router.decision import RouteDecision
 from modelplane.store import tables as t
 from modelplane.store.background import BackgroundWriter
-
-_THOUSAND = Decimal(1000)
-
-
-def text_hash(text: str) -> str:
-    """The hex SHA-256 of the UTF-8 text: 64 characters, the same on every machine."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def row_for(
-    text: str, decision: RouteDecision, keep_text: bool, average_price: Decimal | None
-) -> dict[str, Any]:
-    c = decision.classification
-    return {
-        "at": datetime.now(UTC),
-        "text_hash": text_hash(text),
-        "text": text if keep_text else None,
-        "classification": c.to_json(),
-        "primary_category": c.primary_category,
-        "complexity": c.complexity,
-        "selected_model_id": decision.selected_model_id,
-        "tier": decision.tier,
-        "candidate_count": decision.candidate_count,
-        "is_sticky": decision.is_sticky,
-        "exploration": decision.exploration_pick,
-        "is_fallback": decision.is_fallback,
-        "config_version": decision.config_version,
-        "profiles_version": decision.profiles_version,
-        "experiment": decision.experiment,
-        "variant": decision.variant,
-        "cost_per_1k": average_price / _THOUSAND if average_price is not None else None,
-        "latency_us": decision.timing.total_us,
-        "error": decision.error,
-    }
 
 
 def _insert(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -67,14 +29,9 @@ class DecisionLog:
             engine, _insert, "decision log"
         )
 
-    def record(
-        self,
-        text: str,
-        decision: RouteDecision,
-        keep_text: bool = False,
-        average_price: Decimal | None = None,
-    ) -> None:
-        self._writer.put(row_for(text, decision, keep_text, average_price))
+    def record(self, row: dict[str, Any]) -> None:
+        """Queue one ``routing_decisions`` row (``services/routing.decision_row`` builds it)."""
+        self._writer.put(row)
 
     @property
     def dropped(self) -> int:

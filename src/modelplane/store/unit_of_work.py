@@ -2,19 +2,24 @@
 
 It rolls back unless told to commit. Every write also appends to the global change log in
 the same transaction and, on PostgreSQL, sends a NOTIFY that is delivered on commit.
+
+Services open their own units of work from a ``UnitOfWorkFactory`` (``Runtime.unit_of_work``);
+faces never see one. This module is also the one place where the database's errors become
+domain errors (``translate_db_errors``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import DatabaseUnavailable
+from modelplane.domain.errors import ConcurrentWrite, DatabaseUnavailable
 from modelplane.store import tables as t
 from modelplane.store.database import WRITE_OPTION, describe_failure
 from modelplane.store.repositories import (
@@ -26,9 +31,30 @@ from modelplane.store.repositories import (
     ProviderRepository,
     RouterConfigRepository,
 )
+from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
 
 NOTIFY_CHANNEL = "modelplane_changes"
 _LOCK = 0x6D706C616E65  # "mplane": the advisory lock that orders change numbers
+
+
+@contextmanager
+def translate_db_errors(engine: Engine) -> Iterator[None]:
+    """The database's errors as domain errors: a unique or foreign-key violation (two
+    writers created the same thing at once) is a ``ConcurrentWrite``; a lost or refused
+    connection is ``DatabaseUnavailable``, naming the URL without its password."""
+    try:
+        yield
+    except IntegrityError:
+        raise ConcurrentWrite() from None
+    except OperationalError as exc:
+        url = engine.url.render_as_string(hide_password=False)
+        raise DatabaseUnavailable(describe_failure(url, exc)) from None
+
+
+def ping(engine: Engine) -> None:
+    """``DatabaseUnavailable`` unless the database answers a trivial query."""
+    with translate_db_errors(engine), engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 class UnitOfWork:
@@ -41,6 +67,9 @@ class UnitOfWork:
     profile_history: HistoryRepository
     router_config_history: HistoryRepository
     changes: ChangeLogRepository
+    flags: FlagRepository
+    flag_history: HistoryRepository
+    experiments: ExperimentRepository
 
     def __init__(
         self,
@@ -55,19 +84,31 @@ class UnitOfWork:
         self._tx: RootTransaction | None = None
         self.last_sequence: int | None = None
         self._touched: dict[str, list[str]] = {}
+        self._nested: list[tuple[NestedTransaction, dict[str, list[str]]]] = []
+
+    def __call__(self, read_only: bool = False) -> UnitOfWork:
+        """An open unit of work is also a factory: a service handed one joins its
+        transaction (in a savepoint: the service's ``commit`` releases it, its failure rolls
+        back only its own work) and the outermost ``commit`` commits everything. This is how
+        a caller composes several services in one transaction."""
+        assert self._conn is not None, "only an open unit of work can be joined"
+        assert read_only or not self._read_only, "a write cannot join a read-only unit of work"
+        return self
 
     def __enter__(self) -> Self:
-        try:
+        if self._conn is not None:  # joined: see __call__
+            with translate_db_errors(self._engine):
+                savepoint = self._conn.begin_nested()
+            touched = {kind: list(ids) for kind, ids in self._touched.items()}
+            self._nested.append((savepoint, touched))
+            return self
+        with translate_db_errors(self._engine):
             conn = self._engine.connect()
             if not self._read_only:  # on SQLite a writer takes the write lock up front
                 conn = conn.execution_options(**{WRITE_OPTION: True})
             elif conn.dialect.name == "postgresql":  # one consistent view (e.g. an export)
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             self._tx = conn.begin()
-        except OperationalError as exc:
-            raise DatabaseUnavailable(
-                describe_failure(self._engine.url.render_as_string(False), exc)
-            ) from None
         self._conn = conn
         self.models = ModelRepository(conn)
         self.providers = ProviderRepository(conn)
@@ -78,7 +119,14 @@ class UnitOfWork:
         self.profile_history = HistoryRepository(conn, t.profile_history)
         self.router_config_history = HistoryRepository(conn, t.router_config_history)
         self.changes = ChangeLogRepository(conn)
+        self.flags = FlagRepository(conn)
+        self.flag_history = HistoryRepository(conn, t.flag_history)
+        self.experiments = ExperimentRepository(conn)
         return self
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
 
     @property
     def connection(self) -> Connection:
@@ -95,6 +143,12 @@ class UnitOfWork:
         """Advance the global change sequence (one entry per kind touched) and commit.
         On PostgreSQL, listeners hear of it when the commit lands."""
         assert self._tx is not None
+        if self._nested:  # a joined service is done: the outermost commit commits
+            savepoint, _ = self._nested[-1]
+            with translate_db_errors(self._engine):
+                savepoint.commit()
+            return
+        assert not self._read_only, "a read-only unit of work cannot commit"
         at = utcnow()
         postgres = self.connection.dialect.name == "postgresql"
         if self._touched and postgres:
@@ -124,8 +178,43 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._nested:
+            savepoint, touched = self._nested.pop()
+            if savepoint.is_active:  # not committed: undo this service's work only
+                self._touched = touched
+                try:
+                    savepoint.rollback()
+                except Exception:
+                    if exc is None:
+                        raise
+            if isinstance(exc, IntegrityError | OperationalError):
+                with translate_db_errors(self._engine):
+                    raise exc
+            return
         try:
             self.rollback()
+        except Exception:
+            if exc is None:
+                raise
         finally:
             if self._conn is not None:
                 self._conn.close()
+        if isinstance(exc, IntegrityError | OperationalError):
+            with translate_db_errors(self._engine):
+                raise exc
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work: ``Runtime.unit_of_work``. Read-only ones never take SQLite's
+    write lock and, on PostgreSQL, see one consistent snapshot."""
+
+    def __call__(self, read_only: bool = False) -> UnitOfWork: ...
+
+
+def factory_for(engine: Engine) -> UnitOfWorkFactory:
+    """A factory with no after-commit hook, for callers that hold only an engine."""
+
+    def open_unit(read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(engine, read_only=read_only)
+
+    return open_unit

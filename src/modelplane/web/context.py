@@ -16,9 +16,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from modelplane.bootstrap import Runtime
-from modelplane.services.tokens import allows
-from modelplane.services.users import User, session_user
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.domain.access import User, allows
+from modelplane.domain.validation import MAX_REASON
+from modelplane.services.users import session_user
+from modelplane.store.unit_of_work import UnitOfWorkFactory
 from modelplane.web import forms
 from modelplane.web.session import COOKIE, LIFETIME_SECONDS, Session, Signer
 
@@ -70,23 +71,10 @@ class Console:
 
     # Work ------------------------------------------------------------------------------
 
-    def write(self, work: Callable[[UnitOfWork], T]) -> T:
-        """``work`` in one transaction, committed."""
-        with self.runtime.unit_of_work() as uow:
-            result = work(uow)
-            uow.commit()
-            return result
-
-    def read(self, work: Callable[[UnitOfWork], T]) -> T:
-        """``work`` in a transaction that is rolled back (a dry run may write in it)."""
-        with self.runtime.unit_of_work() as uow:
-            return work(uow)
-
-    def query(self, work: Callable[[UnitOfWork], T]) -> T:
-        """``work``, which must not write, in a read-only transaction: on SQLite it never
-        takes the write lock, so slow work (a password check) does not hold up writers."""
-        with self.runtime.unit_of_work(read_only=True) as uow:
-            return work(uow)
+    @property
+    def uows(self) -> UnitOfWorkFactory:
+        """What the services open their transactions from."""
+        return self.runtime.unit_of_work
 
     # Answers ---------------------------------------------------------------------------
 
@@ -226,6 +214,7 @@ templates.env.globals.update(
     shown=forms.shown,
     errors_at=forms.errors_at,
     static_version=_static_version(),
+    MAX_REASON=MAX_REASON,
 )
 templates.env.filters.update(
     money=money,

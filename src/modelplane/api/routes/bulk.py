@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from modelplane.api.deps import Editor, RuntimeDep, Viewer
-from modelplane.api.writes import MAX_REASON, read, write
+from modelplane.domain.validation import MAX_REASON
 from modelplane.services import bulk as svc
 
 router = APIRouter(prefix="/api/v1", tags=["bulk"])
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["bulk"])
 
 @router.get("/export", summary="Export providers, categories, models, profiles and config")
 def export(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
-    return read(runtime, svc.export_document)
+    return svc.export_document(runtime.unit_of_work)
 
 
 @router.post(
@@ -50,12 +50,8 @@ async def import_document(
     data = svc.parse_json(await _body(request, limit))
 
     def work() -> dict[str, Any]:
-        if dry_run:
-            report = read(runtime, lambda uow: svc.import_document(uow, data, who.name, True))
-        else:
-            report = write(
-                runtime, lambda uow: svc.import_document(uow, data, who.name, False, reason)
-            )
+        why = None if dry_run else reason
+        report = svc.import_document(runtime.unit_of_work, data, who.name, dry_run, why)
         return report.to_json()
 
     return await run_in_threadpool(work)

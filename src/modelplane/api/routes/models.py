@@ -8,29 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
-from modelplane.api.writes import (
-    VERSION_RULES,
-    etag,
-    expected_version,
-    read,
-    set_etag,
-    write,
-    write_meta,
-)
+from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, set_etag
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.history import HistoryEntry
 from modelplane.domain.models import Capability, Model, ModelSpec, Status
 from modelplane.domain.reader import ModelFilter
+from modelplane.domain.validation import validate
 from modelplane.services import models as svc
-from modelplane.services._common import require_object, validate
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of a GET.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 VersionPath = Annotated[int, Path(ge=1, lt=10**9, description="A version number.")]
@@ -85,7 +77,7 @@ def search_models(
 
 @router.get("/{model_id:path}/history/{version}", summary="The whole model at one version")
 def model_at(runtime: RuntimeDep, _: Viewer, model_id: str, version: VersionPath) -> dict[str, Any]:
-    return read(runtime, lambda uow: svc.model_at(uow, model_id, version))
+    return svc.model_at(runtime.unit_of_work, model_id, version)
 
 
 @router.get(
@@ -96,7 +88,7 @@ def model_at(runtime: RuntimeDep, _: Viewer, model_id: str, version: VersionPath
 def model_history(
     runtime: RuntimeDep, _: Viewer, model_id: str, offset: Offset = 0, limit: Limit = 50
 ) -> dict[str, Any]:
-    entries, total = read(runtime, lambda uow: svc.history(uow, model_id, offset, limit))
+    entries, total = svc.history(runtime.unit_of_work, model_id, offset, limit)
     return history_page(entries, total, offset, limit)
 
 
@@ -113,12 +105,12 @@ def model_history(
 def create_model(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     response: Response,
-    body: Annotated[dict[str, Any], Body(openapi_examples={"new": {"value": _CREATE_EXAMPLE}})],
+    body: Annotated[bodies.ModelCreate, Body(openapi_examples={"new": {"value": _CREATE_EXAMPLE}})],
 ) -> dict[str, Any]:
-    document, _, reason = write_meta(body)
-    spec = validate(ModelSpec, document)
-    model = write(runtime, lambda uow: svc.create_model(uow, spec, who.name, reason))
+    spec = validate(ModelSpec, body.document())
+    model = svc.create_model(runtime.unit_of_work, spec, who.name, meta.reason)
     return _answer(response, model, created=True)
 
 
@@ -131,12 +123,12 @@ def create_model(
 def deprecate(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     model_id: str,
     response: Response,
-    if_match: IfMatch = None,
-    body: Annotated[dict[str, Any] | None, Body()] = None,
+    body: Annotated[bodies.StatusChange | None, Body()] = None,
 ) -> dict[str, Any]:
-    return _set_status(runtime, who.name, model_id, response, if_match, body, deprecated=True)
+    return _set_status(runtime, who.name, meta, model_id, response, body, deprecated=True)
 
 
 @router.post(
@@ -148,12 +140,12 @@ def deprecate(
 def reactivate(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     model_id: str,
     response: Response,
-    if_match: IfMatch = None,
-    body: Annotated[dict[str, Any] | None, Body()] = None,
+    body: Annotated[bodies.StatusChange | None, Body()] = None,
 ) -> dict[str, Any]:
-    return _set_status(runtime, who.name, model_id, response, if_match, body, deprecated=False)
+    return _set_status(runtime, who.name, meta, model_id, response, body, deprecated=False)
 
 
 @router.post(
@@ -166,16 +158,17 @@ def reactivate(
 def duplicate(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     model_id: str,
     response: Response,
-    body: Annotated[dict[str, Any] | None, Body()] = None,
+    body: Annotated[bodies.Duplicate | None, Body()] = None,
 ) -> dict[str, Any]:
-    document, _, reason = write_meta(body or {})
+    document = body.document() if body else {}
     _only_keys(document, {"newId"})
     new_id = document.get("newId")
     if new_id is not None and not isinstance(new_id, str):
         raise InvalidInput([FieldError("newId", "must be a model id")])
-    model = write(runtime, lambda uow: svc.duplicate_model(uow, model_id, who.name, new_id, reason))
+    model = svc.duplicate_model(runtime.unit_of_work, model_id, who.name, new_id, meta.reason)
     return _answer(response, model, created=True)
 
 
@@ -188,17 +181,14 @@ def duplicate(
 def rollback(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     model_id: str,
     response: Response,
-    body: Annotated[dict[str, Any], Body(openapi_examples={"undo": {"value": {"version": 3}}})],
-    if_match: IfMatch = None,
+    body: Annotated[bodies.Rollback, Body(openapi_examples={"undo": {"value": {"version": 3}}})],
 ) -> dict[str, Any]:
-    document, body_version, reason = write_meta(body)
-    target = rollback_target(document)
-    expected = expected_version(if_match, body_version)
-    model = write(
-        runtime,
-        lambda uow: svc.rollback_model(uow, model_id, target, who.name, reason, expected),
+    target = rollback_target(body.document())
+    model = svc.rollback_model(
+        runtime.unit_of_work, model_id, target, who.name, meta.reason, meta.expected
     )
     return _answer(response, model)
 
@@ -227,18 +217,17 @@ async def get_model(reader: ReaderDep, model_id: str) -> Response:
 def update_model(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     model_id: str,
     response: Response,
     body: Annotated[
-        dict[str, Any],
+        bodies.ModelPatch,
         Body(openapi_examples={"price": {"value": {"pricing": {"input": 3}, "reason": "cut"}}}),
     ],
-    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    patch, body_version, reason = write_meta(body)
-    expected = expected_version(if_match, body_version)
-    model = write(
-        runtime, lambda uow: svc.update_model(uow, model_id, patch, who.name, expected, reason)
+    expected = meta.expected
+    model = svc.update_model(
+        runtime.unit_of_work, model_id, body.document(), who.name, expected, meta.reason
     )
     return _answer(response, model)
 
@@ -269,18 +258,16 @@ def rollback_target(document: dict[str, Any]) -> int:
 def _set_status(
     runtime: RuntimeDep,
     author: str,
+    meta: WriteMeta,
     model_id: str,
     response: Response,
-    if_match: str | None,
-    body: dict[str, Any] | None,
+    body: bodies.StatusChange | None,
     deprecated: bool,
 ) -> dict[str, Any]:
-    document, body_version, reason = write_meta(require_object(body or {}, "the body"))
-    _only_keys(document, set())
-    expected = expected_version(if_match, body_version)
-    model = write(
-        runtime,
-        lambda uow: svc.set_status(uow, model_id, deprecated, author, expected, reason),
+    _only_keys(body.document() if body else {}, set())
+    expected = meta.expected
+    model = svc.set_status(
+        runtime.unit_of_work, model_id, deprecated, author, expected, meta.reason
     )
     return _answer(response, model)
 

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep
-from modelplane.api.writes import write
 from modelplane.domain.models import Provider
-from modelplane.services._common import validate
+from modelplane.domain.validation import validate
 from modelplane.services.providers import create_provider
 
 router = APIRouter(prefix="/api/v1/providers", tags=["providers"])
@@ -26,9 +26,9 @@ def add_provider(
     runtime: RuntimeDep,
     _: Editor,
     body: Annotated[
-        dict[str, Any],
+        bodies.ProviderCreate,
         Body(openapi_examples={"acme": {"value": {"id": "acme", "displayName": "Acme AI"}}}),
     ],
 ) -> dict[str, object]:
-    provider = validate(Provider, body)
-    return write(runtime, lambda uow: create_provider(uow, provider)).to_json()
+    provider = validate(Provider, body.as_sent())
+    return create_provider(runtime.unit_of_work, provider).to_json()

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
+from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
 from modelplane.api.routes.models import VersionPath, history_page, rollback_target
-from modelplane.api.writes import VERSION_RULES, expected_version, read, set_etag, write, write_meta
+from modelplane.api.writes import VERSION_RULES, WriteMetaDep, set_etag
 from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import RouterConfig
+from modelplane.domain.validation import validate
 from modelplane.services import routing_data as svc
-from modelplane.services._common import validate
 
 router = APIRouter(prefix="/api/v1/router", tags=["router"])
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of a GET.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 _CONFIG: dict[int | str, dict[str, Any]] = {200: {"model": RouterConfig}}
@@ -46,17 +46,16 @@ def get_config(reader: ReaderDep, response: Response) -> dict[str, Any]:
 def update_config(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     response: Response,
     body: Annotated[
-        dict[str, Any],
+        bodies.RouterConfigPatch,
         Body(openapi_examples={"tiers": {"value": {"costTiers": {"cheapThreshold": 1}}}}),
     ],
-    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    patch, body_version, reason = write_meta(body)
-    expected = expected_version(if_match, body_version)
-    config = write(
-        runtime, lambda uow: svc.update_router_config(uow, patch, who.name, expected, reason)
+    expected = meta.expected
+    config = svc.update_router_config(
+        runtime.unit_of_work, body.document(), who.name, expected, meta.reason
     )
     set_etag(response, config.version)
     return config.to_json()
@@ -66,13 +65,13 @@ def update_config(
 def config_history(
     runtime: RuntimeDep, _: Viewer, offset: Offset = 0, limit: Limit = 50
 ) -> dict[str, Any]:
-    entries, total = read(runtime, lambda uow: svc.router_config_history(uow, offset, limit))
+    entries, total = svc.router_config_history(runtime.unit_of_work, offset, limit)
     return history_page(entries, total, offset, limit)
 
 
 @router.get("/config/history/{version}", summary="The whole config at one version")
 def config_at(runtime: RuntimeDep, _: Viewer, version: VersionPath) -> dict[str, Any]:
-    return read(runtime, lambda uow: svc.router_config_at(uow, version))
+    return svc.router_config_at(runtime.unit_of_work, version)
 
 
 @router.post(
@@ -84,16 +83,13 @@ def config_at(runtime: RuntimeDep, _: Viewer, version: VersionPath) -> dict[str,
 def rollback_config(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     response: Response,
-    body: Annotated[dict[str, Any], Body()],
-    if_match: IfMatch = None,
+    body: Annotated[bodies.Rollback, Body()],
 ) -> dict[str, Any]:
-    document, body_version, reason = write_meta(body)
-    target = rollback_target(document)
-    expected = expected_version(if_match, body_version)
-    config = write(
-        runtime,
-        lambda uow: svc.rollback_router_config(uow, target, who.name, reason, expected),
+    target = rollback_target(body.document())
+    config = svc.rollback_router_config(
+        runtime.unit_of_work, target, who.name, meta.reason, meta.expected
     )
     set_etag(response, config.version)
     return config.to_json()
@@ -116,14 +112,14 @@ def list_profiles(reader: ReaderDep) -> dict[str, Any]:
 def profile_at(
     runtime: RuntimeDep, _: Viewer, model_id: str, version: VersionPath
 ) -> dict[str, Any]:
-    return read(runtime, lambda uow: svc.profile_at(uow, model_id, version))
+    return svc.profile_at(runtime.unit_of_work, model_id, version)
 
 
 @router.get("/profiles/{model_id:path}/history", summary="A profile's versions, newest first")
 def profile_history(
     runtime: RuntimeDep, _: Viewer, model_id: str, offset: Offset = 0, limit: Limit = 50
 ) -> dict[str, Any]:
-    entries, total = read(runtime, lambda uow: svc.profile_history(uow, model_id, offset, limit))
+    entries, total = svc.profile_history(runtime.unit_of_work, model_id, offset, limit)
     return history_page(entries, total, offset, limit)
 
 
@@ -136,17 +132,14 @@ def profile_history(
 def rollback_profile(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     model_id: str,
     response: Response,
-    body: Annotated[dict[str, Any], Body()],
-    if_match: IfMatch = None,
+    body: Annotated[bodies.Rollback, Body()],
 ) -> dict[str, Any]:
-    document, body_version, reason = write_meta(body)
-    target = rollback_target(document)
-    expected = expected_version(if_match, body_version)
-    profile = write(
-        runtime,
-        lambda uow: svc.rollback_profile(uow, model_id, target, who.name, reason, expected),
+    target = rollback_target(body.document())
+    profile = svc.rollback_profile(
+        runtime.unit_of_work, model_id, target, who.name, meta.reason, meta.expected
     )
     set_etag(response, profile.version)
     return profile.to_json()
@@ -178,10 +171,11 @@ def get_profile(reader: ReaderDep, model_id: str, response: Response) -> dict[st
 def put_profile(
     runtime: RuntimeDep,
     who: Editor,
+    meta: WriteMetaDep,
     model_id: str,
     response: Response,
     body: Annotated[
-        dict[str, Any],
+        bodies.ProfilePut,
         Body(
             openapi_examples={
                 "scores": {
@@ -194,13 +188,11 @@ def put_profile(
             }
         ),
     ],
-    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    document, body_version, reason = write_meta(body)
+    document = body.document()
     if document.get("modelId", model_id) != model_id:
         raise InvalidInput([FieldError("modelId", "differs from the model id in the path")])
     spec = validate(ProfileSpec, {**document, "modelId": model_id})
-    expected = expected_version(if_match, body_version)
-    profile = write(runtime, lambda uow: svc.put_profile(uow, spec, who.name, expected, reason))
+    profile = svc.put_profile(runtime.unit_of_work, spec, who.name, meta.expected, meta.reason)
     set_etag(response, profile.version)
     return profile.to_json()

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from modelplane.api import bodies
 from modelplane.api.deps import Admin, RuntimeDep
-from modelplane.api.writes import read, write
+from modelplane.domain.access import TokenSpec
+from modelplane.domain.validation import validate
 from modelplane.services import tokens as svc
-from modelplane.services._common import validate
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -25,21 +26,21 @@ def create_token(
     runtime: RuntimeDep,
     who: Admin,
     body: Annotated[
-        dict[str, Any],
+        bodies.TokenCreate,
         Body(openapi_examples={"ci": {"value": {"name": "ci-bot", "role": "editor"}}}),
     ],
 ) -> dict[str, Any]:
-    spec = validate(svc.TokenSpec, body)
-    record, token = write(runtime, lambda uow: svc.create_token(uow, spec, who.name))
+    spec = validate(TokenSpec, body.as_sent())
+    record, token = svc.create_token(runtime.unit_of_work, spec, who.name)
     return {**svc.token_json(record), "token": token}
 
 
 @router.get("", summary="List tokens (never the tokens themselves)")
 def list_tokens(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
-    records = read(runtime, svc.list_tokens)
+    records = svc.list_tokens(runtime.unit_of_work)
     return {"data": [svc.token_json(r) for r in records], "count": len(records)}
 
 
 @router.delete("/{name}", summary="Revoke a token")
 def revoke_token(runtime: RuntimeDep, _: Admin, name: str) -> dict[str, Any]:
-    return svc.token_json(write(runtime, lambda uow: svc.revoke_token(uow, name)))
+    return svc.token_json(svc.revoke_token(runtime.unit_of_work, name))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from modelplane.domain.access import PasswordChange, TokenSpec, UserSpec
 from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound
+from modelplane.domain.validation import validate
 from modelplane.services import tokens as token_svc
 from modelplane.services import users as svc
-from modelplane.services._common import validate
 from modelplane.web.context import AdminConsole, CheckedForm, Console
 
 router = APIRouter(prefix="/admin")
@@ -27,8 +28,8 @@ def create_user(console: AdminConsole, form: CheckedForm) -> Response:
     values = {k: str(form.get(k) or "") for k in ("username", "role")}
     data = {**values, "password": str(form.get("password") or "")}
     try:
-        spec = validate(svc.UserSpec, data)
-        user = console.write(lambda uow: svc.create_user(uow, spec, console.author))
+        spec = validate(UserSpec, data)
+        user = svc.create_user(console.uows, spec, console.author)
     except InvalidInput as exc:
         return _users(console, exc.errors, values, status=422)
     except AlreadyExists as exc:
@@ -42,14 +43,14 @@ def change_user(console: AdminConsole, form: CheckedForm, username: str) -> Resp
     try:
         if action == "role":
             role = str(form.get("role") or "")
-            console.write(lambda uow: svc.set_role(uow, username, role))
+            svc.set_role(console.uows, username, role)
             notice = f"{username} is now {role}."
         elif action in ("disable", "enable"):
-            console.write(lambda uow: svc.set_disabled(uow, username, action == "disable"))
+            svc.set_disabled(console.uows, username, action == "disable")
             notice = f"{username} {action}d."
         elif action == "password":
-            change = validate(svc.PasswordChange, {"password": str(form.get("password") or "")})
-            console.write(lambda uow: svc.set_password(uow, username, change))
+            change = validate(PasswordChange, {"password": str(form.get("password") or "")})
+            svc.set_password(console.uows, username, change)
             notice = f"Password of {username} changed; their sessions have ended."
         else:
             notice = "Nothing to do."
@@ -63,7 +64,7 @@ def change_user(console: AdminConsole, form: CheckedForm, username: str) -> Resp
 def _users(
     console: Console, errors: list[FieldError], values: dict[str, str], status: int = 200
 ) -> Response:
-    users = console.read(svc.list_users)
+    users = svc.list_users(console.uows)
     return console.page(
         "users.html",
         status=status,
@@ -87,8 +88,8 @@ def tokens_page(console: AdminConsole) -> Response:
 def create_token(console: AdminConsole, form: CheckedForm) -> Response:
     values = {k: str(form.get(k) or "") for k in ("name", "role")}
     try:
-        spec = validate(token_svc.TokenSpec, values)
-        record, token = console.write(lambda uow: token_svc.create_token(uow, spec, console.author))
+        spec = validate(TokenSpec, values)
+        record, token = token_svc.create_token(console.uows, spec, console.author)
     except InvalidInput as exc:
         return _tokens(console, exc.errors, values, None, status=422)
     except AlreadyExists as exc:
@@ -99,7 +100,7 @@ def create_token(console: AdminConsole, form: CheckedForm) -> Response:
 @router.post("/tokens/{name}/revoke")
 def revoke_token(console: AdminConsole, _: CheckedForm, name: str) -> Response:
     try:
-        console.write(lambda uow: token_svc.revoke_token(uow, name))
+        token_svc.revoke_token(console.uows, name)
     except NotFound as exc:
         return console.redirect("/admin/tokens", notice=f"Not revoked: {exc}")
     return console.redirect("/admin/tokens", notice=f"Revoked {name}.")
@@ -112,7 +113,7 @@ def _tokens(
     created: tuple[str, str] | None,
     status: int = 200,
 ) -> Response:
-    tokens = console.read(token_svc.list_tokens)
+    tokens = token_svc.list_tokens(console.uows)
     return console.page(
         "tokens.html",
         status=status,

@@ -46,7 +46,7 @@ def login(console: AnyVisitor, form: CheckedForm) -> Response:
         sign_in = _limiter(console.request).attempt(
             username,
             address,
-            lambda: console.query(lambda uow: svc.check_password(uow, username, password)),
+            lambda: svc.check_password(console.uows, username, password),
         )
     except svc.SignInLocked as exc:
         message = (
@@ -57,7 +57,7 @@ def login(console: AnyVisitor, form: CheckedForm) -> Response:
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     if sign_in is not None and sign_in.rehash is not None:
-        console.write(lambda uow: svc.store_rehash(uow, sign_in))
+        svc.store_rehash(console.uows, sign_in)
     found = sign_in.user if sign_in is not None else None
     if found is None:
         message = "Wrong username or password, or the account is disabled."

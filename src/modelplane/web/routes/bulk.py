@@ -41,7 +41,7 @@ def bulk_page(console: SignedIn) -> Response:
 
 @router.get("/export")
 def export(console: SignedIn) -> Response:
-    document = console.read(svc.export_document)
+    document = svc.export_document(console.uows)
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     return Response(
         json.dumps(document, indent=2, ensure_ascii=False),
@@ -67,9 +67,7 @@ async def preview(console: EditorConsole, form: CheckedForm) -> Response:
         return _page(console, [FieldError("file", message)], status=413)
     try:
         data, notes = _document(svc.parse_json(raw), kind)
-        report = console.read(
-            lambda uow: svc.import_document(uow, data, console.author, True, reason)
-        )
+        report = svc.import_document(console.uows, data, console.author, True, reason)
     except InvalidInput as exc:
         return _page(console, exc.errors, filename=upload.filename, status=422)
     stage = _stage(console, data)
@@ -95,14 +93,12 @@ def apply(console: EditorConsole, form: CheckedForm) -> Response:
         problem = FieldError("file", "this preview has expired; upload the file again")
         return _page(console, [problem], status=410)
 
-    def work(uow: Any) -> svc.ImportReport:
-        report = svc.import_document(uow, data, console.author, False, reason)
+    def confirm(report: svc.ImportReport) -> None:
         if _digest(report) != digest:
-            raise _Refused(report)  # leaving the block rolls everything back
-        return report
+            raise _Refused(report)  # the service rolls everything back
 
     try:
-        report = console.write(work)
+        report = svc.import_document(console.uows, data, console.author, False, reason, confirm)
     except _Refused as refused:
         console.notices.append(
             "The catalogue changed since your preview, so nothing was applied. "

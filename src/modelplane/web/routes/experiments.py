@@ -17,11 +17,8 @@ from modelplane.domain.errors import (
     NotFound,
     VersionConflict,
 )
-from modelplane.domain.experiments import Experiment
-from modelplane.domain.history import diff
 from modelplane.services import experiments as svc
 from modelplane.services.routing_data import get_router_config
-from modelplane.store.unit_of_work import UnitOfWork
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 from modelplane.web.forms import ParsedForm, form_version, parse_form
 
@@ -33,7 +30,7 @@ MAX_VARIANTS = 10
 
 @router.get("", response_class=HTMLResponse)
 def experiments_page(console: SignedIn) -> Response:
-    experiments = console.read(svc.list_experiments)
+    experiments = svc.list_experiments(console.uows)
     running = [e for e in experiments if e.status == "running"]
     ended = [e for e in experiments if e.status != "running"]
     return console.page("experiments.html", running=running, ended=ended)
@@ -68,11 +65,9 @@ def create_experiment(console: EditorConsole, form: CheckedForm) -> Response:
         return _form(console, values, max(slots - 1, 1), [])
     try:
         if parsed.errors:  # JSON that does not parse: report it with whatever else is wrong
-            console.read(lambda uow: svc.create_experiment(uow, parsed.document, console.author))
+            svc.create_experiment(console.uows, parsed.document, console.author)
             raise InvalidInput(parsed.errors)
-        created = console.write(
-            lambda uow: svc.create_experiment(uow, parsed.document, console.author)
-        )
+        created = svc.create_experiment(console.uows, parsed.document, console.author)
     except InvalidInput as exc:
         return _form(console, parsed.values, slots, _merge(parsed.errors, exc.errors), 422)
     except AlreadyExists as exc:
@@ -101,7 +96,7 @@ def _form(
 
 
 def _live_config_text(console: Console) -> str:
-    config = console.read(get_router_config)
+    config = get_router_config(console.uows)
     return json.dumps(config.doc().to_json(), indent=2)
 
 
@@ -146,7 +141,7 @@ def _index(value: str) -> int | None:
 @router.get("/{name}", response_class=HTMLResponse)
 def experiment_page(console: SignedIn, name: str) -> Response:
     try:
-        experiment, report, changes, version = console.read(lambda uow: _details(uow, name))
+        experiment, report, changes, version = svc.experiment_overview(console.uows, name)
     except NotFound:
         return console.page("missing.html", status=404, what=f"experiment {name!r}", hint=None)
     return console.page(
@@ -159,19 +154,6 @@ def experiment_page(console: SignedIn, name: str) -> Response:
     )
 
 
-def _details(
-    uow: UnitOfWork, name: str
-) -> tuple[Experiment, dict[str, Any], dict[str, list[Any]], int]:
-    """The experiment, its report, each variant's changes against the live config, and the
-    live config's version."""
-    experiment = svc.get_experiment(uow, name)
-    report = svc.experiment_report(uow, name)
-    live = get_router_config(uow)
-    current = live.doc().to_json()
-    changes = {v.name: diff(current, v.config.to_json()) for v in experiment.variants}
-    return experiment, report, changes, live.version
-
-
 @router.post("/{name}/end", response_class=HTMLResponse)
 def end_experiment(console: EditorConsole, form: CheckedForm, name: str) -> Response:
     promote = str(form.get("promote") or "").strip() or None
@@ -181,9 +163,7 @@ def end_experiment(console: EditorConsole, form: CheckedForm, name: str) -> Resp
     try:
         # Promoting replaces the live config: only the version whose diff the page showed.
         expected = form_version(form.get("expectedVersion")) if promote is not None else None
-        config = console.write(
-            lambda uow: svc.end_experiment(uow, name, console.author, promote, reason, expected)
-        )
+        config = svc.end_experiment(console.uows, name, console.author, promote, reason, expected)
     except (InvalidInput, NotFound, VersionConflict) as exc:
         return console.redirect(f"/admin/experiments/{name}", notice=f"Not ended: {exc}")
     if config is None:

@@ -16,13 +16,14 @@ from modelplane.domain.errors import (
     InvalidInput,
     NotFound,
     VersionConflict,
+    errors_json,
     nearest,
 )
 from modelplane.domain.history import diff
 from modelplane.domain.models import CAPABILITIES, STATUSES, Model, ModelSpec
 from modelplane.domain.reader import ModelFilter
+from modelplane.domain.validation import validate
 from modelplane.services import models as svc
-from modelplane.services._common import validate
 from modelplane.web.context import (
     CheckedForm,
     Console,
@@ -156,7 +157,7 @@ def create(console: EditorConsole, form: CheckedForm) -> Response:
     reason = parsed.meta.get("reason", "").strip() or None
     try:
         spec = _spec(parsed)
-        model = console.write(lambda uow: svc.create_model(uow, spec, console.author, reason))
+        model = svc.create_model(console.uows, spec, console.author, reason)
     except InvalidInput as exc:
         return _form_page(console, None, parsed.values, exc.errors, reason=reason, status=422)
     except AlreadyExists as exc:
@@ -174,7 +175,7 @@ def check(console: SignedIn, form: CheckedForm) -> JSONResponse:
         errors: list[FieldError] = []
     except InvalidInput as exc:
         errors = exc.errors
-    return JSONResponse({"errors": [{"path": e.path, "message": e.message} for e in errors]})
+    return JSONResponse({"errors": errors_json(errors)})
 
 
 # One model ---------------------------------------------------------------------------------
@@ -202,13 +203,7 @@ def edit(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
     try:
         spec = _spec(parsed, model_id)
 
-        def work(uow: Any) -> Model:
-            current = svc.get_model(uow, model_id)
-            return svc.replace_model(
-                uow, current, spec, console.author, expected, reason, "updated"
-            )
-
-        saved = console.write(work)
+        saved = svc.replace_model(console.uows, spec, console.author, expected, reason)
     except InvalidInput as exc:
         return _form_page(console, model, parsed.values, exc.errors, reason, expected, status=422)
     except VersionConflict as exc:
@@ -226,7 +221,7 @@ def edit(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
 def duplicate(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
     new_id = str(form.get("newId") or "").strip() or None
     try:
-        copy = console.write(lambda uow: svc.duplicate_model(uow, model_id, console.author, new_id))
+        copy = svc.duplicate_model(console.uows, model_id, console.author, new_id)
     except (InvalidInput, AlreadyExists, NotFound) as exc:
         return console.redirect("/admin/models", notice=f"Not duplicated: {exc}")
     return console.redirect(model_url(copy.id, "/edit"), notice=f"Duplicated as {copy.id}.")
@@ -240,9 +235,7 @@ def set_status(console: EditorConsole, form: CheckedForm, model_id: str) -> Resp
     back = back if back.startswith("/admin/") else "/admin/models"
     try:
         expected = form_version(form.get("expectedVersion"))
-        model = console.write(
-            lambda uow: svc.set_status(uow, model_id, deprecate, console.author, expected, reason)
-        )
+        model = svc.set_status(console.uows, model_id, deprecate, console.author, expected, reason)
     except (InvalidInput, NotFound, VersionConflict) as exc:
         return console.redirect(back, notice=f"Not changed: {exc}")
     verb = "Deprecated" if deprecate else "Reactivated"
@@ -255,7 +248,7 @@ def history_page(
 ) -> Response:
     limit = 25
     try:
-        entries, total = console.read(lambda uow: svc.history(uow, model_id, offset, limit))
+        entries, total = svc.history(console.uows, model_id, offset, limit)
     except NotFound:
         return _missing(console, model_id)
     model = _get(console, model_id)
@@ -281,10 +274,8 @@ def restore(console: EditorConsole, form: CheckedForm, model_id: str) -> Respons
         return _confirm_restore(console, model_id, version, expected, reason)
     try:
         confirmed = form_version(form.get("expectedVersion"))
-        model = console.write(
-            lambda uow: svc.rollback_model(
-                uow, model_id, version, console.author, reason, confirmed
-            )
+        model = svc.rollback_model(
+            console.uows, model_id, version, console.author, reason, confirmed
         )
     except (NotFound, InvalidInput, VersionConflict) as exc:
         return console.redirect(model_url(model_id, "/history"), notice=f"Not restored: {exc}")
@@ -296,7 +287,7 @@ def _confirm_restore(
     console: Console, model_id: str, version: int, expected: int | None, reason: str | None
 ) -> Response:
     try:
-        old = console.read(lambda uow: svc.model_at(uow, model_id, version))
+        old = svc.model_at(console.uows, model_id, version)
     except NotFound:
         return _missing(console, model_id)
     model = _get(console, model_id)

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
+from modelplane.domain.validation import validate
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.services import routing
-from modelplane.services._common import validate
 from modelplane.web.context import CheckedForm, Console, SignedIn
 from modelplane.web.forms import ParsedForm
 from modelplane.web.routes.router_dials import (

@@ -31,8 +31,8 @@ from modelplane.domain.flags import (
 from modelplane.domain.history import HistoryEntry
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services import flags as svc
+from modelplane.services import transactions
 from modelplane.services.rollout_report import rollout_report
-from modelplane.store.unit_of_work import UnitOfWork
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 from modelplane.web.forms import form_version, parse_form
 
@@ -157,9 +157,7 @@ def _write(
     reason = meta.get("reason", "").strip() or None
     try:
         expected = form_version(meta.get("expectedVersion")) if versioned else None
-        saved = console.write(
-            lambda uow: svc.set_flag(uow, name, changes, console.author, reason, expected)
-        )
+        saved = svc.set_flag(console.uows, name, changes, console.author, reason, expected)
     except InvalidInput as exc:
         card.values = {**card.values, **values}
         card.errors, card.reason = exc.errors, reason or ""
@@ -183,18 +181,15 @@ def _redirect(console: Console, notice: str, name: str) -> Response:
 def _cards(console: Console) -> dict[str, FlagCard]:
     settings = console.runtime.settings
 
-    def build(uow: UnitOfWork) -> dict[str, FlagCard]:
-        return {
-            flag.name: FlagCard(
-                flag,
-                svc.override_for(settings, flag.name),
-                _history(uow, flag),
-                _values(flag),
-            )
-            for flag in _ordered(svc.list_flags_with_defaults(uow))
-        }
-
-    return console.read(build)
+    return {
+        flag.name: FlagCard(
+            flag,
+            svc.override_for(settings, flag.name),
+            _history(console, flag),
+            _values(flag),
+        )
+        for flag in _ordered(svc.list_flags_with_defaults(console.uows))
+    }
 
 
 def _ordered(flags: list[Flag]) -> list[Flag]:
@@ -203,10 +198,10 @@ def _ordered(flags: list[Flag]) -> list[Flag]:
     return sorted(flags, key=lambda f: (first.index(f.name) if f.name in first else 9, f.name))
 
 
-def _history(uow: UnitOfWork, flag: Flag) -> list[HistoryEntry]:
+def _history(console: Console, flag: Flag) -> list[HistoryEntry]:
     if flag.version == 0:
         return []
-    return svc.flag_history_page(uow, flag.name, 0, HISTORY_SHOWN)
+    return svc.flag_history_page(console.uows, flag.name, 0, HISTORY_SHOWN)
 
 
 def _values(flag: Flag) -> dict[str, Any]:
@@ -222,7 +217,7 @@ def _try_user(console: Console, card: FlagCard, user: str | None, session: str |
     if runtime.live_reads:
         live: Mapping[str, Flag] = runtime.live.current.flags
     else:
-        live = {f.name: f for f in console.read(svc.list_flags)}
+        live = {f.name: f for f in svc.all_flags(console.uows)}
     card.trial = svc.evaluate_flag(runtime.settings, live, card.name, UserContext(user, session))
 
 
@@ -235,7 +230,7 @@ def _page(console: Console, cards: dict[str, FlagCard], status: int = 200) -> Re
 def _common(console: Console) -> dict[str, Any]:
     """What every flag card shows besides its flag: the steps, the role, the last day's
     parity evidence."""
-    report = console.read(lambda uow: rollout_report(uow, _since("day")))
+    report = transactions.read(console.uows, lambda uow: rollout_report(uow, _since("day")))
     return {
         "steps": ROLLOUT_STEPS,
         "readonly": not console.can("editor"),
@@ -248,7 +243,8 @@ def _common(console: Console) -> dict[str, Any]:
 
 @router.get("/parity", response_class=HTMLResponse)
 def parity_page(console: SignedIn, window: Annotated[WindowName, Query()] = "day") -> Response:
-    report = console.read(lambda uow: rollout_report(uow, _since(window)))
+    since = _since(window)
+    report = transactions.read(console.uows, lambda uow: rollout_report(uow, since))
     sampling = next(c for c in _cards(console).values() if c.name == SAMPLE_FLAG)
     return console.page(
         "rollout_parity.html",

@@ -8,13 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from modelplane.domain.errors import FieldError, InvalidInput, NotFound, VersionConflict
+from modelplane.domain.errors import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    VersionConflict,
+    errors_json,
+)
 from modelplane.domain.history import diff
 from modelplane.domain.models import CAPABILITIES
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import COMPLEXITIES, TIERS, RouterConfig, RouterConfigDoc
+from modelplane.domain.validation import validate
 from modelplane.services import routing_data as svc
-from modelplane.services._common import validate
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
 
@@ -53,15 +59,13 @@ def save_config(console: EditorConsole, form: CheckedForm) -> Response:
         return _config_page(console, current, values, exc.errors, reason, status=428)
     try:
         doc = config_doc(parsed)
-        saved = console.write(
-            lambda uow: svc.replace_router_config(uow, doc, console.author, expected, reason)
-        )
+        saved = svc.replace_router_config(console.uows, doc, console.author, expected, reason)
     except InvalidInput as exc:
         return _config_page(
             console, current, parsed.values, exc.errors, reason, expected, status=422
         )
     except VersionConflict as exc:
-        fresh = console.read(svc.get_router_config)
+        fresh = svc.get_router_config(console.uows)
         return _config_page(
             console, fresh, parsed.values, [], reason, expected, conflict=exc, status=409
         )
@@ -138,7 +142,7 @@ def _config_page(
 @router.get("/history", response_class=HTMLResponse)
 def config_history(console: SignedIn, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     limit = 25
-    entries, total = console.read(lambda uow: svc.router_config_history(uow, offset, limit))
+    entries, total = svc.router_config_history(console.uows, offset, limit)
     config = console.runtime.reader.router_config()
     return console.page(
         "router_history.html",
@@ -161,7 +165,7 @@ def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
     current = console.runtime.reader.router_config()
     if form.get("confirmed") != "yes":
         try:
-            old = console.read(lambda uow: svc.router_config_at(uow, version))
+            old = svc.router_config_at(console.uows, version)
         except NotFound as exc:
             return console.redirect(back, notice=str(exc))
         document = {k: v for k, v in old.items() if k != "version"}
@@ -175,9 +179,7 @@ def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
         )
     try:
         confirmed = form_version(form.get("expectedVersion"))
-        saved = console.write(
-            lambda uow: svc.rollback_router_config(uow, version, console.author, reason, confirmed)
-        )
+        saved = svc.rollback_router_config(console.uows, version, console.author, reason, confirmed)
     except (NotFound, InvalidInput, VersionConflict) as exc:
         return console.redirect(back, notice=f"Not restored: {exc}")
     return console.redirect(back, notice=f"Restored version {version} as version {saved.version}.")
@@ -225,13 +227,11 @@ def save_profile(
     try:
         expected = form_version(parsed.meta.get("expectedVersion"))  # 0: a new profile
         spec = validate(ProfileSpec, {**parsed.document, "modelId": model_id})
-        saved: Profile = console.write(
-            lambda uow: svc.put_profile(uow, spec, console.author, expected, reason)
-        )
+        saved: Profile = svc.put_profile(console.uows, spec, console.author, expected, reason)
     except (InvalidInput, VersionConflict) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else [FieldError("", str(exc))]
         if wants_json:
-            body = {"errors": [{"path": e.path, "message": e.message} for e in errors]}
+            body = {"errors": errors_json(errors)}
             return JSONResponse(body, status_code=409 if isinstance(exc, VersionConflict) else 422)
         message = "; ".join(str(e) for e in errors)
         return console.redirect("/admin/auto-router/profiles", notice=f"Not saved: {message}")

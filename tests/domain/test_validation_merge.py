@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelplane.services._common import deep_merge  # issue 11 may move it to the domain
+from modelplane.domain.validation import deep_merge
 
 
 def test_nested_objects_merge_and_other_values_replace() -> None:

@@ -1,0 +1,125 @@
+"""The request bodies of the API's writes, as pydantic schemas (what ``/openapi.json`` shows).
+
+The schemas describe; the domain decides. Every field is taken as sent and checked by the
+services (one set of rules, and every problem named by its JSON path in one way), so a body
+accepted before is accepted now, and refused with the same problem details. Versioned
+writes carry the optional ``expectedVersion`` and ``reason`` that ``WriteMetaDep`` reads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+
+from modelplane.domain.validation import MAX_REASON
+
+_META = frozenset({"expectedVersion", "reason"})
+
+Version = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The version this write is based on (or send `If-Match`).",
+        }
+    ),
+]
+Reason = Annotated[
+    Any,
+    WithJsonSchema(
+        {"type": "string", "maxLength": MAX_REASON, "description": "Why; kept in the history."}
+    ),
+]
+Text = Annotated[Any, WithJsonSchema({"type": "string"})]
+Integer = Annotated[Any, WithJsonSchema({"type": "integer"})]
+Object = Annotated[Any, WithJsonSchema({"type": "object"})]
+Score = Annotated[Any, WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100})]
+Scores = Annotated[
+    Any,
+    WithJsonSchema(
+        {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100}}
+    ),
+]
+
+
+class Document(BaseModel):
+    """A JSON object, taken as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def as_sent(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class WriteBody(Document):
+    """A versioned write's body: its document plus ``expectedVersion`` and ``reason``."""
+
+    expectedVersion: Version = None  # noqa: N815 (the wire's name)
+    reason: Reason = None
+
+    def document(self) -> dict[str, Any]:
+        """The body without ``expectedVersion`` and ``reason``."""
+        return {k: v for k, v in self.as_sent().items() if k not in _META}
+
+
+class ModelCreate(WriteBody):
+    """A whole model: the fields of `Model` but those the server sets (version, created…,
+    updated…)."""
+
+    id: Text = None
+    provider: Text = None
+    name: Text = None
+    contextWindow: Integer = None  # noqa: N815
+    pricing: Object = None
+
+
+class ModelPatch(WriteBody):
+    """A partial model: nested objects merge, lists and other values replace, `null`
+    clears an optional field."""
+
+
+class StatusChange(WriteBody):
+    """Deprecate or reactivate: no document, only the version and a reason."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
+
+
+class Duplicate(WriteBody):
+    """Where the copy goes (default `<id>-copy`)."""
+
+    newId: Text = None  # noqa: N815
+
+
+class Rollback(WriteBody):
+    """The version to restore."""
+
+    version: Integer = None
+
+
+class RouterConfigPatch(WriteBody):
+    """A partial router config: objects merge, lists replace; the result is validated whole."""
+
+
+class ProfilePut(WriteBody):
+    """A whole profile. To create one, send `expectedVersion` 0."""
+
+    qualityScore: Score = None  # noqa: N815
+    categoryScores: Scores = None  # noqa: N815
+
+
+class TokenCreate(Document):
+    """A token's name and role (admin, editor, viewer or ingest)."""
+
+    name: Text = None
+    role: Annotated[
+        Any, WithJsonSchema({"type": "string", "enum": ["admin", "editor", "viewer", "ingest"]})
+    ] = None
+
+
+class ProviderCreate(Document):
+    """A provider's id and display name."""
+
+    id: Text = None
+    displayName: Text = None  # noqa: N815

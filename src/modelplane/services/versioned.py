@@ -1,0 +1,232 @@
+"""One flow for every versioned document (models, router config, profiles, flags).
+
+A write names the version it was based on; at any other version it is a ``VersionConflict``
+naming the fields changed since. A write that changes nothing is a no-op. Otherwise the
+document is replaced (only if still at the version read: a racing writer loses with a
+conflict, not a lost update), a history row records the field-level diff and the whole new
+document, and the change log hears of it. Rolling back stores an old version's document as
+the next version.
+
+Each kind describes itself with a ``Versioned`` (how to read, build, add and replace one,
+and which rules the database must confirm); everything else is here, once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from modelplane.domain.base import DomainModel
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import NotFound, VersionConflict
+from modelplane.domain.history import ChangeType, HistoryEntry, diff
+from modelplane.domain.validation import validate, validate_reason
+from modelplane.store.repositories import HistoryRepository
+from modelplane.store.unit_of_work import UnitOfWork
+
+S = TypeVar("S", bound=DomainModel)
+"""A kind's document (the part a writer edits): ``ModelSpec``, ``RouterConfigDoc``, ..."""
+V = TypeVar("V")
+"""A stored, versioned value: ``Model``, ``RouterConfig``, ..."""
+
+
+class Versioned(ABC, Generic[S, V]):
+    """What the flow needs to know about one kind."""
+
+    kind: str
+    """Its name in errors: ``"model"``, ``"router config"``."""
+    change_kind: str
+    """Its name in the change log: ``"model"``, ``"router_config"``."""
+    spec_type: type[S]
+
+    @abstractmethod
+    def history(self, uow: UnitOfWork) -> HistoryRepository: ...
+
+    @abstractmethod
+    def get(self, uow: UnitOfWork, key: str) -> V | None: ...
+
+    @abstractmethod
+    def spec_of(self, value: V) -> S: ...
+
+    @abstractmethod
+    def version_of(self, value: V) -> int: ...
+
+    @abstractmethod
+    def build(self, spec: S, current: V | None, version: int, author: str, at: datetime) -> V:
+        """The stored value for ``spec`` at ``version``."""
+
+    @abstractmethod
+    def add(self, uow: UnitOfWork, value: V) -> None: ...
+
+    @abstractmethod
+    def replace(self, uow: UnitOfWork, value: V, expected: int) -> bool:
+        """Store ``value`` if the row is still at ``expected``; False if it moved on."""
+
+    def check(self, uow: UnitOfWork, key: str, spec: S, current: V | None) -> None:
+        """Rules that need the database; raise a domain error to refuse the write."""
+
+    def require(self, uow: UnitOfWork, key: str) -> V:
+        """The current value, or ``NotFound``."""
+        value = self.get(uow, key)
+        if value is None:
+            raise NotFound(self.kind, key)
+        return value
+
+    def missing_version(self, key: str, version: int) -> NotFound:
+        return NotFound(f"{self.kind} version", f"{key}@{version}")
+
+
+@dataclass(frozen=True)
+class Change:
+    """Who changes a document, why, and how the history should call it."""
+
+    author: str
+    reason: str | None = None
+    change_type: ChangeType | None = None
+    """``None``: ``created`` for a new document, else ``updated``."""
+    at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Every face's reason meets the one rule (at most MAX_REASON characters).
+        object.__setattr__(self, "reason", validate_reason(self.reason))
+
+
+def conflict(
+    history: HistoryRepository, kind: str, key: str, expected: int, current: int
+) -> VersionConflict:
+    """A 409's content: the current version, and the fields changed since ``expected``."""
+    changed: set[str] = set()
+    newer = max(current - expected, 0)
+    if newer:
+        for entry in history.page(key, 0, newer):
+            if entry.version > expected:
+                changed.update(c.field for c in entry.changes)
+    return VersionConflict(kind, key, expected, current, sorted(changed))
+
+
+def check_version(
+    uow: UnitOfWork, kind: Versioned[Any, Any], key: str, expected: int | None, current: int
+) -> None:
+    """``VersionConflict`` unless ``expected`` is ``None`` (trusted callers: "whatever is
+    current") or the current version; 0 means "there must be none yet"."""
+    if expected is not None and expected != current:
+        raise conflict(kind.history(uow), kind.kind, key, expected, current)
+
+
+def save(
+    uow: UnitOfWork,
+    kind: Versioned[S, V],
+    key: str,
+    spec: S,
+    *,
+    change: Change,
+    expected_version: int | None,
+    force: bool = False,
+) -> V:
+    """Store ``spec`` as the next version of ``key`` (its first when there is none).
+
+    ``expected_version=None`` means "whatever is current", for trusted callers only (seed,
+    import, the CLI). ``force`` records a version even when nothing differs (a rollback).
+    """
+    current = kind.get(uow, key)
+    version = kind.version_of(current) if current is not None else 0
+    check_version(uow, kind, key, expected_version, version)
+    kind.check(uow, key, spec, current)
+    if current is not None and kind.spec_of(current) == spec and not force:
+        return current
+    at = change.at or utcnow()
+    value = kind.build(spec, current, version + 1, change.author, at)
+    if current is None:
+        kind.add(uow, value)
+    elif not kind.replace(uow, value, version):
+        fresh = kind.get(uow, key)
+        now = kind.version_of(fresh) if fresh is not None else 0
+        raise conflict(kind.history(uow), kind.kind, key, version, now)
+    change_type = change.change_type or ("created" if current is None else "updated")
+    record(
+        uow,
+        kind,
+        key,
+        version=version + 1,
+        change_type=change_type,
+        before=_json(kind, current),
+        after=dict(kind.spec_of(value).to_json()),
+        author=change.author,
+        reason=change.reason,
+        at=at,
+    )
+    return value
+
+
+def _json(kind: Versioned[Any, V], value: V | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return dict(kind.spec_of(value).to_json())
+
+
+def record(
+    uow: UnitOfWork,
+    kind: Versioned[Any, Any],
+    key: str,
+    *,
+    version: int,
+    change_type: ChangeType,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    author: str,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    """A history row holding the field-level diff and the whole new document, and a note
+    for the change log."""
+    entry = HistoryEntry(
+        entity_id=key,
+        version=version,
+        change_type=change_type,
+        changes=diff(before, after),
+        author=author,
+        at=at,
+        reason=reason,
+    )
+    kind.history(uow).append(entry, after)
+    uow.touch(kind.change_kind, key)
+
+
+def document_at(
+    uow: UnitOfWork, kind: Versioned[Any, Any], key: str, version: int
+) -> dict[str, Any]:
+    """The whole document as it was at ``version``, with that version."""
+    document = kind.history(uow).document(key, version)
+    if document is None:
+        raise kind.missing_version(key, version)
+    return {**document, "version": version}
+
+
+def rollback(
+    uow: UnitOfWork,
+    kind: Versioned[S, V],
+    key: str,
+    version: int,
+    *,
+    author: str,
+    reason: str | None,
+    expected_version: int | None,
+) -> V:
+    """Store the document as it was at ``version`` as the next version."""
+    kind.require(uow, key)
+    document = kind.history(uow).document(key, version)
+    if document is None:
+        raise kind.missing_version(key, version)
+    spec = validate(kind.spec_type, document)
+    why = reason or f"rolled back to version {version}"
+    change = Change(author, why, "rolled_back")
+    return save(uow, kind, key, spec, change=change, expected_version=expected_version, force=True)
+
+
+def history_page(
+    uow: UnitOfWork, kind: Versioned[Any, Any], key: str, offset: int, limit: int | None
+) -> tuple[list[HistoryEntry], int]:
+    history = kind.history(uow)
+    return history.page(key, offset, limit), history.count(key)
