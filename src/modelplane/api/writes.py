@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request, Response
 
-from modelplane.bootstrap import Runtime
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.validation import MAX_REASON, validate_reason
-from modelplane.services import transactions
-from modelplane.store.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
@@ -82,12 +78,6 @@ async def _json_body(request: Request) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def write(runtime: Runtime, work: Callable[[UnitOfWork], T]) -> T:
-    """For routes whose service does not open its own transaction yet (usage): ``work`` in
-    one committed transaction."""
-    return transactions.write(runtime.unit_of_work, work)
 
 
 def etag(version: int) -> str:

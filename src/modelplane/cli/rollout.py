@@ -138,15 +138,12 @@ def rollout_report_command(
     """Per source: sampled requests, error rate, latency; mismatches by kind, with examples."""
     from datetime import UTC, datetime, timedelta
 
-    from modelplane.services import transactions
     from modelplane.services.rollout_report import rollout_report
 
     since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
     cli = _cli()
     with cli.friendly_errors():
-        report = transactions.read(
-            cli.runtime().unit_of_work, lambda uow: rollout_report(uow, since)
-        )
+        report = rollout_report(cli.runtime().unit_of_work, since)
     if as_json:
         cli.print_json(report)
         return
@@ -231,14 +228,11 @@ def experiments_list(as_json: JsonOpt = False) -> None:
 @experiments_app.command("report")
 def experiments_report(name: str, as_json: JsonOpt = False) -> None:
     """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
-    from modelplane.services import transactions
     from modelplane.services.experiments import experiment_report
 
     cli = _cli()
     with cli.friendly_errors():
-        report = transactions.read(
-            cli.runtime().unit_of_work, lambda uow: experiment_report(uow, name)
-        )
+        report = experiment_report(cli.runtime().unit_of_work, name)
     if as_json:
         cli.print_json(report)
         return

@@ -106,15 +106,21 @@ def experiment_overview(
     config, and the live config's version (what a promotion must be based on)."""
     with uows(read_only=True) as uow:
         experiment = get_experiment_in(uow, name)
-        report = experiment_report(uow, name)
+        report = _report(uow, name)
         live = get_router_config_in(uow)
     current = live.doc().to_json()
     changes = {v.name: diff(current, v.config.to_json()) for v in experiment.variants}
     return experiment, report, changes, live.version
 
 
-def experiment_report(uow: UnitOfWork, name: str) -> dict[str, Any]:
-    """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
+def experiment_report(uows: UnitOfWorkFactory, name: str) -> dict[str, Any]:
+    """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens
+    (one read-only transaction)."""
+    with uows(read_only=True) as uow:
+        return _report(uow, name)
+
+
+def _report(uow: UnitOfWork, name: str) -> dict[str, Any]:
     experiment = get_experiment_in(uow, name)
     decisions = DecisionQueries(uow.connection)
     counts = decisions.variant_counts(name)

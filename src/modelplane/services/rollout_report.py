@@ -8,14 +8,20 @@ from typing import Any
 
 from modelplane.services.flags import list_flags
 from modelplane.store.rollout_repositories import ParityRepository
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 EXAMPLES_PER_KIND = 3
 
 
-def rollout_report(uow: UnitOfWork, since: datetime | None = None) -> dict[str, Any]:
+def rollout_report(uows: UnitOfWorkFactory, since: datetime | None = None) -> dict[str, Any]:
     """Flags, then per source (static, db): sampled requests, error rate, latency; then the
-    mismatches between them by kind, with a few recent examples of each."""
+    mismatches between them by kind, with a few recent examples of each. One read-only
+    transaction."""
+    with uows(read_only=True) as uow:
+        return _report(uow, since)
+
+
+def _report(uow: UnitOfWork, since: datetime | None) -> dict[str, Any]:
     repo = ParityRepository(uow.connection)
     sources: dict[str, dict[str, Any]] = {}
     for row in repo.source_stats(since):

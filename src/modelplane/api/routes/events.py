@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from modelplane.api.deps import PublicRead, RuntimeDep
 from modelplane.bootstrap import Runtime
 from modelplane.domain.changes import Change
-from modelplane.store.repositories import ChangeLogRepository
+from modelplane.services.changes import changes_since
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 KEEPALIVE_SECONDS = 15.0
@@ -84,7 +84,6 @@ def _missed(runtime: Runtime, last_event_id: str | None, until: int) -> list[Cha
     if not last_event_id or not last_event_id.isdigit():
         return []
     try:
-        with runtime.engine.connect() as conn:
-            return ChangeLogRepository(conn).since(int(last_event_id), until)
+        return changes_since(runtime.unit_of_work, int(last_event_id), until)
     except Exception:
         return [Change.reload(until)]

@@ -31,7 +31,6 @@ from modelplane.domain.flags import (
 from modelplane.domain.history import HistoryEntry
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services import flags as svc
-from modelplane.services import transactions
 from modelplane.services.rollout_report import rollout_report
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 from modelplane.web.forms import form_version, parse_form
@@ -230,7 +229,7 @@ def _page(console: Console, cards: dict[str, FlagCard], status: int = 200) -> Re
 def _common(console: Console) -> dict[str, Any]:
     """What every flag card shows besides its flag: the steps, the role, the last day's
     parity evidence."""
-    report = transactions.read(console.uows, lambda uow: rollout_report(uow, _since("day")))
+    report = rollout_report(console.uows, _since("day"))
     return {
         "steps": ROLLOUT_STEPS,
         "readonly": not console.can("editor"),
@@ -244,7 +243,7 @@ def _common(console: Console) -> dict[str, Any]:
 @router.get("/parity", response_class=HTMLResponse)
 def parity_page(console: SignedIn, window: Annotated[WindowName, Query()] = "day") -> Response:
     since = _since(window)
-    report = transactions.read(console.uows, lambda uow: rollout_report(uow, since))
+    report = rollout_report(console.uows, since)
     sampling = next(c for c in _cards(console).values() if c.name == SAMPLE_FLAG)
     return console.page(
         "rollout_parity.html",
