@@ -15,18 +15,23 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from modelplane.domain.changes import Change
 from modelplane.domain.errors import DatabaseUnavailable, ModelplaneError
-from modelplane.live.snapshot import Snapshot, consistent, load_snapshot, static_snapshot
+from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
 from modelplane.store.database import describe_failure, redacted
-from modelplane.store.repositories import ChangeLogRepository, ModelRepository
-from modelplane.store.unit_of_work import NOTIFY_CHANNEL
+from modelplane.store.live_reads import (
+    READ_FAILURES,
+    ChangeNotifications,
+    changes_between,
+    current_sequence,
+    model_edits_since,
+    notifies,
+)
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Change], None]
-_FAILURES = (SQLAlchemyError, ModelplaneError, OSError)
+_FAILURES = (*READ_FAILURES, ModelplaneError)
 _NOT_STARTED = "not started"
 _INCREMENTAL_LIMIT = 200
 """More changed models than this in one catch-up: reload in full instead."""
@@ -109,8 +114,7 @@ class LiveCatalog:
 
     def _reload_if_newer(self, force: bool) -> bool:
         old = self.current
-        with self._engine.connect() as conn:
-            sequence = ChangeLogRepository(conn).current()
+        sequence = current_sequence(self._engine)
         if not force and old.source == "db" and sequence == old.sequence:
             return False
         update = None if force else self._model_update(old)
@@ -133,29 +137,15 @@ class LiveCatalog:
         at any catalogue size."""
         if old.source != "db":
             return None
-        with self._engine.connect() as raw, consistent(raw).begin() as tx:
-            conn = tx.connection
-            changes = ChangeLogRepository(conn)
-            sequence = changes.current()
-            events = changes.since(old.sequence, sequence)
-            numbers = [e.sequence for e in events]
-            if not events or numbers != list(range(old.sequence + 1, sequence + 1)):
-                return None  # a gap (a rolled-back number, or history cut short): reload all
-            if any(e.kind != "model" for e in events):
-                return None
-            ids = list(dict.fromkeys(i for e in events for i in e.ids))
-            if len(ids) > _INCREMENTAL_LIMIT:
-                return None
-            models = ModelRepository(conn)
-            changed = {model_id: models.get(model_id) for model_id in ids}
-        return old.with_models(sequence, changed), events
+        edits = model_edits_since(self._engine, old.sequence, _INCREMENTAL_LIMIT)
+        if edits is None:
+            return None
+        return old.with_models(edits.sequence, edits.models), edits.changes
 
     def _events_between(self, old: Snapshot, new: Snapshot) -> list[Change]:
         if old.source != "db" or new.sequence < old.sequence:
             return [Change.reload(new.sequence)]
-        with self._engine.connect() as conn:
-            events = ChangeLogRepository(conn).since(old.sequence, new.sequence)
-        return events
+        return changes_between(self._engine, old.sequence, new.sequence)
 
     def _publish(self, event: Change) -> None:
         for listener in list(self._listeners):
@@ -182,7 +172,7 @@ class LiveCatalog:
         backoff = 0.1
         while not self._stop.is_set():
             try:
-                if self._engine.dialect.name == "postgresql":
+                if notifies(self._engine):
                     self._listen()
                 else:
                     self._poll()
@@ -203,23 +193,15 @@ class LiveCatalog:
                 raise DatabaseUnavailable(self.last_error or "database unreachable")
 
     def _listen(self) -> None:
-        import psycopg
-
-        conninfo = self._url.replace("postgresql+psycopg://", "postgresql://", 1)
-        with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        with ChangeNotifications(self._url) as notifications:
             # Anything committed while we were not listening is picked up here.
             self.refresh()
             if self.degraded:
                 raise DatabaseUnavailable(self.last_error or "database unreachable")
             while not self._stop.is_set():
-                heard = False
-                for _ in conn.notifies(timeout=self._safety_interval, stop_after=1):
-                    heard = True
-                if heard:
+                if notifications.wait(self._safety_interval):
                     # Coalesce a burst: drain what else arrives within a few milliseconds.
-                    for _ in conn.notifies(timeout=self._coalesce):
-                        pass
+                    notifications.drain(self._coalesce)
                 self.refresh()
                 if self.degraded:
                     raise DatabaseUnavailable(self.last_error or "database unreachable")

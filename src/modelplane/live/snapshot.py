@@ -21,10 +21,9 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import NotFound
 from modelplane.domain.experiments import Experiment
 from modelplane.domain.flags import Flag
 from modelplane.domain.models import Model, Provider
@@ -36,16 +35,8 @@ from modelplane.router.selection.compiled import (
     compile_router,
     recompile_models,
 )
-from modelplane.store.auth_repositories import TokenRecord, TokenRepository
-from modelplane.store.repositories import (
-    CategoryRepository,
-    ChangeLogRepository,
-    ModelRepository,
-    ProfileRepository,
-    ProviderRepository,
-    RouterConfigRepository,
-)
-from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
+from modelplane.store.auth_repositories import TokenRecord
+from modelplane.store.live_reads import read_everything
 from modelplane.store.static import StaticTables, static_tables
 
 T = TypeVar("T")
@@ -250,39 +241,20 @@ def _render(model: Model) -> bytes:
     return json.dumps(model.to_json(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def consistent(conn: Connection) -> Connection:
-    """The connection, reading one consistent view (REPEATABLE READ on PostgreSQL; SQLite's
-    read transactions already are)."""
-    if conn.dialect.name == "postgresql":
-        return conn.execution_options(isolation_level="REPEATABLE READ")
-    return conn
-
-
 def load_snapshot(engine: Engine) -> Snapshot:
-    """Read everything in one consistent transaction (REPEATABLE READ on PostgreSQL)."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            return _read_all(conn)
-
-
-def _read_all(conn: Connection) -> Snapshot:
-    sequence = ChangeLogRepository(conn).current()
-    config = RouterConfigRepository(conn).get()
-    if config is None:
-        raise NotFound("router config", "router (run `modelplane seed`)")
+    """The database's snapshot: everything read in one consistent transaction."""
+    rows = read_everything(engine)
     return Snapshot.build(
-        sequence=sequence,
+        sequence=rows.sequence,
         source="db",
-        models=ModelRepository(conn).filtered(),
-        providers=ProviderRepository(conn).all(),
-        categories=CategoryRepository(conn).all(),
-        profiles=ProfileRepository(conn).all(),
-        router_config=config,
-        flags=FlagRepository(conn).all(),
-        experiments=ExperimentRepository(conn).all(),
-        tokens=TokenRepository(conn).active_by_hash(),
+        models=rows.models,
+        providers=rows.providers,
+        categories=rows.categories,
+        profiles=rows.profiles,
+        router_config=rows.router_config,
+        flags=rows.flags,
+        experiments=rows.experiments,
+        tokens=rows.tokens,
     )
 
 

@@ -1,0 +1,153 @@
+"""What the live catalogue reads: everything in one consistent view, the change log's
+sequence and entries, the models a run of edits touched, and the change notifications.
+
+Consistent means REPEATABLE READ on PostgreSQL; SQLite's read transactions already are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from modelplane.domain.changes import Change
+from modelplane.domain.errors import NotFound
+from modelplane.domain.experiments import Experiment
+from modelplane.domain.flags import Flag
+from modelplane.domain.models import Model, Provider
+from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.router_config import RouterConfig
+from modelplane.store.auth_repositories import TokenRecord, TokenRepository
+from modelplane.store.repositories import (
+    CategoryRepository,
+    ChangeLogRepository,
+    ModelRepository,
+    ProfileRepository,
+    ProviderRepository,
+    RouterConfigRepository,
+)
+from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
+from modelplane.store.unit_of_work import NOTIFY_CHANNEL
+
+READ_FAILURES = (SQLAlchemyError, OSError)
+"""What a read can fail with when the database is away (besides domain errors)."""
+
+
+@dataclass(frozen=True)
+class Everything:
+    """Every row a snapshot is built from, read in one consistent view."""
+
+    sequence: int
+    models: list[Model]
+    providers: list[Provider]
+    categories: list[TaskCategory]
+    profiles: list[Profile]
+    router_config: RouterConfig
+    flags: list[Flag]
+    experiments: list[Experiment]
+    tokens: dict[str, TokenRecord]
+
+
+@contextmanager
+def _consistent(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+def read_everything(engine: Engine) -> Everything:
+    """Everything, in one consistent transaction; ``NotFound`` before the seed ran."""
+    with _consistent(engine) as conn:
+        config = RouterConfigRepository(conn).get()
+        if config is None:
+            raise NotFound("router config", "router (run `modelplane seed`)")
+        return Everything(
+            sequence=ChangeLogRepository(conn).current(),
+            models=ModelRepository(conn).filtered(),
+            providers=ProviderRepository(conn).all(),
+            categories=CategoryRepository(conn).all(),
+            profiles=ProfileRepository(conn).all(),
+            router_config=config,
+            flags=FlagRepository(conn).all(),
+            experiments=ExperimentRepository(conn).all(),
+            tokens=TokenRepository(conn).active_by_hash(),
+        )
+
+
+def current_sequence(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return ChangeLogRepository(conn).current()
+
+
+def changes_between(engine: Engine, after: int, until: int) -> list[Change]:
+    with engine.connect() as conn:
+        return ChangeLogRepository(conn).since(after, until)
+
+
+@dataclass(frozen=True)
+class ModelEdits:
+    """A run of changes that are all model edits, and those models as they are now
+    (``None`` for one that no longer exists)."""
+
+    sequence: int
+    changes: list[Change]
+    models: dict[str, Model | None]
+
+
+def model_edits_since(engine: Engine, after: int, limit: int) -> ModelEdits | None:
+    """In one consistent read: when every change after ``after`` is a model edit, none is
+    missing and at most ``limit`` models are touched, those changes and models; else
+    ``None`` (nothing new, a gap, another kind of change, or too many models)."""
+    with _consistent(engine) as conn:
+        log = ChangeLogRepository(conn)
+        sequence = log.current()
+        changes = log.since(after, sequence)
+        numbers = [c.sequence for c in changes]
+        if not changes or numbers != list(range(after + 1, sequence + 1)):
+            return None  # a gap (a rolled-back number, or history cut short)
+        if any(c.kind != "model" for c in changes):
+            return None
+        ids = list(dict.fromkeys(i for c in changes for i in c.ids))
+        if len(ids) > limit:
+            return None
+        repo = ModelRepository(conn)
+        return ModelEdits(sequence, changes, {model_id: repo.get(model_id) for model_id in ids})
+
+
+def notifies(engine: Engine) -> bool:
+    """Whether this database announces commits (PostgreSQL's NOTIFY); else poll."""
+    return engine.dialect.name == "postgresql"
+
+
+class ChangeNotifications:
+    """A dedicated PostgreSQL connection LISTENing on the channel every commit NOTIFYs."""
+
+    def __init__(self, url: str, connect_timeout: int = 5) -> None:
+        import psycopg
+
+        conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self._conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=connect_timeout)
+        self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+
+    def wait(self, timeout: float) -> bool:
+        """Whether a notification arrived within ``timeout`` seconds."""
+        return any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+
+    def drain(self, timeout: float) -> None:
+        """Swallow what else arrives within ``timeout`` seconds (a burst)."""
+        for _ in self._conn.notifies(timeout=timeout):
+            pass
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> ChangeNotifications:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
