@@ -2,7 +2,9 @@
 and held-out splits (see ``bench/just_eval.py`` for the split and the mapping of task types
 to categories), against the constant answer "factual"; complexity against just-eval's
 difficulty; whether confidence means something; high-stakes precision and recall on our
-own prompts (``bench/data/high_stakes_prompts.json``); and latency.
+own prompts (``bench/data/high_stakes_prompts.json``); research accuracy on the held-out
+part of our own research requests (``bench/data/research_prompts.json``, never trained
+on); and latency (a classification includes its difficulty estimate).
 
 "any label" counts a prediction right when its primary category serves any of the prompt's
 task types; "first label" only the first (just-eval's main) one. Only the development
@@ -29,6 +31,7 @@ from modelplane.router import Classification, ClassifierContext, EmbeddedClassif
 from modelplane.store.static import static_tables
 
 HIGH_STAKES = Path(__file__).resolve().parent / "data/high_stakes_prompts.json"
+RESEARCH = Path(__file__).resolve().parent / "data/research_prompts.json"
 CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 1.01)
 LEARNED = (
     Path(__file__).resolve().parents[1]
@@ -161,6 +164,18 @@ def report_high_stakes(classifier: EmbeddedClassifier, ctx: ClassifierContext) -
             )
 
 
+def report_research(classifier: EmbeddedClassifier, ctx: ClassifierContext) -> None:
+    data = json.loads(RESEARCH.read_text("utf-8"))
+    for split in ("development", "held-out"):
+        said = Counter(classifier.classify(Message(t), ctx).primary_category for t in data[split])
+        n = sum(said.values())
+        print(
+            f"\n== research requests, {split}: {n} prompts: research {pct(said['research'], n)}"
+            f"   baseline 'factual': {pct(0, n)}"
+        )
+        print("  predicted: " + ", ".join(f"{c} {k}" for c, k in said.most_common()))
+
+
 def report_latency(
     classifier: EmbeddedClassifier, ctx: ClassifierContext, prompts: Sequence[Prompt]
 ) -> None:
@@ -204,6 +219,7 @@ def main() -> None:
                 "(the table was fitted on development; 5-fold cross-validated any-label "
                 f"accuracy inside it: {cv:.1%})"
             )
+    report_research(classifier, ctx)
     report_high_stakes(classifier, ctx)
     report_latency(classifier, ctx, prompts)
     predicted = Counter(r.classification.primary_category for r in results)

@@ -1,11 +1,17 @@
-"""Learn the embedded classifier's category table from the development split of just-eval
-and write it to ``src/modelplane/router/classification/data/category_weights.json``.
+"""Learn the embedded classifier's category model and write it to
+``src/modelplane/router/classification/data/category_weights.json``.
 
-The model is multinomial logistic regression over the binary features of
-``modelplane.router.classification.features`` for the four categories just-eval teaches (factual,
-reasoning, creative, coding), fitted by full-batch AdaGrad with an L2 penalty. It is
-deterministic: same prompts, same table. Only ``just_eval.development()`` is read; the
-held-out fifth never reaches this script.
+The model is multinomial logistic regression, on top of the fixed hand weights
+(``category_model.HAND_WEIGHTS``), over two kinds of features of a message: the binary named
+features of ``features.py`` (words, word pairs, cues) and its unit-length WordLlama
+embedding (``difficulty.embed``, the same one the difficulty estimator reads). It learns the
+five categories the data teaches: factual, reasoning, creative and coding from just-eval's
+development split (``just_eval.development()``; the held-out fifth never reaches this
+script), research from the development part of our own hand-written research requests
+(``bench/data/research_prompts.json``; its held-out part never reaches this script either).
+The hand-only categories (analysis, conversation, multimodal) take part in the softmax with
+their hand scores, so learning also teaches when their cues mislead. Fitted by full-batch
+AdaGrad with an L2 penalty: deterministic, same prompts, same table.
 
     uv run python -m bench.train_classifier            # fit on all of development, write
     uv run python -m bench.train_classifier --cv       # 5-fold CV inside development only
@@ -16,19 +22,34 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from bench.just_eval import PROMPTS, TRAINED_CATEGORY, Prompt, development
 from modelplane.domain.profiles import DEFAULT_CATEGORIES
-from modelplane.router import Classification, ClassifierContext, EmbeddedClassifier, Message
-from modelplane.router.classification.category_model import HAND_WEIGHTS, CategoryModel, combine
+from modelplane.router import ClassifierContext, EmbeddedClassifier, Message
+from modelplane.router.classification.category_model import (
+    HAND_BIAS,
+    HAND_WEIGHTS,
+    CategoryModel,
+    combine,
+)
+from modelplane.router.classification.difficulty import EMBEDDING_DIM, embed_many
 from modelplane.router.classification.features import extract
 
-CLASSES = ("factual", "reasoning", "creative", "coding")
+Matrix = npt.NDArray[np.float64]
+
+CLASSES = ("factual", "reasoning", "creative", "coding", "research")
+ALL = tuple(DEFAULT_CATEGORIES)
+RESEARCH = Path(__file__).resolve().parent / "data/research_prompts.json"
+DENSE_SCALE = float(np.sqrt(EMBEDDING_DIM))
+"""Training sees the embedding times this, so its parts are of the order of one, like the
+binary features, and one L2 penalty suits both."""
 CV_CONTEXT = ClassifierContext(
     categories=DEFAULT_CATEGORIES,
     domains=(),
@@ -46,20 +67,33 @@ OUTPUT = (
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    target: tuple[float, ...]
+    """Probability mass over ``CLASSES``."""
+    fold: int
+    accepted: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Hyper:
-    l2: float = 0.002
+    l2: float = 0.001
+    l2_dense: float = 0.008
     min_df: int = 2
     first_share: float = 0.7
     """Of the target mass, the share on the first (main) task type; the rest is spread over
     the other task types' categories."""
-    epochs: int = 300
-    rate: float = 0.5
+    epochs: int = 400
+    rate: float = 0.3
     prune: float = 0.02
-    learn_cues: bool = True
-    """Whether learning may adjust features that already carry hand weights."""
 
 
-def target(p: Prompt, first_share: float) -> list[float]:
+def research_prompts(split: str) -> list[str]:
+    texts: list[str] = json.loads(RESEARCH.read_text("utf-8"))[split]
+    return texts
+
+
+def target(p: Prompt, first_share: float) -> tuple[float, ...]:
     first = TRAINED_CATEGORY[p.task_types[0]]
     others = [TRAINED_CATEGORY[t] for t in p.task_types[1:]]
     others = [c for c in others if c != first]
@@ -67,118 +101,103 @@ def target(p: Prompt, first_share: float) -> list[float]:
     q[CLASSES.index(first)] = first_share if others else 1.0
     for c in others:
         q[CLASSES.index(c)] += (1 - first_share) / len(others)
-    return q
+    return tuple(q)
 
 
-def softmax(z: Sequence[float]) -> list[float]:
-    top = max(z)
-    e = [math.exp(v - top) for v in z]
-    s = sum(e)
-    return [v / s for v in e]
-
-
-@dataclass
-class Table:
-    features: list[str]
-    bias: list[float]
-    weights: list[list[float]]
-
-    def logits(self, ids: Sequence[int], offset: Sequence[float]) -> list[float]:
-        z = [b + o for b, o in zip(self.bias, offset, strict=True)]
-        for i in ids:
-            w = self.weights[i]
-            for k in range(len(CLASSES)):
-                z[k] += w[k]
-        return z
-
-
-def hand_offset(features: frozenset[str]) -> list[float]:
-    """What the hand weights already give each learned class; learning adds to it."""
-    z = [0.0] * len(CLASSES)
-    for f in features:
-        for c, w in HAND_WEIGHTS.get(f, {}).items():
-            if c in CLASSES:
-                z[CLASSES.index(c)] += w
-    return z
-
-
-def fit(prompts: Sequence[Prompt], hyper: Hyper) -> Table:
-    docs = [extract(p.text) for p in prompts]
-    df = Counter(f for d in docs for f in d)
-    names = sorted(
-        f
-        for f, n in df.items()
-        if (n >= hyper.min_df or f.startswith("cue:"))
-        and (hyper.learn_cues or f not in HAND_WEIGHTS)
-    )
-    index = {f: i for i, f in enumerate(names)}
-    rows = [[index[f] for f in d if f in index] for d in docs]
-    offsets = [hand_offset(d) for d in docs]
-    targets = [target(p, hyper.first_share) for p in prompts]
-    k, n = len(CLASSES), len(prompts)
-    table = Table(names, [0.0] * k, [[0.0] * k for _ in names])
-    g2w = [[1e-8] * k for _ in names]
-    g2b = [1e-8] * k
-    for _ in range(hyper.epochs):
-        gw = [[hyper.l2 * v for v in w] for w in table.weights]
-        gb = [0.0] * k
-        for ids, o, q in zip(rows, offsets, targets, strict=True):
-            p = softmax(table.logits(ids, o))
-            d = [(p[c] - q[c]) / n for c in range(k)]
-            for c in range(k):
-                gb[c] += d[c]
-            for i in ids:
-                g = gw[i]
-                for c in range(k):
-                    g[c] += d[c]
-        for c in range(k):
-            g2b[c] += gb[c] ** 2
-            table.bias[c] -= hyper.rate * gb[c] / math.sqrt(g2b[c])
-        for i, g in enumerate(gw):
-            w, acc = table.weights[i], g2w[i]
-            for c in range(k):
-                acc[c] += g[c] ** 2
-                w[c] -= hyper.rate * g[c] / math.sqrt(acc[c])
-    return table
-
-
-def as_model(table: Table, hyper: Hyper) -> CategoryModel:
-    """The learned table with the hand weights, as the classifier will load it."""
-    exported = export(table, hyper, [])
-    bias = dict(zip(CLASSES, exported["bias"], strict=True))  # type: ignore[call-overload]
-    weights = {
-        f: dict(zip(CLASSES, row, strict=True))
-        for f, row in exported["weights"].items()  # type: ignore[attr-defined]
-    }
-    return combine(bias, weights)
-
-
-def cross_validate(
-    prompts: Sequence[Prompt], hyper: Hyper, folds: int = 5
-) -> list[tuple[Prompt, Classification]]:
-    """Every development prompt classified by a model fitted without its fold."""
-    out: list[tuple[Prompt, Classification]] = []
-    for fold in range(folds):
-        train = [p for p in prompts if (p.id // 5) % folds != fold]
-        classifier = EmbeddedClassifier(as_model(fit(train, hyper), hyper))
-        out += [
-            (p, classifier.classify(Message(p.text), CV_CONTEXT))
-            for p in prompts
-            if (p.id // 5) % folds == fold
-        ]
+def examples(hyper: Hyper) -> list[Example]:
+    out = [
+        Example(p.text, target(p, hyper.first_share), (p.id // 5) % 5, p.accepted)
+        for p in development()
+    ]
+    one_hot = tuple(1.0 if c == "research" else 0.0 for c in CLASSES)
+    out += [
+        Example(text, one_hot, i % 5, frozenset({"research"}))
+        for i, text in enumerate(research_prompts("development"))
+    ]
     return out
 
 
-def cv_accuracy(prompts: Sequence[Prompt], hyper: Hyper) -> float:
-    results = cross_validate(prompts, hyper)
-    return sum(c.primary_category in p.accepted for p, c in results) / len(results)
+def hand_offsets(docs: Sequence[frozenset[str]]) -> Matrix:
+    """What the hand weights already give each category; learning adds to it."""
+    z = np.tile(np.array([HAND_BIAS.get(c, 0.0) for c in ALL]), (len(docs), 1))
+    for row, features in enumerate(docs):
+        for f in features:
+            for c, w in HAND_WEIGHTS.get(f, {}).items():
+                if c in ALL:
+                    z[row, ALL.index(c)] += w
+    return z
 
 
-def export(table: Table, hyper: Hyper, prompts: Sequence[Prompt]) -> dict[str, object]:
+@dataclass
+class Fitted:
+    features: list[str]
+    bias: Matrix
+    weights: Matrix
+    dense: Matrix
+    """Per unit-length embedding (the training scale already folded in)."""
+
+
+def fit(items: Sequence[Example], hyper: Hyper) -> Fitted:
+    docs = [extract(e.text) for e in items]
+    df = Counter(f for d in docs for f in d)
+    names = sorted(f for f, n in df.items() if n >= hyper.min_df or f.startswith("cue:"))
+    index = {f: i for i, f in enumerate(names)}
+    xs = np.zeros((len(items), len(names)))
+    for row, d in enumerate(docs):
+        xs[row, [index[f] for f in d if f in index]] = 1.0
+    xe = embed_many([e.text for e in items]) * DENSE_SCALE
+    offsets = hand_offsets(docs)
+    learned = [ALL.index(c) for c in CLASSES]
+    q = np.zeros((len(items), len(ALL)))
+    q[:, learned] = np.array([e.target for e in items])
+    n, k = len(items), len(CLASSES)
+    b, ws, we = np.zeros(k), np.zeros((len(names), k)), np.zeros((EMBEDDING_DIM, k))
+    acc = [np.full_like(a, 1e-8) for a in (b, ws, we)]
+    for _ in range(hyper.epochs):
+        z = offsets.copy()
+        z[:, learned] += b + xs @ ws + xe @ we
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        g = ((p - q) / n)[:, learned]
+        grads = (g.sum(axis=0), xs.T @ g + hyper.l2 * ws, xe.T @ g + hyper.l2_dense * we)
+        for param, grad, a in zip((b, ws, we), grads, acc, strict=True):
+            a += grad**2
+            param -= hyper.rate * grad / np.sqrt(a)
+    return Fitted(names, b, ws, we.T * DENSE_SCALE)
+
+
+def as_model(fitted: Fitted, hyper: Hyper) -> CategoryModel:
+    """The learned model with the hand weights, as the classifier will load it."""
+    doc = export(fitted, hyper, [])
+    bias = dict(zip(CLASSES, doc["bias"], strict=True))  # type: ignore[call-overload]
     weights = {
-        f: [round(v, 3) for v in w]
-        for f, w in zip(table.features, table.weights, strict=True)
-        if max(abs(v) for v in w) >= hyper.prune
+        f: dict(zip(CLASSES, row, strict=True))
+        for f, row in doc["weights"].items()  # type: ignore[attr-defined]
+    }
+    return combine(bias, weights, CLASSES, np.array(doc["dense"]))
+
+
+def cross_validate(items: Sequence[Example], hyper: Hyper, folds: int = 5) -> float:
+    """Any-label accuracy of every development example classified by a model fitted
+    without its fold."""
+    hits = 0
+    for fold in range(folds):
+        train = [e for e in items if e.fold != fold]
+        classifier = EmbeddedClassifier(as_model(fit(train, hyper), hyper))
+        hits += sum(
+            classifier.classify(Message(e.text), CV_CONTEXT).primary_category in e.accepted
+            for e in items
+            if e.fold == fold
+        )
+    return hits / len(items)
+
+
+def export(fitted: Fitted, hyper: Hyper, prompts: Sequence[Prompt]) -> dict[str, object]:
+    weights = {
+        f: [round(float(v), 3) for v in w]
+        for f, w in zip(fitted.features, fitted.weights, strict=True)
+        if np.max(np.abs(w)) >= hyper.prune
     }
     ids = ",".join(str(p.id) for p in prompts)
     return {
@@ -188,17 +207,20 @@ def export(table: Table, hyper: Hyper, prompts: Sequence[Prompt]) -> dict[str, o
             "split": "development (id % 5 != 0)",
             "prompts": len(prompts),
             "idsSha256": hashlib.sha256(ids.encode()).hexdigest(),
+            "researchPrompts": len(research_prompts("development")),
         },
         "hyper": {
             "l2": hyper.l2,
+            "l2Dense": hyper.l2_dense,
             "minDf": hyper.min_df,
             "firstShare": hyper.first_share,
             "epochs": hyper.epochs,
             "prune": hyper.prune,
         },
         "classes": list(CLASSES),
-        "bias": [round(v, 3) for v in table.bias],
+        "bias": [round(float(v), 3) for v in fitted.bias],
         "weights": dict(sorted(weights.items())),
+        "dense": [[round(float(v), 4) for v in row] for row in fitted.dense],
     }
 
 
@@ -207,19 +229,18 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true", help="cross-validate a small grid")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
-    prompts = development()
     if args.cv:
-        for l2 in (0.0005, 0.002, 0.005):
-            for share in (0.6, 0.8, 1.0):
-                hyper = Hyper(l2=l2, first_share=share, epochs=150)
-                print(f"l2={l2} firstShare={share}: {cv_accuracy(prompts, hyper):.1%}")
+        for l2 in (0.001, 0.003):
+            for l2_dense in (0.0005, 0.002, 0.008):
+                hyper = Hyper(l2=l2, l2_dense=l2_dense, epochs=250)
+                print(f"l2={l2} l2Dense={l2_dense}: {cross_validate(examples(hyper), hyper):.1%}")
         return
     hyper = Hyper()
-    table = export(fit(prompts, hyper), hyper, prompts)
-    cv = round(cv_accuracy(prompts, hyper), 4)
-    table["trainedOn"]["crossValidatedAnyLabel"] = cv  # type: ignore[index]
+    items = examples(hyper)
+    table = export(fit(items, hyper), hyper, development())
+    table["trainedOn"]["crossValidatedAnyLabel"] = round(cross_validate(items, hyper), 4)  # type: ignore[index]
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(table, indent=0, sort_keys=False) + "\n", "utf-8")
+    args.output.write_text(json.dumps(table, indent=0) + "\n", "utf-8")
     print(f"wrote {args.output} ({len(table['weights'])} features)")  # type: ignore[arg-type]
 
 

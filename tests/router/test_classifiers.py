@@ -221,3 +221,34 @@ def test_router_model_dial_uses_the_actual_model_id() -> None:
     model = make_model("openai:gpt-oss-120b", actual_model_id="accounts/fw/gpt-oss-120b")
     router = compile_router([model], [], defaults())
     assert router.classifier_context.router_model == "accounts/fw/gpt-oss-120b"
+
+
+# Difficulty ---------------------------------------------------------------------------------
+
+
+def test_every_embedded_classification_carries_the_estimators_difficulty() -> None:
+    from modelplane.router.classification.difficulty import estimate
+
+    text = "Prove that there are infinitely many primes of the form 4k+3."
+    c = EmbeddedClassifier().classify(Message(text), CONTEXT)
+    assert 0 <= c.difficulty <= 1
+    assert c.difficulty == round(estimate(text), 3)
+    assert c.to_json()["difficulty"] == c.difficulty
+
+
+def test_the_llm_classifier_takes_difficulty_from_the_estimator_not_the_model(
+    llm_server: FakeOpenAI, llm: LLMClassifier
+) -> None:
+    from modelplane.router.classification.difficulty import estimate
+
+    llm_server.answers = [{**GOOD, "difficulty": 0.01}]
+    c = llm.classify(Message("write a parser"), CONTEXT)
+    assert c.difficulty == round(estimate("write a parser"), 3)
+    assert "difficulty" not in llm_server.requests[0]["messages"][0]["content"]
+
+
+def test_the_conservative_classification_has_the_documented_unknown_difficulty() -> None:
+    from modelplane.router import CONSERVATIVE
+    from modelplane.router.classification.result import UNKNOWN_DIFFICULTY
+
+    assert CONSERVATIVE.difficulty == UNKNOWN_DIFFICULTY == 0.5

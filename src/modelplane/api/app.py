@@ -27,11 +27,13 @@ from modelplane.api.routes import (
 )
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
+from modelplane.router.classification.embedded import require_models
 from modelplane.settings import Settings
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The app. Without a runtime (uvicorn workers) it builds a live one from the environment."""
+    require_models()  # missing or damaged classifier weights stop the process here, in one line
     owns_runtime = runtime is None
     if runtime is None:
         settings = Settings()

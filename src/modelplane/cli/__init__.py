@@ -363,6 +363,10 @@ from modelplane.cli.route import route_command  # noqa: E402
 
 app.command("route")(route_command)
 
+from modelplane.cli.classify import classify_command  # noqa: E402
+
+app.command("classify")(classify_command)
+
 from modelplane.cli.manage import register as _register_writes  # noqa: E402
 
 _register_writes(app, models_app)

@@ -1,17 +1,22 @@
-"""The embedded classifier's category scores: a linear table over named features.
+"""The embedded classifier's category scores: a linear model over named features and the
+message's embedding.
 
-A category's score is its bias plus the weight of every feature the message has (see
-``features.py``). The weights have two sources, added together:
+A category's score is its bias, plus the weight of every named feature the message has
+(see ``features.py``), plus the dot product of its dense weights with the message's
+unit-length WordLlama embedding (the same embedding the difficulty estimator reads, so a
+message is embedded once). The weights have two sources, added together:
 
 - ``HAND_WEIGHTS``, written here by a person: strong cues whose meaning is not in doubt
   (a code fence means code, "act as" means role-play) and every weight of the categories
   that no labelled data teaches (analysis, research, conversation, multimodal);
-- ``data/category_weights.json``, learned by ``bench/train_classifier.py`` from the
-  development split of just-eval only, on top of the hand weights: for factual, reasoning,
-  creative and coding it corrects and extends them word by word.
+- ``data/category_weights.json``, learned by ``bench/train_classifier.py`` on top of the
+  hand weights from the development split of just-eval and the development half of our
+  own research requests (``bench/data/research_prompts.json``): for factual, reasoning,
+  creative, coding and research it corrects and extends them word by word, and adds the
+  dense weights that carry meaning beyond the exact words.
 
-Because scores are sums, every decision can be explained by listing the features that
-moved it (``CategoryModel.contributions``).
+Because scores are sums, every decision can be explained by listing the named features
+that moved it (``CategoryModel.contributions``; the embedding's share is one number).
 """
 
 from __future__ import annotations
@@ -24,7 +29,25 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["HAND_BIAS", "HAND_WEIGHTS", "CategoryModel", "default_model"]
+import numpy as np
+import numpy.typing as npt
+
+from modelplane.router.classification.difficulty import EMBEDDING_DIM, DifficultyModelError
+
+__all__ = [
+    "HAND_BIAS",
+    "HAND_WEIGHTS",
+    "CategoryModel",
+    "CategoryModelError",
+    "default_model",
+]
+
+Vector = npt.NDArray[np.float64]
+
+
+class CategoryModelError(DifficultyModelError):
+    """The shipped category weights are missing or damaged."""
+
 
 HAND_BIAS: Mapping[str, float] = {
     "analysis": -4.0,
@@ -68,6 +91,7 @@ HAND_WEIGHTS: Mapping[str, Mapping[str, float]] = {
     "cue:fresh_info": {"research": 3.5},
     "cue:sources": {"research": 3.5},
     "cue:look_up": {"research": 4.0},
+    "cue:research_task": {"research": 3.0},
     "cue:analyse": {"analysis": 6.0},
     "cue:compare": {"analysis": 5.5},
     "cue:data_words": {"analysis": 1.0},
@@ -78,18 +102,28 @@ _DATA = "category_weights.json"
 
 @dataclass(frozen=True, slots=True)
 class CategoryModel:
-    """``bias[c] + sum(weights[f][c] for f in features)`` for each category ``c``."""
+    """``bias[c] + sum(weights[f][c] for f in features) + dense[c] · embedding`` for each
+    category ``c`` (a category without dense weights reads no embedding)."""
 
     bias: Mapping[str, float]
     weights: Mapping[str, Mapping[str, float]]
+    dense_classes: tuple[str, ...] = ()
+    dense: Vector | None = None
+    """One row of ``EMBEDDING_DIM`` weights per ``dense_classes`` entry."""
 
     @property
     def categories(self) -> tuple[str, ...]:
         return tuple(self.bias)
 
-    def scores(self, features: Iterable[str], known: Collection[str]) -> dict[str, float]:
+    def scores(
+        self, features: Iterable[str], known: Collection[str], embedding: Vector | None = None
+    ) -> dict[str, float]:
         """The score of every known category that the model has a bias for."""
         totals = {c: b for c, b in self.bias.items() if c in known}
+        if embedding is not None and self.dense is not None:
+            for category, value in zip(self.dense_classes, self.dense @ embedding, strict=True):
+                if category in totals:
+                    totals[category] += float(value)
         for feature in features:
             for category, weight in self.weights.get(feature, {}).items():
                 if category in totals:
@@ -111,34 +145,52 @@ def probabilities(scores: Mapping[str, float]) -> dict[str, float]:
 
 
 def combine(
-    learned_bias: Mapping[str, float], learned: Mapping[str, Mapping[str, float]]
+    learned_bias: Mapping[str, float],
+    learned: Mapping[str, Mapping[str, float]],
+    dense_classes: tuple[str, ...] = (),
+    dense: Vector | None = None,
 ) -> CategoryModel:
     """The learned table plus the hand weights (the sum, feature by feature)."""
-    bias = {**learned_bias, **HAND_BIAS}
+    bias = dict(learned_bias)
+    for category, value in HAND_BIAS.items():
+        bias[category] = bias.get(category, 0.0) + value
     weights: dict[str, dict[str, float]] = {f: dict(w) for f, w in learned.items()}
     for feature, by_category in HAND_WEIGHTS.items():
         slot = weights.setdefault(feature, {})
         for category, weight in by_category.items():
             slot[category] = slot.get(category, 0.0) + weight
-    return CategoryModel(bias, weights)
+    return CategoryModel(bias, weights, dense_classes, dense)
 
 
-def _read_learned() -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    raw: dict[str, Any] = json.loads(
-        resources.files("modelplane.router.classification")
-        .joinpath("data", _DATA)
-        .read_text("utf-8")
-    )
-    classes: list[str] = raw["classes"]
-    bias = dict(zip(classes, raw["bias"], strict=True))
-    weights = {
-        feature: {c: w for c, w in zip(classes, row, strict=True) if w}
-        for feature, row in raw["weights"].items()
-    }
-    return bias, weights
+def read_learned(
+    raw: Any, source: str = "document"
+) -> tuple[dict[str, float], dict[str, dict[str, float]], tuple[str, ...], Vector | None]:
+    """A learned weights document's parts; anything off raises :class:`CategoryModelError`."""
+    try:
+        classes: list[str] = list(raw["classes"])
+        bias = {c: float(b) for c, b in zip(classes, raw["bias"], strict=True)}
+        weights = {
+            str(feature): {c: float(w) for c, w in zip(classes, row, strict=True) if w}
+            for feature, row in raw["weights"].items()
+        }
+        dense = None
+        if raw.get("dense") is not None:
+            dense = np.array(raw["dense"], dtype=np.float64)
+            if dense.shape != (len(classes), EMBEDDING_DIM) or not np.all(np.isfinite(dense)):
+                raise ValueError(f"'dense' must be {len(classes)} rows of {EMBEDDING_DIM} numbers")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise CategoryModelError(f"{source}: not a category weights document: {error}") from None
+    return bias, weights, tuple(classes) if dense is not None else (), dense
 
 
 @cache
 def default_model() -> CategoryModel:
     """The shipped model: ``data/category_weights.json`` plus ``HAND_WEIGHTS``."""
-    return combine(*_read_learned())
+    path = resources.files("modelplane.router.classification").joinpath("data", _DATA)
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise CategoryModelError(f"category weights not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CategoryModelError(f"category weights unreadable: {path}: {error}") from None
+    return combine(*read_learned(raw, str(path)))

@@ -41,6 +41,8 @@ __all__ = [
     "DifficultyModel",
     "DifficultyModelError",
     "default_model",
+    "embed",
+    "embed_many",
     "estimate",
     "feature_matrix",
     "hand_features",
@@ -242,6 +244,19 @@ def _embed(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float64)
 
 
+def embed(text: str) -> Vector:
+    """The unit-length embedding of one text (its head, see ``MAX_EMBED_CHARS``)."""
+    vector: Vector = _embed([text])[0]
+    return vector
+
+
+def embed_many(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Unit-length embeddings, one row per text."""
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float64)
+    return _embed(texts)
+
+
 def feature_matrix(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     """Raw (unstandardised) features, one row per text: the embedding, then the hand features.
 
@@ -283,8 +298,13 @@ class DifficultyModel:
 
     def estimate(self, text: str) -> float:
         """The probability that a weak model fails ``text`` where a strong one succeeds."""
+        return self.estimate_embedded(text, embed(text))
+
+    def estimate_embedded(self, text: str, embedding: Vector) -> float:
+        """``estimate(text)`` given ``embed(text)``: the embedded classifier embeds a message
+        once and reads both its categories and its difficulty from that."""
         dim = EMBEDDING_DIM
-        z = float(_embed([text])[0] @ self._raw_weights[:dim])
+        z = float(embedding @ self._raw_weights[:dim])
         z += float(hand_features(text) @ self._raw_weights[dim:]) + self._raw_bias
         return _sigmoid(z)
 

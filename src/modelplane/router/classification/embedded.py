@@ -1,17 +1,23 @@
-"""The default classifier: a linear table over named features, no network, no download.
+"""The default classifier: a linear model over named features and an embedding, no
+network, no download.
 
 A message becomes a set of named features (``features.py``: words, word pairs, the first
-words, and hand-written cues for code, arithmetic, role-play, requests for images, ...).
-Each category's score is a sum of feature weights (``category_model.py``): hand-set for
-strong cues and for the categories without labelled data, learned from the development
-split of just-eval for the rest. The softmax of the scores gives the primary category,
-the secondary one (if it keeps at least ``SECONDARY_SHARE`` of the probability) and the
+words, and hand-written cues for code, arithmetic, role-play, requests for images, ...)
+and one unit-length WordLlama embedding (``difficulty.embed``; the table ships in the
+``wordllama`` wheel). Each category's score is a sum of feature weights plus a dot product
+with the embedding (``category_model.py``): hand-set for strong cues and for the
+categories without labelled data, learned from the development split of just-eval and
+our own research requests for the rest. The same embedding gives the difficulty
+(``difficulty.py``), so a message is embedded once. The softmax of the scores gives the
+primary category, the secondary one (if it keeps at least ``SECONDARY_SHARE`` of the
+probability) and the
 confidence (the primary's probability, so 0.9 means "right about nine times in ten" on
 prompts like just-eval's; ``bench/classifier.py`` checks that).
 
 Attachments decide vision and sizes decide long context (see ``classifier.py``);
-high-stakes domains come from ``high_stakes.py``. A classification takes tens of
-microseconds and the same text always gets the same answer.
+high-stakes domains come from ``high_stakes.py``. A classification takes a few hundred
+microseconds (the embedding is most of it) and the same text always gets the same answer.
+Both models load on first use, once per process; ``require_models`` loads them at start.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ import re
 from collections.abc import Collection, Sequence
 
 from modelplane.domain.router_config import Complexity
+from modelplane.router.classification import difficulty as _difficulty
 from modelplane.router.classification.category_model import (
     CategoryModel,
-    default_model,
     probabilities,
+)
+from modelplane.router.classification.category_model import (
+    default_model as default_category_model,
 )
 from modelplane.router.classification.classifier import (
     ClassifierContext,
@@ -36,7 +45,7 @@ from modelplane.router.classification.features import extract
 from modelplane.router.classification.high_stakes import HighStakesDetector
 from modelplane.router.classification.result import Action, Classification
 
-__all__ = ["SECONDARY_SHARE", "VISION_WEIGHT", "EmbeddedClassifier"]
+__all__ = ["SECONDARY_SHARE", "VISION_WEIGHT", "EmbeddedClassifier", "require_models"]
 
 SECONDARY_SHARE = 0.2
 """A runner-up with at least this probability is named as the secondary category."""
@@ -67,16 +76,34 @@ class EmbeddedClassifier:
     name: ClassifierName = "embedded"
 
     def __init__(
-        self, model: CategoryModel | None = None, high_stakes: HighStakesDetector | None = None
+        self,
+        model: CategoryModel | None = None,
+        high_stakes: HighStakesDetector | None = None,
+        difficulty: _difficulty.DifficultyModel | None = None,
     ) -> None:
-        self._model = model or default_model()
+        self._model = model
         self._high_stakes = high_stakes or HighStakesDetector()
+        self._difficulty = difficulty
+
+    @property
+    def model(self) -> CategoryModel:
+        if self._model is None:  # the shipped one, loaded on first use (once per process)
+            self._model = default_category_model()
+        return self._model
+
+    @property
+    def difficulty_model(self) -> _difficulty.DifficultyModel:
+        if self._difficulty is None:
+            self._difficulty = _difficulty.default_model()
+        return self._difficulty
 
     def classify(self, message: Message, context: ClassifierContext) -> Classification:
         text = message.text
         features = extract(text)
+        embedding = _difficulty.embed(text)
+        difficulty = self.difficulty_model.estimate_embedded(text, embedding)
         vision = needs_vision(message.attachment_types)
-        ranked = self._ranked(features, context.categories, vision)
+        ranked = self._ranked(features, embedding, context.categories, vision)
         (primary, confidence), runner_up = ranked[0], ranked[1] if len(ranked) > 1 else None
         secondary = runner_up[0] if runner_up and runner_up[1] >= SECONDARY_SHARE else None
         complexity = _complexity(text, features, primary)
@@ -85,6 +112,7 @@ class EmbeddedClassifier:
             primary_category=primary,
             secondary_category=secondary,
             complexity=complexity,
+            difficulty=round(difficulty, 3),
             requires_vision=vision,
             requires_long_context=needs_long_context(message, context),
             requires_reasoning=_requires_reasoning(features, primary, secondary, complexity),
@@ -97,17 +125,32 @@ class EmbeddedClassifier:
     def explain(self, text: str, category: str, limit: int = 8) -> list[tuple[str, float]]:
         """The features that moved ``category`` for ``text``, strongest first:
         ``explain("Fix this Python bug", "coding")[0] == ("cue:language_name", 3.3)``."""
-        return self._model.contributions(extract(text), category)[:limit]
+        return self.model.contributions(extract(text), category)[:limit]
 
     def _ranked(
-        self, features: frozenset[str], known: Sequence[str], vision: bool
+        self,
+        features: frozenset[str],
+        embedding: _difficulty.Vector,
+        known: Sequence[str],
+        vision: bool,
     ) -> list[tuple[str, float]]:
-        scores = self._model.scores(features, known)
+        scores = self.model.scores(features, known, embedding)
         if vision and "multimodal" in scores:
             scores["multimodal"] += VISION_WEIGHT
         if not scores:
             return [(_fallback(features, known), 0.0)]
         return sorted(probabilities(scores).items(), key=lambda kv: -kv[1])
+
+
+def require_models() -> None:
+    """Load the shipped category and difficulty models now, or stop the process with one
+    clear line on stderr: a server must not start with a classifier that cannot work, nor
+    quietly swap it for another."""
+    try:
+        default_category_model()
+        _difficulty.default_model()
+    except _difficulty.DifficultyModelError as error:
+        raise SystemExit(f"modelplane: cannot start: {error}") from None
 
 
 def _fallback(features: Collection[str], known: Sequence[str]) -> str:

@@ -122,6 +122,11 @@ CUES: Mapping[str, re.Pattern[str]] = {
         r"news|up[- ]to[- ]date|right now|as of|20(2[4-9]))\b",
         "sources": r"\b(sources?|citations?|cite|references?|peer[- ]reviewed|papers?|"
         r"studies|literature review|research on|evidence (for|that))\b",
+        "research_task": r"\b(research|investigate|survey|compile|deep dive|due diligence|"
+        r"literature|white paper|market (analysis|study|research|sizing|overview)|"
+        r"(industry|market|research|analyst|detailed|comprehensive|in-depth) (report|brief|"
+        r"review|overview)|competitive landscape|state of the art|evidence (review|on)|"
+        r"what (does|do) (the )?(research|studies|evidence) say)\b",
         "look_up": r"\b(look up|search (for|the web|online)|find (me )?(information|"
         r"articles|studies)|browse)\b",
         "analyse": r"\b(analy[sz]e|analysis|evaluate|assess|critique|interpret|examine|"

@@ -2,7 +2,8 @@
 
 The router-model dial names the model (its ``actualModelId`` when set); temperature,
 timeout and retries are dials too. The answer must be a JSON object that validates as a
-``Classification`` naming known categories and configured domains. Errors and invalid
+``Classification`` naming known categories and configured domains. The difficulty is not
+asked for: the shipped estimator fills it in, as for the embedded classifier. Errors and invalid
 answers are retried up to ``maxRetries`` times; a timeout is not retried, because the
 timeout bounds how long the user waits for a reply.
 """
@@ -25,11 +26,15 @@ from modelplane.router.classification.classifier import (
     needs_long_context,
     needs_vision,
 )
+from modelplane.router.classification.difficulty import default_model
 from modelplane.router.classification.result import Classification
 
-_FIELDS = frozenset(
-    name for field in Classification.model_fields.values() if (name := field.alias)
-) | frozenset(Classification.model_fields)
+_FIELDS = (
+    frozenset(name for field in Classification.model_fields.values() if (name := field.alias))
+    | frozenset(Classification.model_fields)
+) - {"difficulty"}
+"""What the answer may set; ``difficulty`` is never asked for nor taken from the model: the
+same estimator as the embedded classifier's says it (``difficulty.py``)."""
 
 
 class LLMClassifier:
@@ -139,9 +144,11 @@ def parse_answer(answer: str, context: ClassifierContext) -> Classification:
 def _with_facts(
     classification: Classification, message: Message, context: ClassifierContext
 ) -> Classification:
-    """Attachments and sizes are facts: they can only add requirements to the answer."""
+    """Attachments and sizes are facts: they can only add requirements to the answer. The
+    difficulty is the shipped estimator's."""
     vision = classification.requires_vision or needs_vision(message.attachment_types)
     long = classification.requires_long_context or needs_long_context(message, context)
+    difficulty = round(default_model().estimate(message.text), 3)
     return classification.model_copy(
-        update={"requires_vision": vision, "requires_long_context": long}
+        update={"requires_vision": vision, "requires_long_context": long, "difficulty": difficulty}
     )

@@ -15,17 +15,25 @@ from modelplane.domain.router_config import Complexity
 
 Action: TypeAlias = Literal["keep", "change"]
 
+UNKNOWN_DIFFICULTY = 0.5
+"""The difficulty said when nothing is known about the message (the conservative
+classification, a caller's classification without one): an even chance, so neither the
+premium nor the budget end is favoured by a guess."""
+
 
 class Classification(DomainModel):
     """A message's task, difficulty and needs.
 
-    ``recommendedAction`` says whether the model chosen for the previous message may stay
-    (``keep``) or the router should choose afresh (``change``).
+    ``difficulty`` is the estimated probability that a weak, cheap model fails the message
+    where a strong one succeeds (``difficulty.py``); a classification given without one
+    carries ``UNKNOWN_DIFFICULTY``. ``recommendedAction`` says whether the model chosen for
+    the previous message may stay (``keep``) or the router should choose afresh (``change``).
     """
 
     primary_category: CategoryId
     secondary_category: CategoryId | None = None
     complexity: Complexity
+    difficulty: Annotated[float, Field(ge=0, le=1)] = UNKNOWN_DIFFICULTY
     requires_vision: bool = False
     requires_long_context: bool = False
     requires_reasoning: bool = False
@@ -63,8 +71,10 @@ class Classification(DomainModel):
 CONSERVATIVE = Classification(
     primary_category="conversation",
     complexity="simple",
+    difficulty=UNKNOWN_DIFFICULTY,
     confidence=0.0,
     recommended_action="change",
 )
 """What the router assumes when the classifier fails or times out: a simple conversation
-that needs nothing special, said with no confidence."""
+that needs nothing special, said with no confidence, and of unknown difficulty
+(``UNKNOWN_DIFFICULTY``)."""

@@ -1,0 +1,85 @@
+"""``modelplane classify``: JSON lines in, one classification a line out, no database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from modelplane.cli import app
+
+runner = CliRunner()
+LINES = (
+    '{"text": "Write a haiku about autumn"}\n'
+    "\n"
+    '{"text": "What is in this picture?", "attachmentTypes": ["image/png"]}\n'
+)
+
+
+def test_json_lines_carry_the_api_fields_and_a_difficulty() -> None:
+    result = runner.invoke(app, ["classify", "-", "--json"], input=LINES)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 2
+    for row in rows:
+        assert {"primaryCategory", "complexity", "difficulty", "confidence"} <= set(row)
+        assert 0 <= row["difficulty"] <= 1
+    assert rows[1]["requiresVision"] is True
+
+
+def test_the_table_has_one_row_per_record(tmp_path: Path) -> None:
+    path = tmp_path / "prompts.jsonl"
+    path.write_text(LINES, "utf-8")
+    result = runner.invoke(app, ["classify", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split()[:4] == ["primary", "secondary", "complexity", "difficulty"]
+    assert len(lines) == 3
+
+
+def test_empty_input_prints_nothing_and_succeeds() -> None:
+    result = runner.invoke(app, ["classify", "--json"], input="")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_a_bad_record_names_its_line_and_field() -> None:
+    bad = '{"text": "hi"}\n{"text": "x", "attachmentTypes": "image/png"}\n'
+    result = runner.invoke(app, ["classify", "--json"], input=bad)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "line 2: attachmentTypes" in result.stderr
+    assert "Traceback" not in result.stderr
+    for text, expected in (
+        ("not json\n", "line 1: not JSON"),
+        ('{"txt": "hi"}\n', "line 1: txt: unknown field"),
+        ("[1]\n", "line 1: must be a JSON object"),
+        ("{}\n", "line 1: text: required"),
+    ):
+        result = runner.invoke(app, ["classify"], input=text)
+        assert result.exit_code == 1
+        assert expected in result.stderr
+
+
+def test_an_unreachable_database_is_never_touched() -> None:
+    env = dict(
+        os.environ,
+        MODELPLANE_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/none",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "modelplane", "classify", "--json"],
+        input='{"text": "Research and compare the leading vector databases"}\n',
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (row,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert 0 <= row["difficulty"] <= 1
+    assert "Traceback" not in done.stderr
