@@ -7,7 +7,6 @@ import random
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -19,14 +18,13 @@ from modelplane.live.catalog import LiveCatalog
 from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
 from modelplane.live.source import SnapshotSource, live_snapshot
 from modelplane.rollout.assignment import KNOWN, Assignment, Source, choose, environment_sources
+from modelplane.rollout.parity import ParityRecorder
 from modelplane.settings import Settings
+from modelplane.store.auth_repositories import touch_tokens
 from modelplane.store.background import BackgroundWriter
 from modelplane.store.database import create_db_engine, describe_failure
+from modelplane.store.decision_log import DecisionLog
 from modelplane.store.unit_of_work import UnitOfWork
-
-if TYPE_CHECKING:
-    from modelplane.rollout.parity import ParityRecorder
-    from modelplane.store.decision_log import DecisionLog
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +151,10 @@ class Runtime:
     @cached_property
     def parity(self) -> ParityRecorder:
         """Where shadow-mode samples go, written in the background."""
-        from modelplane.rollout.parity import ParityRecorder
-
         return ParityRecorder(self.engine)
 
     @cached_property
     def _token_uses(self) -> BackgroundWriter[str]:
-        from modelplane.store.auth_repositories import touch_tokens
-
         return BackgroundWriter(self.engine, touch_tokens, "token use", capacity=1000)
 
     def note_token_use(self, name: str) -> None:
@@ -170,8 +164,6 @@ class Runtime:
     @cached_property
     def decisions(self) -> DecisionLog:
         """The routing decision log, written in the background."""
-        from modelplane.store.decision_log import DecisionLog
-
         return DecisionLog(self.engine)
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 from pydantic import Field, field_validator, model_validator
 
 from modelplane.domain.base import KEY_MAX, LIST_MAX, DomainModel, Line
-from modelplane.domain.models import Capability, ModelIdStr, Slug
+from modelplane.domain.models import CAPABILITIES, Capability, ModelIdStr, Slug
 
 Complexity: TypeAlias = Literal["simple", "moderate", "complex"]
 COMPLEXITIES: tuple[Complexity, ...] = ("simple", "moderate", "complex")
@@ -103,8 +103,6 @@ class SpeedRule(DomainModel):
 
     @model_validator(mode="after")
     def _known_capability(self) -> SpeedRule:
-        from modelplane.domain.models import CAPABILITIES
-
         if self.match == "capability" and self.value not in CAPABILITIES:
             raise ValueError(f"unknown capability {self.value!r}")
         return self

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from modelplane.live.snapshot import static_snapshot
 from modelplane.rollout.parity import Sample, compare_catalogues
 from modelplane.router.classification.embedded import EmbeddedClassifier
+from modelplane.router.decision import RouteDecision
 from modelplane.router.engine import Router
+from modelplane.router.request import RouteRequest
 
 if TYPE_CHECKING:
     from modelplane.bootstrap import Runtime
-    from modelplane.router import RouteDecision, RouteRequest
 
 _replay = EmbeddedClassifier()
 """Never consulted: a shadowed decision replays the request's classification."""
@@ -31,8 +32,6 @@ def shadow_catalogue(runtime: Runtime) -> None:
 def shadow_route(runtime: Runtime, request: RouteRequest, decision: RouteDecision) -> None:
     """Route the same request (same classification and seed) on both sources' data as the
     request saw them, in the background, and record a mismatch if they choose differently."""
-    from modelplane.router import RouteRequest
-
     static = static_snapshot()
     database = runtime.database_snapshot()
     same = RouteRequest.model_validate(
