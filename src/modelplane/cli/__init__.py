@@ -176,6 +176,11 @@ def seed_command(
     verb = "would create" if dry_run else "created"
     rows = [(k, len(report.created[k]), len(report.skipped[k])) for k in report.created]
     print_table(["kind", verb, "skipped"], rows)
+    unprofiled = report.default_score_models
+    out.print(
+        f"\n{len(unprofiled)} active models would route on the default score (no profile)"
+        + (f": {', '.join(unprofiled)}" if unprofiled else ".")
+    )
     if report.disagreements:
         out.print(
             f"\n{len(report.disagreements)} disagreements between the router's table "
