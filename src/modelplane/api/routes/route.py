@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 
 from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
+from modelplane.router.request import TOP_CANDIDATES, CandidateListing
 from modelplane.services.routing import route
 
 router = APIRouter(prefix="/api/v1", tags=["router"])
@@ -24,8 +25,11 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     summary="Choose a model for a message",
     description=(
         "Classifies the message (or takes `classification`), filters the eligible models, "
-        "scores each with the router's dials and picks one. The answer lists every eligible "
-        "candidate with each term of its score, says whether the previous model was kept "
+        "scores each with the router's dials and picks one. The answer lists the "
+        f"{TOP_CANDIDATES} best-scoring candidates and the chosen model with each term of "
+        "their score (`candidates=all`, in the query or the body, lists every eligible "
+        "one; `candidateCount` says how many there were, `selectedRank` where the chosen "
+        "model stands), says whether the previous model was kept "
         "(`isSticky`) and whether the pick explored a pricier tier (`explorationPick`), and "
         "explains the choice in `reasoning`. Pass `seed` for a reproducible decision. Every "
         "decision is logged (the text only as a hash). Any valid token may call it. "
@@ -38,8 +42,17 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_RESPONSES,
 )
 def route_message(
-    body: RouteRequest, runtime: RuntimeDep, _: CurrentToken, context: UserContextDep
+    body: RouteRequest,
+    runtime: RuntimeDep,
+    _: CurrentToken,
+    context: UserContextDep,
+    candidates: Annotated[
+        CandidateListing | None,
+        Query(description="`all` lists every eligible candidate (overrides the body)."),
+    ] = None,
 ) -> RouteDecision:
+    if candidates is not None and candidates != body.candidates:
+        body = body.model_copy(update={"candidates": candidates})
     try:
         return route(runtime, body, context=context)
     except AllModelsExhausted as exc:
