@@ -367,6 +367,9 @@ app.command("watch")(watch_command)
 from modelplane.cli.route import route_command  # noqa: E402
 
 app.command("route")(route_command)
+from modelplane.cli.replay import replay_command  # noqa: E402
+
+router_app.command("replay")(replay_command)
 
 from modelplane.cli.manage import register as _register_writes  # noqa: E402
 
