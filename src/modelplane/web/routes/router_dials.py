@@ -21,6 +21,7 @@ from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import (
     COMPLEXITIES,
     SELECTION_STRATEGIES,
+    STRATEGY_SUMMARIES,
     TIERS,
     RouterConfig,
     RouterConfigDoc,
@@ -114,6 +115,7 @@ def config_choices(console: Console) -> dict[str, Any]:
         "tiers": TIERS,
         "speed_matches": SPEED_MATCHES,
         "strategies": STRATEGIES,
+        "strategy_summaries": STRATEGY_SUMMARIES,
         "classifiers": CLASSIFIERS,
         "capabilities": CAPABILITIES,
         "model_ids": reader.models_source.model_ids(),
