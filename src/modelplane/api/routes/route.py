@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
 
 from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
@@ -40,6 +41,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model_by_alias=True,
     response_model_exclude_none=True,
     responses=_RESPONSES,
+    response_class=Response,
 )
 def route_message(
     body: RouteRequest,
@@ -50,10 +52,14 @@ def route_message(
         CandidateListing | None,
         Query(description="`all` lists every eligible candidate (overrides the body)."),
     ] = None,
-) -> RouteDecision:
+) -> Response:
     if candidates is not None and candidates != body.candidates:
         body = body.model_copy(update={"candidates": candidates})
     try:
-        return route(runtime, body, context=context)
+        decision = route(runtime, body, context=context)
     except AllModelsExhausted as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
+    # Serialised once, by the decision's own model: validating it again against the
+    # response model cost more than routing (``response_model`` still documents it).
+    body_json = decision.model_dump_json(by_alias=True, exclude_none=True)
+    return Response(body_json, media_type="application/json")
