@@ -22,8 +22,15 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float]:
     """(p50 ms, p99 ms, requests/s) from one wrk run with one thread."""
+    return wrk_args(url, connections, seconds, [])
+
+
+def wrk_args(
+    url: str, connections: int, seconds: int, extra: list[str]
+) -> tuple[float, float, float]:
+    """``wrk`` with ``extra`` arguments (e.g. ``-s script.lua``)."""
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url],
         capture_output=True,
         text=True,
         check=True,

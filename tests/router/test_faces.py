@@ -92,3 +92,26 @@ def test_cli_bad_classification_json_exits_1(runtime: Runtime, database_url: str
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert "not JSON" in result.output
+
+
+def test_api_lists_the_top_five_by_default_and_everything_on_request(
+    client: TestClient, runtime: Runtime
+) -> None:
+    headers = viewer_headers(runtime)
+    body = {"text": "write a parser", "classification": CODING, "seed": 3}
+    top = client.post("/api/v1/route", json=body, headers=headers).json()
+    everything = client.post("/api/v1/route?candidates=all", json=body, headers=headers).json()
+    in_body = client.post(
+        "/api/v1/route", json={**body, "candidates": "all"}, headers=headers
+    ).json()
+    assert everything["candidates"] == in_body["candidates"]
+    full = everything["candidates"]
+    assert len(full) == everything["candidateCount"] == top["candidateCount"] > 30
+    chosen = top["selectedModelId"]
+    assert [c["modelId"] for c in full].index(chosen) + 1 == top["selectedRank"]
+    listed = [c["modelId"] for c in top["candidates"]]
+    assert listed[:5] == [c["modelId"] for c in full[:5]]
+    assert top["candidates"][:5] == full[:5], "the same breakdowns"
+    assert chosen in listed and len(listed) == (5 if top["selectedRank"] <= 5 else 6)
+    refused = client.post("/api/v1/route?candidates=some", json=body, headers=headers)
+    assert refused.status_code == 422

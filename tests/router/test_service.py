@@ -24,7 +24,9 @@ CODING = {"primaryCategory": "coding", "complexity": "moderate"}
 
 
 def decide(runtime: Runtime, **fields: Any) -> RouteDecision:
-    decision = route(runtime, RouteRequest.model_validate({"seed": 7, **fields}))
+    # These tests read every candidate's terms; the default answer lists only the top five.
+    request = RouteRequest.model_validate({"seed": 7, "candidates": "all", **fields})
+    decision = route(runtime, request)
     runtime.decisions.flush()  # the log is written in the background
     return decision
 

@@ -5,15 +5,23 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from modelplane.domain.errors import InvalidInput
-from modelplane.services.seed import seed
+from modelplane.domain.profiles import ProfileSpec
+from modelplane.services.routing_data import put_profile
+from modelplane.services.seed import EXTENDED_PROFILE_REASON, PROFILE_REASON, seed
 from modelplane.store import tables as t
-from modelplane.store.repositories import HistoryRepository, ModelRepository, RouterConfigRepository
+from modelplane.store.repositories import (
+    HistoryRepository,
+    ModelRepository,
+    ProfileRepository,
+    RouterConfigRepository,
+)
 from modelplane.store.static import (
     ROUTER_ONLY_REASON,
     StaticTables,
     build_static_tables,
     read_json,
 )
+from modelplane.store.unit_of_work import factory_for
 
 ROUTER_ONLY = {
     "anthropic:claude-sonnet-4",
@@ -30,11 +38,16 @@ def count(engine: Engine, table: Any) -> int:
         return int(conn.scalar(select(func.count()).select_from(table)) or 0)
 
 
+ORIGINAL_PROFILES = 21
+EXTENDED_PROFILES = 39
+"""Catalogue models the original table does not profile but the extended file does."""
+
+
 def test_seed_loads_every_model_profile_score_and_the_config(engine: Engine) -> None:
     report = seed(engine)
     assert count(engine, t.models) == 61
-    assert count(engine, t.model_profiles) == 21
-    assert count(engine, t.profile_scores) == 168
+    assert count(engine, t.model_profiles) == ORIGINAL_PROFILES + EXTENDED_PROFILES
+    assert count(engine, t.profile_scores) == 168 + 8 * EXTENDED_PROFILES
     assert count(engine, t.providers) == 12
     assert count(engine, t.task_categories) == 8
     assert len(report.created["models"]) == 61
@@ -84,7 +97,8 @@ def test_a_second_seed_creates_nothing(seeded: Engine) -> None:
 def test_dry_run_reports_what_it_would_create_and_writes_nothing(engine: Engine) -> None:
     report = seed(engine, dry_run=True)
     assert len(report.created["models"]) == 61
-    assert len(report.created["profiles"]) == 21
+    assert len(report.created["profiles"]) == ORIGINAL_PROFILES + EXTENDED_PROFILES
+    assert report.default_score_models == ["openrouter:kimi-k2.5"]
     assert count(engine, t.models) == 0
     assert count(engine, t.change_log) == 0
 
@@ -125,7 +139,56 @@ def test_seed_history_records_creation_of_each_model(seeded: Engine) -> None:
     assert json.dumps(fields["capabilities"]) == '["thinking", "vision", "function-calling"]'
 
 
+def test_the_original_profiles_are_seeded_exactly_and_keep_their_reason(seeded: Engine) -> None:
+    original = {p["modelId"]: p for p in read_json("router-profiles-v1.json")["profiles"]}
+    with seeded.connect() as conn:
+        stored = {p.model_id: p for p in ProfileRepository(conn).all()}
+        history = HistoryRepository(conn, t.profile_history).page("openai:gpt-5")
+    assert len(original) == ORIGINAL_PROFILES
+    assert sum(len(p["categoryScores"]) for p in original.values()) == 168
+    for model_id, row in original.items():
+        assert stored[model_id].quality_score == row["qualityScore"]
+        assert stored[model_id].category_scores == row["categoryScores"]
+    assert history[0].reason == PROFILE_REASON
+
+
+def test_catalogue_models_without_an_original_profile_get_the_extended_one(
+    seeded: Engine,
+) -> None:
+    extended = {p["modelId"]: p for p in read_json("router-profiles-extended.json")["profiles"]}
+    original = {p["modelId"] for p in read_json("router-profiles-v1.json")["profiles"]}
+    with seeded.connect() as conn:
+        stored = {p.model_id: p for p in ProfileRepository(conn).all()}
+        history = HistoryRepository(conn, t.profile_history).page("anthropic:claude-opus-4.5")
+    added = set(stored) - original
+    assert len(added) == EXTENDED_PROFILES
+    for model_id in added:
+        assert stored[model_id].quality_score == extended[model_id]["qualityScore"]
+        assert stored[model_id].category_scores == extended[model_id]["categoryScores"]
+    assert "meta:llama-4-maverick" not in stored  # in the extended file, not in the catalogue
+    assert stored["anthropic:claude-opus-4.5"].category_scores["coding"] != 50
+    assert [(e.author, e.reason) for e in history] == [("seed", EXTENDED_PROFILE_REASON)]
+    assert "router-profiles-extended.json" in EXTENDED_PROFILE_REASON
+
+
+def test_the_report_names_active_models_still_on_the_default_score(seeded: Engine) -> None:
+    # openrouter:kimi-k2.5 is in the catalogue but in neither profiles file.
+    report = seed(seeded)
+    assert report.default_score_models == ["openrouter:kimi-k2.5"]
+    assert report.to_json()["defaultScoreCount"] == 1
+    spec = ProfileSpec(
+        model_id="openrouter:kimi-k2.5", quality_score=85, category_scores={"coding": 85}
+    )
+    put_profile(factory_for(seeded), spec, "admin", None, "profiled by hand")
+    again = seed(seeded)
+    assert again.default_score_models == []
+    assert again.to_json()["defaultScoreCount"] == 0
+
+
 def _tables_from(catalogue: dict[str, Any]) -> StaticTables:
     return build_static_tables(
-        catalogue, read_json("router-profiles-v1.json"), read_json("router-defaults.json")
+        catalogue,
+        read_json("router-profiles-v1.json"),
+        read_json("router-defaults.json"),
+        read_json("router-profiles-extended.json"),
     )

@@ -176,6 +176,11 @@ def seed_command(
     verb = "would create" if dry_run else "created"
     rows = [(k, len(report.created[k]), len(report.skipped[k])) for k in report.created]
     print_table(["kind", verb, "skipped"], rows)
+    unprofiled = report.default_score_models
+    out.print(
+        f"\n{len(unprofiled)} active models would route on the default score (no profile)"
+        + (f": {', '.join(unprofiled)}" if unprofiled else ".")
+    )
     if report.disagreements:
         out.print(
             f"\n{len(report.disagreements)} disagreements between the router's table "
@@ -362,6 +367,9 @@ app.command("watch")(watch_command)
 from modelplane.cli.route import route_command  # noqa: E402
 
 app.command("route")(route_command)
+from modelplane.cli.replay import replay_command  # noqa: E402
+
+router_app.command("replay")(replay_command)
 
 from modelplane.cli.classify import classify_command  # noqa: E402
 

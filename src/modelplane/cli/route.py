@@ -63,6 +63,7 @@ def route_command(
                 "exclude": exclude or [],
                 "attachmentTypes": attachment_type or [],
                 "seed": seed,
+                "candidates": "all",
             },
         )
         decision = route(runtime(), request)

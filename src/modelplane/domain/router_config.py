@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -14,7 +14,23 @@ Complexity: TypeAlias = Literal["simple", "moderate", "complex"]
 COMPLEXITIES: tuple[Complexity, ...] = ("simple", "moderate", "complex")
 Tier: TypeAlias = Literal["cheap", "mid", "premium"]
 TIERS: tuple[Tier, ...] = ("cheap", "mid", "premium")
-SelectionStrategy: TypeAlias = Literal["weighted-random", "best-in-tier", "best"]
+SelectionStrategy: TypeAlias = Literal["weighted-random", "best-in-tier", "best", "quality"]
+SELECTION_STRATEGIES: tuple[SelectionStrategy, ...] = get_args(SelectionStrategy)
+STRATEGY_SUMMARIES: dict[SelectionStrategy, str] = {
+    "weighted-random": (
+        "Rolls a tier with the complexity's tier weights (high-stakes messages go premium), "
+        "then picks uniformly at random inside it: the original router's behaviour."
+    ),
+    "best-in-tier": "Rolls a tier with the complexity's tier weights, then takes its best score.",
+    "best": "Takes the highest score overall, without a roll.",
+    "quality": (
+        "Sends a message to premium when its difficulty is at least 1 - premiumShare, to "
+        "cheap when it is at most cheapShare, else to mid; inside the tier, better-scoring "
+        "models get more of the traffic (softmax of the score at the temperature), and the "
+        "exploration share is spread evenly over the tier."
+    ),
+}
+"""One sentence per strategy, for the console and the CLI."""
 ClassifierKind: TypeAlias = Literal["embedded", "llm"]
 
 _Bonus = Annotated[float, Field(ge=-1000, le=1000)]
@@ -113,6 +129,46 @@ class CostPenaltyScale(DomainModel):
     max_penalty: Annotated[float, Field(ge=0, le=1000)]
 
 
+class QualityDials(DomainModel):
+    """The ``quality`` strategy's dials.
+
+    Tier: a message of difficulty ``d`` (0-1) goes to premium when ``d >= 1 - premiumShare``,
+    to cheap when ``d <= cheapShare``, else to mid (a fixed mapping: with difficulties spread
+    evenly over [0, 1], ``premiumShare`` and ``cheapShare`` are the shares of calls each tier
+    gets). An empty tier falls to the next one up (mid, then premium), then down.
+
+    Pick inside the tier: model ``i`` with score ``s_i`` gets the share
+    ``(1 - exploration) * exp((s_i - max s) / temperature) / sum_j exp((s_j - max s) /
+    temperature) + exploration / n``: at temperature 10, ten score points more is e (2.7x)
+    the weight; ``exploration`` is the share of the tier's traffic spread evenly over all
+    ``n`` of its models whatever their scores.
+    """
+
+    premium_share: Annotated[float, Field(ge=0, le=1)] = 0.3
+    cheap_share: Annotated[float, Field(ge=0, le=1)] = 0.4
+    temperature: Annotated[float, Field(ge=0.1, le=100)] = 10.0
+    exploration: Annotated[float, Field(ge=0, le=1)] = 0.1
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> QualityDials:
+        if self.premium_share + self.cheap_share > 1 + WEIGHT_TOLERANCE:
+            raise ValueError(
+                f"premiumShare + cheapShare must be at most 1, they are "
+                f"{self.premium_share + self.cheap_share:g}"
+            )
+        return self
+
+    @property
+    def premium_threshold(self) -> float:
+        """The difficulty from which a message goes premium."""
+        return 1.0 - self.premium_share
+
+    @property
+    def cheap_threshold(self) -> float:
+        """The difficulty up to which a message goes cheap."""
+        return self.cheap_share
+
+
 class RouterSettings(DomainModel):
     router_model_id: ModelIdStr
     fallback_model_id: ModelIdStr
@@ -139,6 +195,8 @@ class RouterConfigDoc(DomainModel):
     tier_weights: TierWeightsByComplexity
     speed_bonuses: list[SpeedRule] = Field(max_length=LIST_MAX)
     router_settings: RouterSettings
+    quality: QualityDials = QualityDials()
+    """Dials of the ``quality`` selection strategy (unused by the others)."""
     high_stakes_domains: list[
         Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=KEY_MAX)]
     ] = Field(max_length=LIST_MAX)

@@ -35,7 +35,13 @@ class RouteDecision(DomainModel):
     classification: Classification
     classification_source: ClassificationSource
     candidates: list[Candidate]
+    """Best score first: every eligible candidate, or (a ``top`` request) the best few and
+    the chosen model."""
     candidate_count: int = Field(ge=0)
+    """How many models were eligible, whether or not all are listed."""
+    selected_rank: int | None = Field(default=None, ge=1)
+    """The chosen model's place among the eligible ones by score (1 is the best); ``None``
+    when it is not among them (a fallback)."""
     is_sticky: bool
     exploration_pick: bool
     is_fallback: bool = False

@@ -10,6 +10,7 @@ and explains; an error on the way falls back to the fallback model and says why.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import random
 from collections.abc import Sequence
@@ -20,9 +21,10 @@ from modelplane.router.classification.classifier import Classifier, ClassifierFa
 from modelplane.router.classification.result import CONSERVATIVE, Classification
 from modelplane.router.decision import ClassificationSource, RouteDecision, Timing
 from modelplane.router.explanation import describe_classification, explain, explain_failure
-from modelplane.router.request import RouteRequest
-from modelplane.router.selection.compiled import CompiledRouter
+from modelplane.router.request import TOP_CANDIDATES, RouteRequest
+from modelplane.router.selection.compiled import CompiledModel, CompiledRouter
 from modelplane.router.selection.decide import AllModelsExhausted, Outcome, decide
+from modelplane.router.selection.scoring import Candidate
 
 log = logging.getLogger(__name__)
 _unseeded = random.Random()
@@ -99,11 +101,7 @@ class Router:
         classified: int,
         decided: int,
     ) -> RouteDecision:
-        scorer = outcome.scorer
-        candidates = sorted(
-            (scorer.candidate(m) for m in outcome.eligible.all()),
-            key=lambda c: (-c.score, c.model_id),
-        )
+        candidates, rank = _listed(outcome, request.candidates == "all")
         reasoning = f"{classified_text} {explain(outcome, request.previous_model_id)}"
         return RouteDecision(
             selected_model_id=outcome.model.id,
@@ -111,7 +109,8 @@ class Router:
             classification=classification,
             classification_source=how,
             candidates=candidates,
-            candidate_count=len(candidates),
+            candidate_count=outcome.eligible.total(),
+            selected_rank=rank,
             is_sticky=outcome.is_sticky,
             exploration_pick=outcome.exploration,
             is_fallback=outcome.is_fallback,
@@ -152,6 +151,29 @@ class Router:
             error=error_text(exc),
             timing=_timing(start, now, now),
         )
+
+
+def _listed(outcome: Outcome, everything: bool) -> tuple[list[Candidate], int | None]:
+    """The candidates to list, best score first (then by id), and the chosen model's rank.
+    Every eligible model is scored (a float each); only the listed ones get a breakdown, so
+    a ``top`` answer costs a partial sort and a handful of breakdowns, not one per model."""
+    scorer, chosen = outcome.scorer, outcome.model
+    score = scorer.score
+
+    def key(model: CompiledModel) -> tuple[float, str]:
+        return (-score(model), model.id)
+
+    eligible = list(outcome.eligible.all())
+    chosen_key = key(chosen)
+    among = any(m is chosen for m in eligible) and not outcome.is_fallback
+    rank = 1 + sum(1 for m in eligible if key(m) < chosen_key) if among else None
+    if everything:
+        ranked = sorted(eligible, key=key)
+    else:
+        ranked = heapq.nsmallest(TOP_CANDIDATES, eligible, key=key)
+        if among and rank is not None and rank > TOP_CANDIDATES:
+            ranked.append(chosen)
+    return [scorer.candidate(m) for m in ranked], rank
 
 
 def without_data(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelplane.router.classification.result import Classification
 from modelplane.router.selection.decide import Outcome
-from modelplane.router.selection.pick import CHEAP, MID, PREMIUM, Pick
+from modelplane.router.selection.pick import CHEAP, MID, PREMIUM, Pick, difficulty_of
 
 
 def describe_classification(c: Classification, source: str, note: str | None = None) -> str:
@@ -62,11 +62,15 @@ def _pick_sentence(outcome: Outcome, pick: Pick) -> str:
     c = outcome.scorer.classification
     chosen = pick.model.id
     score = outcome.scorer.score(pick.model)
-    how = (
-        f"picked {chosen} at random among the {pick.pool_size} {pick.tier} models"
-        if outcome.scorer.router.config.router_settings.selection_strategy == "weighted-random"
-        else f"took the best {pick.tier} score, {chosen} ({score:.1f})"
-    )
+    strategy = outcome.scorer.router.config.router_settings.selection_strategy
+    if strategy == "quality" and pick.share is not None:
+        how = _weighted_how(outcome, pick, score)
+    elif strategy == "weighted-random":
+        how = f"picked {chosen} at random among the {pick.pool_size} {pick.tier} models"
+    else:
+        how = f"took the best {pick.tier} score, {chosen} ({score:.1f})"
+    if pick.rule == "difficulty":
+        return f"{_difficulty_clause(outcome, pick)}; {how}."
     if pick.rule == "high-stakes":
         return f"High-stakes ({c.high_stakes_domain}): {how}."
     if pick.rule == "high-stakes-no-premium":
@@ -88,6 +92,45 @@ def _pick_sentence(outcome: Outcome, pick: Pick) -> str:
         )
     explore = " (an exploration pick)" if pick.exploration else ""
     return f"{rolled}: the {pick.tier} tier; {how}{explore}."
+
+
+def _difficulty_clause(outcome: Outcome, pick: Pick) -> str:
+    """``Difficulty 0.82 ≥ threshold 0.70 for premium (premiumShare 0.30)``, and the tier
+    taken instead when the wanted one had no eligible model."""
+    quality = outcome.scorer.router.config.quality
+    difficulty, estimated = difficulty_of(outcome.scorer.classification)
+    d = f"{difficulty:.2f}"
+    if not estimated:
+        d += f" (from complexity {outcome.scorer.classification.complexity})"
+    premium, cheap = quality.premium_threshold, quality.cheap_threshold
+    if pick.wanted == "premium":
+        text = (
+            f"Difficulty {d} ≥ threshold {premium:.2f} for premium "
+            f"(premiumShare {quality.premium_share:.2f})"
+        )
+    elif pick.wanted == "cheap":
+        text = (
+            f"Difficulty {d} ≤ threshold {cheap:.2f} for cheap "
+            f"(cheapShare {quality.cheap_share:.2f})"
+        )
+    else:
+        text = (
+            f"Difficulty {d} is between the cheap threshold {cheap:.2f} and the premium "
+            f"threshold {premium:.2f}: mid"
+        )
+    if pick.wanted != pick.tier:
+        text += f"; no {pick.wanted} model is eligible, so {pick.tier}"
+    return text
+
+
+def _weighted_how(outcome: Outcome, pick: Pick, score: float) -> str:
+    quality = outcome.scorer.router.config.quality
+    explore = ", an exploration pick" if pick.exploration else ""
+    return (
+        f"picked {pick.model.id}, score {score:.1f}, share {pick.share or 0:.0%} of the "
+        f"{pick.pool_size} {pick.tier} models (weighted by score at temperature "
+        f"{quality.temperature:g}, exploration {quality.exploration:.0%}{explore})"
+    )
 
 
 def explain_failure(fallback_model_id: str, error: str) -> str:

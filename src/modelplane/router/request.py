@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field, field_validator
 
@@ -10,6 +10,9 @@ from modelplane.domain.base import DomainModel
 from modelplane.router.classification.result import Classification
 
 Bias = Annotated[float, Field(ge=0, le=100)]
+CandidateListing: TypeAlias = Literal["top", "all"]
+TOP_CANDIDATES = 5
+"""How many candidates a ``top`` answer lists (besides the chosen model)."""
 MAX_TEXT_CHARS = 1_000_000
 _ModelRef = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -43,6 +46,13 @@ class RouteRequest(DomainModel):
     )
     seed: int | None = Field(
         default=None, ge=0, le=2**63 - 1, description="Makes the decision reproducible."
+    )
+    candidates: CandidateListing = Field(
+        default="top",
+        description=(
+            f"`top`: the {TOP_CANDIDATES} best-scoring candidates and the chosen model, with "
+            "their breakdowns; `all`: every eligible candidate."
+        ),
     )
 
     @field_validator("attachment_types")

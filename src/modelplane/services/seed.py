@@ -15,12 +15,22 @@ from modelplane.services.flags import BUILT_IN, ensure_built_in
 from modelplane.services.models import create_in
 from modelplane.services.routing_data import put_profile_in, save_router_config_in
 from modelplane.services.versioned import Change
-from modelplane.store.static import ROUTER_ONLY_REASON, Disagreement, StaticTables, static_tables
+from modelplane.store.static import (
+    EXTENDED_PROFILES_FILE,
+    ROUTER_ONLY_REASON,
+    Disagreement,
+    StaticTables,
+    static_tables,
+)
 from modelplane.store.unit_of_work import UnitOfWork
 
 SEED_AUTHOR = "seed"
 CATALOGUE_REASON = "seeded from the static catalogue (catalogue.json)"
 PROFILE_REASON = "seeded from the router's static profiles (router-profiles-v1.json)"
+EXTENDED_PROFILE_REASON = (
+    f"seeded from the router's extended profiles ({EXTENDED_PROFILES_FILE}): "
+    "the model had no profile in router-profiles-v1.json"
+)
 CONFIG_REASON = "seeded from the router's static defaults (router-defaults.json)"
 FLAGS_REASON = "built-in rollout flags: everything served from the database"
 _KINDS = ("providers", "categories", "models", "profiles", "routerConfig", "flags")
@@ -32,6 +42,9 @@ class SeedReport:
     created: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _KINDS})
     skipped: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _KINDS})
     disagreements: list[Disagreement] = field(default_factory=list)
+    default_score_models: list[str] = field(default_factory=list)
+    """Active models (neither deprecated nor internal-only) still without a profile once the
+    seed is done: the router scores them ``defaultScoreWithoutProfile`` in every category."""
 
     @property
     def created_count(self) -> int:
@@ -43,6 +56,8 @@ class SeedReport:
             "created": self.created,
             "skipped": self.skipped,
             "disagreements": [d.to_json() for d in self.disagreements],
+            "defaultScoreModels": self.default_score_models,
+            "defaultScoreCount": len(self.default_score_models),
         }
 
 
@@ -79,7 +94,9 @@ def _seed_into(uow: UnitOfWork, tables: StaticTables, report: SeedReport) -> Non
         missing = uow.profiles.get(profile.model_id) is None
         _mark(report, "profiles", profile.model_id, missing)
         if missing:
-            put_profile_in(uow, profile.spec(), Change(SEED_AUTHOR, PROFILE_REASON), None)
+            extended = profile.model_id in tables.extended_profile_ids
+            reason = EXTENDED_PROFILE_REASON if extended else PROFILE_REASON
+            put_profile_in(uow, profile.spec(), Change(SEED_AUTHOR, reason), None)
     missing_config = uow.router_config.get() is None
     _mark(report, "routerConfig", "router", missing_config)
     if missing_config:
@@ -88,6 +105,17 @@ def _seed_into(uow: UnitOfWork, tables: StaticTables, report: SeedReport) -> Non
     created_flags = ensure_built_in(uow, SEED_AUTHOR, FLAGS_REASON)
     for name in BUILT_IN:
         _mark(report, "flags", name, name in created_flags)
+    report.default_score_models = default_score_models(uow)
+
+
+def default_score_models(uow: UnitOfWork) -> list[str]:
+    """The active models that have no profile, by id."""
+    profiled = {p.model_id for p in uow.profiles.all()}
+    return sorted(
+        m.id
+        for m in uow.models.filtered()
+        if m.id not in profiled and m.status != "deprecated" and not m.is_internal_only
+    )
 
 
 def _mark(report: SeedReport, kind: str, key: str, created: bool) -> None:

@@ -25,6 +25,9 @@ ROUTER_ONLY_REASON = (
     "seeded from the router's hard-coded table (router-profiles-v1.json): "
     "the model is not in the catalogue, so it is kept as deprecated"
 )
+EXTENDED_PROFILES_FILE = "router-profiles-extended.json"
+_PROFILE_FIELDS = ("modelId", "qualityScore", "categoryScores")
+"""What a profile row of the extended file means to us; its prose tiers are dropped."""
 _COMPARED_FIELDS = (
     "name",
     "contextWindow",
@@ -75,8 +78,12 @@ class StaticTables:
     router_only_ids: list[str]
     categories: list[TaskCategory]
     profiles: list[Profile]
+    """The original profiles, then one from the extended file for each catalogue model that
+    the original table does not profile."""
     router_config: RouterConfig
     disagreements: list[Disagreement] = field(default_factory=list)
+    extended_profile_ids: frozenset[str] = frozenset()
+    """The models whose profile in ``profiles`` comes from ``EXTENDED_PROFILES_FILE``."""
 
 
 def read_json(name: str) -> Any:
@@ -90,14 +97,20 @@ def static_tables() -> StaticTables:
         read_json("catalogue.json"),
         read_json("router-profiles-v1.json"),
         read_json("router-defaults.json"),
+        read_json(EXTENDED_PROFILES_FILE),
     )
 
 
 def build_static_tables(
-    catalogue: dict[str, Any], router_tables: dict[str, Any], defaults: dict[str, Any]
+    catalogue: dict[str, Any],
+    router_tables: dict[str, Any],
+    defaults: dict[str, Any],
+    extended_profiles: dict[str, Any] | None = None,
 ) -> StaticTables:
-    """Validate and reconcile the three static documents; raise InvalidInput naming every
-    model and field that fails, before anything is written anywhere."""
+    """Validate and reconcile the static documents; raise InvalidInput naming every model and
+    field that fails, before anything is written anywhere. The extended profiles only fill
+    in catalogue models that the original table has no profile for: the original 21 stay
+    exactly as they are."""
     errors: list[FieldError] = []
     models = _validated_models(catalogue.get("models", []), "catalogue.models", errors)
     known = {m.id for m in models}
@@ -112,7 +125,9 @@ def build_static_tables(
         TaskCategory(id=c, label=c.replace("_", " ").capitalize(), position=i)
         for i, c in enumerate(router_tables.get("taskCategories", []))
     ]
-    profiles = _validated_profiles(router_tables.get("profiles", []), errors)
+    profiles = _validated_profiles(router_tables.get("profiles", []), "router.profiles", errors)
+    extended = _extended_profiles(extended_profiles or {}, known, {p.model_id for p in profiles})
+    extra = _validated_profiles(extended, EXTENDED_PROFILES_FILE + ".profiles", errors)
     config = _validated_config(defaults, errors)
     if errors:
         raise InvalidInput(errors, title="static tables failed validation")
@@ -127,10 +142,27 @@ def build_static_tables(
         models=all_models,
         router_only_ids=[m.id for m in router_only],
         categories=categories,
-        profiles=profiles,
+        profiles=profiles + extra,
         router_config=config,
         disagreements=_disagreements({m.id: m for m in models}, router_rows),
+        extended_profile_ids=frozenset(p.model_id for p in extra),
     )
+
+
+def _extended_profiles(
+    document: dict[str, Any], catalogue_ids: set[str], profiled: set[str]
+) -> list[Any]:
+    """The extended file's rows for catalogue models without an original profile, with only
+    the fields a profile has (the file's ``speedTier``/``costTier`` prose is not a dial)."""
+    rows = []
+    for row in document.get("profiles", []):
+        if not isinstance(row, dict):
+            rows.append(row)
+            continue
+        model_id = row.get("modelId")
+        if model_id in catalogue_ids and model_id not in profiled:
+            rows.append({k: row[k] for k in _PROFILE_FIELDS if k in row})
+    return rows
 
 
 def _with_provider(row: dict[str, Any]) -> dict[str, Any]:
@@ -148,13 +180,13 @@ def _validated_models(rows: list[Any], where: str, errors: list[FieldError]) -> 
     return models
 
 
-def _validated_profiles(rows: list[Any], errors: list[FieldError]) -> list[Profile]:
+def _validated_profiles(rows: list[Any], where: str, errors: list[FieldError]) -> list[Profile]:
     profiles = []
     for i, row in enumerate(rows):
         try:
             profiles.append(Profile.model_validate(row))
         except ValidationError as exc:
-            errors.extend(field_errors(exc, f"router.profiles[{i}]"))
+            errors.extend(field_errors(exc, f"{where}[{i}]"))
     return profiles
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
 
 from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
+from modelplane.router.request import TOP_CANDIDATES, CandidateListing
 from modelplane.services.routing import route
 
 router = APIRouter(prefix="/api/v1", tags=["router"])
@@ -24,8 +26,11 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     summary="Choose a model for a message",
     description=(
         "Classifies the message (or takes `classification`), filters the eligible models, "
-        "scores each with the router's dials and picks one. The answer lists every eligible "
-        "candidate with each term of its score, says whether the previous model was kept "
+        "scores each with the router's dials and picks one. The answer lists the "
+        f"{TOP_CANDIDATES} best-scoring candidates and the chosen model with each term of "
+        "their score (`candidates=all`, in the query or the body, lists every eligible "
+        "one; `candidateCount` says how many there were, `selectedRank` where the chosen "
+        "model stands), says whether the previous model was kept "
         "(`isSticky`) and whether the pick explored a pricier tier (`explorationPick`), and "
         "explains the choice in `reasoning`. Pass `seed` for a reproducible decision. Every "
         "decision is logged (the text only as a hash). Any valid token may call it. "
@@ -36,11 +41,25 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model_by_alias=True,
     response_model_exclude_none=True,
     responses=_RESPONSES,
+    response_class=Response,
 )
 def route_message(
-    body: RouteRequest, runtime: RuntimeDep, _: CurrentToken, context: UserContextDep
-) -> RouteDecision:
+    body: RouteRequest,
+    runtime: RuntimeDep,
+    _: CurrentToken,
+    context: UserContextDep,
+    candidates: Annotated[
+        CandidateListing | None,
+        Query(description="`all` lists every eligible candidate (overrides the body)."),
+    ] = None,
+) -> Response:
+    if candidates is not None and candidates != body.candidates:
+        body = body.model_copy(update={"candidates": candidates})
     try:
-        return route(runtime, body, context=context)
+        decision = route(runtime, body, context=context)
     except AllModelsExhausted as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
+    # Serialised once, by the decision's own model: validating it again against the
+    # response model cost more than routing (``response_model`` still documents it).
+    body_json = decision.model_dump_json(by_alias=True, exclude_none=True)
+    return Response(body_json, media_type="application/json")

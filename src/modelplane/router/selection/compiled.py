@@ -118,6 +118,10 @@ class Dials:
     context_buffer: float
     long_context_threshold: int
     weights: dict[Complexity, tuple[float, float, float]]
+    premium_threshold: float
+    cheap_threshold: float
+    temperature: float
+    exploration: float
 
 
 @dataclass
@@ -355,10 +359,11 @@ def is_research_model(model: Model, match: ResearchMatch) -> bool:
 
 
 def _dials(config: RouterConfig) -> Dials:
-    bonuses, complexity, settings = (
+    bonuses, complexity, settings, quality = (
         config.scoring_bonuses,
         config.complexity,
         config.router_settings,
+        config.quality,
     )
     return Dials(
         stickiness_bonus=bonuses.stickiness_bonus,
@@ -373,6 +378,10 @@ def _dials(config: RouterConfig) -> Dials:
         context_buffer=settings.context_buffer,
         long_context_threshold=settings.long_context_threshold,
         weights={c: _weights(config, c) for c in COMPLEXITIES},
+        premium_threshold=quality.premium_threshold,
+        cheap_threshold=quality.cheap_threshold,
+        temperature=quality.temperature,
+        exploration=quality.exploration,
     )
 
 

@@ -12,6 +12,14 @@ the first rule that applies:
 
 and a model is drawn uniformly from that tier. ``best-in-tier`` rolls the same way but
 takes the tier's best score; ``best`` takes the best score overall, without a roll.
+
+``quality`` replaces the roll by the message's difficulty against the thresholds of the
+``quality`` dials (``QualityDials``: premium from ``1 - premiumShare``, cheap up to
+``cheapShare``, else mid; an empty tier falls to mid, then premium, then cheap), and replaces
+the uniform pick by a score-weighted one: each model's share of the tier is
+``(1 - exploration) * softmax(score / temperature) + exploration / n``. High-stakes messages
+still go premium, picked the same weighted way. An exploration pick is one that did not go
+to a best-scoring model of its tier.
 """
 
 from __future__ import annotations
@@ -19,14 +27,41 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from math import exp
 
-from modelplane.domain.router_config import TIERS, SelectionStrategy, Tier
+from modelplane.domain.router_config import TIERS, Complexity, SelectionStrategy, Tier
+from modelplane.router.classification.result import Classification
 from modelplane.router.selection.compiled import CompiledModel, Eligible
 from modelplane.router.selection.scoring import Scorer
 
 log = logging.getLogger(__name__)
 
 CHEAP, MID, PREMIUM = 0, 1, 2
+_FALLS_TO: dict[int, tuple[int, int, int]] = {
+    PREMIUM: (PREMIUM, MID, CHEAP),
+    MID: (MID, PREMIUM, CHEAP),
+    CHEAP: (CHEAP, MID, PREMIUM),
+}
+"""For the quality strategy: the tiers to try, in order, when a tier is wanted."""
+
+DIFFICULTY_BY_COMPLEXITY: dict[Complexity, float] = {
+    "simple": 0.2,
+    "moderate": 0.5,
+    "complex": 0.8,
+}
+"""The difficulty assumed for a classification that carries none, from its complexity."""
+
+
+def difficulty_of(classification: Classification) -> tuple[float, bool]:
+    """The message's difficulty in [0, 1] and whether the classifier estimated it (``False``:
+    it was read off the complexity by ``DIFFICULTY_BY_COMPLEXITY``). The one place the router
+    reads a difficulty."""
+    # TODO(difficulty): read ``classification.difficulty`` directly once the classification
+    # carries it on every path; until then a classification without one falls back.
+    value = getattr(classification, "difficulty", None)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return min(1.0, max(0.0, float(value))), True
+    return DIFFICULTY_BY_COMPLEXITY[classification.complexity], False
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +71,18 @@ class Pick:
     model: CompiledModel
     tier: Tier
     rule: str
-    """``high-stakes``, ``high-stakes-no-premium``, ``roll``, ``best-overall`` or ``best``."""
+    """``high-stakes``, ``high-stakes-no-premium``, ``roll``, ``best-overall``, ``best`` or
+    ``difficulty`` (the quality strategy)."""
     exploration: bool
     roll: float | None = None
     pool_size: int = 0
     """How many models the final pick was made among."""
+    difficulty: float | None = None
+    """The quality strategy: the difficulty the tier followed."""
+    wanted: Tier | None = None
+    """The quality strategy: the tier the difficulty asked for (``tier`` when it had models)."""
+    share: float | None = None
+    """The quality strategy: the chosen model's share of its tier's picks."""
 
 
 def select(
@@ -56,6 +98,8 @@ def select(
         return _high_stakes(eligible, scorer, strategy, rng)
     if strategy == "best":
         return _best_overall(eligible, scorer, "best")
+    if strategy == "quality":
+        return _by_difficulty(eligible, scorer, rng)
     weights = scorer.router.dials.weights[scorer.classification.complexity]
     roll = rng.random()
     tier = roll_tier(roll, weights, eligible)
@@ -76,6 +120,59 @@ def roll_tier(roll: float, weights: tuple[float, float, float], eligible: Eligib
     if mid:
         return MID
     return None
+
+
+def quality_tier(difficulty: float, premium_threshold: float, cheap_threshold: float) -> int:
+    """The tier a difficulty asks for under the quality strategy."""
+    if difficulty >= premium_threshold:
+        return PREMIUM
+    if difficulty <= cheap_threshold:
+        return CHEAP
+    return MID
+
+
+def _by_difficulty(eligible: Eligible, scorer: Scorer, rng: random.Random) -> Pick:
+    dials = scorer.router.dials
+    difficulty, _ = difficulty_of(scorer.classification)
+    wanted = quality_tier(difficulty, dials.premium_threshold, dials.cheap_threshold)
+    tier = next(t for t in _FALLS_TO[wanted] if eligible.available(t) > 0)
+    model, share, explored = _weighted(eligible, scorer, rng, tier)
+    return Pick(
+        model,
+        TIERS[tier],
+        "difficulty",
+        explored,
+        None,
+        eligible.available(tier),
+        difficulty,
+        TIERS[wanted],
+        share,
+    )
+
+
+def _weighted(
+    eligible: Eligible, scorer: Scorer, rng: random.Random, tier: int
+) -> tuple[CompiledModel, float, bool]:
+    """A score-weighted draw from ``tier``: the model, its share, and whether it is not a
+    best-scoring one."""
+    dials = scorer.router.dials
+    models = list(eligible.in_tier(tier))
+    scores = [scorer.score(m) for m in models]
+    top = max(scores)
+    weights = [exp((score - top) / dials.temperature) for score in scores]
+    keep = (1.0 - dials.exploration) / sum(weights)
+    even = dials.exploration / len(models)
+    roll = rng.random()
+    chosen, share, acc = len(models) - 1, 0.0, 0.0
+    for i, weight in enumerate(weights):
+        share = keep * weight + even
+        acc += share
+        if roll < acc:
+            chosen = i
+            break
+    else:
+        share = keep * weights[chosen] + even
+    return models[chosen], share, scores[chosen] < top
 
 
 def _high_stakes(
@@ -99,6 +196,9 @@ def _within(
     exploration: bool,
 ) -> Pick:
     size = eligible.available(tier)
+    if strategy == "quality":
+        model, share, _ = _weighted(eligible, scorer, rng, tier)
+        return Pick(model, TIERS[tier], rule, exploration, roll, size, share=share)
     if strategy == "weighted-random":
         model = eligible.pick(tier, rng.randrange(size))
     else:

@@ -80,7 +80,7 @@ def run(console: SignedIn, form: CheckedForm) -> Response:
 
 def _request(parsed: ParsedForm) -> RouteRequest:
     doc = parsed.document
-    data = {
+    data: dict[str, Any] = {
         key: doc[key]
         for key in (
             "text",
@@ -94,6 +94,7 @@ def _request(parsed: ParsedForm) -> RouteRequest:
         if key in doc
     }
     data.setdefault("text", "")
+    data["candidates"] = "all"  # the playground shows every candidate
     return validate(RouteRequest, data)
 
 

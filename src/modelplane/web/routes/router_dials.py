@@ -18,7 +18,14 @@ from modelplane.domain.errors import (
 from modelplane.domain.history import diff
 from modelplane.domain.models import CAPABILITIES
 from modelplane.domain.profiles import Profile, ProfileSpec
-from modelplane.domain.router_config import COMPLEXITIES, TIERS, RouterConfig, RouterConfigDoc
+from modelplane.domain.router_config import (
+    COMPLEXITIES,
+    SELECTION_STRATEGIES,
+    STRATEGY_SUMMARIES,
+    TIERS,
+    RouterConfig,
+    RouterConfigDoc,
+)
 from modelplane.domain.validation import validate
 from modelplane.services import routing_data as svc
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
@@ -34,7 +41,7 @@ CONFIG_LISTS = (
     "scoringBonuses.researchMatch.capabilities",
 )
 SPEED_MATCHES = ("host", "name", "capability")
-STRATEGIES = ("weighted-random", "best-in-tier", "best")
+STRATEGIES = SELECTION_STRATEGIES
 CLASSIFIERS = ("embedded", "llm")
 
 
@@ -108,6 +115,7 @@ def config_choices(console: Console) -> dict[str, Any]:
         "tiers": TIERS,
         "speed_matches": SPEED_MATCHES,
         "strategies": STRATEGIES,
+        "strategy_summaries": STRATEGY_SUMMARIES,
         "classifiers": CLASSIFIERS,
         "capabilities": CAPABILITIES,
         "model_ids": reader.models_source.model_ids(),
@@ -198,6 +206,8 @@ def profiles_page(console: SignedIn) -> Response:
         profiles=profiles,
         categories=reader.categories(),
         model_ids=[i for i in reader.models_source.model_ids() if i not in with_profile],
+        unprofiled=[m.id for m in reader.public() if m.id not in with_profile],
+        default_score=reader.router_config().router_settings.default_score_without_profile,
         readonly=not console.can("editor"),
     )
 

@@ -1,0 +1,106 @@
+"""``POST /api/v1/route`` against ``GET /api/v1/models/{id}`` over HTTP on loopback, in the
+same run on the same server process, with wrk (Debian package ``wrk``), as ``bench/reads.py``.
+
+The route request is a fixed message with a seed, answered with the default (top five)
+candidates, then with ``candidates=all`` for comparison. Prints median and p99 latency,
+requests per second and the answer's size for each.
+
+    uv run python -m bench.route_http [--backend sqlite|postgresql] [--seconds 5] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from bench.common import Database, Server
+from bench.reads import wrk_args
+from modelplane.services.tokens import TokenSpec, create_token
+from modelplane.store.database import create_db_engine
+from modelplane.store.unit_of_work import factory_for
+
+BODY = {"text": "Write a Python function that parses ISO 8601 dates.", "seed": 7}
+
+
+def _token(url: str) -> str:
+    engine = create_db_engine(url)
+    try:
+        with factory_for(engine)() as uow:
+            _, token = create_token(uow, TokenSpec(name="bench-route", role="viewer"), "bench")
+            uow.commit()
+    finally:
+        engine.dispose()
+    return token
+
+
+def _post_script(folder: Path, token: str) -> Path:
+    """A wrk Lua script that POSTs ``BODY`` with the bearer token."""
+    script = folder / "route.lua"
+    body = json.dumps(BODY).replace("\\", "\\\\").replace('"', '\\"')
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.body = "{body}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n',
+        "utf-8",
+    )
+    return script
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    db = Database(args.backend)
+    folder = Path(tempfile.mkdtemp())
+    try:
+        token = _token(db.url)
+        script = _post_script(folder, token)
+        server = Server(db.url)
+        try:
+            headers = {"Authorization": f"Bearer {token}"}
+            sizes = {
+                "route (top 5)": len(
+                    httpx.post(f"{server.url}/api/v1/route", json=BODY, headers=headers).content
+                ),
+                "route (all)": len(
+                    httpx.post(
+                        f"{server.url}/api/v1/route?candidates=all", json=BODY, headers=headers
+                    ).content
+                ),
+                "get model": len(httpx.get(f"{server.url}/api/v1/models/openai:gpt-5").content),
+            }
+            runs = {
+                "get model": (f"{server.url}/api/v1/models/openai:gpt-5", None),
+                "route (top 5)": (f"{server.url}/api/v1/route", script),
+                "route (all)": (f"{server.url}/api/v1/route?candidates=all", script),
+            }
+            results = {}
+            for name, (url, lua) in runs.items():
+                extra = ["-s", str(lua)] if lua else []
+                wrk_args(url, args.connections, 1, extra)  # warm up
+                results[name] = wrk_args(url, args.connections, args.seconds, extra)
+        finally:
+            server.stop()
+    finally:
+        db.close()
+    print(
+        f"HTTP on loopback ({args.backend}, 1 server process, "
+        f"wrk -t1 -c{args.connections}, {args.seconds}s each, one after the other)"
+    )
+    print(f"{'request':<16}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'bytes':>8}")
+    for name, (p50, p99, rps) in results.items():
+        print(f"{name:<16}{p50:>9.2f}{p99:>9.2f}{rps:>9.0f}{sizes[name]:>8}")
+
+
+if __name__ == "__main__":
+    main()

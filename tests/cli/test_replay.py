@@ -1,0 +1,114 @@
+"""``modelplane router replay``: one prompt set under several configs, through the engine."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from modelplane.cli import app
+from modelplane.store.static import static_tables
+
+runner = CliRunner()
+PROMPTS = [
+    {"text": "hi there"},
+    {
+        "text": "Prove that the merge step is linear",
+        "classification": {"primaryCategory": "reasoning", "complexity": "complex"},
+    },
+    {
+        "text": "What is the capital of France?",
+        "classification": {"primaryCategory": "factual", "complexity": "simple"},
+    },
+    {
+        "text": "Refactor this module",
+        "classification": {"primaryCategory": "coding", "complexity": "moderate"},
+        "costBias": 20,
+    },
+]
+
+
+def write_lines(path: Path, rows: list[Any]) -> Path:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def quality_config(tmp_path: Path, **quality: Any) -> Path:
+    doc: dict[str, Any] = static_tables().router_config.doc().to_json()
+    doc["routerSettings"]["selectionStrategy"] = "quality"
+    doc["quality"] = {**doc["quality"], **quality}
+    path = tmp_path / "quality.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def replay(database_url: str, *args: str) -> Any:
+    return runner.invoke(app, ["--database-url", database_url, "router", "replay", *args])
+
+
+def test_json_compares_the_stored_config_with_a_file(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    prompts = write_lines(tmp_path / "p.jsonl", PROMPTS * 5)
+    config = quality_config(tmp_path, premiumShare=0.3, cheapShare=0.4)
+    result = replay(
+        database_url, str(prompts), "--config-version", "1", "--config", str(config), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["prompts"] == 20
+    stored, quality = data["configs"]
+    assert (stored["label"], stored["strategy"]) == ("v1", "weighted-random")
+    assert quality["strategy"] == "quality"
+    # complexity -> difficulty 0.2 / 0.8 / 0.2 / 0.5 under the fallback mapping
+    assert quality["tierMix"] == {"cheap": 10, "mid": 5, "premium": 5}
+    assert quality["meanDifficulty"] == {"cheap": 0.2, "mid": 0.5, "premium": 0.8}
+    for run in data["configs"]:
+        assert Decimal(run["costPer1kRequestsUsd"]) > 0
+        assert sum(run["tierMix"].values()) == 20
+    for change in data["changed"]:
+        assert len(change["choices"]) == 2 and change["choices"][0] != change["choices"][1]
+        assert change["text"] == PROMPTS[(change["index"] - 1) % 4]["text"]
+
+
+def test_one_config_is_compared_with_the_live_one_in_a_table(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    prompts = write_lines(tmp_path / "p.jsonl", PROMPTS)
+    result = replay(database_url, str(prompts), "--config", str(quality_config(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert "live (v1)" in result.stdout and "quality" in result.stdout
+    assert "cost / 1K" in result.stdout and "prompts change model" in result.stdout
+
+
+def test_a_bad_record_names_its_line_and_field_and_exits_1(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    cases = [
+        (['{"text": "ok"}', '{"text": "x", "costBias": 300}'], "line 2: costBias:"),
+        (['{"costBias": 3}'], "line 1: text: required"),
+        (['{"text": "ok"}', "", "not json"], "line 3: not JSON"),
+        (["[1, 2]"], "line 1: must be a JSON object"),
+    ]
+    config = str(quality_config(tmp_path))
+    for rows, message in cases:
+        prompts = write_lines(tmp_path / "bad.jsonl", rows)
+        result = replay(database_url, str(prompts), "--config", config)
+        assert result.exit_code == 1
+        assert message in result.output, result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_bad_config_file_names_the_field(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    prompts = write_lines(tmp_path / "p.jsonl", PROMPTS)
+    result = replay(
+        database_url, str(prompts), "--config", str(quality_config(tmp_path, premiumShare=2))
+    )
+    assert result.exit_code == 1
+    assert "quality.premiumShare" in result.output
