@@ -16,6 +16,7 @@ from modelplane.domain.profiles import ProfileSpec
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.validation import validate
 from modelplane.router import RouteRequest, decide
+from modelplane.router.classification.result import Classification
 from modelplane.router.explanation import explain
 from modelplane.services.routing import preview
 from modelplane.services.routing_data import put_profile, update_router_config
@@ -34,8 +35,16 @@ def quality(**dials: Any) -> RouterConfig:
     return with_dials(routerSettings=QUALITY, quality=dials)
 
 
+DIFFICULTY = {"simple": 0.2, "moderate": 0.5, "complex": 0.8}
+
+
+def graded(complexity: str, **fields: Any) -> Classification:
+    """A classification whose difficulty goes with its complexity (as a classifier's would)."""
+    return classification(complexity=complexity, **{"difficulty": DIFFICULTY[complexity], **fields})
+
+
 def tiers(router: Any, complexity: str, n: int = 400, **fields: Any) -> Counter[str]:
-    c = classification(complexity=complexity, **fields)
+    c = graded(complexity, **fields)
     return Counter(decide(router, c, request(), random.Random(s)).tier for s in range(n))
 
 
@@ -119,7 +128,7 @@ def test_inside_a_tier_a_better_score_gets_more_traffic_and_exploration_keeps_th
         make_profile("acme:mid-2", conversation=50),
     ]
     router = build([*MID, FALLBACK], profiles, quality(exploration=0.3, temperature=10))
-    c = classification(complexity="moderate")
+    c = graded("moderate")
     picks = Counter(decide(router, c, request(), random.Random(s)).model.id for s in range(ROUTES))
     assert picks["acme:mid-0"] > picks["acme:mid-1"] > picks["acme:mid-2"] > 0
     # expected shares: 0.7 * softmax(90, 70, 50 at T=10) + 0.1 -> 0.71, 0.19, 0.11
@@ -133,9 +142,9 @@ def test_inside_a_tier_a_better_score_gets_more_traffic_and_exploration_keeps_th
 def test_the_explanation_shows_every_term() -> None:
     profiles = [make_profile("acme:premium-0", conversation=94)]
     router = build([*PREMIUM, FALLBACK], profiles, quality())
-    outcome = decide(router, classification(complexity="complex"), request(), random.Random(1))
+    outcome = decide(router, graded("complex"), request(), random.Random(1))
     text = explain(outcome, None)
-    assert "Difficulty 0.80 (from complexity complex) ≥ threshold 0.70 for premium" in text
+    assert "Difficulty 0.80 ≥ threshold 0.70 for premium" in text
     assert "premiumShare 0.30" in text
     assert f"picked {outcome.model.id}, score " in text
     assert "% of the 3 premium models" in text

@@ -68,7 +68,7 @@ def _mean_difficulty(decisions: list[RouteDecision]) -> dict[str, float | None]:
     sums: dict[str, list[float]] = {t: [] for t in TIERS}
     for d in decisions:
         if d.tier is not None:
-            sums[d.tier].append(difficulty_of(d.classification)[0])
+            sums[d.tier].append(difficulty_of(d.classification))
     return {t: round(sum(v) / len(v), 3) if v else None for t, v in sums.items()}
 
 

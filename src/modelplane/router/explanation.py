@@ -98,10 +98,7 @@ def _difficulty_clause(outcome: Outcome, pick: Pick) -> str:
     """``Difficulty 0.82 ≥ threshold 0.70 for premium (premiumShare 0.30)``, and the tier
     taken instead when the wanted one had no eligible model."""
     quality = outcome.scorer.router.config.quality
-    difficulty, estimated = difficulty_of(outcome.scorer.classification)
-    d = f"{difficulty:.2f}"
-    if not estimated:
-        d += f" (from complexity {outcome.scorer.classification.complexity})"
+    d = f"{difficulty_of(outcome.scorer.classification):.2f}"
     premium, cheap = quality.premium_threshold, quality.cheap_threshold
     if pick.wanted == "premium":
         text = (

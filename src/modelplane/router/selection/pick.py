@@ -29,7 +29,7 @@ import random
 from dataclasses import dataclass
 from math import exp
 
-from modelplane.domain.router_config import TIERS, Complexity, SelectionStrategy, Tier
+from modelplane.domain.router_config import TIERS, SelectionStrategy, Tier
 from modelplane.router.classification.result import Classification
 from modelplane.router.selection.compiled import CompiledModel, Eligible
 from modelplane.router.selection.scoring import Scorer
@@ -44,24 +44,11 @@ _FALLS_TO: dict[int, tuple[int, int, int]] = {
 }
 """For the quality strategy: the tiers to try, in order, when a tier is wanted."""
 
-DIFFICULTY_BY_COMPLEXITY: dict[Complexity, float] = {
-    "simple": 0.2,
-    "moderate": 0.5,
-    "complex": 0.8,
-}
-"""The difficulty assumed for a classification that carries none, from its complexity."""
 
-
-def difficulty_of(classification: Classification) -> tuple[float, bool]:
-    """The message's difficulty in [0, 1] and whether the classifier estimated it (``False``:
-    it was read off the complexity by ``DIFFICULTY_BY_COMPLEXITY``). The one place the router
-    reads a difficulty."""
-    # TODO(difficulty): read ``classification.difficulty`` directly once the classification
-    # carries it on every path; until then a classification without one falls back.
-    value = getattr(classification, "difficulty", None)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return min(1.0, max(0.0, float(value))), True
-    return DIFFICULTY_BY_COMPLEXITY[classification.complexity], False
+def difficulty_of(classification: Classification) -> float:
+    """The message's difficulty in [0, 1] (the classifier's estimate; a classification
+    given without one carries ``UNKNOWN_DIFFICULTY``). The one place the router reads it."""
+    return classification.difficulty
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +120,7 @@ def quality_tier(difficulty: float, premium_threshold: float, cheap_threshold: f
 
 def _by_difficulty(eligible: Eligible, scorer: Scorer, rng: random.Random) -> Pick:
     dials = scorer.router.dials
-    difficulty, _ = difficulty_of(scorer.classification)
+    difficulty = difficulty_of(scorer.classification)
     wanted = quality_tier(difficulty, dials.premium_threshold, dials.cheap_threshold)
     tier = next(t for t in _FALLS_TO[wanted] if eligible.available(t) > 0)
     model, share, explored = _weighted(eligible, scorer, rng, tier)
