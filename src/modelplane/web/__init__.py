@@ -23,7 +23,7 @@ from modelplane.web.routes import (
     models,
     playground,
     rollout,
-    router_dials,
+    router_data,
 )
 from modelplane.web.session import Signer, resolve_secret
 
@@ -33,7 +33,7 @@ def install(app: FastAPI) -> None:
     runtime: Runtime = app.state.runtime
     app.state.console_signer = Signer(resolve_secret(runtime.settings))
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    modules = (auth, models, bulk, router_dials, playground, admin, analytics, rollout, experiments)
+    modules = (auth, models, bulk, router_data, playground, admin, analytics, rollout, experiments)
     for module in modules:
         app.include_router(module.router, include_in_schema=False)
 

@@ -16,7 +16,7 @@ from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.services import routing
 from modelplane.web.context import CheckedForm, Console, SignedIn
 from modelplane.web.forms import ParsedForm
-from modelplane.web.routes.router_dials import (
+from modelplane.web.routes.router_data import (
     config_choices,
     config_doc,
     config_values,

@@ -20,7 +20,7 @@ from modelplane.domain.models import CAPABILITIES
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import COMPLEXITIES, TIERS, RouterConfig, RouterConfigDoc
 from modelplane.domain.validation import validate
-from modelplane.services import routing_data as svc
+from modelplane.services import router_data as svc
 from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
 
