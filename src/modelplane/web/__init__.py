@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from modelplane.bootstrap import Runtime
-from modelplane.web.context import HERE, ConsoleForbidden, LoginRequired, templates
+from modelplane.web.console import ConsoleForbidden, LoginRequired
 from modelplane.web.routes import (
     admin,
     analytics,
@@ -26,6 +26,7 @@ from modelplane.web.routes import (
     router_data,
 )
 from modelplane.web.session import Signer, resolve_secret
+from modelplane.web.templates import HERE, templates
 
 
 def install(app: FastAPI) -> None:
