@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from modelplane.domain.errors import ModelplaneError, NotFound
 
@@ -21,7 +22,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the API's sha
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    """``error: MESSAGE`` on stderr, exit status 1. The message is printed as it is: rich
+    markup would swallow bracketed text such as a pattern's ``[a-z0-9]``."""
+    err.print(Text.assemble(("error:", "red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
