@@ -151,7 +151,7 @@ def test_a_model_edit_elsewhere_is_applied_incrementally_and_equals_a_full_reloa
     live_runtime: Runtime, seeded: Engine
 ) -> None:
     from modelplane.live.snapshot import load_snapshot
-    from modelplane.services.routing_data import get_profile, put_profile
+    from modelplane.services.router_data import get_profile, put_profile
 
     before = live_runtime.live.current
     sequence = set_price(seeded, 6)

@@ -14,7 +14,7 @@ from modelplane.domain.flags import UserContext, evaluate
 from modelplane.services.flags import set_flag
 from modelplane.services.models import update_model
 from modelplane.services.rollout_report import rollout_report
-from modelplane.services.routing_data import update_router_config
+from modelplane.services.router_data import update_router_config
 from modelplane.services.tokens import TokenSpec, create_token
 from modelplane.settings import Settings
 

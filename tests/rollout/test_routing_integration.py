@@ -14,8 +14,8 @@ from modelplane.domain.flags import UserContext
 from modelplane.router import RouteRequest
 from modelplane.services.experiments import create_experiment, experiment_report
 from modelplane.services.flags import set_flag
+from modelplane.services.router_data import update_router_config
 from modelplane.services.routing import route
-from modelplane.services.routing_data import update_router_config
 from modelplane.settings import Settings
 from modelplane.store.static import read_json
 

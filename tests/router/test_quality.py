@@ -18,8 +18,8 @@ from modelplane.domain.validation import validate
 from modelplane.router import RouteRequest, decide
 from modelplane.router.classification.result import Classification
 from modelplane.router.explanation import explain
+from modelplane.services.router_data import put_profile, update_router_config
 from modelplane.services.routing import preview
-from modelplane.services.routing_data import put_profile, update_router_config
 
 from .conftest import build, classification, defaults, make_model, make_profile, request, with_dials
 

@@ -13,8 +13,8 @@ from modelplane.domain.errors import InvalidInput
 from modelplane.router import AllModelsExhausted, RouteContext, RouteDecision, RouteRequest
 from modelplane.router.selection.compiled import CompiledRouter
 from modelplane.services.models import update_model
+from modelplane.services.router_data import update_router_config
 from modelplane.services.routing import route, route_on, text_hash
-from modelplane.services.routing_data import update_router_config
 from modelplane.settings import Settings
 from modelplane.store import tables as t
 

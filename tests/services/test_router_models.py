@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from modelplane.domain.errors import InvalidInput
-from modelplane.services import bulk, models, routing_data
+from modelplane.services import bulk, models, router_data
 from modelplane.store.unit_of_work import UnitOfWork
 
 FALLBACK = "openai:gpt-5-mini"
@@ -19,7 +19,7 @@ OTHER = "openai:gpt-5"
 
 def _fallback_and_router(engine: Engine) -> tuple[str, str]:
     with UnitOfWork(engine, read_only=True) as uow:
-        settings = routing_data.get_router_config(uow).router_settings
+        settings = router_data.get_router_config(uow).router_settings
         return settings.fallback_model_id, settings.router_model_id
 
 
@@ -65,7 +65,7 @@ def test_a_router_config_naming_a_deprecated_model_is_refused(seeded: Engine) ->
         uow.commit()
     patch = {"routerSettings": {"fallbackModelId": OTHER}}
     with UnitOfWork(seeded) as uow, pytest.raises(InvalidInput) as exc:
-        routing_data.update_router_config(uow, patch, "test", None)
+        router_data.update_router_config(uow, patch, "test", None)
     _refused(exc, "routerSettings.fallbackModelId", "deprecated")
 
 
@@ -91,7 +91,7 @@ def test_an_import_that_deprecates_the_fallback_is_refused(seeded: Engine) -> No
 
 def test_an_import_may_deprecate_the_fallback_while_naming_a_new_one(seeded: Engine) -> None:
     with UnitOfWork(seeded, read_only=True) as uow:
-        config: dict[str, Any] = routing_data.get_router_config(uow).doc().to_json()
+        config: dict[str, Any] = router_data.get_router_config(uow).doc().to_json()
     config["routerSettings"]["fallbackModelId"] = OTHER
     model = _exported(seeded, FALLBACK) | {"status": "deprecated"}
     _import(seeded, {"models": [model], "routerConfig": config})
@@ -101,7 +101,7 @@ def test_an_import_may_deprecate_the_fallback_while_naming_a_new_one(seeded: Eng
 
 def test_an_import_whose_config_names_a_model_it_deprecates_is_refused(seeded: Engine) -> None:
     with UnitOfWork(seeded, read_only=True) as uow:
-        config: dict[str, Any] = routing_data.get_router_config(uow).doc().to_json()
+        config: dict[str, Any] = router_data.get_router_config(uow).doc().to_json()
     config["routerSettings"]["fallbackModelId"] = OTHER
     model = _exported(seeded, OTHER) | {"status": "deprecated"}
     with pytest.raises(InvalidInput) as exc:

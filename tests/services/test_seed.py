@@ -6,7 +6,7 @@ from sqlalchemy import Engine, func, select
 
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.profiles import ProfileSpec
-from modelplane.services.routing_data import put_profile
+from modelplane.services.router_data import put_profile
 from modelplane.services.seed import EXTENDED_PROFILE_REASON, PROFILE_REASON, seed
 from modelplane.store import tables as t
 from modelplane.store.repositories import (

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from modelplane.domain.errors import InvalidInput, NotFound, VersionConflict
 from modelplane.domain.flags import FlagSpec
 from modelplane.domain.validation import MAX_REASON
-from modelplane.services import flags, models, routing_data, versioned
+from modelplane.services import flags, models, router_data, versioned
 from modelplane.services.versioned import Change
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, factory_for
 
@@ -135,25 +135,25 @@ def test_models_router_config_and_profiles_go_through_the_same_flow(
     uows: UnitOfWorkFactory,
 ) -> None:
     model = models.update_model(uows, M, {"pricing": {"input": 3}}, "tester", 1)
-    config = routing_data.update_router_config(
+    config = router_data.update_router_config(
         uows, {"routerSettings": {"maxRetries": 4}}, "tester", 1
     )
-    profile = routing_data.get_profile(uows, M)
+    profile = router_data.get_profile(uows, M)
     spec = profile.spec().model_copy(update={"quality_score": 12})
-    saved = routing_data.put_profile(uows, spec, "tester", profile.version)
+    saved = router_data.put_profile(uows, spec, "tester", profile.version)
     assert (model.version, config.version, saved.version) == (2, 2, profile.version + 1)
     for stale in (
         lambda: models.update_model(uows, M, {"pricing": {"input": 4}}, "tester", 1),
-        lambda: routing_data.update_router_config(
+        lambda: router_data.update_router_config(
             uows, {"routerSettings": {"maxRetries": 5}}, "tester", 1
         ),
-        lambda: routing_data.put_profile(uows, spec, "tester", profile.version),
+        lambda: router_data.put_profile(uows, spec, "tester", profile.version),
     ):
         with pytest.raises(VersionConflict):
             stale()
-    rolled = routing_data.rollback_router_config(uows, 1, "tester", expected_version=2)
+    rolled = router_data.rollback_router_config(uows, 1, "tester", expected_version=2)
     assert rolled.version == 3
-    entries, total = routing_data.router_config_history(uows)
+    entries, total = router_data.router_config_history(uows)
     assert total == 3 and entries[0].change_type == "rolled_back"
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modelplane.bootstrap import Runtime
-from modelplane.services import bulk, routing_data
+from modelplane.services import bulk, router_data
 from modelplane.services import models as model_svc
 from modelplane.settings import Settings
 from modelplane.web.session import COOKIE, MissingSecretKey, resolve_secret
@@ -239,7 +239,7 @@ def test_router_config_saves_with_its_reason(as_role: Any, runtime: Runtime) -> 
     response = console.post("/admin/auto-router", form)
     assert "Saved the router config" in response.text
     with runtime.unit_of_work() as uow:
-        entries, _ = routing_data.router_config_history(uow)
+        entries, _ = router_data.router_config_history(uow)
     assert entries[0].version == before.version + 1
     assert entries[0].reason == "tuning"
     assert [c.field for c in entries[0].changes] == ["scoringBonuses.reasoningBonus"]
@@ -306,7 +306,7 @@ def _config_form(
     runtime: Runtime, change: dict[str, str], prefix: str = ""
 ) -> list[tuple[str, str]]:
     """The config form as the page sends it, from the stored config, with ``change``."""
-    from modelplane.web.routes.router_dials import config_values
+    from modelplane.web.routes.router_data import config_values
 
     config = runtime.reader.router_config()
     fields: list[tuple[str, str]] = [("expectedVersion", str(config.version))]

@@ -20,7 +20,7 @@ from modelplane.domain.flags import bucket
 from modelplane.rollout.parity import Sample
 from modelplane.services import experiments as experiment_svc
 from modelplane.services.flags import flag_history_page, get_flag, set_flag
-from modelplane.services.routing_data import get_router_config
+from modelplane.services.router_data import get_router_config
 from modelplane.settings import Settings
 from modelplane.store import tables as t
 from modelplane.store.rollout_repositories import ParityRepository

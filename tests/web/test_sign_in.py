@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from modelplane.bootstrap import Runtime
 from modelplane.services import tokens, users
 from modelplane.store.user_repositories import UserRepository
-from modelplane.web import context
+from modelplane.web import console as web_console
 from modelplane.web.session import Session
 from tests.web.conftest import PASSWORD, Console
 
@@ -82,5 +82,5 @@ def test_an_upgrade_never_overwrites_a_password_changed_since_the_check(
 )
 def test_console_roles_follow_the_one_role_order(role: str, needed: str, allowed: bool) -> None:
     user = users.User(f"{role}-user", role, datetime.now(UTC), "test", False)
-    console = context.Console(None, None, None, Session.fresh(), user)  # type: ignore[arg-type]
+    console = web_console.Console(None, None, None, Session.fresh(), user)  # type: ignore[arg-type]
     assert console.can(needed) is allowed is tokens.allows(role, needed)

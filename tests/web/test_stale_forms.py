@@ -11,7 +11,7 @@ import pytest
 from modelplane.bootstrap import Runtime
 from modelplane.services import experiments as experiment_svc
 from modelplane.services.flags import get_flag
-from modelplane.services.routing_data import get_router_config
+from modelplane.services.router_data import get_router_config
 from tests.web.test_forms import _config_form, model_form
 from tests.web.test_rollout_pages import cheap_config
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from modelplane.cli import err, fail, print_table
+from modelplane.cli.output import err, fail, print_table
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.validation import validate
 from modelplane.router.classification.classifier import ClassifierContext, Message

@@ -10,7 +10,12 @@ from typing import Annotated
 
 import typer
 
+from modelplane.cli.app import runtime
 from modelplane.domain.changes import Change
+
+
+def register(app: typer.Typer) -> None:
+    app.command("watch")(watch_command)
 
 
 def _print_event(event: Change, as_json: bool) -> None:
@@ -54,8 +59,6 @@ def _watch_server(server: str, as_json: bool, count: int | None) -> None:
 
 
 def _watch_database(as_json: bool, count: int | None) -> None:
-    from modelplane.cli import runtime
-
     live = runtime().live
     done = threading.Event()
     seen = 0

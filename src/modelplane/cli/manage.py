@@ -17,8 +17,9 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
+from modelplane.cli.app import models_app, runtime
 from modelplane.cli.backends import Backend, DirectBackend, HttpBackend, cli_author
+from modelplane.cli.output import JsonOpt, fail, friendly_errors, out, print_json, print_table
 
 tokens_app = typer.Typer(no_args_is_help=True, help="API tokens (shown once, stored hashed).")
 
@@ -47,7 +48,6 @@ ExpectedOpt = Annotated[
         "(default: the version current when the command runs).",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")]
 PROGRESS_FROM_BYTES = 1024 * 1024
 
 
@@ -286,7 +286,7 @@ def tokens_revoke(
         out.print(f"token {name!r} revoked")
 
 
-def register(app: typer.Typer, models_app: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     """Add these commands to the ``modelplane`` command and its ``models`` group."""
     for name, command in (
         ("create", create),

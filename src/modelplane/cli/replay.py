@@ -24,15 +24,17 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
+from modelplane.cli.app import runtime
+from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
+from modelplane.cli.reads import router_app
 from modelplane.domain.errors import InvalidInput, ModelplaneError
 from modelplane.domain.reader import CatalogReader
 from modelplane.domain.router_config import TIERS, RouterConfig
 from modelplane.domain.validation import validate
 from modelplane.router import RouteDecision, Router, RouteRequest, compile_router
 from modelplane.router.selection.pick import difficulty_of
+from modelplane.services.router_data import router_config_at
 from modelplane.services.routing import configured_classifier
-from modelplane.services.routing_data import router_config_at
 from modelplane.settings import Settings
 
 REPLAY_OUTPUT_TOKENS = 500
@@ -236,3 +238,8 @@ def _short(text: str, width: int = 48) -> str:
 
 
 __all__ = ["replay_command"]
+
+
+def register(app: typer.Typer) -> None:
+    """``modelplane router replay`` (the router group is the read commands')."""
+    router_app.command("replay")(replay_command)

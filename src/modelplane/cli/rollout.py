@@ -8,6 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from modelplane.cli.app import runtime
+from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
+
 flags_app = typer.Typer(no_args_is_help=True, help="Rollout flags (per-user source choice).")
 rollout_app = typer.Typer(no_args_is_help=True, help="Evidence for the next rollout step.")
 experiments_app = typer.Typer(no_args_is_help=True, help="A/B tests of router configs.")
@@ -20,12 +23,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(flags_app, name="flags")
     app.add_typer(rollout_app, name="rollout")
     app.add_typer(experiments_app, name="experiments")
-
-
-def _cli() -> Any:
-    import modelplane.cli as cli
-
-    return cli
 
 
 def _author() -> str:
@@ -42,15 +39,14 @@ def flags_list(as_json: JsonOpt = False) -> None:
     """Every flag (known ones not set yet at version 0) with the environment override."""
     from modelplane.services.flags import list_flags_with_defaults, override_for
 
-    cli = _cli()
-    with cli.friendly_errors():
-        flags = list_flags_with_defaults(cli.runtime().unit_of_work)
-    settings = cli.runtime().settings
+    with friendly_errors():
+        flags = list_flags_with_defaults(runtime().unit_of_work)
+    settings = runtime().settings
     rows = [{**f.to_json(), "override": override_for(settings, f.name)} for f in flags]
     if as_json:
-        cli.print_json({"data": rows, "count": len(rows)})
+        print_json({"data": rows, "count": len(rows)})
         return
-    cli.print_table(
+    print_table(
         ["flag", "on", "percentage", "stickiness", "group", "override", "version"],
         [
             (
@@ -95,14 +91,13 @@ def flags_set(
         changes["groupId"] = group
     if stickiness is not None:
         changes["stickiness"] = stickiness
-    cli = _cli()
-    with cli.friendly_errors():
-        flag = set_flag(cli.runtime().unit_of_work, name, changes, _author(), reason)
+    with friendly_errors():
+        flag = set_flag(runtime().unit_of_work, name, changes, _author(), reason)
     if as_json:
-        cli.print_json(flag.to_json())
+        print_json(flag.to_json())
     else:
         state = "on" if flag.enabled else "off"
-        cli.out.print(f"{flag.name}: {state} at {flag.percentage}% (version {flag.version})")
+        out.print(f"{flag.name}: {state} at {flag.percentage}% (version {flag.version})")
 
 
 @flags_app.command("eval")
@@ -116,15 +111,14 @@ def flags_eval(
     from modelplane.domain.flags import UserContext
     from modelplane.services.flags import all_flags, evaluate_flag
 
-    cli = _cli()
-    with cli.friendly_errors():
-        flags = {f.name: f for f in all_flags(cli.runtime().unit_of_work)}
-    result = evaluate_flag(cli.runtime().settings, flags, name, UserContext(user, session))
+    with friendly_errors():
+        flags = {f.name: f for f in all_flags(runtime().unit_of_work)}
+    result = evaluate_flag(runtime().settings, flags, name, UserContext(user, session))
     if as_json:
-        cli.print_json(result.to_json())
+        print_json(result.to_json())
     else:
         verdict = "enrolled" if result.enabled else "not enrolled"
-        cli.out.print(f"{name}: {verdict} (bucket {result.bucket}, {result.reason})")
+        out.print(f"{name}: {verdict} (bucket {result.bucket}, {result.reason})")
 
 
 # rollout report ----------------------------------------------------------------------------
@@ -141,24 +135,23 @@ def rollout_report_command(
     from modelplane.services.rollout_report import rollout_report
 
     since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
-    cli = _cli()
-    with cli.friendly_errors():
-        report = rollout_report(cli.runtime().unit_of_work, since)
+    with friendly_errors():
+        report = rollout_report(runtime().unit_of_work, since)
     if as_json:
-        cli.print_json(report)
+        print_json(report)
         return
-    cli.print_table(
+    print_table(
         ["flag", "on", "percentage"],
         [(f["name"], f["enabled"], f"{f['percentage']}%") for f in report["flags"]],
     )
-    cli.out.print()
+    out.print()
     if not report["sources"]:
-        cli.out.print(
+        out.print(
             "no sampled requests yet: parity mode is off until a share is set, e.g. "
             "`modelplane flags set parity_shadow --on --percentage 5`"
         )
         return
-    cli.print_table(
+    print_table(
         ["source", "requests", "errors", "error rate", "p50 µs", "p99 µs"],
         [
             (
@@ -172,13 +165,13 @@ def rollout_report_command(
             for source, s in sorted(report["sources"].items())
         ],
     )
-    cli.out.print()
+    out.print()
     if not report["mismatches"]:
-        cli.out.print("no mismatches")
+        out.print("no mismatches")
     for kind, entry in report["mismatches"].items():
-        cli.out.print(f"{kind}: {entry['count']}")
+        out.print(f"{kind}: {entry['count']}")
         for example in entry["examples"]:
-            cli.out.print(f"    {example['modelId']}  {json.dumps(example['details'])}")
+            out.print(f"    {example['modelId']}  {json.dumps(example['details'])}")
 
 
 # experiments -------------------------------------------------------------------------------
@@ -192,31 +185,29 @@ def experiments_create(
     """Start an experiment from a JSON file (variants: name, weight, config)."""
     from modelplane.services.experiments import create_experiment
 
-    cli = _cli()
     try:
         data = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        cli.fail(f"{file}: {exc}")
-    with cli.friendly_errors():
-        experiment = create_experiment(cli.runtime().unit_of_work, data, _author())
+        fail(f"{file}: {exc}")
+    with friendly_errors():
+        experiment = create_experiment(runtime().unit_of_work, data, _author())
     if as_json:
-        cli.print_json(experiment.to_json())
+        print_json(experiment.to_json())
     else:
         weights = ", ".join(f"{v.name} {v.weight}%" for v in experiment.variants)
-        cli.out.print(f"experiment {experiment.name} running: {weights}")
+        out.print(f"experiment {experiment.name} running: {weights}")
 
 
 @experiments_app.command("list")
 def experiments_list(as_json: JsonOpt = False) -> None:
     from modelplane.services.experiments import list_experiments
 
-    cli = _cli()
-    with cli.friendly_errors():
-        experiments = list_experiments(cli.runtime().unit_of_work)
+    with friendly_errors():
+        experiments = list_experiments(runtime().unit_of_work)
     if as_json:
-        cli.print_json({"data": [e.to_json() for e in experiments], "count": len(experiments)})
+        print_json({"data": [e.to_json() for e in experiments], "count": len(experiments)})
         return
-    cli.print_table(
+    print_table(
         ["experiment", "status", "variants", "outcome"],
         [
             (e.name, e.status, ", ".join(f"{v.name} {v.weight}%" for v in e.variants), e.outcome)
@@ -230,13 +221,12 @@ def experiments_report(name: str, as_json: JsonOpt = False) -> None:
     """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
     from modelplane.services.experiments import experiment_report
 
-    cli = _cli()
-    with cli.friendly_errors():
-        report = experiment_report(cli.runtime().unit_of_work, name)
+    with friendly_errors():
+        report = experiment_report(runtime().unit_of_work, name)
     if as_json:
-        cli.print_json(report)
+        print_json(report)
         return
-    cli.print_table(
+    print_table(
         ["variant", "weight", "decisions", "cheap", "mid", "premium", "exploration", "$/1K tokens"],
         [
             (
@@ -262,12 +252,11 @@ def experiments_end(
     """End an experiment: promote one variant (a new config version) or discard them all."""
     from modelplane.services.experiments import end_experiment
 
-    cli = _cli()
     if (promote is None) == (not discard):
-        cli.fail("say either --promote VARIANT or --discard")
-    with cli.friendly_errors():
-        config = end_experiment(cli.runtime().unit_of_work, name, _author(), promote, reason)
+        fail("say either --promote VARIANT or --discard")
+    with friendly_errors():
+        config = end_experiment(runtime().unit_of_work, name, _author(), promote, reason)
     if config is not None:
-        cli.out.print(f"promoted {promote}: router config is now version {config.version}")
+        out.print(f"promoted {promote}: router config is now version {config.version}")
     else:
-        cli.out.print(f"experiment {name} discarded")
+        out.print(f"experiment {name} discarded")

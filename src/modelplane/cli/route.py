@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
+from modelplane.cli.app import runtime
+from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.validation import validate
 from modelplane.router import RouteDecision, RouteRequest

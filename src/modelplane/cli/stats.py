@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from modelplane.cli.app import runtime
+from modelplane.cli.output import JsonOpt, fail, friendly_errors, out, print_json, print_table
 from modelplane.domain.usage import UsageFilter, Window
 
 if TYPE_CHECKING:
@@ -24,19 +26,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(usage_app, name="usage")
 
 
-def _cli() -> Any:
-    import modelplane.cli as cli
-
-    return cli
-
-
 def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        _cli().fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+        fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
     raise AssertionError("unreachable")
 
 
@@ -46,14 +42,12 @@ DaysOpt = Annotated[int | None, typer.Option("--days", help="Number of days (def
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Only this model.")]
 ProviderOpt = Annotated[str | None, typer.Option("--provider", help="Only this provider.")]
 FeatureOpt = Annotated[str | None, typer.Option("--feature", help="Only this feature.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")]
 
 
 def _window(since: str | None, until: str | None, days: int | None) -> Window:
     from modelplane.domain.clock import utcnow
 
-    cli = _cli()
-    with cli.friendly_errors():
+    with friendly_errors():
         return Window.resolve(utcnow().date(), _day(since, "--since"), _day(until, "--until"), days)
     raise AssertionError("unreachable")
 
@@ -61,9 +55,8 @@ def _window(since: str | None, until: str | None, days: int | None) -> Window:
 def _ask(work: Callable[[UnitOfWorkFactory], T]) -> T:
     """``work``'s answer, given the way to open a transaction; a domain error (the database
     unreachable, say) becomes one line on stderr."""
-    cli = _cli()
-    with cli.friendly_errors():
-        return work(cli.runtime().unit_of_work)
+    with friendly_errors():
+        return work(runtime().unit_of_work)
     raise AssertionError("unreachable")
 
 
@@ -76,13 +69,12 @@ def _pct(value: float | None) -> str:
 
 
 def _emit(as_json: bool, payload: dict[str, Any], headers: list[str], rows: list[Any]) -> None:
-    cli = _cli()
     if as_json:
-        cli.print_json(payload)
+        print_json(payload)
     elif rows:
-        cli.print_table(headers, rows)
+        print_table(headers, rows)
     else:
-        cli.out.print("no usage in this window")
+        out.print("no usage in this window")
 
 
 # stats ---------------------------------------------------------------------------------------
@@ -105,8 +97,8 @@ def stats_top(
 
     window, filters = _window(since, until, days), UsageFilter(model, provider, feature)
     if by not in svc.TOP_BY:
-        _cli().fail(f"--by: {by!r} is not one of {', '.join(svc.TOP_BY)}")
-    rows = _ask(lambda u: svc.top_models(u, window, filters, by, limit))  # type: ignore[arg-type]
+        fail(f"--by: {by!r} is not one of {', '.join(svc.TOP_BY)}")
+    rows = _ask(lambda u: svc.top_models(u, window, filters, by, limit))
     payload = {"window": window.to_json(), "by": by, "data": [r.to_json("model") for r in rows]}
     table = [
         (r.key, r.provider, r.totals.requests, r.totals.tokens, _cost(r.totals.cost)) for r in rows
@@ -153,8 +145,8 @@ def stats_breakdown(
 
     window, filters = _window(since, until, days), UsageFilter(model, provider, feature)
     if by not in svc.BREAKDOWN_BY:
-        _cli().fail(f"--by: {by!r} is not one of {', '.join(svc.BREAKDOWN_BY)}")
-    rows = _ask(lambda u: svc.breakdown(u, window, filters, by))  # type: ignore[arg-type]
+        fail(f"--by: {by!r} is not one of {', '.join(svc.BREAKDOWN_BY)}")
+    rows = _ask(lambda u: svc.breakdown(u, window, filters, by))
     payload = {"window": window.to_json(), "by": by, "data": [r.to_json(by) for r in rows]}
     table = [
         (r.key, r.totals.requests, _pct(r.totals.error_rate), r.totals.tokens, _cost(r.totals.cost))
@@ -205,27 +197,26 @@ def stats_router(
     """The router's decisions: categories, complexity, tier mix against its weights."""
     from modelplane.services import analytics as svc
 
-    cli = _cli()
     window, filters = _window(since, until, days), UsageFilter(model, provider)
-    with cli.friendly_errors():
-        reader = cli.runtime().reader
+    with friendly_errors():
+        reader = runtime().reader
     stats = _ask(lambda u: svc.router_stats(u, reader, window, filters))
     if as_json:
-        cli.print_json({"window": window.to_json(), **stats.to_json()})
+        print_json({"window": window.to_json(), **stats.to_json()})
         return
-    cli.out.print(
+    out.print(
         f"{stats.decisions} decisions · exploration {_pct(stats.exploration_rate)} · "
         f"sticky {_pct(stats.sticky_rate)} · fallback {stats.fallback} · errors {stats.errors}"
     )
     if not stats.decisions:
         return
-    cli.out.print()
-    cli.print_table(
+    out.print()
+    print_table(
         ["category", "complexity", "decisions"],
         [(c, x, n) for (c, x), n in sorted(stats.by_category_complexity.items())],
     )
-    cli.out.print()
-    cli.print_table(
+    out.print()
+    print_table(
         ["complexity", "tier", "decisions", "share", "configured"],
         [
             (s.complexity, s.tier or "none", s.decisions, _pct(s.share), _pct(s.configured))
@@ -249,15 +240,14 @@ def usage_prune(
     answer built on them, stay."""
     from modelplane.services import usage as svc
 
-    cli = _cli()
-    days = older_than_days or cli.runtime().settings.usage_retention_days
+    days = older_than_days or runtime().settings.usage_retention_days
     cutoff = svc.retention_cutoff(days)
     if dry_run:
         count = _ask(lambda u: svc.count_older(u, cutoff))
-        cli.out.print(f"would delete {count} usage events before {_iso(cutoff)}")
+        out.print(f"would delete {count} usage events before {_iso(cutoff)}")
         return
     count = _ask(lambda u: svc.prune_usage(u, cutoff))
-    cli.out.print(f"deleted {count} usage events before {_iso(cutoff)}")
+    out.print(f"deleted {count} usage events before {_iso(cutoff)}")
 
 
 @usage_app.command("rollup")
@@ -265,12 +255,11 @@ def usage_rollup() -> None:
     """Roll up the routing decisions of every closed day not yet rolled up (for cron)."""
     from modelplane.services import usage as svc
 
-    cli = _cli()
     days = _ask(svc.rollup_routing)
     if days:
-        cli.out.print(f"rolled up {len(days)} day(s): {days[0]} … {days[-1]}")
+        out.print(f"rolled up {len(days)} day(s): {days[0]} … {days[-1]}")
     else:
-        cli.out.print("nothing to roll up")
+        out.print("nothing to roll up")
 
 
 def _iso(moment: datetime) -> str:

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from modelplane.cli import fail, friendly_errors, out, print_json, print_table, runtime
+from modelplane.cli.app import runtime
 from modelplane.cli.backends import cli_author
+from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
 from modelplane.domain.access import PasswordChange, UserSpec
 from modelplane.domain.validation import validate
 from modelplane.services import users as svc

@@ -23,7 +23,7 @@ from modelplane.domain.profiles import ProfileSpec, TaskCategory
 from modelplane.domain.router_config import RouterConfigDoc
 from modelplane.domain.validation import field_errors, validate_reason
 from modelplane.services.models import save_in
-from modelplane.services.routing_data import (
+from modelplane.services.router_data import (
     deprecation_error,
     put_profile_in,
     router_model_errors,

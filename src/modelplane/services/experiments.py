@@ -12,7 +12,7 @@ from modelplane.domain.experiments import Experiment, ExperimentSpec
 from modelplane.domain.history import FieldChange, diff
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.validation import validate
-from modelplane.services.routing_data import (
+from modelplane.services.router_data import (
     check_router_config,
     get_router_config_in,
     save_router_config_in,

@@ -24,7 +24,7 @@ from modelplane.domain.history import ChangeType, HistoryEntry
 from modelplane.domain.models import Model, ModelSpec, Status
 from modelplane.domain.validation import deep_merge, require_object, validate
 from modelplane.services import versioned
-from modelplane.services.routing_data import refuse_deprecating
+from modelplane.services.router_data import refuse_deprecating
 from modelplane.services.versioned import Change
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from modelplane.domain.clock import utcnow
 from modelplane.services.flags import BUILT_IN, ensure_built_in
 from modelplane.services.models import create_in
-from modelplane.services.routing_data import put_profile_in, save_router_config_in
+from modelplane.services.router_data import put_profile_in, save_router_config_in
 from modelplane.services.versioned import Change
 from modelplane.store.static import (
     EXTENDED_PROFILES_FILE,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from modelplane.bootstrap import Runtime
-from modelplane.web.context import HERE, ConsoleForbidden, LoginRequired, templates
+from modelplane.web.console import ConsoleForbidden, LoginRequired
 from modelplane.web.routes import (
     admin,
     analytics,
@@ -23,9 +23,10 @@ from modelplane.web.routes import (
     models,
     playground,
     rollout,
-    router_dials,
+    router_data,
 )
 from modelplane.web.session import Signer, resolve_secret
+from modelplane.web.templates import HERE, templates
 
 
 def install(app: FastAPI) -> None:
@@ -33,7 +34,7 @@ def install(app: FastAPI) -> None:
     runtime: Runtime = app.state.runtime
     app.state.console_signer = Signer(resolve_secret(runtime.settings))
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    modules = (auth, models, bulk, router_dials, playground, admin, analytics, rollout, experiments)
+    modules = (auth, models, bulk, router_data, playground, admin, analytics, rollout, experiments)
     for module in modules:
         app.include_router(module.router, include_in_schema=False)
 

@@ -14,7 +14,7 @@ from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.validation import validate
-from modelplane.services import routing_data as svc
+from modelplane.services import router_data as svc
 
 router = APIRouter(prefix="/api/v1/router", tags=["router"])
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]

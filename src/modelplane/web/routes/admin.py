@@ -10,7 +10,8 @@ from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, No
 from modelplane.domain.validation import validate
 from modelplane.services import tokens as token_svc
 from modelplane.services import users as svc
-from modelplane.web.context import AdminConsole, CheckedForm, Console
+from modelplane.web.console import AdminConsole, Console
+from modelplane.web.csrf import CheckedForm
 
 router = APIRouter(prefix="/admin")
 

@@ -21,7 +21,7 @@ from modelplane.domain.errors import InvalidInput
 from modelplane.domain.usage import PERCENTILES, UsageFilter, Window
 from modelplane.services import analytics as svc
 from modelplane.web.charts import bar_chart, line_chart, plain
-from modelplane.web.context import Console, SignedIn
+from modelplane.web.console import Console, SignedIn
 
 router = APIRouter(prefix="/admin/analytics")
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from modelplane.services import users as svc
-from modelplane.web.context import AnyVisitor, CheckedForm, SignedIn
+from modelplane.web.console import AnyVisitor, SignedIn
+from modelplane.web.csrf import CheckedForm
 from modelplane.web.session import Session
 
 router = APIRouter(prefix="/admin")

@@ -21,7 +21,8 @@ from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.services import bulk as svc
 from modelplane.web import staging
-from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
+from modelplane.web.console import Console, EditorConsole, SignedIn
+from modelplane.web.csrf import CheckedForm
 
 router = APIRouter(prefix="/admin")
 KINDS = {"all": "A whole export (or part of one)", "profiles": "A profiles file"}

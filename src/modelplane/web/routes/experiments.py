@@ -18,8 +18,9 @@ from modelplane.domain.errors import (
     VersionConflict,
 )
 from modelplane.services import experiments as svc
-from modelplane.services.routing_data import get_router_config
-from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
+from modelplane.services.router_data import get_router_config
+from modelplane.web.console import Console, EditorConsole, SignedIn
+from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm, form_version, parse_form
 
 router = APIRouter(prefix="/admin/experiments")

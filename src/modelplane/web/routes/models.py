@@ -24,14 +24,10 @@ from modelplane.domain.models import CAPABILITIES, STATUSES, Model, ModelSpec
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import validate
 from modelplane.services import models as svc
-from modelplane.web.context import (
-    CheckedForm,
-    Console,
-    EditorConsole,
-    SignedIn,
-    model_url,
-)
+from modelplane.web.console import Console, EditorConsole, SignedIn
+from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
+from modelplane.web.urls import model_url
 
 router = APIRouter(prefix="/admin/models")
 

@@ -14,9 +14,10 @@ from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
 from modelplane.domain.validation import validate
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.services import routing
-from modelplane.web.context import CheckedForm, Console, SignedIn
+from modelplane.web.console import Console, SignedIn
+from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm
-from modelplane.web.routes.router_dials import (
+from modelplane.web.routes.router_data import (
     config_choices,
     config_doc,
     config_values,

@@ -32,7 +32,8 @@ from modelplane.domain.history import HistoryEntry
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services import flags as svc
 from modelplane.services.rollout_report import rollout_report
-from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
+from modelplane.web.console import Console, EditorConsole, SignedIn
+from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import form_version, parse_form
 
 router = APIRouter(prefix="/admin/rollout")

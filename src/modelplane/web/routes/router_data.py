@@ -27,8 +27,9 @@ from modelplane.domain.router_config import (
     RouterConfigDoc,
 )
 from modelplane.domain.validation import validate
-from modelplane.services import routing_data as svc
-from modelplane.web.context import CheckedForm, Console, EditorConsole, SignedIn
+from modelplane.services import router_data as svc
+from modelplane.web.console import Console, EditorConsole, SignedIn
+from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
 
 router = APIRouter(prefix="/admin/auto-router")
