@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -117,8 +116,3 @@ class Settings(BaseSettings):
 
 
 _FLAG_PREFIX = "MODELPLANE_FLAG_"
-
-
-@cache
-def get_settings() -> Settings:
-    return Settings()
