@@ -9,14 +9,14 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from modelplane.domain.base import LIST_MAX, NAME_MAX, TEXT_MAX, text_problem
-from modelplane.domain.errors import FieldError
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.experiments import Experiment
 from modelplane.domain.flags import FlagSpec
 from modelplane.domain.models import Model, ModelSpec, Provider
 from modelplane.domain.profiles import ProfileSpec, TaskCategory
 from modelplane.domain.router_config import RouterConfigDoc
 from modelplane.domain.usage import UsageEvent
-from modelplane.domain.validation import field_errors
+from modelplane.domain.validation import field_errors, validate_reason
 from modelplane.store.static import read_json, static_tables
 
 
@@ -230,3 +230,11 @@ def test_the_shipped_data_fits_well_inside_the_limits() -> None:
         assert len(model.host_order or []) < LIST_MAX // 10
     assert len(tables.router_config.speed_bonuses) < LIST_MAX // 10
     assert len(tables.router_config.high_stakes_domains) < LIST_MAX // 10
+
+
+def test_a_reason_with_a_nul_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        validate_reason("undo\x00")
+    assert [(e.path, e.message) for e in exc.value.errors] == [
+        ("reason", "must not contain control characters (U+0000)")
+    ]

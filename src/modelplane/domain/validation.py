@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from modelplane.domain.base import text_problem
 from modelplane.domain.errors import FieldError, InvalidInput
 
 T = TypeVar("T", bound=BaseModel)
@@ -79,4 +80,7 @@ def validate_reason(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > MAX_REASON:
         raise InvalidInput([FieldError("reason", f"must be text of at most {MAX_REASON} chars")])
+    problem = text_problem(value)
+    if problem is not None:
+        raise InvalidInput([FieldError("reason", problem)])
     return value.strip() or None
