@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from modelplane.domain.errors import NotFound, nearest
 from modelplane.domain.flags import (
     Evaluation,
     Flag,
@@ -21,6 +19,7 @@ from modelplane.services import versioned
 from modelplane.services.versioned import Change
 from modelplane.settings import Settings
 from modelplane.store.repositories import HistoryRepository
+from modelplane.store.rollout_repositories import FlagRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -28,34 +27,19 @@ class _Flags(versioned.Versioned[FlagSpec, Flag]):
     kind = "flag"
     change_kind = "flag"
     spec_type = FlagSpec
+    value_type = Flag
 
-    def history(self, uow: UnitOfWork) -> HistoryRepository:
-        return uow.flag_history
+    def rows(self, uow: UnitOfWork) -> FlagRepository:
+        return uow.flags
 
     def get(self, uow: UnitOfWork, key: str) -> Flag | None:
         return uow.flags.get(key)
 
-    def require(self, uow: UnitOfWork, key: str) -> Flag:
-        return get_flag_in(uow, key)
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return uow.flag_history
 
-    def spec_of(self, value: Flag) -> FlagSpec:
-        return value.spec()
-
-    def version_of(self, value: Flag) -> int:
-        return value.version
-
-    def build(
-        self, spec: FlagSpec, current: Flag | None, version: int, author: str, at: datetime
-    ) -> Flag:
-        return Flag.model_validate(
-            {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
-        )
-
-    def add(self, uow: UnitOfWork, value: Flag) -> None:
-        uow.flags.add(value)
-
-    def replace(self, uow: UnitOfWork, value: Flag, expected: int) -> bool:
-        return uow.flags.replace(value, expected)
+    def keys(self, uow: UnitOfWork) -> list[str]:
+        return [f.name for f in uow.flags.all()]
 
 
 KIND = _Flags()
@@ -67,10 +51,7 @@ def list_flags(uow: UnitOfWork) -> list[Flag]:
 
 
 def get_flag_in(uow: UnitOfWork, name: str) -> Flag:
-    flag = uow.flags.get(name)
-    if flag is None:
-        raise NotFound("flag", name, nearest(name, [f.name for f in uow.flags.all()]))
-    return flag
+    return KIND.require(uow, name)
 
 
 def set_flag_in(

@@ -17,7 +17,6 @@ from modelplane.domain.errors import (
     FieldError,
     InvalidInput,
     NotFound,
-    nearest,
     unknown,
 )
 from modelplane.domain.history import ChangeType, HistoryEntry
@@ -26,7 +25,7 @@ from modelplane.domain.validation import deep_merge, require_object, validate
 from modelplane.services import versioned
 from modelplane.services.router_data import refuse_deprecating
 from modelplane.services.versioned import Change
-from modelplane.store.repositories import HistoryRepository
+from modelplane.store.repositories import HistoryRepository, ModelRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 _READ_ONLY = {"id", "version", "createdAt", "createdBy", "updatedAt", "updatedBy"}
@@ -36,42 +35,29 @@ class _Models(versioned.Versioned[ModelSpec, Model]):
     kind = "model"
     change_kind = "model"
     spec_type = ModelSpec
+    value_type = Model
 
-    def history(self, uow: UnitOfWork) -> HistoryRepository:
-        return uow.model_history
+    def rows(self, uow: UnitOfWork) -> ModelRepository:
+        return uow.models
 
     def get(self, uow: UnitOfWork, key: str) -> Model | None:
         return uow.models.get(key)
 
-    def require(self, uow: UnitOfWork, key: str) -> Model:
-        return get_model_in(uow, key)
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return uow.model_history
 
-    def spec_of(self, value: Model) -> ModelSpec:
-        return value.spec()
+    def keys(self, uow: UnitOfWork) -> list[str]:
+        return uow.models.ids()
 
-    def version_of(self, value: Model) -> int:
-        return value.version
-
-    def build(
-        self, spec: ModelSpec, current: Model | None, version: int, author: str, at: datetime
-    ) -> Model:
+    def audit(
+        self, current: Model | None, version: int, author: str, at: datetime
+    ) -> dict[str, Any]:
         created = (current.created_at, current.created_by) if current else (at, author)
-        return Model.model_validate(
-            {
-                **spec.model_dump(),
-                "version": version,
-                "created_at": created[0],
-                "created_by": created[1],
-                "updated_at": at,
-                "updated_by": author,
-            }
-        )
-
-    def add(self, uow: UnitOfWork, value: Model) -> None:
-        uow.models.add(value)
-
-    def replace(self, uow: UnitOfWork, value: Model, expected: int) -> bool:
-        return uow.models.replace(value, expected)
+        return {
+            **super().audit(current, version, author, at),
+            "created_at": created[0],
+            "created_by": created[1],
+        }
 
     def check(self, uow: UnitOfWork, key: str, spec: ModelSpec, current: Model | None) -> None:
         if spec.id != key:
@@ -95,10 +81,7 @@ KIND = _Models()
 
 
 def get_model_in(uow: UnitOfWork, model_id: str) -> Model:
-    model = uow.models.get(model_id)
-    if model is None:
-        raise NotFound("model", model_id, nearest(model_id, uow.models.ids()))
-    return model
+    return KIND.require(uow, model_id)
 
 
 def create_in(uow: UnitOfWork, spec: ModelSpec, change: Change) -> Model:

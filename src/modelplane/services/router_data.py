@@ -9,17 +9,20 @@ current" and is for trusted callers only (seed, import, the CLI).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
-from modelplane.domain.errors import FieldError, InvalidInput, NotFound, nearest, unknown
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound, unknown
 from modelplane.domain.history import HistoryEntry
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
 from modelplane.domain.validation import deep_merge, require_object, validate
 from modelplane.services import versioned
 from modelplane.services.versioned import Change
-from modelplane.store.repositories import HistoryRepository
+from modelplane.store.repositories import (
+    HistoryRepository,
+    ProfileRepository,
+    RouterConfigRepository,
+)
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 CONFIG_ID = "router"
@@ -126,39 +129,21 @@ def profile_errors(
 
 
 class _RouterConfigs(versioned.Versioned[RouterConfigDoc, RouterConfig]):
+    """One document (key ``CONFIG_ID``)."""
+
     kind = "router config"
     change_kind = "router_config"
     spec_type = RouterConfigDoc
+    value_type = RouterConfig
 
-    def history(self, uow: UnitOfWork) -> HistoryRepository:
-        return uow.router_config_history
+    def rows(self, uow: UnitOfWork) -> RouterConfigRepository:
+        return uow.router_config
 
     def get(self, uow: UnitOfWork, key: str) -> RouterConfig | None:
         return uow.router_config.get()
 
-    def spec_of(self, value: RouterConfig) -> RouterConfigDoc:
-        return value.doc()
-
-    def version_of(self, value: RouterConfig) -> int:
-        return value.version
-
-    def build(
-        self,
-        spec: RouterConfigDoc,
-        current: RouterConfig | None,
-        version: int,
-        author: str,
-        at: datetime,
-    ) -> RouterConfig:
-        return RouterConfig.model_validate(
-            {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
-        )
-
-    def add(self, uow: UnitOfWork, value: RouterConfig) -> None:
-        uow.router_config.add(value)
-
-    def replace(self, uow: UnitOfWork, value: RouterConfig, expected: int) -> bool:
-        return uow.router_config.replace(value, expected)
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return uow.router_config_history
 
     def check(
         self, uow: UnitOfWork, key: str, spec: RouterConfigDoc, current: RouterConfig | None
@@ -173,43 +158,25 @@ class _Profiles(versioned.Versioned[ProfileSpec, Profile]):
     kind = "profile"
     change_kind = "profile"
     spec_type = ProfileSpec
+    value_type = Profile
 
-    def history(self, uow: UnitOfWork) -> HistoryRepository:
-        return uow.profile_history
+    def rows(self, uow: UnitOfWork) -> ProfileRepository:
+        return uow.profiles
 
     def get(self, uow: UnitOfWork, key: str) -> Profile | None:
         return uow.profiles.get(key)
 
-    def require(self, uow: UnitOfWork, key: str) -> Profile:
-        return get_profile_in(uow, key)
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return uow.profile_history
 
-    def spec_of(self, value: Profile) -> ProfileSpec:
-        return value.spec()
-
-    def version_of(self, value: Profile) -> int:
-        return value.version
-
-    def build(
-        self, spec: ProfileSpec, current: Profile | None, version: int, author: str, at: datetime
-    ) -> Profile:
-        return Profile.model_validate(
-            {**spec.model_dump(), "version": version, "updated_at": at, "updated_by": author}
-        )
-
-    def add(self, uow: UnitOfWork, value: Profile) -> None:
-        uow.profiles.add(value)
-
-    def replace(self, uow: UnitOfWork, value: Profile, expected: int) -> bool:
-        return uow.profiles.replace(value, expected)
+    def keys(self, uow: UnitOfWork) -> list[str]:
+        return [p.model_id for p in uow.profiles.all()]
 
     def check(self, uow: UnitOfWork, key: str, spec: ProfileSpec, current: Profile | None) -> None:
         known = {c.id for c in uow.categories.all()}
         errors = profile_errors(spec, uow.models.ids(), known)
         if errors:
             raise InvalidInput(errors)
-
-    def missing_version(self, key: str, version: int) -> NotFound:
-        return NotFound("profile version", f"{key}@{version}")
 
 
 ROUTER_CONFIG = _RouterConfigs()
@@ -220,10 +187,7 @@ PROFILES = _Profiles()
 
 
 def get_router_config_in(uow: UnitOfWork) -> RouterConfig:
-    config = uow.router_config.get()
-    if config is None:
-        raise NotFound("router config", CONFIG_ID)
-    return config
+    return ROUTER_CONFIG.require(uow, CONFIG_ID)
 
 
 def save_router_config_in(
@@ -297,8 +261,7 @@ def rollback_router_config(
     expected_version: int | None = None,
 ) -> RouterConfig:
     with uows() as uow:
-        if uow.router_config_history.document(CONFIG_ID, version) is None:
-            raise NotFound("router config version", str(version))
+        versioned.document_of(uow, ROUTER_CONFIG, CONFIG_ID, version)  # before "no config"
         config = versioned.rollback(
             uow,
             ROUTER_CONFIG,
@@ -316,11 +279,7 @@ def rollback_router_config(
 
 
 def get_profile_in(uow: UnitOfWork, model_id: str) -> Profile:
-    profile = uow.profiles.get(model_id)
-    if profile is None:
-        known = [p.model_id for p in uow.profiles.all()]
-        raise NotFound("profile", model_id, nearest(model_id, known))
-    return profile
+    return PROFILES.require(uow, model_id)
 
 
 def put_profile_in(
@@ -375,8 +334,7 @@ def rollback_profile(
     expected_version: int | None = None,
 ) -> Profile:
     with uows() as uow:
-        if uow.profile_history.document(model_id, version) is None:
-            raise NotFound("profile version", f"{model_id}@{version}")
+        versioned.document_of(uow, PROFILES, model_id, version)  # before "no profile"
         profile = versioned.rollback(
             uow,
             PROFILES,

@@ -7,71 +7,116 @@ conflict, not a lost update), a history row records the field-level diff and the
 document, and the change log hears of it. Rolling back stores an old version's document as
 the next version.
 
-Each kind describes itself with a ``Versioned`` (how to read, build, add and replace one,
-and which rules the database must confirm); everything else is here, once.
+Each kind describes itself with a ``Versioned``: its names, its document and stored types,
+where its rows and history live, and only what differs from the defaults (the rules the
+database must confirm, extra audit fields, how a missing one is named); everything else is
+here, once.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from modelplane.domain.base import DomainModel
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import NotFound, VersionConflict
+from modelplane.domain.errors import NotFound, VersionConflict, nearest
 from modelplane.domain.history import ChangeType, HistoryEntry, diff
 from modelplane.domain.validation import validate, validate_reason
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.unit_of_work import UnitOfWork
 
+
+class Stored(Protocol):
+    """What the flow needs of a stored value: its version, and the pydantic calls that
+    project it onto its document and build it back (``Model``, ``RouterConfig``, ...)."""
+
+    @property
+    def version(self) -> int: ...
+
+    def model_dump(self, *, include: set[str]) -> dict[str, Any]: ...
+
+    @classmethod
+    def model_validate(cls, obj: Any, /, *, context: Any | None = None) -> Self: ...
+
+
 S = TypeVar("S", bound=DomainModel)
 """A kind's document (the part a writer edits): ``ModelSpec``, ``RouterConfigDoc``, ..."""
-V = TypeVar("V")
+V = TypeVar("V", bound=Stored)
 """A stored, versioned value: ``Model``, ``RouterConfig``, ..."""
 
 
+V_in = TypeVar("V_in", bound=Stored, contravariant=True)
+
+
+class Rows(Protocol[V_in]):
+    """The writes of a kind's repository (``uow.models``, ``uow.flags``, ...)."""
+
+    def add(self, value: V_in, /) -> None: ...
+
+    def replace(self, value: V_in, expected_version: int, /) -> bool:
+        """Store ``value`` if the row is still at ``expected_version``; False if it moved on."""
+        ...
+
+
+_STORED = {"stored": True}
+"""Validation context for documents read back from storage (ids stored before a rule
+tightened are read as they are)."""
+
+
 class Versioned(ABC, Generic[S, V]):
-    """What the flow needs to know about one kind."""
+    """What the flow needs to know about one kind. A kind states its names, its two types,
+    where its rows and history live, and only the rules in which it differs."""
 
     kind: str
     """Its name in errors: ``"model"``, ``"router config"``."""
     change_kind: str
     """Its name in the change log: ``"model"``, ``"router_config"``."""
     spec_type: type[S]
+    value_type: type[V]
 
     @abstractmethod
-    def history(self, uow: UnitOfWork) -> HistoryRepository: ...
+    def rows(self, uow: UnitOfWork) -> Rows[V]: ...
 
     @abstractmethod
     def get(self, uow: UnitOfWork, key: str) -> V | None: ...
 
     @abstractmethod
-    def spec_of(self, value: V) -> S: ...
+    def history(self, uow: UnitOfWork) -> HistoryRepository: ...
 
-    @abstractmethod
-    def version_of(self, value: V) -> int: ...
-
-    @abstractmethod
-    def build(self, spec: S, current: V | None, version: int, author: str, at: datetime) -> V:
-        """The stored value for ``spec`` at ``version``."""
-
-    @abstractmethod
-    def add(self, uow: UnitOfWork, value: V) -> None: ...
-
-    @abstractmethod
-    def replace(self, uow: UnitOfWork, value: V, expected: int) -> bool:
-        """Store ``value`` if the row is still at ``expected``; False if it moved on."""
+    def keys(self, uow: UnitOfWork) -> Iterable[str]:
+        """The keys that exist, to suggest the nearest for one that does not."""
+        return ()
 
     def check(self, uow: UnitOfWork, key: str, spec: S, current: V | None) -> None:
         """Rules that need the database; raise a domain error to refuse the write."""
 
+    def spec_of(self, value: V) -> S:
+        """The editable part of a stored value: its fields that the document type has."""
+        fields = set(self.spec_type.model_fields)
+        return self.spec_type.model_validate(value.model_dump(include=fields), context=_STORED)
+
+    def version_of(self, value: V) -> int:
+        return value.version
+
+    def audit(self, current: V | None, version: int, author: str, at: datetime) -> dict[str, Any]:
+        """The fields the flow sets on a new version besides the document."""
+        return {"version": version, "updated_at": at, "updated_by": author}
+
+    def build(self, spec: S, current: V | None, version: int, author: str, at: datetime) -> V:
+        """The stored value for ``spec`` at ``version``."""
+        return self.value_type.model_validate(
+            {**spec.model_dump(), **self.audit(current, version, author, at)}
+        )
+
     def require(self, uow: UnitOfWork, key: str) -> V:
-        """The current value, or ``NotFound``."""
+        """The current value, or ``NotFound`` with the nearest keys."""
         value = self.get(uow, key)
         if value is None:
-            raise NotFound(self.kind, key)
+            raise NotFound(self.kind, key, nearest(key, self.keys(uow)))
         return value
 
     def missing_version(self, key: str, version: int) -> NotFound:
@@ -139,8 +184,8 @@ def save(
     at = change.at or utcnow()
     value = kind.build(spec, current, version + 1, change.author, at)
     if current is None:
-        kind.add(uow, value)
-    elif not kind.replace(uow, value, version):
+        kind.rows(uow).add(value)
+    elif not kind.rows(uow).replace(value, version):
         fresh = kind.get(uow, key)
         now = kind.version_of(fresh) if fresh is not None else 0
         raise conflict(kind.history(uow), kind.kind, key, version, now)
@@ -194,14 +239,21 @@ def record(
     uow.touch(kind.change_kind, key)
 
 
+def document_of(
+    uow: UnitOfWork, kind: Versioned[Any, Any], key: str, version: int
+) -> dict[str, Any]:
+    """The whole document as history holds it at ``version``, or ``kind.missing_version``."""
+    document = kind.history(uow).document(key, version)
+    if document is None:
+        raise kind.missing_version(key, version)
+    return document
+
+
 def document_at(
     uow: UnitOfWork, kind: Versioned[Any, Any], key: str, version: int
 ) -> dict[str, Any]:
     """The whole document as it was at ``version``, with that version."""
-    document = kind.history(uow).document(key, version)
-    if document is None:
-        raise kind.missing_version(key, version)
-    return {**document, "version": version}
+    return {**document_of(uow, kind, key, version), "version": version}
 
 
 def rollback(
@@ -216,10 +268,7 @@ def rollback(
 ) -> V:
     """Store the document as it was at ``version`` as the next version."""
     kind.require(uow, key)
-    document = kind.history(uow).document(key, version)
-    if document is None:
-        raise kind.missing_version(key, version)
-    spec = validate(kind.spec_type, document)
+    spec = validate(kind.spec_type, document_of(uow, kind, key, version))
     why = reason or f"rolled back to version {version}"
     change = Change(author, why, "rolled_back")
     return save(uow, kind, key, spec, change=change, expected_version=expected_version, force=True)
