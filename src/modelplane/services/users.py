@@ -263,34 +263,40 @@ def _limit_keys(username: str, address: str) -> tuple[str, str]:
 def set_role(uows: UnitOfWorkFactory, username: str, role: str) -> User:
     if role not in USER_ROLES:
         raise InvalidInput([FieldError("role", f"must be one of {', '.join(USER_ROLES)}")])
-    with uows() as uow:
-        repo = UserRepository(uow.connection)
-        record = _require(repo, username)
-        if record.role == "admin" and role != "admin":
-            _keep_an_admin(repo, record, "demote")
-        repo.set(username, role=role)
-        user = _public(_require(repo, username))
-        uow.commit()
-    return user
+    return _update(uows, username, role=role)
 
 
 def set_disabled(uows: UnitOfWorkFactory, username: str, disabled: bool) -> User:
-    with uows() as uow:
-        repo = UserRepository(uow.connection)
-        record = _require(repo, username)
-        if disabled and record.role == "admin":
-            _keep_an_admin(repo, record, "disable")
-        repo.set(username, disabled=disabled)
-        user = _public(_require(repo, username))
-        uow.commit()
-    return user
+    return _update(uows, username, disabled=disabled)
 
 
 def set_password(uows: UnitOfWorkFactory, username: str, change: PasswordChange) -> User:
+    return _update(uows, username, password_hash=_hasher.hash(change.password))
+
+
+def _update(
+    uows: UnitOfWorkFactory,
+    username: str,
+    *,
+    role: str | None = None,
+    disabled: bool | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Change what is given of one user; the last active admin is neither demoted nor
+    disabled."""
+    values: dict[str, object] = {
+        k: v
+        for k, v in (("role", role), ("disabled", disabled), ("password_hash", password_hash))
+        if v is not None
+    }
     with uows() as uow:
         repo = UserRepository(uow.connection)
-        _require(repo, username)
-        repo.set(username, password_hash=_hasher.hash(change.password))
+        record = _require(repo, username)
+        if record.role == "admin" and role not in (None, "admin"):
+            _keep_an_admin(repo, record, "demote")
+        if record.role == "admin" and disabled:
+            _keep_an_admin(repo, record, "disable")
+        repo.set(username, **values)
         user = _public(_require(repo, username))
         uow.commit()
     return user
