@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from modelplane.domain.flags import (
@@ -33,6 +37,36 @@ def test_buckets_are_1_to_100() -> None:
     values = {bucket("g", f"user-{i}") for i in range(2000)}
     assert min(values) == 1
     assert max(values) == 100
+
+
+def test_the_same_user_gets_the_same_answer_in_another_process() -> None:
+    users = [f"user-{i}" for i in range(50)]
+    here = [evaluate(flag(37), UserContext(u)).enabled for u in users]
+    code = (
+        "import json,sys;from modelplane.domain.flags import *;"
+        "f=FlagSpec(name='models_source',enabled=True,percentage=37);"
+        f"print(json.dumps([evaluate(f,UserContext(u)).enabled for u in {users!r}]))"
+    )
+    there = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert here == there
+    assert any(here)
+    assert not all(here)
+
+
+@pytest.mark.parametrize("percentage", [1, 10, 50])
+def test_the_share_of_buckets_at_most_a_percentage_over_100k_users_is_that_percentage(
+    percentage: int,
+) -> None:
+    # Enrolment is "bucket <= percentage" (below); the buckets must be spread evenly for
+    # the share enrolled to be the percentage. Tolerance: 0.5 points (about 5 standard
+    # errors at 50%).
+    n = 100_000
+    enrolled = sum(bucket("models_source", f"user-{i}") <= percentage for i in range(n))
+    assert abs(enrolled / n * 100 - percentage) <= 0.5
 
 
 def test_enrolment_is_bucket_at_most_percentage() -> None:
@@ -68,7 +102,7 @@ def test_zero_percent_enrols_nobody_and_100_everybody_even_without_a_user() -> N
 
 def test_no_stickiness_value_is_not_enrolled_below_100() -> None:
     answer = evaluate(flag(99), UserContext())
-    assert (answer.enabled, answer.reason) == (False, "no_stickiness_value")
+    assert (answer.enabled, answer.reason, answer.bucket) == (False, "no_stickiness_value", None)
 
 
 def test_an_override_wins_over_everything() -> None:
@@ -81,6 +115,8 @@ def test_user_id_falls_back_to_session_id_and_named_fields_work() -> None:
     assert UserContext(session_id="s1").stickiness_value("userId") == "s1"
     assert UserContext("u1", "s1").stickiness_value("userId") == "u1"
     assert UserContext("u1").stickiness_value("sessionId") is None
+    by_session = evaluate(flag(50), UserContext(session_id="s-1"))
+    assert by_session.bucket == bucket("models_source", "s-1")
     context = UserContext(properties={"tenantId": "t9"})
     assert context.stickiness_value("tenantId") == "t9"
     answer = evaluate(flag(50, stickiness="tenantId"), context)
@@ -89,6 +125,9 @@ def test_user_id_falls_back_to_session_id_and_named_fields_work() -> None:
 
 def test_the_group_id_defaults_to_the_name_and_shared_groups_enrol_alike() -> None:
     assert flag(10).group == "models_source"
+    assert evaluate(flag(50), UserContext("u1")).group_id == "models_source"
+    grouped = evaluate(flag(50, group_id="migration"), UserContext("u1"))
+    assert grouped.bucket == bucket("migration", "u1")
     a = FlagSpec(name="a", enabled=True, percentage=30, group_id="shared")
     b = FlagSpec(name="b", enabled=True, percentage=30, group_id="shared")
     users = [UserContext(f"u{i}") for i in range(200)]
@@ -112,7 +151,7 @@ def test_unset_overrides(raw: str | None) -> None:
 
 
 def test_a_bad_override_is_refused_quoting_it() -> None:
-    with pytest.raises(ValueError, match="must be on or off, got 'maybe'"):
+    with pytest.raises(ValueError, match="flag override must be on or off, got 'maybe'"):
         parse_override("maybe")
 
 
