@@ -1,5 +1,5 @@
-"""The read path's pure parts (``domain/reader.py``): search ranking, model filters, and
-``CatalogReader`` over the simplest source, models held in a list."""
+"""The read path's pure parts (``domain/reader.py``): ``CatalogReader`` over the simplest
+source, models held in a list. Filters and search ranking: ``test_query.py``."""
 
 from __future__ import annotations
 
@@ -27,48 +27,6 @@ def model(**overrides: Any) -> Model:
 GPT = model(id="openai:gpt-5", provider="openai", name="GPT-5", description="Flagship model")
 MINI = model(id="openai:gpt-5-mini", provider="openai", name="GPT-5 mini", isExperimental=True)
 CLAUDE = model(id="anthropic:claude-haiku", provider="anthropic", name="Claude Haiku")
-
-
-@pytest.mark.parametrize(
-    ("found", "needle", "rank"),
-    [
-        (GPT, "openai:gpt-5", 0),
-        (GPT, "gpt-5", 0),
-        (GPT, "  GPT-5 ", 0),
-        (MINI, "gpt-5", 1),
-        (CLAUDE, "claude", 1),
-        (model(id="openai:o3-pro", name="Pro reasoning"), "o3", 1),  # the id's name part
-        (CLAUDE, "haiku", 2),
-        (GPT, "flagship", 2),
-        (CLAUDE, "anthropic", 2),
-    ],
-)
-def test_search_rank_exact_then_prefix_then_anywhere(found: Model, needle: str, rank: int) -> None:
-    assert search_rank(found, needle) == rank
-
-
-@pytest.mark.parametrize("needle", ["gemini", "", "   "])
-def test_search_rank_is_none_without_a_match(needle: str) -> None:
-    assert search_rank(GPT, needle) is None
-
-
-def test_search_ranks_order_the_closest_first() -> None:
-    models = [CLAUDE, MINI, GPT]
-    ranked = sorted(
-        (m for m in models if search_rank(m, "gpt-5") is not None),
-        key=lambda m: search_rank(m, "gpt-5") or 0,
-    )
-    assert [m.id for m in ranked] == ["openai:gpt-5", "openai:gpt-5-mini"]
-
-
-def test_a_model_filter_matches_every_given_field_and_ignores_the_rest() -> None:
-    assert ModelFilter().matches(GPT)
-    assert ModelFilter(provider="openai").matches(MINI)
-    assert not ModelFilter(provider="openai").matches(CLAUDE)
-    assert ModelFilter(provider="openai", experimental=False).matches(GPT)
-    assert not ModelFilter(provider="openai", experimental=False).matches(MINI)
-    assert not ModelFilter(capability="vision").matches(GPT)
-    assert ModelFilter(status="active", internal_only=False).matches(GPT)
 
 
 class ListSource:

@@ -15,7 +15,7 @@ from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
 from modelplane.services.users import SignInLimiter
 from modelplane.settings import Settings
-from tests.services.test_sign_in_limiter import Clock
+from tests.services.test_users import Clock
 from tests.web.conftest import PASSWORD, csrf_of, make_users
 
 PROXY = "10.0.0.1"

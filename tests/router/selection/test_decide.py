@@ -11,7 +11,7 @@ import pytest
 from modelplane.router import AllModelsExhausted, CompiledRouter, decide
 from modelplane.router.selection.decide import Outcome
 
-from .conftest import build, classification, make_model, make_profile, request, with_dials
+from ..conftest import build, classification, make_model, make_profile, request, with_dials
 
 CHEAP = [make_model(f"acme:cheap-{i}", "0.5") for i in range(3)]
 MID = [make_model(f"acme:mid-{i}", 2) for i in range(2)]

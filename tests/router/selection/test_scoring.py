@@ -9,7 +9,7 @@ import pytest
 from modelplane.domain.router_config import Complexity
 from modelplane.router.selection.scoring import Breakdown, Scorer
 
-from .conftest import build, classification, make_model, make_profile, with_dials
+from ..conftest import build, classification, make_model, make_profile, with_dials
 
 
 def breakdown_of(
@@ -106,7 +106,7 @@ def test_cost_penalty_is_average_over_30_times_bias_times_20() -> None:
 def test_cost_penalty_uses_the_mean_of_input_and_output() -> None:
     from modelplane.router.selection.compiled import compile_router
 
-    from .conftest import defaults
+    from ..conftest import defaults
 
     model = make_model("acme:m", pricing={"input": "2", "output": "10"})
     router = compile_router([model], [], defaults())

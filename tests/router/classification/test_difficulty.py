@@ -18,7 +18,7 @@ from modelplane.router.classification.difficulty import (
     estimate,
 )
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "difficulty-mmlu-heldout.jsonl"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "difficulty-mmlu-heldout.jsonl"
 
 PROMPTS = [
     "",

@@ -15,7 +15,7 @@ from bench.just_eval import TASK_TYPES, Prompt, development, held_out
 
 from modelplane.router import EmbeddedClassifier, Message
 
-from .test_classifiers import CONTEXT
+from ..test_classifiers import CONTEXT
 
 embedded = EmbeddedClassifier()
 
