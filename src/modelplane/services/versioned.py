@@ -23,6 +23,7 @@ from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import NotFound, VersionConflict
 from modelplane.domain.history import ChangeType, HistoryEntry, diff
 from modelplane.domain.validation import validate, validate_reason
+from modelplane.services import webhooks
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.unit_of_work import UnitOfWork
 
@@ -179,8 +180,8 @@ def record(
     reason: str | None,
     at: datetime,
 ) -> None:
-    """A history row holding the field-level diff and the whole new document, and a note
-    for the change log."""
+    """A history row holding the field-level diff and the whole new document, a note for
+    the change log, and the webhook events the change means."""
     entry = HistoryEntry(
         entity_id=key,
         version=version,
@@ -192,6 +193,18 @@ def record(
     )
     kind.history(uow).append(entry, after)
     uow.touch(kind.change_kind, key)
+    # The same transaction queues the webhook events this change means (the outbox).
+    webhooks.emit_change(
+        uow,
+        kind.change_kind,
+        key,
+        version=version,
+        change_type=change_type,
+        before=before,
+        after=after,
+        author=author,
+        reason=reason,
+    )
 
 
 def document_at(
