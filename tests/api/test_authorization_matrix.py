@@ -33,6 +33,9 @@ class Call:
     """Where the route's authorization is tested instead (it is then left out here)."""
 
 
+_WEBHOOKS = "tests/webhooks/test_webhooks.py::test_only_admins_manage_webhooks"
+"""Subscribing needs a receiver that this test's runtime may reach; that test has one."""
+
 ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/openapi.json"): Call(ANYONE, "/openapi.json"),
     ("GET", "/docs"): Call(ANYONE, "/docs"),
@@ -139,6 +142,29 @@ ROUTES: dict[tuple[str, str], Call] = {
         ADMIN, "/api/v1/tokens", 201, {"name": "new-token", "role": "viewer"}
     ),
     ("DELETE", "/api/v1/tokens/{name}"): Call(ADMIN, "/api/v1/tokens/viewer-token"),
+    ("GET", "/api/v1/webhooks"): Call(ADMIN, "/api/v1/webhooks", covered_by=_WEBHOOKS),
+    ("POST", "/api/v1/webhooks"): Call(ADMIN, "/api/v1/webhooks", covered_by=_WEBHOOKS),
+    ("GET", "/api/v1/webhooks/deliveries"): Call(
+        ADMIN, "/api/v1/webhooks/deliveries", covered_by=_WEBHOOKS
+    ),
+    ("GET", "/api/v1/webhooks/deliveries/{delivery_id}"): Call(
+        ADMIN, "/api/v1/webhooks/deliveries/{delivery_id}", covered_by=_WEBHOOKS
+    ),
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): Call(
+        ADMIN, "/api/v1/webhooks/deliveries/{delivery_id}/replay", covered_by=_WEBHOOKS
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}", covered_by=_WEBHOOKS
+    ),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}", covered_by=_WEBHOOKS
+    ),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}", covered_by=_WEBHOOKS
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}/deliveries", covered_by=_WEBHOOKS
+    ),
 }
 
 

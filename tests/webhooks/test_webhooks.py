@@ -181,12 +181,37 @@ def test_private_targets_are_refused_unless_allowed(runtime: Runtime, url: str, 
     svc.create_webhook(runtime.unit_of_work, spec, "test", allow_private=True)
 
 
-def test_only_admins_manage_webhooks(client: TestClient, runtime: Runtime) -> None:
+def test_only_admins_manage_webhooks(
+    client: TestClient, runtime: Runtime, admin: dict[str, str], receiver: Receiver
+) -> None:
     from modelplane.services.tokens import TokenSpec, create_token
 
+    hook = subscribe(client, admin, receiver.url, ["model.price_changed"])
+    edit_price(client, admin, "6")
+    wait_until(lambda: receiver.received)
+    delivery = client.get("/api/v1/webhooks/deliveries", headers=admin).json()["data"][0]
+    body = {"url": receiver.url, "secret": SECRET, "events": ["flag.changed"]}
+    calls = [
+        ("GET", "/api/v1/webhooks", None),
+        ("POST", "/api/v1/webhooks", body),
+        ("GET", "/api/v1/webhooks/deliveries", None),
+        ("GET", f"/api/v1/webhooks/deliveries/{delivery['id']}", None),
+        ("POST", f"/api/v1/webhooks/deliveries/{delivery['id']}/replay", None),
+        ("GET", f"/api/v1/webhooks/{hook['id']}", None),
+        ("PATCH", f"/api/v1/webhooks/{hook['id']}", {"active": True}),
+        ("GET", f"/api/v1/webhooks/{hook['id']}/deliveries", None),
+        ("DELETE", f"/api/v1/webhooks/{hook['id']}", None),
+    ]
+    tokens = {}
     with runtime.unit_of_work() as uow:
-        _, token = create_token(uow, TokenSpec(name="ed", role="editor"), "test")
+        for role in ("viewer", "editor", "ingest"):
+            _, token = create_token(uow, TokenSpec(name=f"{role}-1", role=role), "test")
+            tokens[role] = {"Authorization": f"Bearer {token}"}
         uow.commit()
-    editor = {"Authorization": f"Bearer {token}"}
-    assert client.get("/api/v1/webhooks", headers=editor).status_code == 403
-    assert client.get("/api/v1/webhooks").status_code == 401
+    for method, path, json_body in calls:
+        assert client.request(method, path, json=json_body).status_code == 401, path
+        for role, sent in tokens.items():
+            answer = client.request(method, path, json=json_body, headers=sent)
+            assert answer.status_code == 403, (role, path)
+        answer = client.request(method, path, json=json_body, headers=admin)
+        assert answer.status_code in (200, 201), (path, answer.text)

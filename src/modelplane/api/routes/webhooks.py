@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
+from pydantic import ConfigDict
 
 from modelplane.api.bodies import Document, Object, Text
 from modelplane.api.deps import Admin, RuntimeDep
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.validation import validate
 from modelplane.domain.webhooks import EVENT_KINDS, Delivery, WebhookSpec
 from modelplane.services import webhooks as svc
@@ -26,6 +28,12 @@ class WebhookBody(Document):
     events: Object = None
     description: Text = None
     active: Object = None
+
+
+class NoFields(Document):
+    """No fields: the delivery is sent again as it was."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
 
 
 def _page(items: list[Delivery], total: int, offset: int, limit: int) -> dict[str, Any]:
@@ -92,7 +100,15 @@ def get_delivery(runtime: RuntimeDep, _: Admin, delivery_id: int) -> dict[str, A
     summary="Send a delivery again now",
     description="The same event id and body, newly signed; the attempt joins its log.",
 )
-def replay_delivery(runtime: RuntimeDep, _: Admin, delivery_id: int) -> dict[str, Any]:
+def replay_delivery(
+    runtime: RuntimeDep,
+    _: Admin,
+    delivery_id: int,
+    body: Annotated[NoFields | None, Body()] = None,
+) -> dict[str, Any]:
+    if body is not None and body.as_sent():
+        fields = sorted(body.as_sent())
+        raise InvalidInput([FieldError(k, "unknown field") for k in fields])
     return svc.replay_delivery(runtime.unit_of_work, delivery_id).to_json()
 
 
