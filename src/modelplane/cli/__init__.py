@@ -27,6 +27,7 @@ from modelplane.cli import (
     serve,
     stats,
     users,
+    webhooks,
 )
 from modelplane.cli.app import app
 
@@ -54,6 +55,7 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     users.register,
     rollout.register,
     stats.register,
+    webhooks.register,
 )
 for _register in _REGISTRATIONS:
     _register(app)

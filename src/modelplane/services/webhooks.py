@@ -299,7 +299,8 @@ class Deliverer:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
         self._pool.shutdown(wait=True, cancel_futures=False)
         self._client.close()
 
