@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
     AlreadyExists,
     FieldError,
@@ -23,7 +24,7 @@ from modelplane.domain.errors import (
 from modelplane.domain.history import ChangeType, HistoryEntry
 from modelplane.domain.models import Model, ModelSpec, Status
 from modelplane.domain.validation import deep_merge, require_object, validate
-from modelplane.services import versioned
+from modelplane.services import prices, versioned
 from modelplane.services.router_data import refuse_deprecating
 from modelplane.services.versioned import Change
 from modelplane.store.repositories import HistoryRepository
@@ -71,7 +72,13 @@ class _Models(versioned.Versioned[ModelSpec, Model]):
         uow.models.add(value)
 
     def replace(self, uow: UnitOfWork, value: Model, expected: int) -> bool:
-        return uow.models.replace(value, expected)
+        before = uow.models.get(value.id)
+        if not uow.models.replace(value, expected):
+            return False
+        # A new price without a date applies from now on: the timeline records it.
+        at = value.updated_at or utcnow()
+        prices.follow(uow, before, value, value.updated_by or "", at)
+        return True
 
     def check(self, uow: UnitOfWork, key: str, spec: ModelSpec, current: Model | None) -> None:
         if spec.id != key:
