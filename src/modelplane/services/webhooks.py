@@ -42,7 +42,9 @@ from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from modelplane.store.webhook_repository import WebhookRepository
 
 log = logging.getLogger(__name__)
-_LEASE = timedelta(seconds=ATTEMPT_TIMEOUT_SECONDS * 6)
+_LEASE = timedelta(seconds=ATTEMPT_TIMEOUT_SECONDS * 3)
+"""How long a claim holds: a batch's attempts end well within it (timeouts), and a
+delivery that a dead process claimed is due again when it runs out."""
 _CHANGE_KINDS: dict[str, EventKind] = {
     "router_config": "router_config.changed",
     "profile": "profile.changed",
