@@ -118,12 +118,15 @@ class Snapshot:
         value: T = cache[key]
         return value
 
-    def with_models(self, sequence: int, changed: dict[str, Model | None]) -> Snapshot:
+    def with_models(
+        self, sequence: int, changed: dict[str, Model | None], now: datetime | None = None
+    ) -> Snapshot:
         """A new snapshot at ``sequence`` where only ``changed`` models differ (``None``:
         gone). Everything else is shared with this one; only changed models are rendered
         and compiled for the router."""
-        now = utcnow()
+        now = now or utcnow()
         changed = {k: m.priced_at(now) if m is not None else None for k, m in changed.items()}
+        changed = {**self._due_prices(now), **changed}  # a price that started meanwhile too
         models = dict(self.models)
         rendered = dict(self.model_json)
         for model_id, model in changed.items():
@@ -156,18 +159,25 @@ class Snapshot:
             _memo={},
         )
 
+    def _due_prices(self, now: datetime) -> dict[str, Model | None]:
+        """The models whose price in force has changed by ``now``, priced as at ``now``."""
+        if self.next_price_change is None or now < self.next_price_change:
+            return {}
+        return {
+            m.id: m.priced_at(now)
+            for m in self.models.values()
+            if m.price_timeline and m.pricing_at(now) != m.pricing
+        }
+
     def with_due_prices(self, now: datetime) -> Snapshot | None:
         """When a scheduled price has started by ``now``: this snapshot with every model
         priced as in force now (same sequence: no write happened); else ``None``."""
         if self.next_price_change is None or now < self.next_price_change:
             return None
-        changed: dict[str, Model | None] = {}
-        for model in self.models.values():
-            if model.price_timeline and model.pricing_at(now) != model.pricing:
-                changed[model.id] = model.priced_at(now)
+        changed = self._due_prices(now)
         if not changed:
             return replace(self, next_price_change=_next_price_change(self.models.values(), now))
-        return self.with_models(self.sequence, changed)
+        return self.with_models(self.sequence, changed, now)
 
     def age_seconds(self, now: datetime | None = None) -> float:
         return ((now or utcnow()) - self.built_at).total_seconds()
