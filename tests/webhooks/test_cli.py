@@ -92,3 +92,32 @@ def test_the_cli_refuses_a_private_target_with_the_reason(
     )
     assert result.exit_code == 1
     assert "loopback" in result.output
+
+
+def test_two_deliverers_never_send_the_same_delivery_at_once(
+    runtime: Runtime, receiver: Receiver
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from modelplane.domain.webhooks import WebhookSpec
+
+    spec = WebhookSpec(url=receiver.url, secret=SECRET, events=["model.updated"])
+    webhooks.create_webhook(runtime.unit_of_work, spec, "test", allow_private=True)
+    for i in range(30):
+        models.update_model(
+            runtime.unit_of_work, "openai:gpt-5", {"name": f"GPT 5 #{i}"}, "test", None
+        )
+    first, second = (
+        webhooks.Deliverer(runtime.unit_of_work, allow_private=True, batch=7) for _ in range(2)
+    )
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(6):
+            list(pool.map(lambda d: d.round(), (first, second)))
+    first.stop()
+    second.stop()
+    ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert len(ids) == 30
+    assert len(set(ids)) == 30  # each once: claims never overlap
+    log, total = webhooks.deliveries(runtime.unit_of_work, None, 100)
+    assert total == 30
+    assert all(d.status == "delivered" and d.attempts == 1 for d in log)

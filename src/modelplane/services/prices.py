@@ -30,7 +30,7 @@ def follow(uow: UnitOfWork, before: Model | None, after: Model, author: str, at:
     if before is None:
         return
     repo = PriceRepository(uow.connection)
-    timeline = repo.timeline(after.id)
+    timeline = before.price_timeline  # read with the model, just before this write
     if price_at(timeline, at, before.pricing) == after.pricing:
         return
     if not timeline:
