@@ -51,6 +51,14 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/models"): Call(ANYONE, "/api/v1/models"),
     ("GET", "/api/v1/models/search"): Call(ANYONE, "/api/v1/models/search?q=gpt"),
     ("GET", "/api/v1/models/{model_id:path}"): Call(ANYONE, f"/api/v1/models/{M}"),
+    ("GET", "/api/v1/models/{model_id:path}/price"): Call(ANYONE, f"/api/v1/models/{M}/price"),
+    ("GET", "/api/v1/models/{model_id:path}/prices"): Call(ANYONE, f"/api/v1/models/{M}/prices"),
+    ("POST", "/api/v1/models/{model_id:path}/prices"): Call(
+        EDITOR,
+        f"/api/v1/models/{M}/prices",
+        201,
+        {"pricing": {"input": 3}, "effectiveFrom": "2031-01-01T00:00:00Z"},
+    ),
     ("GET", "/api/v1/models/{model_id:path}/history"): Call(VIEWER, f"/api/v1/models/{M}/history"),
     ("GET", "/api/v1/models/{model_id:path}/history/{version}"): Call(
         VIEWER, f"/api/v1/models/{M}/history/1"
