@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
     """Per-flag on/off overrides that win over the database: ``MODELPLANE_FLAG_OVERRIDES``
     as JSON or ``name=on,other=off``, plus ``MODELPLANE_FLAG_<NAME>`` for any flag."""
+    webhooks_allow_private: bool = False
+    """Webhook targets may resolve to private, loopback or link-local addresses (tests, a
+    receiver on the same network). Off: such URLs are refused with the reason."""
+    webhooks_deliver: bool = True
+    """The server delivers queued webhook events (off: another process does)."""
     snapshot_reads: bool = True
     """The server reads from its live snapshot; false makes every read query the database
     (a baseline for benchmarks, not a production mode)."""

@@ -33,6 +33,9 @@ class Call:
     """Where the route's authorization is tested instead (it is then left out here)."""
 
 
+_WEBHOOKS = "tests/webhooks/test_webhooks.py::test_only_admins_manage_webhooks"
+"""Subscribing needs a receiver that this test's runtime may reach; that test has one."""
+
 ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/openapi.json"): Call(ANYONE, "/openapi.json"),
     ("GET", "/docs"): Call(ANYONE, "/docs"),
@@ -48,6 +51,14 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/models"): Call(ANYONE, "/api/v1/models"),
     ("GET", "/api/v1/models/search"): Call(ANYONE, "/api/v1/models/search?q=gpt"),
     ("GET", "/api/v1/models/{model_id:path}"): Call(ANYONE, f"/api/v1/models/{M}"),
+    ("GET", "/api/v1/models/{model_id:path}/price"): Call(ANYONE, f"/api/v1/models/{M}/price"),
+    ("GET", "/api/v1/models/{model_id:path}/prices"): Call(ANYONE, f"/api/v1/models/{M}/prices"),
+    ("POST", "/api/v1/models/{model_id:path}/prices"): Call(
+        EDITOR,
+        f"/api/v1/models/{M}/prices",
+        201,
+        {"pricing": {"input": 3}, "effectiveFrom": "2031-01-01T00:00:00Z"},
+    ),
     ("GET", "/api/v1/models/{model_id:path}/history"): Call(VIEWER, f"/api/v1/models/{M}/history"),
     ("GET", "/api/v1/models/{model_id:path}/history/{version}"): Call(
         VIEWER, f"/api/v1/models/{M}/history/1"
@@ -139,6 +150,29 @@ ROUTES: dict[tuple[str, str], Call] = {
         ADMIN, "/api/v1/tokens", 201, {"name": "new-token", "role": "viewer"}
     ),
     ("DELETE", "/api/v1/tokens/{name}"): Call(ADMIN, "/api/v1/tokens/viewer-token"),
+    ("GET", "/api/v1/webhooks"): Call(ADMIN, "/api/v1/webhooks", covered_by=_WEBHOOKS),
+    ("POST", "/api/v1/webhooks"): Call(ADMIN, "/api/v1/webhooks", covered_by=_WEBHOOKS),
+    ("GET", "/api/v1/webhooks/deliveries"): Call(
+        ADMIN, "/api/v1/webhooks/deliveries", covered_by=_WEBHOOKS
+    ),
+    ("GET", "/api/v1/webhooks/deliveries/{delivery_id}"): Call(
+        ADMIN, "/api/v1/webhooks/deliveries/{delivery_id}", covered_by=_WEBHOOKS
+    ),
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): Call(
+        ADMIN, "/api/v1/webhooks/deliveries/{delivery_id}/replay", covered_by=_WEBHOOKS
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}", covered_by=_WEBHOOKS
+    ),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}", covered_by=_WEBHOOKS
+    ),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}", covered_by=_WEBHOOKS
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): Call(
+        ADMIN, "/api/v1/webhooks/{webhook_id}/deliveries", covered_by=_WEBHOOKS
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_negative_tokens_are_refused_by_name() -> None:
     "name", ["input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"]
 )
 def test_each_negative_token_count_is_refused_by_its_name(name: str) -> None:
-    counts = {
+    counts: dict[str, Any] = {
         "input_tokens": 0,
         "output_tokens": 0,
         "cached_input_tokens": 0,

@@ -24,10 +24,12 @@ from modelplane.api.routes import (
     router_data,
     tokens,
     usage,
+    webhooks,
 )
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
+from modelplane.services.webhooks import start_deliverer
 from modelplane.settings import Settings
 
 
@@ -59,6 +61,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(bulk.router)
     app.include_router(usage.router)
     app.include_router(analytics.router)
+    app.include_router(webhooks.router)
     web.install(app)  # the admin console under /admin
 
     @app.get("/", include_in_schema=False)
@@ -74,6 +77,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: Runtime = app.state.runtime
     if runtime.live_reads:
         await asyncio.to_thread(lambda: runtime.live)  # first snapshot before the first request
+    deliverer = None
+    if runtime.settings.webhooks_deliver:
+        # Webhook deliveries leave this process on their own threads, woken by every change
+        # it hears of (its own and other processes'), never on a request's path.
+        subscribe = runtime.live.subscribe if runtime.live_reads else None
+        deliverer = start_deliverer(
+            runtime.unit_of_work, runtime.settings.webhooks_allow_private, subscribe
+        )
+    app.state.deliverer = deliverer
     yield
+    if deliverer is not None:
+        await asyncio.to_thread(deliverer.stop)
     if app.state.owns_runtime:
         runtime.close()

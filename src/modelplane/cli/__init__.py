@@ -19,6 +19,7 @@ from modelplane.cli import (
     db,
     live,
     manage,
+    prices,
     reads,
     replay,
     rollout,
@@ -27,6 +28,7 @@ from modelplane.cli import (
     serve,
     stats,
     users,
+    webhooks,
 )
 from modelplane.cli.app import app
 
@@ -51,9 +53,11 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     replay.register,
     _command("classify", classify.classify_command),
     manage.register,
+    prices.register,
     users.register,
     rollout.register,
     stats.register,
+    webhooks.register,
 )
 for _register in _REGISTRATIONS:
     _register(app)

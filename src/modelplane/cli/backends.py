@@ -13,10 +13,12 @@ import httpx
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.access import TokenSpec
-from modelplane.domain.errors import ModelplaneError
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import FieldError, InvalidInput, ModelplaneError
 from modelplane.domain.models import ModelSpec
+from modelplane.domain.prices import parse_moment, timeline_json
 from modelplane.domain.validation import validate
-from modelplane.services import bulk, tokens
+from modelplane.services import bulk, prices, tokens
 from modelplane.services import models as model_svc
 from modelplane.settings import Settings
 from modelplane.store.unit_of_work import UnitOfWorkFactory
@@ -42,6 +44,9 @@ class Backend(Protocol):
     def model_at(self, model_id: str, version: int) -> JSON: ...
     def rollback(
         self, model_id: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def schedule_price(
+        self, model_id: str, pricing: JSON, effective_from: str, reason: str | None
     ) -> JSON: ...
     def export(self) -> JSON: ...
     def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON: ...
@@ -103,6 +108,21 @@ class DirectBackend:
         return model_svc.rollback_model(
             self._uows, model_id, version, self._author, reason, expected
         ).to_json()
+
+    def schedule_price(
+        self, model_id: str, pricing: JSON, effective_from: str, reason: str | None
+    ) -> JSON:
+        try:
+            when = parse_moment(effective_from, "effectiveFrom")
+        except ValueError as exc:
+            raise InvalidInput([FieldError("effectiveFrom", str(exc))]) from None
+        model = prices.schedule_price(self._uows, model_id, pricing, when, self._author, reason)
+        return {
+            "id": model.id,
+            "effectiveFrom": when.isoformat().replace("+00:00", "Z"),
+            "pricing": model.pricing_at(when).to_json(),
+            "timeline": timeline_json(model, utcnow()),
+        }
 
     def export(self) -> JSON:
         return bulk.export_document(self._uows)
@@ -186,6 +206,12 @@ class HttpBackend:
         current = self._version(model_id) if expected is None else expected
         body = {"version": version, "expectedVersion": current, "reason": reason}
         return self._call("POST", f"/api/v1/models/{model_id}/rollback", json=body)
+
+    def schedule_price(
+        self, model_id: str, pricing: JSON, effective_from: str, reason: str | None
+    ) -> JSON:
+        body = {"pricing": pricing, "effectiveFrom": effective_from, "reason": reason}
+        return self._call("POST", f"/api/v1/models/{model_id}/prices", json=body)
 
     def export(self) -> JSON:
         return self._call("GET", "/api/v1/export")

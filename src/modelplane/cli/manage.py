@@ -95,6 +95,14 @@ def update(
     server: ServerOpt = None,
     token: TokenOpt = None,
     as_json: JsonOpt = False,
+    effective_from: Annotated[
+        str | None,
+        typer.Option(
+            "--effective-from",
+            help="Schedule the pricing change from this ISO 8601 time on "
+            "(e.g. 2027-01-01T00:00:00Z); only pricing.* may be set.",
+        ),
+    ] = None,
 ) -> None:
     """Change some of a model's fields; nested objects merge."""
     patch = _json_object(_read_text(file), file) if file else {}
@@ -102,6 +110,17 @@ def update(
         _assign(patch, assignment)
     if not patch:
         fail("nothing to change: give --set FIELD=VALUE or --file")
+    if effective_from is not None:
+        others = sorted(set(patch) - {"pricing"})
+        if others or not isinstance(patch.get("pricing"), dict):
+            fail(f"--effective-from schedules prices only: remove {', '.join(others) or 'it'}")
+        with backend(server, token) as b:
+            answer = b.schedule_price(model_id, patch["pricing"], effective_from, reason)
+        if as_json:
+            print_json(answer)
+        else:
+            out.print(f"{answer['id']}: new price scheduled from {answer['effectiveFrom']}")
+        return
     with backend(server, token) as b:
         _show_model(b.update_model(model_id, patch, expected, reason), "updated", as_json)
 

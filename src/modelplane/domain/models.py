@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
@@ -40,7 +41,7 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
 _MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._/-]*$"
 ModelIdStr = Annotated[str, Field(pattern=_MODEL_ID_PATTERN, max_length=NAME_MAX)]
 """The id of a model as stored or referred to: ``<provider>:<name>``."""
-API_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate")
+API_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate", "price", "prices")
 """Path segments the API appends to a model id (``/api/v1/models/<id>/history``)."""
 
 _ID_PROVIDER = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -140,6 +141,24 @@ class Pricing(DomainModel):
         return (self.input + self.output) / 2
 
 
+class DatedPrice(DomainModel):
+    """One entry of a model's price timeline (``domain/prices.py``): ``pricing`` applies
+    from ``effective_from`` until the next entry starts."""
+
+    effective_from: datetime
+    pricing: Pricing
+    recorded_at: datetime | None = None
+    recorded_by: Line | None = None
+    reason: LongText | None = None
+
+    @field_validator("effective_from", "recorded_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must name its time zone (e.g. 2027-01-01T00:00:00Z)")
+        return value.astimezone(UTC) if value is not None else None
+
+
 class ModelSpec(DomainModel):
     """Everything an editor sets about a model: the body of a create or an import row."""
 
@@ -194,6 +213,21 @@ class Model(ModelSpec):
     created_by: Line | None = None
     updated_at: datetime | None = None
     updated_by: Line | None = None
+    price_timeline: tuple[DatedPrice, ...] = Field(default=(), exclude=True)
+    """Its dated prices in order (none: one price for all time). Not part of the document:
+    ``pricing`` is the price in force when the model was read."""
+
+    def pricing_at(self, at: datetime) -> Pricing:
+        """The price in force at ``at``."""
+        index = bisect_right([e.effective_from for e in self.price_timeline], at)
+        return self.price_timeline[index - 1].pricing if index else self.pricing
+
+    def priced_at(self, at: datetime) -> Model:
+        """This model with ``pricing`` the price in force at ``at``."""
+        if not self.price_timeline:
+            return self
+        pricing = self.pricing_at(at)
+        return self if pricing == self.pricing else self.model_copy(update={"pricing": pricing})
 
     def spec(self) -> ModelSpec:
         """The editable part, without version and audit fields."""

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
-from modelplane.domain.models import Pricing
+from modelplane.domain.models import Model, Pricing
 
 _PER = Decimal(1_000_000)
 
 
 def cost(
-    pricing: Pricing,
+    pricing: Pricing | Model,
     input_tokens: int,
     output_tokens: int,
     cached_input_tokens: int = 0,
     reasoning_tokens: int = 0,
+    *,
+    at: datetime | None = None,
 ) -> Decimal:
     """USD for one request.
 
@@ -22,9 +25,14 @@ def cost(
     when one is set (else the input price), reasoning tokens at the reasoning price when one
     is set (else the output price).
 
+    A ``Model`` is priced at the price in force ``at`` (default: the price it was read
+    with); see ``domain/prices.py``.
+
     >>> cost(Pricing(input=Decimal("2.5"), output=Decimal("10")), 1000, 500)
     Decimal('0.0075')
     """
+    if isinstance(pricing, Model):
+        pricing = pricing.pricing if at is None else pricing.pricing_at(at)
     for name, tokens in (
         ("input_tokens", input_tokens),
         ("output_tokens", output_tokens),

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from modelplane.domain.changes import Change
+from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import DatabaseUnavailable, ModelplaneError
 from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
 from modelplane.store.database import describe_failure, redacted
@@ -116,7 +117,15 @@ class LiveCatalog:
         old = self.current
         sequence = current_sequence(self._engine)
         if not force and old.source == "db" and sequence == old.sequence:
-            return False
+            # No write since, but a scheduled price may have started: it applies now, here
+            # and in every other process, each by its own clock.
+            due = old.with_due_prices(utcnow())
+            if due is None:
+                return False
+            with self._changed:
+                self.current = due
+                self._changed.notify_all()
+            return True
         update = None if force else self._model_update(old)
         if update is not None:
             snapshot, events = update
@@ -186,6 +195,15 @@ class LiveCatalog:
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
 
+    def _wait_seconds(self) -> float:
+        """Until the next sequence check: at most ``safety_interval``, less when a
+        scheduled price starts sooner."""
+        upcoming = self.current.next_price_change
+        if upcoming is None:
+            return self._safety_interval
+        left = (upcoming - utcnow()).total_seconds()
+        return min(self._safety_interval, max(left, 0.005))
+
     def _poll(self) -> None:
         while not self._stop.wait(self._poll_interval):
             self.refresh()
@@ -199,7 +217,7 @@ class LiveCatalog:
             if self.degraded:
                 raise DatabaseUnavailable(self.last_error or "database unreachable")
             while not self._stop.is_set():
-                if notifications.wait(self._safety_interval):
+                if notifications.wait(self._wait_seconds()):
                     # Coalesce a burst: drain what else arrives within a few milliseconds.
                     notifications.drain(self._coalesce)
                 self.refresh()

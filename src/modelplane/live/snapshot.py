@@ -27,6 +27,7 @@ from modelplane.domain.clock import utcnow
 from modelplane.domain.experiments import Experiment
 from modelplane.domain.flags import Flag
 from modelplane.domain.models import Model, Provider
+from modelplane.domain.prices import next_change
 from modelplane.domain.profiles import Profile, TaskCategory
 from modelplane.domain.query import ANY, ModelFilter, filter_models, search_models
 from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
@@ -67,6 +68,8 @@ class Snapshot:
     """The router compiled from this snapshot's models, profiles, categories and config;
     ``None`` (with ``router_data_error``) if that failed: routing then says why."""
     router_data_error: str | None = None
+    next_price_change: datetime | None = None
+    """When the next scheduled price of any model starts (``with_due_prices``)."""
     _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -83,7 +86,8 @@ class Snapshot:
         experiments: list[Experiment] | None = None,
         tokens: dict[str, TokenRecord] | None = None,
     ) -> Snapshot:
-        by_id = {m.id: m for m in sorted(models, key=lambda m: m.id)}
+        now = utcnow()
+        by_id = {m.id: m.priced_at(now) for m in sorted(models, key=lambda m: m.id)}
         rendered = {m.id: _render(m) for m in by_id.values()}
         data, error = _compiled(list(by_id.values()), profiles, router_config, categories)
         return cls(
@@ -101,6 +105,8 @@ class Snapshot:
             tokens=MappingProxyType(dict(tokens or {})),
             router_data=data,
             router_data_error=error,
+            built_at=now,
+            next_price_change=_next_price_change(by_id.values(), now),
         )
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -112,10 +118,15 @@ class Snapshot:
         value: T = cache[key]
         return value
 
-    def with_models(self, sequence: int, changed: dict[str, Model | None]) -> Snapshot:
+    def with_models(
+        self, sequence: int, changed: dict[str, Model | None], now: datetime | None = None
+    ) -> Snapshot:
         """A new snapshot at ``sequence`` where only ``changed`` models differ (``None``:
         gone). Everything else is shared with this one; only changed models are rendered
         and compiled for the router."""
+        now = now or utcnow()
+        changed = {k: m.priced_at(now) if m is not None else None for k, m in changed.items()}
+        changed = {**self._due_prices(now), **changed}  # a price that started meanwhile too
         models = dict(self.models)
         rendered = dict(self.model_json)
         for model_id, model in changed.items():
@@ -141,11 +152,32 @@ class Snapshot:
             models=MappingProxyType(by_id),
             model_json=MappingProxyType(rendered),
             ordered_ids=tuple(by_id),
-            built_at=utcnow(),
+            built_at=now,
             router_data=data,
             router_data_error=error,
+            next_price_change=_next_price_change(by_id.values(), now),
             _memo={},
         )
+
+    def _due_prices(self, now: datetime) -> dict[str, Model | None]:
+        """The models whose price in force has changed by ``now``, priced as at ``now``."""
+        if self.next_price_change is None or now < self.next_price_change:
+            return {}
+        return {
+            m.id: m.priced_at(now)
+            for m in self.models.values()
+            if m.price_timeline and m.pricing_at(now) != m.pricing
+        }
+
+    def with_due_prices(self, now: datetime) -> Snapshot | None:
+        """When a scheduled price has started by ``now``: this snapshot with every model
+        priced as in force now (same sequence: no write happened); else ``None``."""
+        if self.next_price_change is None or now < self.next_price_change:
+            return None
+        changed = self._due_prices(now)
+        if not changed:
+            return replace(self, next_price_change=_next_price_change(self.models.values(), now))
+        return self.with_models(self.sequence, changed, now)
 
     def age_seconds(self, now: datetime | None = None) -> float:
         return ((now or utcnow()) - self.built_at).total_seconds()
@@ -235,6 +267,15 @@ def _compiled(
     except Exception as exc:  # bad data must not stop the catalogue from being served
         log.exception("compiling the router data failed")
         return None, f"{type(exc).__name__}: {exc}"
+
+
+def _next_price_change(models: Iterable[Model], now: datetime) -> datetime | None:
+    upcoming = [
+        change
+        for m in models
+        if m.price_timeline and (change := next_change(m.price_timeline, now)) is not None
+    ]
+    return min(upcoming, default=None)
 
 
 def _render(model: Model) -> bytes:

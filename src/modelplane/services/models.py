@@ -22,7 +22,7 @@ from modelplane.domain.errors import (
 from modelplane.domain.history import ChangeType, HistoryEntry
 from modelplane.domain.models import Model, ModelSpec, Status
 from modelplane.domain.validation import deep_merge, require_object, validate
-from modelplane.services import versioned
+from modelplane.services import prices, versioned
 from modelplane.services.router_data import refuse_deprecating
 from modelplane.services.versioned import Change
 from modelplane.store.repositories import HistoryRepository, ModelRepository
@@ -58,6 +58,12 @@ class _Models(versioned.Versioned[ModelSpec, Model]):
             "created_at": created[0],
             "created_by": created[1],
         }
+
+    def after_write(
+        self, uow: UnitOfWork, before: Model | None, value: Model, author: str, at: datetime
+    ) -> None:
+        # A new price without a date applies from now on: the timeline records it.
+        prices.follow(uow, before, value, author, at)
 
     def check(self, uow: UnitOfWork, key: str, spec: ModelSpec, current: Model | None) -> None:
         if spec.id != key:

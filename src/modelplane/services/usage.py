@@ -211,12 +211,13 @@ def _unknown(reader: CatalogReader, event: UsageEvent) -> str:
 
 
 def _row(event: UsageEvent, model: Model, at: datetime) -> EventRow:
-    usd = cost(
-        model.pricing,
+    usd = cost(  # at the price in force at the event's own time: a backfill too
+        model,
         event.input_tokens,
         event.output_tokens,
         event.cached_tokens,
         event.reasoning_tokens,
+        at=at,
     )
     return {
         "at": at.astimezone(UTC),

@@ -26,6 +26,7 @@ from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import NotFound, VersionConflict, nearest
 from modelplane.domain.history import ChangeType, HistoryEntry, diff
 from modelplane.domain.validation import validate, validate_reason
+from modelplane.services import webhooks
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.unit_of_work import UnitOfWork
 
@@ -112,6 +113,12 @@ class Versioned(ABC, Generic[S, V]):
             {**spec.model_dump(), **self.audit(current, version, author, at)}
         )
 
+    def after_write(
+        self, uow: UnitOfWork, before: V | None, value: V, author: str, at: datetime
+    ) -> None:
+        """Rows of the same transaction that follow a stored version (a model's price
+        timeline); none by default."""
+
     def require(self, uow: UnitOfWork, key: str) -> V:
         """The current value, or ``NotFound`` with the nearest keys."""
         value = self.get(uow, key)
@@ -189,6 +196,7 @@ def save(
         fresh = kind.get(uow, key)
         now = kind.version_of(fresh) if fresh is not None else 0
         raise conflict(kind.history(uow), kind.kind, key, version, now)
+    kind.after_write(uow, current, value, change.author, at)
     change_type = change.change_type or ("created" if current is None else "updated")
     record(
         uow,
@@ -224,8 +232,8 @@ def record(
     reason: str | None,
     at: datetime,
 ) -> None:
-    """A history row holding the field-level diff and the whole new document, and a note
-    for the change log."""
+    """A history row holding the field-level diff and the whole new document, a note for
+    the change log, and the webhook events the change means."""
     entry = HistoryEntry(
         entity_id=key,
         version=version,
@@ -237,6 +245,18 @@ def record(
     )
     kind.history(uow).append(entry, after)
     uow.touch(kind.change_kind, key)
+    # The same transaction queues the webhook events this change means (the outbox).
+    webhooks.emit_change(
+        uow,
+        kind.change_kind,
+        key,
+        version=version,
+        change_type=change_type,
+        before=before,
+        after=after,
+        author=author,
+        reason=reason,
+    )
 
 
 def document_of(

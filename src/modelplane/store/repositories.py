@@ -11,12 +11,14 @@ from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select,
 from sqlalchemy.sql import ColumnElement
 
 from modelplane.domain.changes import Change
+from modelplane.domain.clock import utcnow
 from modelplane.domain.history import ChangeType, FieldChange, HistoryEntry
-from modelplane.domain.models import Model, Provider
+from modelplane.domain.models import DatedPrice, Model, Provider
 from modelplane.domain.profiles import Profile, TaskCategory
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.router_config import RouterConfig
 from modelplane.store import tables as t
+from modelplane.store.price_repository import PriceRepository
 
 _MODEL_COLUMNS = {
     "provider": "provider_id",
@@ -70,6 +72,13 @@ def _model_from_row(row: Any, capabilities: list[str]) -> Model:
     return Model.model_validate(data)
 
 
+def _dated(model: Model, timeline: tuple[DatedPrice, ...]) -> Model:
+    """The model with its price timeline, priced as in force now."""
+    if not timeline:
+        return model
+    return model.model_copy(update={"price_timeline": timeline}).priced_at(utcnow())
+
+
 class ModelRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -78,7 +87,8 @@ class ModelRepository:
         row = self._conn.execute(select(t.models).where(t.models.c.id == model_id)).first()
         if row is None:
             return None
-        return _model_from_row(row, self._capabilities([model_id])[model_id])
+        model = _model_from_row(row, self._capabilities([model_id])[model_id])
+        return _dated(model, PriceRepository(self._conn).timeline(model_id))
 
     def filtered(self, filters: ModelFilter = ModelFilter()) -> list[Model]:
         query = select(t.models).where(*self._conditions(filters)).order_by(t.models.c.id)
@@ -160,7 +170,8 @@ class ModelRepository:
 
     def _load(self, rows: Sequence[Any]) -> list[Model]:
         caps = self._capabilities([r.id for r in rows]) if rows else {}
-        return [_model_from_row(r, caps[r.id]) for r in rows]
+        timelines = PriceRepository(self._conn).timelines([r.id for r in rows]) if rows else {}
+        return [_dated(_model_from_row(r, caps[r.id]), timelines.get(r.id, ())) for r in rows]
 
     def _capabilities(self, ids: Iterable[str]) -> dict[str, list[str]]:
         wanted = list(ids)

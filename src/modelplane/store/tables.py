@@ -367,3 +367,80 @@ rollup_days = Table(
     Column("rolled_at", UTCDateTime, nullable=False),
 )
 """Which closed days a job has rolled up; days not listed are read from the raw rows."""
+
+# Prices with dates -------------------------------------------------------------------------
+
+model_prices = Table(
+    "model_prices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("effective_from", UTCDateTime, nullable=False),
+    Column("input_price", ExactDecimal, nullable=False),
+    Column("output_price", ExactDecimal, nullable=False),
+    Column("cached_price", ExactDecimal),
+    Column("reasoning_price", ExactDecimal),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("reason", Text),
+    UniqueConstraint("model_id", "effective_from"),
+)
+
+# Webhooks: subscriptions, the outbox of events, one delivery per subscriber, its attempts ----
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("secret", String(500), nullable=False),
+    Column("events", JSONDocument, nullable=False),
+    Column("description", String(200)),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSONDocument, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("event_id", ForeignKey("webhook_events.id", ondelete="CASCADE"), nullable=False),
+    Column("webhook_id", ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("claim", String(40)),
+    Column("last_status_code", Integer),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+    Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_webhook_id", "webhook_id"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer, nullable=False),
+    Column("error", Text),
+)

@@ -6,6 +6,7 @@ with a suffix (``/history``, ``/rollback``, ...) come before the bare ``/{model_
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -15,12 +16,15 @@ from fastapi.responses import JSONResponse
 from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
 from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, set_etag
+from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.history import HistoryEntry
 from modelplane.domain.models import Capability, Model, ModelSpec, Status
+from modelplane.domain.prices import parse_moment, price_json, timeline_json
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import validate
 from modelplane.services import models as svc
+from modelplane.services import prices
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
@@ -193,6 +197,57 @@ def rollback(
     return _answer(response, model)
 
 
+@router.get(
+    "/{model_id:path}/price",
+    dependencies=[PublicRead],
+    summary="The model's price at a moment",
+    description="`at`: an ISO 8601 time with its zone (default: now). The answer names the "
+    "price in force then and when it started (`null`: the model's only price).",
+)
+async def price_at(reader: ReaderDep, model_id: str, at: str | None = None) -> dict[str, Any]:
+    moment = _moment(at, "at") if at else utcnow()
+    return price_json(reader.get(model_id), moment)
+
+
+@router.get(
+    "/{model_id:path}/prices",
+    dependencies=[PublicRead],
+    summary="The model's price timeline, past and scheduled",
+)
+async def price_timeline(reader: ReaderDep, model_id: str) -> dict[str, Any]:
+    model = reader.get(model_id)
+    entries = timeline_json(model, utcnow())
+    return {"id": model.id, "data": entries, "count": len(entries)}
+
+
+@router.post(
+    "/{model_id:path}/prices",
+    status_code=201,
+    summary="Schedule a price",
+    description="Body: `{pricing, effectiveFrom, reason?}`. `pricing` is merged over the price "
+    "in force at `effectiveFrom` and applies from then on, in every process, with no further "
+    "write; a past time prices usage since then. Subscribers hear `model.price_changed`.",
+)
+def schedule_price(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    body: Annotated[
+        PriceBody,
+        Body(
+            openapi_examples={
+                "new year": {
+                    "value": {"pricing": {"input": 3}, "effectiveFrom": "2027-01-01T00:00:00Z"}
+                }
+            }
+        ),
+    ],
+) -> dict[str, Any]:
+    document = body.as_sent()
+    _only_keys(document, {"pricing", "effectiveFrom"})
+    return _scheduled(runtime, who.name, model_id, document, document.get("reason"))
+
+
 @router.get("/{model_id:path}", dependencies=[PublicRead], summary="One model", responses=_ONE)
 async def get_model(reader: ReaderDep, model_id: str) -> Response:
     # The hot read: from a snapshot, the JSON was rendered when the snapshot was built.
@@ -210,7 +265,8 @@ async def get_model(reader: ReaderDep, model_id: str) -> Response:
     description=(
         'A partial model: nested objects merge (`{"pricing": {"input": 3}}` changes only '
         "the input price), lists and other values replace, `null` clears an optional field. "
-        + VERSION_RULES
+        "With `effectiveFrom` (an ISO 8601 time) the body may hold only `pricing`: the price "
+        "is scheduled from then on, as `POST .../prices` does. " + VERSION_RULES
     ),
     responses=_ONE,
 )
@@ -225,9 +281,13 @@ def update_model(
         Body(openapi_examples={"price": {"value": {"pricing": {"input": 3}, "reason": "cut"}}}),
     ],
 ) -> dict[str, Any]:
+    document = body.document()
+    if "effectiveFrom" in document:  # a dated price: scheduled, not written over the document
+        _only_keys(document, {"pricing", "effectiveFrom"})
+        return _scheduled(runtime, who.name, model_id, document, meta.reason)
     expected = meta.expected
     model = svc.update_model(
-        runtime.unit_of_work, model_id, body.document(), who.name, expected, meta.reason
+        runtime.unit_of_work, model_id, document, who.name, expected, meta.reason
     )
     return _answer(response, model)
 
@@ -277,6 +337,42 @@ def _answer(response: Response, model: Model, created: bool = False) -> dict[str
     if created:
         response.headers["Location"] = f"/api/v1/models/{model.id}"
     return model.to_json()
+
+
+class PriceBody(bodies.Document):
+    """A dated price: the prices that change, and from when."""
+
+    pricing: bodies.Object = None
+    effectiveFrom: bodies.Text = None  # noqa: N815 (the wire's name)
+    reason: bodies.Reason = None
+
+
+def _moment(text: Any, field: str) -> datetime:
+    if not isinstance(text, str):
+        raise InvalidInput(
+            [FieldError(field, "must be an ISO 8601 time, e.g. 2027-01-01T00:00:00Z")]
+        )
+    try:
+        return parse_moment(text, field)
+    except ValueError as exc:
+        raise InvalidInput([FieldError(field, str(exc).removeprefix(f"{field}: "))]) from None
+
+
+def _scheduled(
+    runtime: RuntimeDep, author: str, model_id: str, document: dict[str, Any], reason: Any
+) -> dict[str, Any]:
+    if "pricing" not in document:
+        raise InvalidInput([FieldError("pricing", "is required with effectiveFrom")])
+    when = _moment(document.get("effectiveFrom"), "effectiveFrom")
+    model = prices.schedule_price(
+        runtime.unit_of_work, model_id, document["pricing"], when, author, reason
+    )
+    return {
+        "id": model.id,
+        "effectiveFrom": when.isoformat().replace("+00:00", "Z"),
+        "pricing": model.pricing_at(when).to_json(),
+        "timeline": timeline_json(model, utcnow()),
+    }
 
 
 def _only_keys(document: dict[str, Any], allowed: set[str]) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 
+from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
     AlreadyExists,
     FieldError,
@@ -21,9 +24,12 @@ from modelplane.domain.errors import (
 )
 from modelplane.domain.history import diff
 from modelplane.domain.models import CAPABILITIES, STATUSES, Model, ModelSpec
+from modelplane.domain.prices import SINCE_EVER, parse_moment, timeline_json
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import validate
 from modelplane.services import models as svc
+from modelplane.services import prices
+from modelplane.web.charts import line_chart
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
@@ -198,8 +204,15 @@ def edit(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
         return _form_page(console, model, _values(model), exc.errors, reason, status=428)
     try:
         spec = _spec(parsed, model_id)
-
+        when = _effective_from(parsed)
+        if when is not None:  # the new prices are scheduled; the rest is saved now
+            scheduled, spec = spec.pricing, spec.model_copy(update={"pricing": model.pricing})
         saved = svc.replace_model(console.uows, spec, console.author, expected, reason)
+        if when is not None:
+            pricing = scheduled.to_json()
+            prices.schedule_price(console.uows, model_id, pricing, when, console.author, reason)
+            notice = f"New prices for {model_id} scheduled from {when.isoformat()}."
+            return console.redirect(model_url(model_id, "/edit"), notice=notice)
     except InvalidInput as exc:
         return _form_page(console, model, parsed.values, exc.errors, reason, expected, status=422)
     except VersionConflict as exc:
@@ -323,7 +336,26 @@ def state(console: SignedIn, model_id: str) -> JSONResponse:
 
 
 def _parse(form: Any) -> ParsedForm:
-    return parse_form(form.multi_items(), lists=["capabilities"])
+    meta = ("csrf_token", "reason", "expectedVersion", "effectiveFrom")
+    parsed = parse_form(form.multi_items(), meta=meta, lists=["capabilities"])
+    if parsed.meta.get("effectiveFrom"):  # shown again if the form comes back with errors
+        parsed.values["effectiveFrom"] = parsed.meta["effectiveFrom"]
+    return parsed
+
+
+def _effective_from(parsed: ParsedForm) -> datetime | None:
+    """The form's "effective from" time, or ``None`` (empty: at once)."""
+    text = parsed.meta.get("effectiveFrom", "").strip()
+    if not text:
+        return None
+    if len(text) == 16 and "T" in text:  # a datetime-local control: minutes, read as UTC
+        text += ":00Z"
+    try:
+        return parse_moment(text, "effectiveFrom")
+    except ValueError as exc:
+        raise InvalidInput(
+            [FieldError("effectiveFrom", str(exc).removeprefix("effectiveFrom: "))]
+        ) from None
 
 
 def _spec(parsed: ParsedForm, model_id: str | None = None) -> ModelSpec:
@@ -404,4 +436,22 @@ def _form_page(
         capabilities=CAPABILITIES,
         speed_tiers=SPEED_TIERS,
         readonly=not console.can("editor"),
+        timeline=timeline_json(model, utcnow()) if model else [],
+        price_chart=_price_chart(model) if model else None,
     )
+
+
+def _price_chart(model: Model) -> Markup | None:
+    """The input and output prices over the timeline, one point per dated price (drawn
+    only: the figures themselves are in the table beside it)."""
+    entries = [e for e in model.price_timeline if e.effective_from != SINCE_EVER]
+    if not entries:
+        return None
+    first = model.price_timeline[0]
+    points = [first, *entries] if first.effective_from == SINCE_EVER else entries
+    labels = [
+        "before" if e.effective_from == SINCE_EVER else e.effective_from.strftime("%Y-%m-%d %H:%M")
+        for e in points
+    ]
+    values = [float(e.pricing.average) for e in points]
+    return line_chart(labels, values, "Average of input and output price, USD per 1M tokens")

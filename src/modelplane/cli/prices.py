@@ -1,0 +1,52 @@
+"""``modelplane models price``: a model's price at any moment, and its timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from modelplane.cli.app import models_app, runtime
+from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
+from modelplane.domain.clock import utcnow
+from modelplane.domain.prices import parse_moment, price_json, timeline_json
+
+
+def price_command(
+    model_id: str,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="An ISO 8601 time, e.g. 2027-01-01T00:00:00Z (default: now)."),
+    ] = None,
+    timeline: Annotated[
+        bool, typer.Option("--timeline", help="Also list every dated price, past and scheduled.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The model's price in force at a moment (now by default)."""
+    try:
+        moment = parse_moment(at) if at else utcnow()
+    except ValueError as exc:
+        fail(f"--{exc}")
+    with friendly_errors():
+        model = runtime().reader.get(model_id)
+    answer = price_json(model, moment)
+    entries = timeline_json(model, utcnow())
+    if as_json:
+        print_json({**answer, "timeline": entries} if timeline else answer)
+        return
+    since = answer["effectiveFrom"] or "always"
+    out.print(f"{model.id} at {answer['at']} (in force since {since}):")
+    pricing = answer["pricing"]
+    assert isinstance(pricing, dict)
+    print_table(["price", "USD per 1M tokens"], list(pricing.items()))
+    if timeline:
+        rows = [
+            (e["effectiveFrom"] or "always", e["state"], e["pricing"], e["recordedBy"] or "")
+            for e in entries
+        ]
+        print_table(["from", "state", "pricing", "by"], rows)
+
+
+def register(app: typer.Typer) -> None:
+    models_app.command("price")(price_command)

@@ -1,0 +1,80 @@
+"""Prices with dates: scheduling a price, and keeping the timeline true on every write.
+
+A price written without a date applies from the moment of the write (``follow``, called by
+every model write that changes the price in force). A price with a date is an entry of
+the timeline (``schedule_price``): in the future, it takes effect then in every process
+with no further write (each snapshot knows its next price change); in the past, it prices
+what happened since (usage is priced at the price in force at its own time). A model's
+stored ``pricing`` column is its last undated price; every read gives the one in force.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import NotFound, nearest
+from modelplane.domain.models import DatedPrice, Model, ModelSpec
+from modelplane.domain.prices import SINCE_EVER, price_at
+from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
+from modelplane.services import webhooks
+from modelplane.store.price_repository import PriceRepository
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+
+def follow(uow: UnitOfWork, before: Model | None, after: Model, author: str, at: datetime) -> None:
+    """After a write of ``after`` over ``before``: when the price in force at ``at``
+    changed, the timeline gains the new price from ``at`` on (and, the first time, the old
+    price from ever until then)."""
+    if before is None:
+        return
+    repo = PriceRepository(uow.connection)
+    timeline = before.price_timeline  # read with the model, just before this write
+    if price_at(timeline, at, before.pricing) == after.pricing:
+        return
+    if not timeline:
+        since = DatedPrice(effective_from=SINCE_EVER, pricing=before.pricing)
+        repo.put(after.id, since, at, before.updated_by or author)
+    repo.put(after.id, DatedPrice(effective_from=at, pricing=after.pricing), at, author)
+
+
+def _require(uow: UnitOfWork, model_id: str) -> Model:
+    model = uow.models.get(model_id)
+    if model is None:
+        raise NotFound("model", model_id, nearest(model_id, uow.models.ids()))
+    return model
+
+
+def schedule_price(
+    uows: UnitOfWorkFactory,
+    model_id: str,
+    pricing: dict[str, Any],
+    effective_from: datetime,
+    author: str,
+    reason: str | None = None,
+) -> Model:
+    """From ``effective_from`` on, the model costs ``pricing`` (a partial price merged
+    over the one in force then). Announced as ``model.price_changed`` at once."""
+    reason = validate_reason(reason)
+    patch = require_object(pricing, "pricing")
+    now = utcnow()
+    with uows() as uow:
+        current = _require(uow, model_id)
+        old = current.pricing_at(effective_from)
+        merged = deep_merge(current.spec().to_json(), {"pricing": deep_merge(old.to_json(), patch)})
+        new = validate(ModelSpec, merged).pricing
+        repo = PriceRepository(uow.connection)
+        if not current.price_timeline:
+            since = DatedPrice(effective_from=SINCE_EVER, pricing=current.pricing)
+            repo.put(model_id, since, now, current.updated_by or author)
+        entry = DatedPrice(effective_from=effective_from, pricing=new, reason=reason)
+        repo.put(model_id, entry, now, author)
+        # Every process re-reads the model with its timeline; reads price it as in force.
+        uow.touch("model", model_id)
+        webhooks.price_changed(
+            uow, model_id, old.to_json(), new.to_json(), effective_from.isoformat(), author, reason
+        )
+        model = _require(uow, model_id)
+        uow.commit()
+    return model
