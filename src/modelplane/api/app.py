@@ -16,6 +16,7 @@ from modelplane.api.routes import (
     analytics,
     bulk,
     events,
+    feedback,
     health,
     models,
     openai,
@@ -58,6 +59,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(bulk.router)
     app.include_router(usage.router)
+    app.include_router(feedback.router)
     app.include_router(analytics.router)
     web.install(app)  # the admin console under /admin
 

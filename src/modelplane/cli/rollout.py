@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(flags_app, name="flags")
     app.add_typer(rollout_app, name="rollout")
     app.add_typer(experiments_app, name="experiments")
+    app.command("feedback")(feedback_command)
 
 
 def _author() -> str:
@@ -260,3 +261,30 @@ def experiments_end(
         out.print(f"promoted {promote}: router config is now version {config.version}")
     else:
         out.print(f"experiment {name} discarded")
+
+
+# feedback ----------------------------------------------------------------------------------
+
+
+def feedback_command(
+    file: Annotated[Path, typer.Argument(help="JSON Lines: one feedback event a line.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import feedback on routing decisions ({decisionId, signal, value, eventId?,
+    comment?} a line), all or nothing; resent event ids are skipped."""
+    from modelplane.services.feedback import record_feedback
+
+    try:
+        lines = file.read_text("utf-8").splitlines()
+        events = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as exc:
+        fail(f"{file}: {exc}")
+    with friendly_errors():
+        result = record_feedback(runtime().unit_of_work, events)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        out.print(
+            f"{result.accepted} recorded, {result.duplicates} already held, "
+            f"{result.orphaned} for decisions not in the log"
+        )
