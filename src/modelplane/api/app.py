@@ -21,6 +21,7 @@ from modelplane.api.routes import (
     models,
     openai,
     providers,
+    rollout,
     route,
     router_data,
     tokens,
@@ -60,6 +61,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(bulk.router)
     app.include_router(usage.router)
     app.include_router(feedback.router)
+    app.include_router(rollout.router)
     app.include_router(analytics.router)
     web.install(app)  # the admin console under /admin
 

@@ -219,7 +219,8 @@ def experiments_list(as_json: JsonOpt = False) -> None:
 
 @experiments_app.command("report")
 def experiments_report(name: str, as_json: JsonOpt = False) -> None:
-    """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
+    """Per variant: requests, cost per request, latency, error, fallback and feedback with
+    always-valid intervals, a verdict per metric and the sample-ratio check."""
     from modelplane.services.experiments import experiment_report
 
     with friendly_errors():
@@ -241,6 +242,32 @@ def experiments_report(name: str, as_json: JsonOpt = False) -> None:
             for v in report["variants"]
         ],
     )
+    out.print()
+    metrics = ("cost_per_request", "latency_p95", "error_rate", "fallback_rate", "feedback")
+    print_table(
+        ["variant", "requests", *metrics],
+        [
+            (name, arm["requests"], *(_figure(arm[m]) for m in metrics))
+            for name, arm in report["arms"].items()
+        ],
+    )
+    out.print()
+    out.print(report["summary"])
+    verdicts = ", ".join(f"{m}: {w or '-'}" for m, w in report["verdicts"].items())
+    out.print(f"verdicts: {verdicts}")
+    srm = report["srm"]
+    if srm["warning"]:
+        out.print(f"warning: {srm['warning']}")
+    out.print(f"orphaned feedback: {report['orphanedFeedback']}; method: {report['method']}")
+
+
+def _figure(figure: dict[str, Any]) -> str:
+    value, interval = figure["value"], figure["interval"]
+    if value is None:
+        return "-"
+    if interval is None:
+        return f"{value:.4g}"
+    return f"{value:.4g} [{interval[0]:.3g}, {interval[1]:.3g}]"
 
 
 @experiments_app.command("end")
