@@ -30,6 +30,7 @@ from modelplane.api.routes import (
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
+from modelplane.services.guard import GuardLoop
 from modelplane.settings import Settings
 
 
@@ -78,6 +79,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: Runtime = app.state.runtime
     if runtime.live_reads:
         await asyncio.to_thread(lambda: runtime.live)  # first snapshot before the first request
+    guard = None
+    if runtime.live_reads and runtime.settings.guard_interval > 0:
+        guard = GuardLoop(runtime.unit_of_work, runtime.settings.guard_interval)
+        guard.start()
+    app.state.guard = guard
     yield
+    if guard is not None:
+        guard.close()
     if app.state.owns_runtime:
         runtime.close()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
-from modelplane.api.deps import RuntimeDep, Viewer
+from modelplane.api.deps import Admin, Editor, RuntimeDep, Viewer
 from modelplane.services import experiments as svc
+from modelplane.services import flags, guard
 
 router = APIRouter(prefix="/api/v1", tags=["rollout"])
 
@@ -33,3 +34,94 @@ def list_experiments(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
 )
 def experiment_report(runtime: RuntimeDep, _: Viewer, name: str) -> dict[str, Any]:
     return svc.experiment_report(runtime.unit_of_work, name)
+
+
+# Guardrails, schedules and the guard -------------------------------------------------------
+
+
+@router.get("/flags/{name}", summary="A flag, with its guardrails and schedule")
+def get_flag(runtime: RuntimeDep, _: Viewer, name: str) -> dict[str, Any]:
+    return flags.get_flag(runtime.unit_of_work, name).to_json()
+
+
+@router.get(
+    "/flags/{name}/guard",
+    summary="How a flag's guardrails stand now",
+    description="Each guardrail judged on the decisions since the flag's current step "
+    "began: enrolled against the rest (`holding`, `breached` or `insufficient`).",
+)
+def flag_guard_status(runtime: RuntimeDep, _: Viewer, name: str) -> dict[str, Any]:
+    return guard.flag_status(runtime.unit_of_work, name)
+
+
+@router.put(
+    "/flags/{name}/guardrails",
+    summary="Set a flag's guardrails",
+    description='`{"guardrails": [{metric, comparison, threshold?, minSample}], '
+    '"reason"?}`: `comparison` is `plus` (treatment <= control + threshold), `times` '
+    "(<= threshold x control), `not_worse` or `at_most` (<= threshold); `minSample` "
+    "(requests per arm) is required. An unknown metric is refused. A versioned change.",
+)
+def put_flag_guardrails(
+    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    return guard.set_flag_guardrails(
+        runtime.unit_of_work, name, body.get("guardrails"), who.name, body.get("reason")
+    ).to_json()
+
+
+@router.put(
+    "/flags/{name}/schedule",
+    summary="Give a flag a progressive schedule",
+    description='`{"steps": [1, 10, 50, 100], "dwellSeconds": 3600, "reason"?}`: the guard '
+    "advances the flag one step at a time, after the dwell and only while every guardrail "
+    "holds with its minimum sample; a breach sets it back a step and pauses it.",
+)
+def put_flag_schedule(
+    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    reason = body.pop("reason", None)
+    return guard.set_flag_schedule(
+        runtime.unit_of_work, name, body or None, who.name, reason
+    ).to_json()
+
+
+@router.post("/flags/{name}/schedule/pause", summary="Pause a flag's schedule")
+def pause_flag_schedule(runtime: RuntimeDep, who: Editor, name: str) -> dict[str, Any]:
+    return guard.pause_schedule(runtime.unit_of_work, name, True, who.name).to_json()
+
+
+@router.post("/flags/{name}/schedule/resume", summary="Resume a flag's schedule")
+def resume_flag_schedule(runtime: RuntimeDep, who: Editor, name: str) -> dict[str, Any]:
+    return guard.pause_schedule(runtime.unit_of_work, name, False, who.name).to_json()
+
+
+@router.put(
+    "/experiments/{name}/guardrails",
+    summary="Set a running experiment's guardrails",
+    description="As a flag's; each variant is compared with the first. A breach ends the "
+    "experiment with discard.",
+)
+def put_experiment_guardrails(
+    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    return guard.set_experiment_guardrails(
+        runtime.unit_of_work, name, body.get("guardrails"), who.name
+    ).to_json()
+
+
+@router.post(
+    "/guard/run",
+    summary="Run the guard once",
+    description="Checks every guarded flag and experiment now (as the server's loop does): "
+    "rollbacks, advances and discards, each with its evidence.",
+)
+def run_guard(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    actions = guard.run_guard(runtime.unit_of_work)
+    return {"actions": [a.to_json() for a in actions], "count": len(actions)}
+
+
+@router.get("/guard/events", summary="What the guard did, newest first")
+def guard_events(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
+    events = guard.guard_events(runtime.unit_of_work)
+    return {"data": events, "count": len(events)}
