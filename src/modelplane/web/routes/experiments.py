@@ -19,6 +19,7 @@ from modelplane.domain.errors import (
     VersionConflict,
 )
 from modelplane.services import experiments as svc
+from modelplane.services import guard
 from modelplane.services.router_data import get_router_config
 from modelplane.web.charts import line_chart
 from modelplane.web.console import Console, EditorConsole, SignedIn
@@ -152,6 +153,11 @@ def experiment_page(console: SignedIn, name: str) -> Response:
         experiment=experiment,
         report=report,
         charts=_charts(report),
+        guard_alerts=[
+            e
+            for e in guard.guard_events(console.uows)
+            if e["name"] == name and e["kind"] == "experiment"
+        ],
         changes=changes,
         config_version=version,
         readonly=not console.can("editor"),
