@@ -5,12 +5,36 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
 
 from modelplane.api.deps import Admin, Editor, RuntimeDep, Viewer
 from modelplane.services import experiments as svc
 from modelplane.services import flags, guard
 
 router = APIRouter(prefix="/api/v1", tags=["rollout"])
+
+
+class GuardrailsBody(BaseModel):
+    """A flag's or an experiment's guardrails (``null`` removes them), and a reason."""
+
+    guardrails: list[dict[str, Any]] | None
+    reason: str | None = None
+
+
+class ScheduleBody(BaseModel):
+    """A progressive schedule (no steps removes it), and a reason."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    steps: list[int] | None = None
+    dwell_seconds: int = Field(default=3600, alias="dwellSeconds")
+    reason: str | None = None
+
+
+class ReasonBody(BaseModel):
+    """Optional: why, kept in the history."""
+
+    reason: str | None = None
 
 
 @router.get(
@@ -63,10 +87,10 @@ def flag_guard_status(runtime: RuntimeDep, _: Viewer, name: str) -> dict[str, An
     "(requests per arm) is required. An unknown metric is refused. A versioned change.",
 )
 def put_flag_guardrails(
-    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[dict[str, Any], Body()]
+    runtime: RuntimeDep, who: Editor, name: str, body: GuardrailsBody
 ) -> dict[str, Any]:
     return guard.set_flag_guardrails(
-        runtime.unit_of_work, name, body.get("guardrails"), who.name, body.get("reason")
+        runtime.unit_of_work, name, body.guardrails, who.name, body.reason
     ).to_json()
 
 
@@ -78,22 +102,28 @@ def put_flag_guardrails(
     "holds with its minimum sample; a breach sets it back a step and pauses it.",
 )
 def put_flag_schedule(
-    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[dict[str, Any], Body()]
+    runtime: RuntimeDep, who: Editor, name: str, body: ScheduleBody
 ) -> dict[str, Any]:
-    reason = body.pop("reason", None)
+    schedule = {"steps": body.steps, "dwellSeconds": body.dwell_seconds} if body.steps else None
     return guard.set_flag_schedule(
-        runtime.unit_of_work, name, body or None, who.name, reason
+        runtime.unit_of_work, name, schedule, who.name, body.reason
     ).to_json()
 
 
 @router.post("/flags/{name}/schedule/pause", summary="Pause a flag's schedule")
-def pause_flag_schedule(runtime: RuntimeDep, who: Editor, name: str) -> dict[str, Any]:
-    return guard.pause_schedule(runtime.unit_of_work, name, True, who.name).to_json()
+def pause_flag_schedule(
+    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[ReasonBody | None, Body()] = None
+) -> dict[str, Any]:
+    reason = body.reason if body else None
+    return guard.pause_schedule(runtime.unit_of_work, name, True, who.name, reason).to_json()
 
 
 @router.post("/flags/{name}/schedule/resume", summary="Resume a flag's schedule")
-def resume_flag_schedule(runtime: RuntimeDep, who: Editor, name: str) -> dict[str, Any]:
-    return guard.pause_schedule(runtime.unit_of_work, name, False, who.name).to_json()
+def resume_flag_schedule(
+    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[ReasonBody | None, Body()] = None
+) -> dict[str, Any]:
+    reason = body.reason if body else None
+    return guard.pause_schedule(runtime.unit_of_work, name, False, who.name, reason).to_json()
 
 
 @router.put(
@@ -103,10 +133,10 @@ def resume_flag_schedule(runtime: RuntimeDep, who: Editor, name: str) -> dict[st
     "experiment with discard.",
 )
 def put_experiment_guardrails(
-    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[dict[str, Any], Body()]
+    runtime: RuntimeDep, who: Editor, name: str, body: GuardrailsBody
 ) -> dict[str, Any]:
     return guard.set_experiment_guardrails(
-        runtime.unit_of_work, name, body.get("guardrails"), who.name
+        runtime.unit_of_work, name, body.guardrails, who.name
     ).to_json()
 
 
@@ -116,7 +146,9 @@ def put_experiment_guardrails(
     description="Checks every guarded flag and experiment now (as the server's loop does): "
     "rollbacks, advances and discards, each with its evidence.",
 )
-def run_guard(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+def run_guard(
+    runtime: RuntimeDep, _: Admin, body: Annotated[ReasonBody | None, Body()] = None
+) -> dict[str, Any]:
     actions = guard.run_guard(runtime.unit_of_work)
     return {"actions": [a.to_json() for a in actions], "count": len(actions)}
 
