@@ -1,8 +1,10 @@
-"""Record usage from an app in one line; a background thread sends it in batches.
+"""Record usage (and feedback on routing decisions) from an app in one line; a background
+thread sends it in batches.
 
 >>> recorder = UsageRecorder("https://modelplane.internal", token)      # doctest: +SKIP
 >>> recorder.record("openai:gpt-5-mini", feature="chat", input_tokens=1200,
 ...                 output_tokens=350, latency_ms=840)                  # doctest: +SKIP
+>>> recorder.feedback(answer["decisionId"], "thumbs", 1)               # doctest: +SKIP
 >>> recorder.close()                                                    # doctest: +SKIP
 
 Memory is bounded: at most ``max_queue`` events wait, plus one batch in flight. When the
