@@ -25,6 +25,13 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Settings from ``MODELPLANE_*`` environment variables."""
 
+    @property
+    def guard_interval(self) -> float:
+        """The guard loop's period in seconds; 0 means no loop in this process."""
+        if self.guard_interval_seconds is not None:
+            return self.guard_interval_seconds
+        return 0.0 if self.environment == "test" else 15.0
+
     model_config = SettingsConfigDict(env_prefix="MODELPLANE_", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
@@ -54,6 +61,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     log_decision_text: bool = False
     """Keep each routed message's text in the decision log (by default only its hash)."""
+    guard_interval_seconds: float | None = Field(default=None, ge=0, le=3600)
+    """How often the server's guard checks guardrails and schedules (the one process that
+    holds the database lease does); 0 turns it off. Unset: 15 seconds, off under test."""
     usage_retention_days: int = Field(default=90, ge=1, le=3650)
     """Raw usage events older than this many days go at ``modelplane usage prune``; the
     daily rollups, and so every analytics answer, stay."""

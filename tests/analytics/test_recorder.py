@@ -166,3 +166,25 @@ def test_a_full_queue_drops_the_oldest_events_and_counts_them() -> None:
     assert transport.delivered == [f"u{i}" for i in range(10)] + [f"u{i}" for i in range(40, 90)]
     assert len(set(transport.ids)) == 60  # each event stamped with its own id
     assert (recorder.stats.accepted, recorder.stats.sent) == (90, 60)
+
+
+def test_the_recorder_sends_decision_ids_with_usage_and_feedback_in_order(
+    server: str, runtime: Runtime, tokens: dict[str, dict[str, str]]
+) -> None:
+    token = tokens["ingest"]["Authorization"].removeprefix("Bearer ")
+    with UsageRecorder(server, token, batch_size=3, flush_interval=30) as recorder:
+        for i in range(4):
+            recorder.record("openai:gpt-5-mini", feature="chat", latency_ms=5, decision_id=f"d{i}")
+            recorder.feedback(f"d{i}", "thumbs", 1 if i % 2 else -1, comment=f"c{i}")
+        recorder.feedback("d9", "rating", 9)  # out of range: refused, the rest go
+        assert recorder.flush(timeout=30)
+    assert (recorder.stats.accepted, recorder.stats.sent, recorder.stats.rejected) == (9, 8, 1)
+    with runtime.engine.connect() as conn:
+        usage = conn.scalars(select(t.usage_events.c.decision_id).order_by(t.usage_events.c.id))
+        feedback = conn.execute(
+            select(t.feedback_events.c.decision_id, t.feedback_events.c.score).order_by(
+                t.feedback_events.c.id
+            )
+        ).all()
+    assert list(usage) == ["d0", "d1", "d2", "d3"]
+    assert [tuple(r) for r in feedback] == [("d0", 0.0), ("d1", 1.0), ("d2", 0.0), ("d3", 1.0)]

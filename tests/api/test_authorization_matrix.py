@@ -145,6 +145,34 @@ ROUTES: dict[tuple[str, str], Call] = {
         "/api/v1/usage",
         covered_by="tests/analytics/test_api.py::test_ingest_needs_an_ingest_token_or_stronger",
     ),
+    ("POST", "/api/v1/feedback"): Call(
+        EDITOR,
+        "/api/v1/feedback",
+        covered_by="tests/experiments/test_decision_ids.py (ingest, editor or admin)",
+    ),
+    ("GET", "/api/v1/experiments"): Call(VIEWER, "/api/v1/experiments"),
+    ("GET", "/api/v1/experiments/{name}/report"): Call(
+        VIEWER, "/api/v1/experiments/nope/report", 404
+    ),
+    ("PUT", "/api/v1/experiments/{name}/guardrails"): Call(
+        EDITOR, "/api/v1/experiments/nope/guardrails", 404, {"guardrails": []}
+    ),
+    ("GET", "/api/v1/flags/{name}"): Call(VIEWER, "/api/v1/flags/models_source"),
+    ("GET", "/api/v1/flags/{name}/guard"): Call(VIEWER, "/api/v1/flags/models_source/guard"),
+    ("PUT", "/api/v1/flags/{name}/guardrails"): Call(
+        EDITOR, "/api/v1/flags/models_source/guardrails", json={"guardrails": None}
+    ),
+    ("PUT", "/api/v1/flags/{name}/schedule"): Call(
+        EDITOR, "/api/v1/flags/models_source/schedule", json={"steps": [100], "dwellSeconds": 0}
+    ),
+    ("POST", "/api/v1/flags/{name}/schedule/pause"): Call(
+        EDITOR, "/api/v1/flags/parity_shadow/schedule/pause", 404
+    ),  # allowed, but parity_shadow has no row yet
+    ("POST", "/api/v1/flags/{name}/schedule/resume"): Call(
+        EDITOR, "/api/v1/flags/parity_shadow/schedule/resume", 404
+    ),
+    ("POST", "/api/v1/guard/run"): Call(ADMIN, "/api/v1/guard/run"),
+    ("GET", "/api/v1/guard/events"): Call(VIEWER, "/api/v1/guard/events"),
     ("GET", "/api/v1/tokens"): Call(ADMIN, "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"): Call(
         ADMIN, "/api/v1/tokens", 201, {"name": "new-token", "role": "viewer"}

@@ -130,7 +130,10 @@ def test_promoting_a_variant_writes_a_new_config_version(seeded: Engine) -> None
         ended = get_experiment(uow, "cheap-moderate")
         history = uow.router_config_history.page("router")
     assert (ended.status, ended.outcome) == ("ended", "promoted cheap")
-    assert history[0].reason == "promoted variant 'cheap' of experiment 'cheap-moderate'"
+    assert history[0].reason == (
+        "promoted variant 'cheap' of experiment 'cheap-moderate'; "
+        "verdict: keep running: about 200 more requests needed"
+    )
 
 
 def test_a_seeded_price_discrepancy_appears_in_the_parity_report(seeded: Engine) -> None:

@@ -400,7 +400,9 @@ def test_create_report_and_promote_a_variant(as_role: Any, runtime: Runtime) -> 
         history = uow.router_config_history.page("router")
     assert config.version == 2
     assert config.tier_weights.moderate.cheap == 0.8
-    assert history[0].reason == "cheaper, same"
+    assert history[0].reason == (
+        "cheaper, same; verdict: keep running: about 200 more requests needed"
+    )
     assert "Promote cheap" not in ended.text  # ended: no more end buttons
 
 

@@ -16,10 +16,12 @@ from modelplane.api.routes import (
     analytics,
     bulk,
     events,
+    feedback,
     health,
     models,
     openai,
     providers,
+    rollout,
     route,
     router_data,
     tokens,
@@ -29,6 +31,7 @@ from modelplane.api.routes import (
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
+from modelplane.services.guard import GuardLoop
 from modelplane.services.webhooks import start_deliverer
 from modelplane.settings import Settings
 
@@ -60,6 +63,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(bulk.router)
     app.include_router(usage.router)
+    app.include_router(feedback.router)
+    app.include_router(rollout.router)
     app.include_router(analytics.router)
     app.include_router(webhooks.router)
     web.install(app)  # the admin console under /admin
@@ -86,7 +91,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             runtime.unit_of_work, runtime.settings.webhooks_allow_private, subscribe
         )
     app.state.deliverer = deliverer
+    guard = None
+    if runtime.live_reads and runtime.settings.guard_interval > 0:
+        guard = GuardLoop(runtime.unit_of_work, runtime.settings.guard_interval)
+        guard.start()
+    app.state.guard = guard
     yield
+    if guard is not None:
+        guard.close()
     if deliverer is not None:
         await asyncio.to_thread(deliverer.stop)
     if app.state.owns_runtime:

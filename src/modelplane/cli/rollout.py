@@ -14,6 +14,7 @@ from modelplane.cli.output import fail, friendly_errors, out, print_json, print_
 flags_app = typer.Typer(no_args_is_help=True, help="Rollout flags (per-user source choice).")
 rollout_app = typer.Typer(no_args_is_help=True, help="Evidence for the next rollout step.")
 experiments_app = typer.Typer(no_args_is_help=True, help="A/B tests of router configs.")
+guard_app = typer.Typer(no_args_is_help=True, help="Guardrails: rollbacks and schedules.")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Recorded in history.")]
@@ -23,6 +24,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(flags_app, name="flags")
     app.add_typer(rollout_app, name="rollout")
     app.add_typer(experiments_app, name="experiments")
+    app.command("feedback")(feedback_command)
+    app.add_typer(guard_app, name="guard")
 
 
 def _author() -> str:
@@ -218,7 +221,8 @@ def experiments_list(as_json: JsonOpt = False) -> None:
 
 @experiments_app.command("report")
 def experiments_report(name: str, as_json: JsonOpt = False) -> None:
-    """Per variant: decisions, tier mix, exploration rate, mean estimated cost per 1K tokens."""
+    """Per variant: requests, cost per request, latency, error, fallback and feedback with
+    always-valid intervals, a verdict per metric and the sample-ratio check."""
     from modelplane.services.experiments import experiment_report
 
     with friendly_errors():
@@ -240,6 +244,32 @@ def experiments_report(name: str, as_json: JsonOpt = False) -> None:
             for v in report["variants"]
         ],
     )
+    out.print()
+    metrics = ("cost_per_request", "latency_p95", "error_rate", "fallback_rate", "feedback")
+    print_table(
+        ["variant", "requests", *metrics],
+        [
+            (name, arm["requests"], *(_figure(arm[m]) for m in metrics))
+            for name, arm in report["arms"].items()
+        ],
+    )
+    out.print()
+    out.print(report["summary"])
+    verdicts = ", ".join(f"{m}: {w or '-'}" for m, w in report["verdicts"].items())
+    out.print(f"verdicts: {verdicts}")
+    srm = report["srm"]
+    if srm["warning"]:
+        out.print(f"warning: {srm['warning']}")
+    out.print(f"orphaned feedback: {report['orphanedFeedback']}; method: {report['method']}")
+
+
+def _figure(figure: dict[str, Any]) -> str:
+    value, interval = figure["value"], figure["interval"]
+    if value is None:
+        return "-"
+    if interval is None:
+        return f"{value:.4g}"
+    return f"{value:.4g} [{interval[0]:.3g}, {interval[1]:.3g}]"
 
 
 @experiments_app.command("end")
@@ -260,3 +290,179 @@ def experiments_end(
         out.print(f"promoted {promote}: router config is now version {config.version}")
     else:
         out.print(f"experiment {name} discarded")
+
+
+# feedback ----------------------------------------------------------------------------------
+
+
+def feedback_command(
+    file: Annotated[Path, typer.Argument(help="JSON Lines: one feedback event a line.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import feedback on routing decisions ({decisionId, signal, value, eventId?,
+    comment?} a line), all or nothing; resent event ids are skipped."""
+    from modelplane.services.feedback import record_feedback
+
+    try:
+        lines = file.read_text("utf-8").splitlines()
+        events = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as exc:
+        fail(f"{file}: {exc}")
+    with friendly_errors():
+        result = record_feedback(runtime().unit_of_work, events)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        out.print(
+            f"{result.accepted} recorded, {result.duplicates} already held, "
+            f"{result.orphaned} for decisions not in the log"
+        )
+
+
+# guardrails, schedules, the guard --------------------------------------------------------------
+
+
+def _read_json(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"{file}: {exc}")
+
+
+@flags_app.command("guardrails")
+def flags_guardrails(
+    name: str,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="JSON list: [{metric, comparison, threshold?, minSample}]."),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the guardrails.")] = False,
+    reason: ReasonOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set a flag's guardrails (versioned); a breach makes the guard roll it back."""
+    from modelplane.services.guard import set_flag_guardrails
+
+    if (file is None) == (not clear):
+        fail("give a guardrails file or --clear")
+    data = None if clear or file is None else _read_json(file)
+    with friendly_errors():
+        flag = set_flag_guardrails(runtime().unit_of_work, name, data, _author(), reason)
+    if as_json:
+        print_json(flag.to_json())
+    else:
+        out.print(f"{flag.name}: {len(flag.guardrails or [])} guardrails (version {flag.version})")
+
+
+@flags_app.command("schedule")
+def flags_schedule(
+    name: str,
+    steps: Annotated[str | None, typer.Option(help="Percentages, e.g. 1,10,50,100.")] = None,
+    dwell: Annotated[int, typer.Option(help="Seconds at each step at least.")] = 3600,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the schedule.")] = False,
+    reason: ReasonOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a flag a progressive schedule the guard walks while its guardrails hold."""
+    from modelplane.services.guard import set_flag_schedule
+
+    if (steps is None) == (not clear):
+        fail("give --steps or --clear")
+    schedule = None
+    if steps is not None:
+        try:
+            schedule = {"steps": [int(s) for s in steps.split(",")], "dwellSeconds": dwell}
+        except ValueError:
+            fail(f"--steps: expected whole percentages separated by commas, got {steps!r}")
+    with friendly_errors():
+        flag = set_flag_schedule(runtime().unit_of_work, name, schedule, _author(), reason)
+    if as_json:
+        print_json(flag.to_json())
+    else:
+        out.print(f"{flag.name}: at {flag.percentage}%, schedule {steps or 'removed'}")
+
+
+def _pause(name: str, paused: bool) -> None:
+    from modelplane.services.guard import pause_schedule
+
+    with friendly_errors():
+        flag = pause_schedule(runtime().unit_of_work, name, paused, _author())
+    out.print(f"{flag.name}: schedule {'paused' if paused else 'running'} at {flag.percentage}%")
+
+
+@flags_app.command("pause")
+def flags_pause(name: str) -> None:
+    """Stop a flag's schedule where it is."""
+    _pause(name, True)
+
+
+@flags_app.command("resume")
+def flags_resume(name: str) -> None:
+    """Let a flag's schedule advance again."""
+    _pause(name, False)
+
+
+@flags_app.command("guard")
+def flags_guard_status(name: str, as_json: JsonOpt = False) -> None:
+    """How each of a flag's guardrails stands now (enrolled against the rest)."""
+    from modelplane.services.guard import flag_status
+
+    with friendly_errors():
+        status = flag_status(runtime().unit_of_work, name)
+    if as_json:
+        print_json(status)
+        return
+    for c in status["checks"]:
+        out.print(c["evidence"])
+    if not status["checks"]:
+        out.print(f"{name}: no guardrails")
+
+
+@experiments_app.command("guardrails")
+def experiments_guardrails(
+    name: str,
+    file: Annotated[Path, typer.Argument(help="JSON list of guardrails.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Set a running experiment's guardrails; a breach ends it with discard."""
+    from modelplane.services.guard import set_experiment_guardrails
+
+    data = _read_json(file)
+    with friendly_errors():
+        experiment = set_experiment_guardrails(runtime().unit_of_work, name, data, _author())
+    if as_json:
+        print_json(experiment.to_json())
+    else:
+        out.print(f"{experiment.name}: {len(experiment.guardrails or [])} guardrails")
+
+
+@guard_app.command("run")
+def guard_run(as_json: JsonOpt = False) -> None:
+    """Check every guarded flag and experiment once (for cron): roll back, advance, discard."""
+    from modelplane.services.guard import run_guard
+
+    with friendly_errors():
+        actions = run_guard(runtime().unit_of_work)
+    if as_json:
+        print_json({"actions": [a.to_json() for a in actions], "count": len(actions)})
+        return
+    for action in actions:
+        out.print(f"{action.kind} {action.name}: {action.action}: {action.reason}")
+    if not actions:
+        out.print("nothing to do: every guardrail holds or waits for its sample")
+
+
+@guard_app.command("events")
+def guard_events_command(as_json: JsonOpt = False) -> None:
+    """What the guard did, newest first."""
+    from modelplane.services.guard import guard_events
+
+    with friendly_errors():
+        events = guard_events(runtime().unit_of_work)
+    if as_json:
+        print_json({"data": events, "count": len(events)})
+        return
+    print_table(
+        ["at", "kind", "name", "action"],
+        [(e["at"], e["kind"], e["name"], e["action"]) for e in events],
+    )

@@ -1,8 +1,10 @@
-"""Record usage from an app in one line; a background thread sends it in batches.
+"""Record usage (and feedback on routing decisions) from an app in one line; a background
+thread sends it in batches.
 
 >>> recorder = UsageRecorder("https://modelplane.internal", token)      # doctest: +SKIP
 >>> recorder.record("openai:gpt-5-mini", feature="chat", input_tokens=1200,
 ...                 output_tokens=350, latency_ms=840)                  # doctest: +SKIP
+>>> recorder.feedback(answer["decisionId"], "thumbs", 1)               # doctest: +SKIP
 >>> recorder.close()                                                    # doctest: +SKIP
 
 Memory is bounded: at most ``max_queue`` events wait, plus one batch in flight. When the
@@ -36,6 +38,7 @@ import httpx
 log = logging.getLogger(__name__)
 
 _PATH = "/api/v1/usage"
+_FEEDBACK_PATH = "/api/v1/feedback"
 
 
 @dataclass
@@ -74,7 +77,7 @@ class UsageRecorder:
     ) -> None:
         if batch_size < 1 or max_queue < 1 or flush_interval <= 0:
             raise ValueError("batch_size, max_queue and flush_interval must be positive")
-        self._url = base_url.rstrip("/") + _PATH
+        self._base = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}"}
         self._batch_size = min(batch_size, 10_000)
         self._interval = flush_interval
@@ -82,7 +85,7 @@ class UsageRecorder:
         self._max_attempts = max_attempts
         self._owns_client = client is None
         self._client = client or httpx.Client(timeout=timeout)
-        self._queue: deque[dict[str, Any]] = deque()
+        self._queue: deque[tuple[str, dict[str, Any]]] = deque()
         self._in_flight = 0
         self._flush_wanted = False
         self._closing = False
@@ -107,6 +110,7 @@ class UsageRecorder:
         error: str | None = None,
         user_id: str | None = None,
         routing_decision_id: int | None = None,
+        decision_id: str | None = None,
         at: datetime | None = None,
     ) -> None:
         """Queue one event, stamped now unless ``at`` is given. Never waits for the network;
@@ -127,15 +131,42 @@ class UsageRecorder:
             ("error", error),
             ("userId", user_id),
             ("routingDecisionId", routing_decision_id),
+            ("decisionId", decision_id),
         )
         event.update({k: v for k, v in optional if v is not None})
+        self._enqueue(_PATH, event)
+
+    def feedback(
+        self,
+        decision_id: str,
+        signal: str,
+        value: float,
+        *,
+        comment: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Queue a verdict on the decision a route answer's ``decisionId`` names (signal
+        ``thumbs``, ``rating``, ``regenerated``, ``task_success`` or ``judge``), sent to
+        ``POST /api/v1/feedback`` in batches like usage. Never waits for the network."""
+        event: dict[str, Any] = {
+            "eventId": str(uuid.uuid4()),
+            "decisionId": decision_id,
+            "signal": signal,
+            "value": value,
+            "at": (at or datetime.now(UTC)).isoformat(),
+        }
+        if comment is not None:
+            event["comment"] = comment
+        self._enqueue(_FEEDBACK_PATH, event)
+
+    def _enqueue(self, path: str, event: dict[str, Any]) -> None:
         with self._lock:
             if self._closing:
                 raise RuntimeError("the recorder is closed")
             if len(self._queue) >= self._max_queue:
                 self._queue.popleft()
                 self.stats.dropped += 1
-            self._queue.append(event)
+            self._queue.append((path, event))
             self.stats.accepted += 1
             if len(self._queue) >= self._batch_size:
                 self._lock.notify_all()
@@ -184,18 +215,19 @@ class UsageRecorder:
 
     def _run(self) -> None:
         while True:
-            batch = self._next_batch()
-            if batch is None:
+            taken = self._next_batch()
+            if taken is None:
                 return
             try:
-                self._deliver(batch)
+                self._deliver(*taken)
             finally:
                 with self._lock:
                     self._in_flight = 0
                     self._lock.notify_all()
 
-    def _next_batch(self) -> list[dict[str, Any]] | None:
-        """Wait for a full batch, the interval, a flush or close; take up to one batch."""
+    def _next_batch(self) -> tuple[str, list[dict[str, Any]]] | None:
+        """Wait for a full batch, the interval, a flush or close; take up to one batch,
+        of events for the same endpoint as the oldest waiting one."""
         with self._lock:
             deadline = time.monotonic() + self._interval
             while len(self._queue) < self._batch_size and not (self._flush_wanted or self._closing):
@@ -205,19 +237,21 @@ class UsageRecorder:
                 self._lock.wait(left)
             if not self._queue:
                 self._flush_wanted = False
-                return None if self._closing else []
-            count = min(self._batch_size, len(self._queue))
-            batch = [self._queue.popleft() for _ in range(count)]
-            self._in_flight = count
-            return batch
+                return None if self._closing else (_PATH, [])
+            path = self._queue[0][0]
+            batch: list[dict[str, Any]] = []
+            while self._queue and len(batch) < self._batch_size and self._queue[0][0] == path:
+                batch.append(self._queue.popleft()[1])
+            self._in_flight = len(batch)
+            return path, batch
 
-    def _deliver(self, batch: list[dict[str, Any]]) -> None:
+    def _deliver(self, path: str, batch: list[dict[str, Any]]) -> None:
         attempt = 0
         while batch:
             attempt += 1
             try:
                 response = self._client.post(
-                    self._url, json={"events": batch}, headers=self._headers
+                    self._base + path, json={"events": batch}, headers=self._headers
                 )
             except httpx.HTTPError as exc:
                 response = None

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from modelplane.domain.base import DomainModel, Line, Text
 from modelplane.domain.flags import UserContext, bucket
+from modelplane.domain.guardrails import Guardrail
 from modelplane.domain.router_config import RouterConfigDoc
 
 _Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -25,6 +26,9 @@ class ExperimentSpec(DomainModel):
     name: _Name
     description: Annotated[str, Field(max_length=1000)] | None = None
     variants: list[Variant] = Field(min_length=1, max_length=10)
+    guardrails: list[Guardrail] | None = Field(default=None, max_length=20)
+    """Checked by the guard against the first variant (control); a breach ends the
+    experiment with discard."""
 
     @field_validator("variants")
     @classmethod

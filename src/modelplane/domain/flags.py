@@ -18,6 +18,7 @@ import mmh3
 from pydantic import Field
 
 from modelplane.domain.base import DomainModel, Line
+from modelplane.domain.guardrails import Guardrail, Schedule
 
 FlagName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 MODELS_SOURCE = "models_source"
@@ -44,6 +45,10 @@ class FlagSpec(DomainModel):
     group_id: Annotated[Line, Field(max_length=100)] | None = None
     """Defaults to the flag's name; flags sharing a group id enrol the same users."""
     description: Annotated[str, Field(max_length=500)] | None = None
+    guardrails: list[Guardrail] | None = Field(default=None, max_length=20)
+    """What the guard checks while the flag is partly rolled out; a breach rolls it back."""
+    schedule: Schedule | None = None
+    """The steps the guard advances the flag through."""
 
     @property
     def group(self) -> str:

@@ -26,6 +26,9 @@ MAX_BATCH = 10_000
 EventId = Annotated[Line, Field(max_length=100)]
 """A client's id for one event, e.g. a UUID: the same id sent again is stored once."""
 
+DecisionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+"""A route answer's ``decisionId`` (the server's are 32 hex digits)."""
+
 
 class UsageEvent(DomainModel):
     """One generation as an app reports it. ``input_tokens`` counts uncached input only,
@@ -47,6 +50,9 @@ class UsageEvent(DomainModel):
     success: bool = True
     error: Annotated[str, Field(max_length=2000)] | None = None
     routing_decision_id: int | None = Field(default=None, ge=1)
+    decision_id: DecisionId | None = None
+    """The route answer's ``decisionId``: joins this generation to that decision's
+    experiment arm, flag enrolment and config version."""
     at: AwareDatetime | None = None
 
     @model_validator(mode="after")

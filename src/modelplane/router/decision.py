@@ -54,4 +54,7 @@ class RouteDecision(DomainModel):
     """The running experiment the user is in, if any."""
     variant: str | None = None
     """The experiment's variant whose config made this decision."""
+    decision_id: str | None = None
+    """The decision's id in the decision log (32 hex digits), assigned before the answer
+    is sent: an app sends it back with its usage and feedback (``decisionId``)."""
     timing: Timing

@@ -3,6 +3,7 @@ variant to the live config (a new, versioned config with a reason) or discarding
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,9 @@ from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, No
 from modelplane.domain.experiments import Experiment, ExperimentSpec
 from modelplane.domain.history import FieldChange, diff
 from modelplane.domain.router_config import RouterConfig
+from modelplane.domain.statistics import analyse
 from modelplane.domain.validation import validate
+from modelplane.services.outcomes import by_variant
 from modelplane.services.router_data import (
     check_router_config,
     get_router_config_in,
@@ -19,6 +22,8 @@ from modelplane.services.router_data import (
 )
 from modelplane.services.versioned import Change
 from modelplane.store.decision_queries import DecisionQueries
+from modelplane.store.feedback_repository import FeedbackRepository
+from modelplane.store.outcome_queries import DecisionOutcome, OutcomeQueries
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -86,7 +91,9 @@ def end_experiment(
                 raise InvalidInput(
                     [FieldError("promote", f"no variant {promote!r}; variants: {names}")]
                 )
+            report = _report(uow, name)
             why = reason or f"promoted variant {promote!r} of experiment {name!r}"
+            why = f"{why}; verdict: {report['summary']}"[:2000]
             get_router_config_in(uow)
             change = Change(author, why)
             config = save_router_config_in(uow, variant.config, change, expected_version)
@@ -146,9 +153,43 @@ def _report(uow: UnitOfWork, name: str) -> dict[str, Any]:
                 else None,
             }
         )
+    outcomes = OutcomeQueries(uow.connection).for_experiment(name)
+    arms = by_variant(outcomes, [v.name for v in experiment.variants])
+    weights = {v.name: float(v.weight) for v in experiment.variants}
+    analysis = analyse(arms, weights)
+    orphaned = FeedbackRepository(uow.connection).orphaned()
     return {
         "experiment": experiment.name,
         "status": experiment.status,
         "outcome": experiment.outcome,
+        **analysis,
+        "orphanedFeedback": orphaned,
+        "guardrails": [g.to_json() for g in experiment.guardrails or []],
+        "series": _series(outcomes, [v.name for v in experiment.variants]),
         "variants": variants,
     }
+
+
+def _series(outcomes: Sequence[DecisionOutcome], variants: Sequence[str]) -> list[dict[str, Any]]:
+    """Per hour (UTC), per variant: requests and mean cost per request (for the charts)."""
+    hours: dict[str, dict[str, list[float]]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        hour = o.at.strftime("%Y-%m-%dT%H:00Z")
+        counts.setdefault(hour, dict.fromkeys(variants, 0))
+        variant = o.variant
+        if variant is not None and variant in variants:
+            counts[hour][variant] += 1
+            if o.usage_events:
+                hours.setdefault(hour, {}).setdefault(variant, []).append(float(o.cost))
+    return [
+        {
+            "hour": hour,
+            "requests": counts[hour],
+            "costPerRequest": {
+                v: (sum(c) / len(c) if (c := hours.get(hour, {}).get(v)) else None)
+                for v in variants
+            },
+        }
+        for hour in sorted(counts)
+    ]

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import random
 import threading
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,7 @@ import httpx
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.clock import utcnow
-from modelplane.domain.flags import UserContext
+from modelplane.domain.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, UserContext
 from modelplane.domain.router_config import RouterConfig
 from modelplane.live.snapshot import Snapshot, router_data, static_snapshot
 from modelplane.rollout.assignment import Arm, Assignment, needs_database
@@ -38,6 +39,8 @@ from modelplane.settings import Settings
 
 log = logging.getLogger(__name__)
 _THOUSAND = Decimal(1000)
+ROLLOUT_FLAGS = (MODELS_SOURCE, ROUTER_CONFIG_SOURCE)
+"""The flags whose enrolment each decision records, in ``Assignment.sources`` order."""
 _embedded = EmbeddedClassifier()
 _http_lock = threading.Lock()
 _http: httpx.Client | None = None
@@ -71,12 +74,13 @@ def route(
         assignment.arm,
     )
     if needs_database(runtime.overrides):
+        decision = decision.model_copy(update={"decision_id": new_decision_id()})
         chosen = models.get_model(decision.selected_model_id)
         average = chosen.pricing.average if chosen is not None else None
         settings = runtime.settings
-        runtime.decisions.record(
-            decision_row(request.text, decision, settings.log_decision_text, average)
-        )
+        row = decision_row(request.text, decision, settings.log_decision_text, average)
+        row["enrolled_flags"] = enrolled_flags(assignment)
+        runtime.decisions.record(row)
     if assignment.shadowed:
         shadow_route(runtime, request, decision)
     return decision
@@ -160,6 +164,23 @@ def _shared_client() -> httpx.Client:
 __all__ = ["configured_classifier", "preview", "route", "route_on", "what_if"]
 
 
+def new_decision_id() -> str:
+    """A fresh decision id: 32 hex digits of a random UUID, unique without coordination."""
+    return uuid.uuid4().hex
+
+
+def enrolled_flags(assignment: Assignment) -> str:
+    """The rollout flags that enrolled the request, as the decision log stores them
+    (``",models_source,router_config_source,"``), so a flag's guardrails can compare its
+    enrolled traffic with the rest by a ``LIKE '%,name,%'``."""
+    names = [
+        name
+        for name, source in zip(ROLLOUT_FLAGS, assignment.sources, strict=True)
+        if source == "db"
+    ]
+    return "," + ",".join(names) + "," if names else ""
+
+
 def text_hash(text: str) -> str:
     """The hex SHA-256 of the UTF-8 text: 64 characters, the same on every machine."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -191,4 +212,5 @@ def decision_row(
         "cost_per_1k": average_price / _THOUSAND if average_price is not None else None,
         "latency_us": decision.timing.total_us,
         "error": decision.error,
+        "decision_id": decision.decision_id,
     }

@@ -235,6 +235,7 @@ def _row(event: UsageEvent, model: Model, at: datetime) -> EventRow:
         "error": event.error,
         "routing_decision_id": event.routing_decision_id,
         "event_id": event.event_id,
+        "decision_id": event.decision_id,
     }
 
 

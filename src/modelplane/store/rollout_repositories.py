@@ -71,6 +71,7 @@ def _values(experiment: Experiment) -> dict[str, Any]:
         "ended_at": experiment.ended_at,
         "ended_by": experiment.ended_by,
         "outcome": experiment.outcome,
+        "guardrails": doc.get("guardrails"),
     }
 
 

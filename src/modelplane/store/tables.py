@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -211,6 +212,8 @@ routing_decisions = Table(
     Column("cost_per_1k", ExactDecimal),
     Column("latency_us", Integer, nullable=False),
     Column("error", Text),
+    Column("decision_id", String(64), index=True),
+    Column("enrolled_flags", String(1000)),
 )
 """One row per routing decision, for analytics. The text is kept only as a hash by default."""
 
@@ -226,6 +229,8 @@ flags = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(200), nullable=False),
+    Column("guardrails", JSONDocument),
+    Column("schedule", JSONDocument),
     CheckConstraint("percentage BETWEEN 0 AND 100", name="percentage"),
 )
 """Rollout flags; the built-in ones choose the static tables or the database per request."""
@@ -244,6 +249,7 @@ experiments = Table(
     Column("ended_at", UTCDateTime),
     Column("ended_by", String(200)),
     Column("outcome", Text),
+    Column("guardrails", JSONDocument),
     CheckConstraint("status IN ('running', 'ended')", name="status"),
 )
 """Router-config experiments: named variants (whole config documents) with traffic weights."""
@@ -294,6 +300,7 @@ usage_events = Table(
     Column("error", Text),
     Column("routing_decision_id", BigInteger),
     Column("event_id", String(100), index=True, unique=True),
+    Column("decision_id", String(64), index=True),
 )
 """One row per generation. The cost (USD, rounded to 1e-9) is priced when the event
 arrives and never recomputed. Raw rows may be pruned; the daily rollups stay.
@@ -444,3 +451,39 @@ webhook_attempts = Table(
     Column("latency_ms", Integer, nullable=False),
     Column("error", Text),
 )
+feedback_events = Table(
+    "feedback_events",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("event_id", String(100), index=True, unique=True),
+    Column("decision_id", String(64), nullable=False, index=True),
+    Column("signal", String(20), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("comment", Text),
+)
+"""A verdict on a routing decision (``POST /api/v1/feedback``): the signal's value as sent
+and its score on 0..1 (higher is better). A row whose decision is not in the log is
+orphaned: kept, and counted."""
+
+guard_leases = Table(
+    "guard_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+"""One row per leader-elected job: its holder leads until ``expires_at``."""
+
+guard_events = Table(
+    "guard_events",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("evidence", JSONDocument, nullable=False),
+)
+"""What the guard did to a flag or an experiment (rolled back, advanced) and why."""

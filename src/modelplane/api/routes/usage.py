@@ -35,6 +35,7 @@ _EXAMPLE = {
     "inputTokens": 1200,
     "outputTokens": 350,
     "latencyMs": 840,
+    "decisionId": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
 }
 
 
@@ -50,7 +51,10 @@ _EXAMPLE = {
     "batch retried after a timeout is recorded once. The same id twice in one batch is a "
     "422 on the repeat (`events[4].eventId`: repeats the eventId of events[1]). The answer "
     "counts `accepted` (stored now), `duplicates` (skipped) and `costUsd` (of those stored "
-    "now).",
+    "now).\n\n"
+    "`decisionId` is the route answer's: it ties the generation to that decision's "
+    "experiment arm, flag enrolment and config version (`routingDecisionId`, the decision "
+    "log's row number, is still taken).",
 )
 def record_usage(
     runtime: RuntimeDep,

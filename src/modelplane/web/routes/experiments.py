@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from modelplane.domain.errors import (
     AlreadyExists,
@@ -18,7 +19,9 @@ from modelplane.domain.errors import (
     VersionConflict,
 )
 from modelplane.services import experiments as svc
+from modelplane.services import guard
 from modelplane.services.router_data import get_router_config
+from modelplane.web.charts import line_chart
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm, form_version, parse_form
@@ -149,10 +152,33 @@ def experiment_page(console: SignedIn, name: str) -> Response:
         "experiment.html",
         experiment=experiment,
         report=report,
+        charts=_charts(report),
+        guard_alerts=[
+            e
+            for e in guard.guard_events(console.uows)
+            if e["name"] == name and e["kind"] == "experiment"
+        ],
         changes=changes,
         config_version=version,
         readonly=not console.can("editor"),
     )
+
+
+def _charts(report: dict[str, Any]) -> list[Markup]:
+    """Per variant, requests per hour and mean cost per request per hour."""
+    series = report.get("series", [])
+    hours = [row["hour"][5:16].replace("T", " ") for row in series]
+    charts = []
+    for variant in report.get("arms", {}):
+        requests = [float(row["requests"].get(variant, 0)) for row in series]
+        charts.append(line_chart(hours, requests, f"{variant}: requests per hour"))
+        costs = [row["costPerRequest"].get(variant) or 0.0 for row in series]
+        charts.append(line_chart(hours, costs, f"{variant}: cost per request", _usd))
+    return charts
+
+
+def _usd(value: float) -> str:
+    return f"${value:.5f}"
 
 
 @router.post("/{name}/end", response_class=HTMLResponse)

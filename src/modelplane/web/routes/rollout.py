@@ -9,6 +9,7 @@ when it is needed, and "off" means the same whatever anyone changed meanwhile.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +32,7 @@ from modelplane.domain.flags import (
 from modelplane.domain.history import HistoryEntry
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services import flags as svc
+from modelplane.services import guard
 from modelplane.services.rollout_report import rollout_report
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
@@ -81,6 +83,12 @@ class FlagCard:
     @property
     def next_step(self) -> int | None:
         return next_step(self.flag.percentage)
+
+    @property
+    def guardrails_json(self) -> str:
+        """The flag's guardrails as the form edits them."""
+        rails = self.flag.guardrails
+        return json.dumps([g.to_json() for g in rails]) if rails else ""
 
     @property
     def is_source(self) -> bool:
@@ -140,6 +148,44 @@ def switch_flag(console: EditorConsole, form: CheckedForm, name: str) -> Respons
     meta = {k: str(form.get(k) or "") for k in ("reason", "expectedVersion")}
     turn_on = form.get("enabled") == "on"
     return _write(console, cards, name, {"enabled": turn_on}, {}, meta, versioned=turn_on)
+
+
+@router.post("/flags/{name}/guard", response_class=HTMLResponse)
+def save_flag_guard(console: EditorConsole, form: CheckedForm, name: str) -> Response:
+    """The guardrails and schedule form, and its pause and resume buttons."""
+    cards = _cards(console)
+    if name not in cards:
+        return console.page("missing.html", status=404, what=f"flag {name!r}")
+    action = str(form.get("action") or "save")
+    reason = str(form.get("reason") or "").strip() or None
+    card = cards[name]
+    try:
+        if action in ("pause", "resume"):
+            guard.pause_schedule(console.uows, name, action == "pause", console.author, reason)
+            return _redirect(console, f"{name}: schedule {action}d.", name)
+        text = str(form.get("guardrails") or "").strip()
+        try:
+            rails = json.loads(text) if text else None
+        except ValueError as exc:
+            raise InvalidInput([FieldError("guardrails", f"not JSON: {exc}")]) from None
+        guard.set_flag_guardrails(console.uows, name, rails, console.author, reason)
+        steps = str(form.get("steps") or "").strip()
+        schedule = None
+        if steps:
+            try:
+                numbers = [int(p) for p in steps.split(",")]
+                dwell = int(str(form.get("dwellSeconds") or "0"))
+            except ValueError:
+                raise InvalidInput(
+                    [FieldError("steps", "whole percentages separated by commas, e.g. 1,10,50")]
+                ) from None
+            schedule = {"steps": numbers, "dwellSeconds": dwell}
+        if schedule is not None or card.flag.schedule is not None:
+            guard.set_flag_schedule(console.uows, name, schedule, console.author, reason)
+    except InvalidInput as exc:
+        card.errors, card.reason = exc.errors, reason or ""
+        return _page(console, cards, status=422)
+    return _redirect(console, f"{name}: guardrails and schedule saved.", name)
 
 
 def _write(
@@ -235,7 +281,15 @@ def _common(console: Console) -> dict[str, Any]:
         "steps": ROLLOUT_STEPS,
         "readonly": not console.can("editor"),
         "evidence": _evidence(report),
+        "guard_alerts": guard_alerts(console),
     }
+
+
+def guard_alerts(console: Console) -> list[dict[str, Any]]:
+    """The guard's rollbacks and discards of the last day, for the banner."""
+    since = utcnow() - timedelta(days=1)
+    events = guard.guard_events(console.uows, since)
+    return [e for e in events if e["action"] in ("rolled_back", "discarded")]
 
 
 # Parity report -------------------------------------------------------------------------------
