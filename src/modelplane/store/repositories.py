@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select, update
@@ -41,12 +42,19 @@ _MODEL_COLUMNS = {
     "created_by": "created_by",
     "updated_at": "updated_at",
     "updated_by": "updated_by",
+    "max_output_tokens": "max_output_tokens",
+    "input_modalities": "input_modalities",
+    "output_modalities": "output_modalities",
+    "deprecation_date": "deprecation_date",
+    "sunset_date": "sunset_date",
+    "successor_id": "successor_id",
 }
 _PRICE_COLUMNS = {
     "input": "input_price",
     "output": "output_price",
     "cached": "cached_price",
     "reasoning": "reasoning_price",
+    "cache_write": "cache_write_price",
 }
 
 
@@ -57,6 +65,13 @@ def _model_values(model: Model) -> dict[str, Any]:
         values["reasoning"] = model.model_dump(mode="json", by_alias=True)["reasoning"]
     for key, col in _PRICE_COLUMNS.items():
         values[col] = data["pricing"][key]
+    values["price_tiers"] = [
+        {
+            key: format(value, "f") if isinstance(value, Decimal) else value
+            for key, value in tier.model_dump(by_alias=True, exclude_none=True).items()
+        }
+        for tier in model.pricing.tiers or ()
+    ] or None
     values["id"] = model.id
     return values
 
@@ -66,6 +81,8 @@ def _model_from_row(row: Any, capabilities: list[str]) -> Model:
     data: dict[str, Any] = {attr: m[col] for attr, col in _MODEL_COLUMNS.items()}
     data["id"] = m["id"]
     data["pricing"] = {k: m[col] for k, col in _PRICE_COLUMNS.items() if m[col] is not None}
+    if m["price_tiers"]:
+        data["pricing"]["tiers"] = m["price_tiers"]
     data["capabilities"] = capabilities
     return Model.model_validate(data)
 
