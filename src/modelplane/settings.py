@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     )
     """Per-flag on/off overrides that win over the database: ``MODELPLANE_FLAG_OVERRIDES``
     as JSON or ``name=on,other=off``, plus ``MODELPLANE_FLAG_<NAME>`` for any flag."""
+    sync_hold_below: Decimal = Field(default=Decimal("0.5"), gt=0, lt=1)
+    """A sync holds a price that would fall below this fraction of the current one."""
+    sync_hold_above: Decimal = Field(default=Decimal("3"), gt=1)
+    """A sync holds a price that would rise above this multiple of the current one."""
     snapshot_reads: bool = True
     """The server reads from its live snapshot; false makes every read query the database
     (a baseline for benchmarks, not a production mode)."""

@@ -26,6 +26,7 @@ from modelplane.cli import (
     seed,
     serve,
     stats,
+    sync,
     users,
 )
 from modelplane.cli.app import app
@@ -54,6 +55,7 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     users.register,
     rollout.register,
     stats.register,
+    sync.register,
 )
 for _register in _REGISTRATIONS:
     _register(app)
