@@ -22,6 +22,7 @@ from modelplane.api.routes import (
     providers,
     route,
     router_data,
+    sync,
     tokens,
     usage,
 )
@@ -57,6 +58,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(providers.router)
     app.include_router(tokens.router)
     app.include_router(bulk.router)
+    app.include_router(sync.router)
     app.include_router(usage.router)
     app.include_router(analytics.router)
     web.install(app)  # the admin console under /admin
