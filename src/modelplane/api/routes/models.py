@@ -17,6 +17,7 @@ from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewe
 from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, set_etag
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.history import HistoryEntry
+from modelplane.domain.lifecycle import lifecycle_headers
 from modelplane.domain.models import Capability, Model, ModelSpec, Status
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import validate
@@ -199,9 +200,12 @@ async def get_model(reader: ReaderDep, model_id: str) -> Response:
     rendered = reader.rendered(model_id)
     if rendered is not None:
         body, version = rendered
-        return Response(body, media_type="application/json", headers={"ETag": etag(version)})
+        found = reader.find(model_id)
+        headers = {"ETag": etag(version), **(lifecycle_headers(found) if found else {})}
+        return Response(body, media_type="application/json", headers=headers)
     model = await run_in_threadpool(reader.get, model_id)
-    return JSONResponse(model.to_json(), headers={"ETag": etag(model.version)})
+    headers = {"ETag": etag(model.version), **lifecycle_headers(model)}
+    return JSONResponse(model.to_json(), headers=headers)
 
 
 @router.patch(
