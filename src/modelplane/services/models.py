@@ -70,6 +70,9 @@ class _Models(versioned.Versioned[ModelSpec, Model]):
     def add(self, uow: UnitOfWork, value: Model) -> None:
         uow.models.add(value)
 
+    def add_many(self, uow: UnitOfWork, values: list[Model]) -> None:
+        uow.models.add_many(values)
+
     def replace(self, uow: UnitOfWork, value: Model, expected: int) -> bool:
         return uow.models.replace(value, expected)
 

@@ -478,8 +478,10 @@ def _apply(uow: UnitOfWork, plan: _Plan, author: str, why: str, at: datetime) ->
         uow.providers.add(provider, at)
         uow.touch("provider", provider.id)
     change = Change(author, why, "synced", at)
-    for spec, _new in plan.specs:
-        versioned.save(uow, KIND, spec.id, spec, change=change, expected_version=None)
+    versioned.create_many(uow, KIND, [spec for spec, new in plan.specs if new], change=change)
+    for spec, new in plan.specs:
+        if not new:
+            versioned.save(uow, KIND, spec.id, spec, change=change, expected_version=None)
     uow.provenance.put_many(plan.provenance)
 
 

@@ -130,6 +130,19 @@ class ModelRepository:
         self._conn.execute(t.models.insert().values(_model_values(model)))
         self._write_capabilities(model)
 
+    def add_many(self, models: Sequence[Model]) -> None:
+        """New models in two executemany statements, whatever their number (a bulk sync)."""
+        if not models:
+            return
+        self._conn.execute(t.models.insert(), [_model_values(m) for m in models])
+        capabilities = [
+            {"model_id": m.id, "capability": cap, "position": i}
+            for m in models
+            for i, cap in enumerate(m.capabilities)
+        ]
+        if capabilities:
+            self._conn.execute(t.model_capabilities.insert(), capabilities)
+
     def replace(self, model: Model, expected_version: int) -> bool:
         """Store ``model`` if the row is still at ``expected_version``; False if it moved on."""
         values = _model_values(model)
@@ -371,20 +384,24 @@ class HistoryRepository:
         self._entity = next(col for col in table.c if col.name in _ENTITY_COLUMNS)
 
     def append(self, entry: HistoryEntry, document: dict[str, Any]) -> None:
-        self._conn.execute(
-            self._table.insert().values(
-                {
-                    self._entity.name: entry.entity_id,
-                    "version": entry.version,
-                    "change_type": entry.change_type,
-                    "changes": [c.model_dump(mode="json") for c in entry.changes],
-                    "document": document,
-                    "author": entry.author,
-                    "at": entry.at,
-                    "reason": entry.reason,
-                }
-            )
-        )
+        self._conn.execute(self._table.insert().values(self._row(entry, document)))
+
+    def append_many(self, entries: Sequence[tuple[HistoryEntry, dict[str, Any]]]) -> None:
+        """Many rows in one executemany (a bulk sync)."""
+        if entries:
+            self._conn.execute(self._table.insert(), [self._row(e, d) for e, d in entries])
+
+    def _row(self, entry: HistoryEntry, document: dict[str, Any]) -> dict[str, Any]:
+        return {
+            self._entity.name: entry.entity_id,
+            "version": entry.version,
+            "change_type": entry.change_type,
+            "changes": [c.model_dump(mode="json") for c in entry.changes],
+            "document": document,
+            "author": entry.author,
+            "at": entry.at,
+            "reason": entry.reason,
+        }
 
     def page(self, entity_id: str, offset: int = 0, limit: int | None = None) -> list[HistoryEntry]:
         query = (
