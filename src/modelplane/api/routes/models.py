@@ -6,6 +6,7 @@ with a suffix (``/history``, ``/rollback``, ...) come before the bare ``/{model_
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -45,8 +46,16 @@ _CREATE_EXAMPLE = {
 # Reads -------------------------------------------------------------------------------------
 
 
-@router.get("", dependencies=[PublicRead], summary="List models, with filters")
-def list_models(
+@router.get(
+    "",
+    dependencies=[PublicRead],
+    summary="List models, with filters",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+    description="`data` holds the models (each as `GET /api/v1/models/{id}` answers); "
+    "`count` how many.",
+)
+async def list_models(
     reader: ReaderDep,
     provider: str | None = None,
     status: Status | None = None,
@@ -54,10 +63,26 @@ def list_models(
     internal_only: Annotated[bool | None, Query(alias="internalOnly")] = None,
     experimental: bool | None = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-) -> dict[str, Any]:
+) -> Response:
     filters = ModelFilter(provider, status, capability, internal_only, experimental)
-    models = reader.models(filters)[:limit]
-    return {"data": [m.to_json() for m in models], "count": len(models)}
+
+    def render() -> bytes:
+        # Each model's JSON was rendered with its snapshot: the list only joins them.
+        models = reader.models(filters)[:limit]
+        parts = []
+        for model in models:
+            rendered = reader.rendered(model.id)
+            parts.append(rendered[0] if rendered is not None else _compact(model.to_json()))
+        return b'{"data":[' + b",".join(parts) + b'],"count":' + str(len(models)).encode() + b"}"
+
+    body = reader.memo(("api/v1/models", filters, limit), render)
+    if body is None:
+        body = await run_in_threadpool(render)
+    return Response(body, media_type="application/json")
+
+
+def _compact(document: object) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @router.get("/search", dependencies=[PublicRead], summary="Search ids, names and descriptions")
