@@ -71,3 +71,28 @@ def test_bad_values_are_shown_and_cannot_be_applied(as_role: Any) -> None:
 
 def test_an_editor_cannot_open_the_page(as_role: Any) -> None:
     assert as_role("editor").get("/admin/sync").status_code == 403
+
+
+def test_the_model_form_edits_tiers_and_lifecycle(as_role: Any, runtime: Runtime) -> None:
+    from tests.web.test_forms import model_form
+
+    console = as_role("editor")
+    form = model_form(
+        **{
+            "pricing.cacheWrite": "3.75",
+            "pricing.tiers[json]": '[{"aboveInputTokens": 200000, "input": 6, "output": 22.5}]',
+            "maxOutputTokens": "64000",
+            "inputModalities[list]": "text, image",
+            "sunsetDate": "2030-01-01T00:00:00Z",
+            "successorId": "openai:gpt-5",
+        }
+    )
+    created = console.post("/admin/models/new", form)
+    assert created.status_code == 200, created.text
+    model = runtime.reader.get("acme:swift-1")
+    assert model.pricing.tiers is not None and str(model.pricing.tiers[0].output) == "22.5"
+    assert str(model.pricing.cache_write) == "3.75"
+    assert model.input_modalities == ["text", "image"]
+    assert model.sunset_date is not None and model.sunset_date.year == 2030
+    page = console.get("/admin/models/acme:swift-1/edit")
+    assert "aboveInputTokens" in page.text and "2030-01-01T00:00:00Z" in page.text
