@@ -1,5 +1,6 @@
 """``modelplane sync {litellm|openrouter|modelsdev} PATH_OR_URL``: take in a public catalogue;
-``modelplane sync runs``: the last sync of each source."""
+``modelplane sync runs``: the last sync of each source; ``modelplane models replace OLD NEW``:
+move every reference to a successor (the lifecycle step a sync's deprecations lead to)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.cli.app import runtime
+from modelplane.cli.app import models_app, runtime
 from modelplane.cli.backends import cli_author
 from modelplane.cli.output import JsonOpt, err, friendly_errors, out, print_json, print_table
 from modelplane.domain.catalogue_sources import SOURCES, SourceName
@@ -158,3 +159,35 @@ def register(app: typer.Typer) -> None:
         sync_app.command(source)(_command(source))
     sync_app.command("runs")(runs_command)
     app.add_typer(sync_app, name="sync")
+    models_app.command("replace")(replace_command)
+
+
+def replace_command(
+    old: Annotated[str, typer.Argument(help="The model to replace.")],
+    new: Annotated[str, typer.Argument(help="The model that replaces it.")],
+    dry_run: DryRunOpt = False,
+    reason: ReasonOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move every reference from OLD to NEW as one change, then deprecate OLD."""
+    from modelplane.services.replace import replace_model
+
+    with friendly_errors():
+        report = replace_model(runtime().unit_of_work, old, new, cli_author(), dry_run, reason)
+    if as_json:
+        print_json(report)
+        return
+    rows: list[tuple[object, ...]] = [
+        ("routerConfig", c["field"], _v(c["old"]), _v(c["new"])) for c in report["routerConfig"]
+    ]
+    for e in report["experiments"]:
+        rows += [
+            (f"experiment {e['name']}", c["field"], _v(c["old"]), _v(c["new"]))
+            for c in e["changes"]
+        ]
+    rows += [(old, c["field"], _v(c["old"]), _v(c["new"])) for c in report["model"]]
+    if rows:
+        print_table(["what", "field", "old", "new"], rows)
+    out.print(f"profile: {report['profile']}", highlight=False, markup=False)
+    verb = "would replace" if dry_run else "replaced"
+    out.print(f"{verb} {old} by {new}: {report['reason']}", highlight=False, markup=False)

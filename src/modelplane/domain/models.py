@@ -42,7 +42,7 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
 _MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._/-]*$"
 ModelIdStr = Annotated[str, Field(pattern=_MODEL_ID_PATTERN, max_length=NAME_MAX)]
 """The id of a model as stored or referred to: ``<provider>:<name>``."""
-API_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate")
+API_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate", "replace")
 """Path segments the API appends to a model id (``/api/v1/models/<id>/history``)."""
 
 _ID_PROVIDER = re.compile(r"[a-z0-9][a-z0-9._-]*")

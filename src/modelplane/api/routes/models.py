@@ -23,6 +23,7 @@ from modelplane.domain.models import Capability, Model, ModelSpec, Status
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import validate
 from modelplane.services import models as svc
+from modelplane.services import replace as replace_svc
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
@@ -155,6 +156,37 @@ def deprecate(
     body: Annotated[bodies.StatusChange | None, Body()] = None,
 ) -> dict[str, Any]:
     return _set_status(runtime, who.name, meta, model_id, response, body, deprecated=True)
+
+
+@router.post(
+    "/{model_id:path}/replace",
+    summary="Replace a model by another everywhere it is named",
+    description=(
+        "Body: `{newId, dryRun?, reason?}`. In one change: the router config's fallback and "
+        "router model (and any other place naming the model), its profile (copied when the "
+        "new model has none), running experiments; then the model is deprecated with the new "
+        "one as successor and a reason naming it. `dryRun` answers the same report and "
+        "writes nothing."
+    ),
+)
+def replace(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    body: Annotated[dict[str, Any], Body()],
+) -> dict[str, Any]:
+    new_id = body.get("newId")
+    if not isinstance(new_id, str) or not new_id:
+        raise InvalidInput([FieldError("newId", "the id of the model that replaces it")])
+    reason = body.get("reason")
+    return replace_svc.replace_model(
+        runtime.unit_of_work,
+        model_id,
+        new_id,
+        who.name,
+        dry_run=bool(body.get("dryRun", False)),
+        reason=reason if isinstance(reason, str) else None,
+    )
 
 
 @router.post(
