@@ -96,3 +96,21 @@ def test_the_model_form_edits_tiers_and_lifecycle(as_role: Any, runtime: Runtime
     assert model.sunset_date is not None and model.sunset_date.year == 2030
     page = console.get("/admin/models/acme:swift-1/edit")
     assert "aboveInputTokens" in page.text and "2030-01-01T00:00:00Z" in page.text
+
+
+def test_the_console_previews_then_replaces_a_model(as_role: Any, runtime: Runtime) -> None:
+    from modelplane.services.router_data import get_router_config
+
+    def fallback() -> str:
+        return get_router_config(runtime.unit_of_work).doc().router_settings.fallback_model_id
+
+    old, new = fallback(), "openai:gpt-5.1"
+    console = as_role("editor")
+    assert f"/admin/models/{old}/replace" in console.get(f"/admin/models/{old}/edit").text
+    preview = console.get(f"/admin/models/{old}/replace?new={new}")
+    assert preview.status_code == 200 and "routerSettings.fallbackModelId" in preview.text
+    assert fallback() == old
+    done = console.post(f"/admin/models/{old}/replace", {"new": new})
+    assert done.status_code == 200, done.text
+    assert fallback() == new
+    assert model_svc.get_model(runtime.unit_of_work, old).successor_id == new

@@ -22,6 +22,7 @@ from modelplane.web.routes import (
     experiments,
     models,
     playground,
+    replace,
     rollout,
     router_data,
     sync,
@@ -37,6 +38,7 @@ def install(app: FastAPI) -> None:
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="console-static")
     modules = (
         auth,
+        replace,
         models,
         bulk,
         sync,
