@@ -252,3 +252,17 @@ def test_the_last_run_of_each_source_is_logged(runtime: Runtime) -> None:
     assert set(latest) == {"litellm", "modelsdev"}
     assert latest["litellm"]["counts"]["created"] == 2
     assert latest["litellm"]["author"] == "tester" and latest["litellm"]["applied"]
+
+
+def test_every_parses_intervals_and_repeats() -> None:
+    assert sync_svc.parse_interval("6h") == 21600
+    assert sync_svc.parse_interval("90s") == 90
+    with pytest.raises(InvalidInput, match="every"):
+        sync_svc.parse_interval("often")
+    calls: list[float] = []
+
+    def once() -> None:
+        calls.append(1.0)
+
+    sync_svc.sync_every(once, 0.01, times=3)
+    assert len(calls) == 3
