@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     receiver on the same network). Off: such URLs are refused with the reason."""
     webhooks_deliver: bool = True
     """The server delivers queued webhook events (off: another process does)."""
+    sync_hold_below: Decimal = Field(default=Decimal("0.5"), gt=0, lt=1)
+    """A sync holds a price that would fall below this fraction of the current one."""
+    sync_hold_above: Decimal = Field(default=Decimal("3"), gt=1)
+    """A sync holds a price that would rise above this multiple of the current one."""
     snapshot_reads: bool = True
     """The server reads from its live snapshot; false makes every read query the database
     (a baseline for benchmarks, not a production mode)."""

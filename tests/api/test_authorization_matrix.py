@@ -131,6 +131,13 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/import"): Call(
         EDITOR, "/api/v1/import?dryRun=true", json={"schemaVersion": 1, "models": []}
     ),
+    ("POST", "/api/v1/models/{model_id:path}/replace"): Call(
+        EDITOR, f"/api/v1/models/{M}/replace", json={"newId": "openai:gpt-5.1", "dryRun": True}
+    ),
+    ("POST", "/api/v1/sync"): Call(
+        ADMIN, "/api/v1/sync?source=litellm&dryRun=true", json={"gpt-x": {"mode": "embedding"}}
+    ),
+    ("GET", "/api/v1/sync/runs"): Call(VIEWER, "/api/v1/sync/runs"),
     ("POST", "/api/v1/route"): Call(
         TOKEN, "/api/v1/route", json={"text": "write a haiku about the sea", "seed": 1}
     ),

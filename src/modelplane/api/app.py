@@ -24,6 +24,7 @@ from modelplane.api.routes import (
     rollout,
     route,
     router_data,
+    sync,
     tokens,
     usage,
     webhooks,
@@ -62,6 +63,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(providers.router)
     app.include_router(tokens.router)
     app.include_router(bulk.router)
+    app.include_router(sync.router)
     app.include_router(usage.router)
     app.include_router(feedback.router)
     app.include_router(rollout.router)

@@ -27,6 +27,7 @@ from modelplane.cli import (
     seed,
     serve,
     stats,
+    sync,
     users,
     webhooks,
 )
@@ -58,6 +59,7 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     rollout.register,
     stats.register,
     webhooks.register,
+    sync.register,
 )
 for _register in _REGISTRATIONS:
     _register(app)

@@ -10,7 +10,7 @@ from pydantic import Field
 from modelplane.domain.base import DomainModel
 
 ChangeType: TypeAlias = Literal[
-    "created", "updated", "deprecated", "reactivated", "rolled_back", "imported"
+    "created", "updated", "deprecated", "reactivated", "rolled_back", "imported", "synced"
 ]
 
 

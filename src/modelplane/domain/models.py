@@ -35,13 +35,24 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 Status: TypeAlias = Literal["active", "beta", "deprecated"]
 STATUSES: tuple[Status, ...] = ("active", "beta", "deprecated")
+Modality = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
+"""An input or output kind: ``text``, ``image``, ``audio``, ``video``, ``file``, ..."""
 SpeedTier: TypeAlias = Literal["ultra-fast", "fast", "medium", "slow"]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
 _MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._/-]*$"
 ModelIdStr = Annotated[str, Field(pattern=_MODEL_ID_PATTERN, max_length=NAME_MAX)]
 """The id of a model as stored or referred to: ``<provider>:<name>``."""
-API_ACTIONS = ("history", "rollback", "deprecate", "reactivate", "duplicate", "price", "prices")
+API_ACTIONS = (
+    "history",
+    "rollback",
+    "deprecate",
+    "reactivate",
+    "duplicate",
+    "price",
+    "prices",
+    "replace",
+)
 """Path segments the API appends to a model id (``/api/v1/models/<id>/history``)."""
 
 _ID_PROVIDER = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -125,6 +136,18 @@ class Provider(DomainModel):
     display_name: ShortText
 
 
+class PriceTier(DomainModel):
+    """Prices that apply instead of the base ones when a request's input (uncached and
+    cached together) is above ``above_input_tokens``: long-context pricing."""
+
+    above_input_tokens: int = Field(gt=0, le=100_000_000)
+    input: Money
+    output: Money
+    cached: Money | None = None
+    cache_write: Money | None = None
+    reasoning: Money | None = None
+
+
 class Pricing(DomainModel):
     """Prices in USD per one million tokens."""
 
@@ -134,6 +157,20 @@ class Pricing(DomainModel):
     """Price of cached input tokens; the input price applies when absent."""
     reasoning: Money | None = None
     """Price of reasoning tokens; the output price applies when absent."""
+    cache_write: Money | None = None
+    """Price of input tokens written to the cache; the input price applies when absent."""
+    tiers: list[PriceTier] | None = Field(default=None, max_length=LIST_MAX)
+    """Long-context prices, by ascending threshold; the highest one exceeded applies."""
+
+    @field_validator("tiers")
+    @classmethod
+    def _ascending_tiers(cls, value: list[PriceTier] | None) -> list[PriceTier] | None:
+        if not value:
+            return None
+        thresholds = [tier.above_input_tokens for tier in value]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError("tiers must have distinct aboveInputTokens in ascending order")
+        return value
 
     @property
     def average(self) -> Money:
@@ -184,6 +221,22 @@ class ModelSpec(DomainModel):
     speed_tier: SpeedTier | None = None
     is_pro: bool = False
     status: Status = "active"
+    max_output_tokens: int | None = Field(default=None, gt=0, le=100_000_000)
+    input_modalities: list[Modality] | None = Field(default=None, max_length=LIST_MAX)
+    output_modalities: list[Modality] | None = Field(default=None, max_length=LIST_MAX)
+    deprecation_date: datetime | None = None
+    """When the provider deprecated (or will deprecate) the model."""
+    sunset_date: datetime | None = None
+    """When the model is retired: from then on the router never picks it."""
+    successor_id: ModelIdStr | None = None
+    """The model that replaces this one."""
+
+    @field_validator("deprecation_date", "sunset_date")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     @field_validator("capabilities")
     @classmethod

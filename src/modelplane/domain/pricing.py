@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from modelplane.domain.models import Model, Pricing
+from modelplane.domain.models import Model, PriceTier, Pricing
 
 _PER = Decimal(1_000_000)
 
@@ -16,6 +16,7 @@ def cost(
     output_tokens: int,
     cached_input_tokens: int = 0,
     reasoning_tokens: int = 0,
+    cache_write_tokens: int = 0,
     *,
     at: datetime | None = None,
 ) -> Decimal:
@@ -23,7 +24,9 @@ def cost(
 
     ``input_tokens`` counts uncached input only; cached input is billed at the cached price
     when one is set (else the input price), reasoning tokens at the reasoning price when one
-    is set (else the output price).
+    is set (else the output price), cache writes at the cache-write price (else the input
+    price). Above a price tier's threshold of input tokens (uncached, cached and cache writes
+    together) that tier's prices apply to the whole request (long-context pricing).
 
     A ``Model`` is priced at the price in force ``at`` (default: the price it was read
     with); see ``domain/prices.py``.
@@ -38,15 +41,31 @@ def cost(
         ("output_tokens", output_tokens),
         ("cached_input_tokens", cached_input_tokens),
         ("reasoning_tokens", reasoning_tokens),
+        ("cache_write_tokens", cache_write_tokens),
     ):
         if tokens < 0:
             raise ValueError(f"{name} must not be negative, got {tokens}")
-    cached_price = pricing.cached if pricing.cached is not None else pricing.input
-    reasoning_price = pricing.reasoning if pricing.reasoning is not None else pricing.output
+    prices: Pricing | PriceTier = tier_for(
+        pricing, input_tokens + cached_input_tokens + cache_write_tokens
+    )
+    cached_price = prices.cached if prices.cached is not None else prices.input
+    reasoning_price = prices.reasoning if prices.reasoning is not None else prices.output
+    write_price = prices.cache_write if prices.cache_write is not None else prices.input
     total = (
-        pricing.input * input_tokens
-        + pricing.output * output_tokens
+        prices.input * input_tokens
+        + prices.output * output_tokens
         + cached_price * cached_input_tokens
         + reasoning_price * reasoning_tokens
+        + write_price * cache_write_tokens
     )
     return total / _PER
+
+
+def tier_for(pricing: Pricing, prompt_tokens: int) -> Pricing | PriceTier:
+    """The prices for a request with ``prompt_tokens`` of input: the highest tier whose
+    threshold it exceeds, else the base prices."""
+    chosen: Pricing | PriceTier = pricing
+    for tier in pricing.tiers or ():
+        if prompt_tokens > tier.above_input_tokens:
+            chosen = tier
+    return chosen

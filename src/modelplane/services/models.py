@@ -65,6 +65,9 @@ class _Models(versioned.Versioned[ModelSpec, Model]):
         # A new price without a date applies from now on: the timeline records it.
         prices.follow(uow, before, value, author, at)
 
+    def add_many(self, uow: UnitOfWork, values: list[Model]) -> None:
+        uow.models.add_many(values)
+
     def check(self, uow: UnitOfWork, key: str, spec: ModelSpec, current: Model | None) -> None:
         if spec.id != key:
             raise InvalidInput(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select, update
@@ -43,12 +44,19 @@ _MODEL_COLUMNS = {
     "created_by": "created_by",
     "updated_at": "updated_at",
     "updated_by": "updated_by",
+    "max_output_tokens": "max_output_tokens",
+    "input_modalities": "input_modalities",
+    "output_modalities": "output_modalities",
+    "deprecation_date": "deprecation_date",
+    "sunset_date": "sunset_date",
+    "successor_id": "successor_id",
 }
 _PRICE_COLUMNS = {
     "input": "input_price",
     "output": "output_price",
     "cached": "cached_price",
     "reasoning": "reasoning_price",
+    "cache_write": "cache_write_price",
 }
 
 
@@ -59,6 +67,13 @@ def _model_values(model: Model) -> dict[str, Any]:
         values["reasoning"] = model.model_dump(mode="json", by_alias=True)["reasoning"]
     for key, col in _PRICE_COLUMNS.items():
         values[col] = data["pricing"][key]
+    values["price_tiers"] = [
+        {
+            key: format(value, "f") if isinstance(value, Decimal) else value
+            for key, value in tier.model_dump(by_alias=True, exclude_none=True).items()
+        }
+        for tier in model.pricing.tiers or ()
+    ] or None
     values["id"] = model.id
     return values
 
@@ -68,6 +83,8 @@ def _model_from_row(row: Any, capabilities: list[str]) -> Model:
     data: dict[str, Any] = {attr: m[col] for attr, col in _MODEL_COLUMNS.items()}
     data["id"] = m["id"]
     data["pricing"] = {k: m[col] for k, col in _PRICE_COLUMNS.items() if m[col] is not None}
+    if m["price_tiers"]:
+        data["pricing"]["tiers"] = m["price_tiers"]
     data["capabilities"] = capabilities
     return Model.model_validate(data)
 
@@ -122,6 +139,19 @@ class ModelRepository:
     def add(self, model: Model) -> None:
         self._conn.execute(t.models.insert().values(_model_values(model)))
         self._write_capabilities(model)
+
+    def add_many(self, models: Sequence[Model]) -> None:
+        """New models in two executemany statements, whatever their number (a bulk sync)."""
+        if not models:
+            return
+        self._conn.execute(t.models.insert(), [_model_values(m) for m in models])
+        capabilities = [
+            {"model_id": m.id, "capability": cap, "position": i}
+            for m in models
+            for i, cap in enumerate(m.capabilities)
+        ]
+        if capabilities:
+            self._conn.execute(t.model_capabilities.insert(), capabilities)
 
     def replace(self, model: Model, expected_version: int) -> bool:
         """Store ``model`` if the row is still at ``expected_version``; False if it moved on."""
@@ -365,20 +395,24 @@ class HistoryRepository:
         self._entity = next(col for col in table.c if col.name in _ENTITY_COLUMNS)
 
     def append(self, entry: HistoryEntry, document: dict[str, Any]) -> None:
-        self._conn.execute(
-            self._table.insert().values(
-                {
-                    self._entity.name: entry.entity_id,
-                    "version": entry.version,
-                    "change_type": entry.change_type,
-                    "changes": [c.model_dump(mode="json") for c in entry.changes],
-                    "document": document,
-                    "author": entry.author,
-                    "at": entry.at,
-                    "reason": entry.reason,
-                }
-            )
-        )
+        self._conn.execute(self._table.insert().values(self._row(entry, document)))
+
+    def append_many(self, entries: Sequence[tuple[HistoryEntry, dict[str, Any]]]) -> None:
+        """Many rows in one executemany (a bulk sync)."""
+        if entries:
+            self._conn.execute(self._table.insert(), [self._row(e, d) for e, d in entries])
+
+    def _row(self, entry: HistoryEntry, document: dict[str, Any]) -> dict[str, Any]:
+        return {
+            self._entity.name: entry.entity_id,
+            "version": entry.version,
+            "change_type": entry.change_type,
+            "changes": [c.model_dump(mode="json") for c in entry.changes],
+            "document": document,
+            "author": entry.author,
+            "at": entry.at,
+            "reason": entry.reason,
+        }
 
     def page(self, entity_id: str, offset: int = 0, limit: int | None = None) -> list[HistoryEntry]:
         query = (

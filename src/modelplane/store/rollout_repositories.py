@@ -51,6 +51,14 @@ class ExperimentRepository:
     def add(self, experiment: Experiment) -> None:
         self._conn.execute(t.experiments.insert().values(_values(experiment)))
 
+    def replace_variants(self, experiment: Experiment) -> None:
+        """Store the experiment's variants as they now are (a model replaced in them)."""
+        self._conn.execute(
+            update(t.experiments)
+            .where(t.experiments.c.name == experiment.name)
+            .values(variants=experiment.to_json()["variants"])
+        )
+
     def end(self, name: str, at: datetime, by: str, outcome: str) -> None:
         self._conn.execute(
             update(t.experiments)

@@ -72,6 +72,14 @@ models = Table(
     Column("created_by", String(200), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(200), nullable=False),
+    Column("cache_write_price", ExactDecimal),
+    Column("price_tiers", JSONDocument),
+    Column("max_output_tokens", Integer),
+    Column("input_modalities", JSONDocument),
+    Column("output_modalities", JSONDocument),
+    Column("deprecation_date", UTCDateTime),
+    Column("sunset_date", UTCDateTime),
+    Column("successor_id", String(200)),
     CheckConstraint("status IN ('active', 'beta', 'deprecated')", name="status"),
     CheckConstraint("context_window > 0", name="context_window"),
     CheckConstraint("version >= 1", name="version"),
@@ -84,6 +92,31 @@ model_capabilities = Table(
     Column("capability", String(40), primary_key=True),
     Column("position", Integer, nullable=False),
     Index("ix_model_capabilities_capability_model", "capability", "model_id"),
+)
+
+
+model_provenance = Table(
+    "model_provenance",
+    metadata,
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("fields", JSONDocument, nullable=False),
+)
+"""Where each synced field of a model came from: ``{field: {source, value, confirmedAt}}``."""
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(20), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("counts", JSONDocument, nullable=False),
+    Column("errors", JSONDocument, nullable=False),
+    Index("ix_sync_runs_source_started_at", "source", "started_at"),
 )
 
 

@@ -32,6 +32,7 @@ from modelplane.store.repositories import (
     RouterConfigRepository,
 )
 from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
+from modelplane.store.sync_repositories import ProvenanceRepository, SyncRunRepository
 
 NOTIFY_CHANNEL = "modelplane_changes"
 _LOCK = 0x6D706C616E65  # "mplane": the advisory lock that orders change numbers
@@ -70,6 +71,8 @@ class UnitOfWork:
     flags: FlagRepository
     flag_history: HistoryRepository
     experiments: ExperimentRepository
+    provenance: ProvenanceRepository
+    sync_runs: SyncRunRepository
 
     def __init__(
         self,
@@ -122,6 +125,8 @@ class UnitOfWork:
         self.flags = FlagRepository(conn)
         self.flag_history = HistoryRepository(conn, t.flag_history)
         self.experiments = ExperimentRepository(conn)
+        self.provenance = ProvenanceRepository(conn)
+        self.sync_runs = SyncRunRepository(conn)
         return self
 
     @property

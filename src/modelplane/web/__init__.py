@@ -22,8 +22,10 @@ from modelplane.web.routes import (
     experiments,
     models,
     playground,
+    replace,
     rollout,
     router_data,
+    sync,
     webhooks,
 )
 from modelplane.web.session import Signer, resolve_secret
@@ -37,8 +39,10 @@ def install(app: FastAPI) -> None:
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="console-static")
     modules = (
         auth,
+        replace,
         models,
         bulk,
+        sync,
         router_data,
         playground,
         admin,

@@ -147,7 +147,12 @@ def document_values(document: Mapping[str, Any], whole: Iterable[str] = ()) -> d
         if isinstance(node, dict) and path not in keep and (node or not path):
             for key, value in node.items():
                 walk(value, f"{path}.{key}" if path else str(key))
-        elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+        elif (
+            isinstance(node, list)
+            and node
+            and path not in keep
+            and all(isinstance(v, dict) for v in node)
+        ):
             for index, value in enumerate(node):
                 walk(value, f"{path}[{index}]")
         else:
@@ -163,6 +168,8 @@ def shown(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else ""
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return json.dumps(value, indent=2, ensure_ascii=False)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):

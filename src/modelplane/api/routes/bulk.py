@@ -47,7 +47,7 @@ async def import_document(
     reason: Annotated[str | None, Query(max_length=MAX_REASON)] = None,
 ) -> dict[str, Any]:
     limit = runtime.settings.import_max_bytes
-    data = svc.parse_json(await _body(request, limit))
+    data = svc.parse_json(await read_body(request, limit))
 
     def work() -> dict[str, Any]:
         why = None if dry_run else reason
@@ -57,7 +57,7 @@ async def import_document(
     return await run_in_threadpool(work)
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 once it passes ``limit`` bytes (declared or sent)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:

@@ -6,6 +6,7 @@ with a suffix (``/history``, ``/rollback``, ...) come before the bare ``/{model_
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -19,12 +20,14 @@ from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, 
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.history import HistoryEntry
+from modelplane.domain.lifecycle import lifecycle_headers
 from modelplane.domain.models import Capability, Model, ModelSpec, Status
 from modelplane.domain.prices import parse_moment, price_json, timeline_json
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import validate
 from modelplane.services import models as svc
 from modelplane.services import prices
+from modelplane.services import replace as replace_svc
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
@@ -48,8 +51,16 @@ _CREATE_EXAMPLE = {
 # Reads -------------------------------------------------------------------------------------
 
 
-@router.get("", dependencies=[PublicRead], summary="List models, with filters")
-def list_models(
+@router.get(
+    "",
+    dependencies=[PublicRead],
+    summary="List models, with filters",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+    description="`data` holds the models (each as `GET /api/v1/models/{id}` answers); "
+    "`count` how many.",
+)
+async def list_models(
     reader: ReaderDep,
     provider: str | None = None,
     status: Status | None = None,
@@ -57,10 +68,26 @@ def list_models(
     internal_only: Annotated[bool | None, Query(alias="internalOnly")] = None,
     experimental: bool | None = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-) -> dict[str, Any]:
+) -> Response:
     filters = ModelFilter(provider, status, capability, internal_only, experimental)
-    models = reader.models(filters)[:limit]
-    return {"data": [m.to_json() for m in models], "count": len(models)}
+
+    def render() -> bytes:
+        # Each model's JSON was rendered with its snapshot: the list only joins them.
+        models = reader.models(filters)[:limit]
+        parts = []
+        for model in models:
+            rendered = reader.rendered(model.id)
+            parts.append(rendered[0] if rendered is not None else _compact(model.to_json()))
+        return b'{"data":[' + b",".join(parts) + b'],"count":' + str(len(models)).encode() + b"}"
+
+    body = reader.memo(("api/v1/models", filters, limit), render)
+    if body is None:
+        body = await run_in_threadpool(render)
+    return Response(body, media_type="application/json")
+
+
+def _compact(document: object) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @router.get("/search", dependencies=[PublicRead], summary="Search ids, names and descriptions")
@@ -133,6 +160,37 @@ def deprecate(
     body: Annotated[bodies.StatusChange | None, Body()] = None,
 ) -> dict[str, Any]:
     return _set_status(runtime, who.name, meta, model_id, response, body, deprecated=True)
+
+
+@router.post(
+    "/{model_id:path}/replace",
+    summary="Replace a model by another everywhere it is named",
+    description=(
+        "Body: `{newId, dryRun?, reason?}`. In one change: the router config's fallback and "
+        "router model (and any other place naming the model), its profile (copied when the "
+        "new model has none), running experiments; then the model is deprecated with the new "
+        "one as successor and a reason naming it. `dryRun` answers the same report and "
+        "writes nothing."
+    ),
+)
+def replace(
+    runtime: RuntimeDep,
+    who: Editor,
+    model_id: str,
+    body: Annotated[dict[str, Any], Body()],
+) -> dict[str, Any]:
+    new_id = body.get("newId")
+    if not isinstance(new_id, str) or not new_id:
+        raise InvalidInput([FieldError("newId", "the id of the model that replaces it")])
+    reason = body.get("reason")
+    return replace_svc.replace_model(
+        runtime.unit_of_work,
+        model_id,
+        new_id,
+        who.name,
+        dry_run=bool(body.get("dryRun", False)),
+        reason=reason if isinstance(reason, str) else None,
+    )
 
 
 @router.post(
@@ -254,9 +312,12 @@ async def get_model(reader: ReaderDep, model_id: str) -> Response:
     rendered = reader.rendered(model_id)
     if rendered is not None:
         body, version = rendered
-        return Response(body, media_type="application/json", headers={"ETag": etag(version)})
+        found = reader.find(model_id)
+        headers = {"ETag": etag(version), **(lifecycle_headers(found) if found else {})}
+        return Response(body, media_type="application/json", headers=headers)
     model = await run_in_threadpool(reader.get, model_id)
-    return JSONResponse(model.to_json(), headers={"ETag": etag(model.version)})
+    headers = {"ETag": etag(model.version), **lifecycle_headers(model)}
+    return JSONResponse(model.to_json(), headers=headers)
 
 
 @router.patch(

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from modelplane.api.deps import PublicRead, ReaderDep
 from modelplane.domain.errors import NotFound
+from modelplane.domain.lifecycle import lifecycle_headers
 from modelplane.domain.models import AUTO_MODEL_ID, Model, auto_model_entry
 from modelplane.domain.reader import Platform
 
@@ -39,6 +40,7 @@ def openai_model(model: Model) -> dict[str, Any]:
         "capabilities": list(model.capabilities),
         "status": model.status,
         "isExperimental": model.is_experimental,
+        **{key: doc[key] for key in ("deprecationDate", "sunsetDate", "successorId") if key in doc},
     }
 
 
@@ -73,11 +75,12 @@ async def list_openai(reader: ReaderDep, platform: Platform | None = None) -> Re
     "experimental ones. A deprecated model is still found, with its status.",
 )
 def get_openai(
-    reader: ReaderDep, model_id: str, platform: Platform | None = None
+    reader: ReaderDep, response: Response, model_id: str, platform: Platform | None = None
 ) -> dict[str, Any]:
     if model_id == AUTO_MODEL_ID:
         return AUTO_ENTRY
     model = reader.get(model_id)
     if model.is_internal_only or (platform == "mobile" and model.is_experimental):
         raise NotFound("model", model_id)
+    response.headers.update(lifecycle_headers(model))
     return openai_model(model)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from modelplane.domain.lifecycle import SunsetSchedule
 from modelplane.domain.models import Model
 from modelplane.domain.profiles import DEFAULT_CATEGORIES, Profile
 from modelplane.domain.router_config import (
@@ -137,6 +138,9 @@ class CompiledRouter:
     categories: tuple[str, ...]
     profiles_version: int
     classifier_context: ClassifierContext
+    sunsets: SunsetSchedule = field(default_factory=lambda: SunsetSchedule(()))
+    """The routable models' sunset instants: past one, a model is excluded at route time,
+    with no write and no recompilation."""
     _fixed: dict[tuple[str, str | None, Complexity, bool], list[float]] = field(
         default_factory=dict, repr=False
     )
@@ -297,6 +301,7 @@ def _assemble(
         categories=tuple(categories),
         profiles_version=profiles_version,
         classifier_context=_classifier_context(config, categories, by_id),
+        sunsets=SunsetSchedule(m.model for m in compiled if m.routable),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import ModelplaneError
 from modelplane.domain.router_config import Tier
 from modelplane.router.classification.result import Classification
@@ -48,25 +49,25 @@ def decide(
     rng: random.Random,
 ) -> Outcome:
     c = classification
+    retired = router.sunsets.past(utcnow())
+    exclude = [*request.exclude, *retired] if retired else request.exclude
     eligible = router.eligible(
         requires_vision=c.requires_vision,
         requires_long_context=c.requires_long_context,
         images_allowed=c.primary_category == "multimodal",
         context_tokens=request.context_tokens,
-        exclude=request.exclude,
+        exclude=exclude,
     )
     scorer = Scorer.for_request(
         router, c, request.cost_bias, request.speed_bias, request.previous_model_id
     )
-    sticky = check_sticky(
-        router, c, request.previous_model_id, request.exclude, request.context_tokens
-    )
+    sticky = check_sticky(router, c, request.previous_model_id, exclude, request.context_tokens)
     if sticky.model is not None:
         m = sticky.model
         return Outcome(m, m.tier, True, False, False, sticky, None, eligible, scorer)
     pick = select(eligible, scorer, router.config.router_settings.selection_strategy, rng)
     if pick is None:
-        m = fallback_model(router, request.exclude, "no model is eligible")
+        m = fallback_model(router, list(exclude), "no model is eligible")
         return Outcome(m, m.tier, False, False, True, sticky, None, eligible, scorer)
     return Outcome(
         pick.model, pick.tier, False, pick.exploration, False, sticky, pick, eligible, scorer

@@ -37,7 +37,7 @@ from modelplane.web.urls import model_url
 
 router = APIRouter(prefix="/admin/models")
 
-JSON_FIELDS = ("reasoning", "benchmarks")
+JSON_FIELDS = ("reasoning", "benchmarks", "pricing.tiers")
 SPEED_TIERS = ("ultra-fast", "fast", "medium", "slow")
 PAGE_SIZES = (50, 100, 250, 500, 2500)
 _SORTS: dict[str, Callable[[Model], Any]] = {

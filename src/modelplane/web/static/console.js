@@ -140,10 +140,11 @@
     if (control) control.setAttribute("aria-invalid", messages.length ? "true" : "false");
   }
 
-  function jsonProblem(text) {
+  function jsonProblem(text, kind) {
     if (!text.trim()) return null;
     try {
       const value = JSON.parse(text);
+      if (kind === "array") return Array.isArray(value) ? null : "must be a JSON list";
       if (value === null || typeof value !== "object" || Array.isArray(value)) return "must be a JSON object";
       return null;
     } catch (err) {
@@ -168,7 +169,7 @@
         if (!touched.has(path)) return;
         const mine = errors.filter((e) => e.path === path || e.path.startsWith(path + ".") || e.path.startsWith(path + "["));
         const local = container.querySelector("textarea[data-json]");
-        const syntax = local ? jsonProblem(local.value) : null;
+        const syntax = local ? jsonProblem(local.value, local.dataset.json) : null;
         showFieldError(container, syntax ? [syntax] : mine.map((e) => e.message));
       });
     };
@@ -178,7 +179,7 @@
       touched.add(container.dataset.path);
       const area = container.querySelector("textarea[data-json]");
       if (area) {
-        const problem = jsonProblem(area.value);
+        const problem = jsonProblem(area.value, area.dataset.json);
         showFieldError(container, problem ? [problem] : []);
       }
       clearTimeout(timer);

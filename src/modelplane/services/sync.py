@@ -1,0 +1,513 @@
+"""Sync the catalogue from a public one (LiteLLM, OpenRouter, models.dev).
+
+The report is the diff: what would be created, each field that would change (old, new),
+what already agrees, what the source no longer lists, the fields a person edited since the
+last sync (conflicts, kept unless ``overwrite``), the prices held for implausible jumps,
+entries left out and why, bad values, and every upstream key with no place in a model. A
+dry run only reads. An apply writes that diff in one transaction: one history entry of type
+``synced`` per model that changes, naming the source and its time, and the provenance of
+every field it confirmed (source, value, when).
+
+A field is a person's edit when its value differs from the value the last sync recorded for
+it. A field with no record yet takes the source's value.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from modelplane.domain.catalogue_sources import (
+    PRICE_FIELDS,
+    SYNCED_FIELDS,
+    Catalogue,
+    SourceName,
+    SyncRun,
+    UpstreamEntry,
+    decode,
+    parse,
+)
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.models import CAPABILITIES, Model, ModelSpec, Provider
+from modelplane.domain.validation import field_errors, validate_reason
+from modelplane.services import versioned
+from modelplane.services.models import KIND
+from modelplane.services.versioned import Change
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+FETCH_TIMEOUT_S = 60
+MAX_BYTES = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    source: SourceName
+    location: str
+    dry_run: bool = False
+    reason: str | None = None
+    providers: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    overwrite: bool = False
+    accept_held: bool = False
+    """Apply held prices too: the confirmation a held price waits for."""
+    hold_below: Decimal = Decimal("0.5")
+    hold_above: Decimal = Decimal("3")
+
+
+@dataclass
+class SyncReport:
+    source: str
+    location: str
+    dry_run: bool
+    reason: str
+    at: datetime
+    created: list[dict[str, Any]] = field(default_factory=list)
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    not_upstream: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    unmapped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    providers_created: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def change_count(self) -> int:
+        return len(self.created) + len(self.updated)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "notUpstream": len(self.not_upstream),
+            "conflicts": len(self.conflicts),
+            "held": len(self.held),
+            "skipped": len(self.skipped),
+            "errors": len(self.errors),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "location": self.location,
+            "at": self.at.isoformat().replace("+00:00", "Z"),
+            "dryRun": self.dry_run,
+            "applied": self.applied,
+            "reason": self.reason,
+            "changeCount": self.change_count,
+            "counts": self.counts(),
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "notUpstream": self.not_upstream,
+            "conflicts": self.conflicts,
+            "held": self.held,
+            "providersCreated": self.providers_created,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "unmapped": self.unmapped,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class _Plan:
+    specs: list[tuple[ModelSpec, bool]] = field(default_factory=list)
+    """What to write: each model's new spec, and whether it is new."""
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    providers: list[Provider] = field(default_factory=list)
+
+
+def fetch(location: str) -> bytes:
+    """The bytes at a path or an http(s) URL; one ``InvalidInput`` line when unreachable."""
+    if location.startswith(("http://", "https://")):
+        request = urllib.request.Request(location, headers={"User-Agent": "modelplane-sync"})
+        try:
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
+                data: bytes = response.read(MAX_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            raise _unreachable(location, f"HTTP {exc.code} {exc.reason}") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise _unreachable(location, str(reason)) from None
+    else:
+        try:
+            with Path(location).open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise _unreachable(location, exc.strerror or str(exc)) from None
+    if len(data) > MAX_BYTES:
+        raise _unreachable(location, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    return data
+
+
+def _unreachable(location: str, why: str) -> InvalidInput:
+    return InvalidInput([FieldError("location", f"cannot read {location}: {why}")])
+
+
+def sync(
+    uows: UnitOfWorkFactory,
+    options: SyncOptions,
+    author: str,
+    raw: bytes | None = None,
+    confirm: Callable[[SyncReport], None] | None = None,
+) -> SyncReport:
+    """Read the source (``raw``, else fetched from ``options.location``), work out the
+    diff and, unless a dry run, apply it in one transaction.
+
+    A dry run reports bad values with the rest of the diff; an apply with any refuses
+    (``InvalidInput`` naming each) and writes nothing but the failed run in the sync log.
+    ``confirm`` sees the report before the commit and may raise to roll back.
+    """
+    reason = validate_reason(options.reason)
+    started = utcnow()
+    try:
+        data = decode(raw if raw is not None else fetch(options.location))
+        catalogue = parse(options.source, data)
+    except InvalidInput as exc:
+        if not options.dry_run:
+            _log_failure(uows, options, author, started, [str(e) for e in exc.errors])
+        raise
+    why = reason or f"synced from {options.source} ({options.location}) at {_iso(started)}"
+    report = SyncReport(options.source, options.location, options.dry_run, why, started)
+    with uows(read_only=options.dry_run) as uow:
+        plan = _plan(uow, catalogue, options, report)
+        if options.dry_run:
+            return report
+        if report.errors:
+            problems = [FieldError(e["field"], e["message"]) for e in report.errors]
+            failure = InvalidInput(problems, title="the source has bad values; nothing applied")
+        else:
+            _apply(uow, plan, author, why, started)
+            report.applied = report.change_count > 0
+            uow.sync_runs.add(_run(options, author, started, report, []))
+            if confirm is not None:
+                confirm(report)
+            uow.commit()
+            return report
+    _log_failure(uows, options, author, started, [str(p) for p in problems])
+    raise failure
+
+
+def sync_runs(uows: UnitOfWorkFactory, limit: int = 50) -> dict[str, Any]:
+    """The last run of each source, and the most recent runs."""
+    with uows(read_only=True) as uow:
+        return {
+            "latest": [r.to_json() for r in uow.sync_runs.latest_per_source()],
+            "data": [r.to_json() for r in uow.sync_runs.recent(limit)],
+        }
+
+
+def sync_every(
+    run: Callable[[], SyncReport | None], seconds: float, times: int | None = None
+) -> None:
+    """Call ``run`` now and then every ``seconds`` (``times`` in all, else forever)."""
+    done = 0
+    while times is None or done < times:
+        began = time.monotonic()
+        run()
+        done += 1
+        if times is not None and done >= times:
+            return
+        time.sleep(max(0.0, seconds - (time.monotonic() - began)))
+
+
+def parse_interval(text: str) -> float:
+    """``90s``, ``15m``, ``6h``, ``1d`` -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    try:
+        seconds = float(value[:-1]) * units[value[-1]] if value[-1:] in units else float(value)
+    except (ValueError, KeyError):
+        seconds = 0
+    if seconds < 1:
+        raise InvalidInput([FieldError("every", f"must be like 90s, 15m, 6h or 1d, not {text!r}")])
+    return seconds
+
+
+# planning ----------------------------------------------------------------------------------
+
+
+def _plan(uow: UnitOfWork, catalogue: Catalogue, options: SyncOptions, report: SyncReport) -> _Plan:
+    plan = _Plan()
+    wanted = _filter(options)
+    report.skipped = [{"entry": k, "reason": r} for k, r in catalogue.skipped]
+    report.errors = [
+        {"id": e.model_id, "field": e.error.path, "message": e.error.message}
+        for e in catalogue.errors
+        if wanted(e.model_id, e.provider or None)
+    ]
+    report.unmapped = dict(sorted(catalogue.unmapped.items()))
+    report.warnings = list(catalogue.warnings)
+    current = {m.id: m for m in uow.models.filtered()}
+    provenance = uow.provenance.all()
+    providers = {p.id for p in uow.providers.all()}
+    seen: set[str] = set()
+    for entry in catalogue.entries:
+        if not wanted(entry.id, entry.provider) or entry.id in seen:
+            continue
+        seen.add(entry.id)
+        if entry.provider not in providers:
+            providers.add(entry.provider)
+            plan.providers.append(Provider(id=entry.provider, display_name=entry.provider_name))
+            report.providers_created.append(entry.provider)
+        model = current.get(entry.id)
+        if model is None:
+            _plan_create(entry, options, report, plan)
+        else:
+            _plan_update(model, entry, provenance.get(entry.id, {}), options, report, plan)
+    for model_id, fields in sorted(provenance.items()):
+        if model_id in seen or model_id not in current:
+            continue
+        if any(f.get("source") == options.source for f in fields.values()) and wanted(
+            model_id, current[model_id].provider
+        ):
+            report.not_upstream.append(model_id)
+    return plan
+
+
+def _filter(options: SyncOptions) -> Callable[[str, str | None], bool]:
+    providers = set(options.providers)
+    only = set(options.only)
+
+    def wanted(model_id: str, provider: str | None) -> bool:
+        if only and model_id not in only:
+            return False
+        return not providers or (provider or model_id.partition(":")[0]) in providers
+
+    return wanted
+
+
+def _plan_create(
+    entry: UpstreamEntry, options: SyncOptions, report: SyncReport, plan: _Plan
+) -> None:
+    document: dict[str, Any] = {"id": entry.id, "provider": entry.provider, "name": entry.name}
+    for path in SYNCED_FIELDS:
+        value = entry.fields.get(path)
+        if value is not None:
+            _set(document, path, value)
+    try:
+        spec = ModelSpec.model_validate(document)
+    except ValidationError as exc:
+        report.errors += _entry_errors(entry, exc)
+        return
+    plan.specs.append((spec, True))
+    plan.provenance[entry.id] = _confirmed({}, entry, options, report.at, _present(entry))
+    report.created.append({"id": entry.id, "name": entry.name, "fields": _json_fields(entry)})
+
+
+def _plan_update(
+    model: Model,
+    entry: UpstreamEntry,
+    provenance: dict[str, Any],
+    options: SyncOptions,
+    report: SyncReport,
+    plan: _Plan,
+) -> None:
+    document = _python(model)
+    changes: list[dict[str, Any]] = []
+    confirmed: list[str] = []
+    for path in SYNCED_FIELDS:
+        if path not in entry.fields:
+            continue
+        upstream = entry.fields[path]
+        ours = _get(document, path)
+        record = provenance.get(path)
+        if upstream is None and not (
+            record and record.get("source") == options.source and ours is not None
+        ):
+            continue  # the source says nothing, and the value is not its own to clear
+        if _same(ours, upstream):
+            confirmed.append(path)
+            continue
+        edited = record is not None and not _same(record.get("value"), ours)
+        if edited and not options.overwrite:
+            report.conflicts.append(
+                {
+                    "id": model.id,
+                    "field": path,
+                    "current": _json(ours),
+                    "upstream": _json(upstream),
+                    "lastSynced": record.get("value") if record else None,
+                }
+            )
+            continue
+        if _held(path, ours, upstream, options):
+            report.held.append(
+                {"id": model.id, "field": path, "old": _json(ours), "new": _json(upstream)}
+            )
+            continue
+        _set(document, path, upstream)
+        changes.append({"field": path, "old": _json(ours), "new": _json(upstream)})
+        confirmed.append(path)
+    if not changes:
+        report.unchanged.append(model.id)
+        plan.provenance[model.id] = _confirmed(provenance, entry, options, report.at, confirmed)
+        return
+    try:
+        spec = ModelSpec.model_validate(document, context={"stored": True})
+    except ValidationError as exc:
+        report.errors += _entry_errors(entry, exc)
+        return
+    plan.specs.append((spec, False))
+    plan.provenance[model.id] = _confirmed(provenance, entry, options, report.at, confirmed)
+    report.updated.append({"id": model.id, "changes": changes})
+
+
+def _held(path: str, old: Any, new: Any, options: SyncOptions) -> bool:
+    if options.accept_held or not path.startswith("pricing.") or path == "pricing.tiers":
+        return False
+    if path.removeprefix("pricing.") not in PRICE_FIELDS:
+        return False
+    if not isinstance(old, Decimal) or not isinstance(new, Decimal):
+        return False
+    if old == 0:
+        return new > 0
+    return new < old * options.hold_below or new > old * options.hold_above
+
+
+def _present(entry: UpstreamEntry) -> list[str]:
+    return [path for path in SYNCED_FIELDS if entry.fields.get(path) is not None]
+
+
+def _confirmed(
+    previous: dict[str, Any],
+    entry: UpstreamEntry,
+    options: SyncOptions,
+    at: datetime,
+    paths: Iterable[str],
+) -> dict[str, Any]:
+    fields = dict(previous)
+    stamp = _iso(at)
+    for path in paths:
+        value = entry.fields.get(path)
+        fields[path] = {"source": options.source, "value": _json(value), "confirmedAt": stamp}
+    return fields
+
+
+def _entry_errors(entry: UpstreamEntry, exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"id": entry.id, "field": e.path, "message": e.message} for e in field_errors(exc, entry.id)
+    ]
+
+
+# values ------------------------------------------------------------------------------------
+
+
+def _python(model: Model) -> dict[str, Any]:
+    """The model's spec in Python form (Decimal, datetime) under its JSON names."""
+    return model.spec().model_dump(by_alias=True, exclude_none=True)
+
+
+def _get(document: dict[str, Any], path: str) -> Any:
+    head, _, rest = path.partition(".")
+    if head == "capabilities":
+        return rest in document.get("capabilities", [])
+    if not rest:
+        return document.get(head)
+    inner = document.get(head) or {}
+    return inner.get(rest)
+
+
+def _set(document: dict[str, Any], path: str, value: Any) -> None:
+    head, _, rest = path.partition(".")
+    if head == "capabilities":
+        have = set(document.get("capabilities", []))
+        have = have | {rest} if value else have - {rest}
+        document["capabilities"] = [c for c in CAPABILITIES if c in have]
+    elif not rest:
+        if value is None:
+            document.pop(head, None)
+        else:
+            document[head] = value
+    else:
+        inner = dict(document.get(head) or {})
+        if value is None:
+            inner.pop(rest, None)
+        else:
+            inner[rest] = value
+        document[head] = inner
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(_json(a) == _json(b))
+
+
+def _json(value: Any) -> Any:
+    """A field value as it is reported and recorded: prices as decimal text (exact)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _json_fields(entry: UpstreamEntry) -> dict[str, Any]:
+    return {path: _json(entry.fields[path]) for path in _present(entry)}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# applying ----------------------------------------------------------------------------------
+
+
+def _apply(uow: UnitOfWork, plan: _Plan, author: str, why: str, at: datetime) -> None:
+    for provider in plan.providers:
+        uow.providers.add(provider, at)
+        uow.touch("provider", provider.id)
+    change = Change(author, why, "synced", at)
+    versioned.create_many(uow, KIND, [spec for spec, new in plan.specs if new], change=change)
+    for spec, new in plan.specs:
+        if not new:
+            versioned.save(uow, KIND, spec.id, spec, change=change, expected_version=None)
+    uow.provenance.put_many(plan.provenance)
+
+
+def _run(
+    options: SyncOptions, author: str, started: datetime, report: SyncReport, errors: list[str]
+) -> SyncRun:
+    return SyncRun(
+        source=options.source,
+        location=options.location,
+        started_at=started,
+        finished_at=utcnow(),
+        author=author,
+        applied=report.applied,
+        counts=report.counts(),
+        errors=errors,
+    )
+
+
+def _log_failure(
+    uows: UnitOfWorkFactory,
+    options: SyncOptions,
+    author: str,
+    started: datetime,
+    errors: list[str],
+) -> None:
+    report = SyncReport(options.source, options.location, False, "", started)
+    with uows() as uow:
+        uow.sync_runs.add(_run(options, author, started, report, errors[:100]))
+        uow.commit()
