@@ -243,6 +243,17 @@ def create_many(
         )
         entries.append((entry, after))
         uow.touch(kind.change_kind, key)
+        webhooks.emit_change(
+            uow,
+            kind.change_kind,
+            key,
+            version=1,
+            change_type=entry.change_type,
+            before=None,
+            after=after,
+            author=change.author,
+            reason=change.reason,
+        )
     kind.history(uow).append_many(entries)
     return values
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -11,19 +12,43 @@ from sqlalchemy import Connection, delete, select
 from modelplane.domain.models import DatedPrice, Pricing
 from modelplane.store import tables as t
 
-_COLUMNS = {
+_PRICE_COLUMNS = {
     "input": "input_price",
     "output": "output_price",
     "cached": "cached_price",
     "reasoning": "reasoning_price",
+    "cache_write": "cache_write_price",
 }
+
+
+def price_values(pricing: Pricing) -> dict[str, Any]:
+    """A price's columns: one per price, the long-context tiers as one JSON list. The
+    models table and each dated price (``model_prices``) store a price the same way."""
+    data = pricing.model_dump(mode="python")
+    values: dict[str, Any] = {col: data[key] for key, col in _PRICE_COLUMNS.items()}
+    values["price_tiers"] = [
+        {
+            key: format(value, "f") if isinstance(value, Decimal) else value
+            for key, value in tier.model_dump(by_alias=True, exclude_none=True).items()
+        }
+        for tier in pricing.tiers or ()
+    ] or None
+    return values
+
+
+def pricing_from(m: Any) -> Pricing:
+    """The price stored in a row's price columns (``price_values``'s inverse)."""
+    data: dict[str, Any] = {k: m[col] for k, col in _PRICE_COLUMNS.items() if m[col] is not None}
+    if m["price_tiers"]:
+        data["tiers"] = m["price_tiers"]
+    return Pricing.model_validate(data)
 
 
 def _entry(row: Any) -> DatedPrice:
     m = row._mapping
     return DatedPrice(
         effective_from=m["effective_from"],
-        pricing=Pricing.model_validate({k: m[c] for k, c in _COLUMNS.items() if m[c] is not None}),
+        pricing=pricing_from(m),
         recorded_at=m["recorded_at"],
         recorded_by=m["recorded_by"],
         reason=m["reason"],
@@ -61,7 +86,6 @@ class PriceRepository:
                 c.model_id == model_id, c.effective_from == entry.effective_from
             )
         )
-        prices = entry.pricing.model_dump()
         self._conn.execute(
             t.model_prices.insert().values(
                 model_id=model_id,
@@ -69,6 +93,6 @@ class PriceRepository:
                 recorded_at=entry.recorded_at or at,
                 recorded_by=entry.recorded_by or author,
                 reason=entry.reason,
-                **{col: prices[key] for key, col in _COLUMNS.items()},
+                **price_values(entry.pricing),
             )
         )

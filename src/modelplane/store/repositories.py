@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select, update
@@ -19,7 +18,7 @@ from modelplane.domain.profiles import Profile, TaskCategory
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.router_config import RouterConfig
 from modelplane.store import tables as t
-from modelplane.store.price_repository import PriceRepository
+from modelplane.store.price_repository import PriceRepository, price_values, pricing_from
 
 _MODEL_COLUMNS = {
     "provider": "provider_id",
@@ -51,13 +50,6 @@ _MODEL_COLUMNS = {
     "sunset_date": "sunset_date",
     "successor_id": "successor_id",
 }
-_PRICE_COLUMNS = {
-    "input": "input_price",
-    "output": "output_price",
-    "cached": "cached_price",
-    "reasoning": "reasoning_price",
-    "cache_write": "cache_write_price",
-}
 
 
 def _model_values(model: Model) -> dict[str, Any]:
@@ -65,15 +57,7 @@ def _model_values(model: Model) -> dict[str, Any]:
     values: dict[str, Any] = {col: data[attr] for attr, col in _MODEL_COLUMNS.items()}
     if values["reasoning"] is not None:
         values["reasoning"] = model.model_dump(mode="json", by_alias=True)["reasoning"]
-    for key, col in _PRICE_COLUMNS.items():
-        values[col] = data["pricing"][key]
-    values["price_tiers"] = [
-        {
-            key: format(value, "f") if isinstance(value, Decimal) else value
-            for key, value in tier.model_dump(by_alias=True, exclude_none=True).items()
-        }
-        for tier in model.pricing.tiers or ()
-    ] or None
+    values.update(price_values(model.pricing))
     values["id"] = model.id
     return values
 
@@ -82,9 +66,7 @@ def _model_from_row(row: Any, capabilities: list[str]) -> Model:
     m = row._mapping
     data: dict[str, Any] = {attr: m[col] for attr, col in _MODEL_COLUMNS.items()}
     data["id"] = m["id"]
-    data["pricing"] = {k: m[col] for k, col in _PRICE_COLUMNS.items() if m[col] is not None}
-    if m["price_tiers"]:
-        data["pricing"]["tiers"] = m["price_tiers"]
+    data["pricing"] = pricing_from(m)
     data["capabilities"] = capabilities
     return Model.model_validate(data)
 

@@ -420,6 +420,8 @@ model_prices = Table(
     Column("output_price", ExactDecimal, nullable=False),
     Column("cached_price", ExactDecimal),
     Column("reasoning_price", ExactDecimal),
+    Column("cache_write_price", ExactDecimal),
+    Column("price_tiers", JSONDocument),
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("recorded_by", String(200), nullable=False),
     Column("reason", Text),

@@ -1,7 +1,7 @@
 """prices with dates (model_prices) and webhooks (subscriptions, outbox, deliveries, attempts)
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-02 04:30:44.894267
 
 Only new tables: nothing existing is rewritten. A model without rows in ``model_prices``
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from modelplane.store.types import ExactDecimal, UTCDateTime
+from modelplane.store.types import ExactDecimal, JSONDocument, UTCDateTime
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -106,6 +106,8 @@ def upgrade() -> None:
         sa.Column("output_price", ExactDecimal(), nullable=False),
         sa.Column("cached_price", ExactDecimal(), nullable=True),
         sa.Column("reasoning_price", ExactDecimal(), nullable=True),
+        sa.Column("cache_write_price", ExactDecimal(), nullable=True),
+        sa.Column("price_tiers", JSONDocument, nullable=True),
         sa.Column("recorded_at", UTCDateTime(), nullable=False),
         sa.Column("recorded_by", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
