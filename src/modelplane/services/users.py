@@ -38,6 +38,7 @@ from modelplane.domain.errors import (
     SignInLocked,
     nearest,
 )
+from modelplane.store.locks import RuleFamily
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
 from modelplane.store.user_repositories import UserRecord, UserRepository
 
@@ -264,6 +265,7 @@ def set_role(uows: UnitOfWorkFactory, username: str, role: str) -> User:
     if role not in USER_ROLES:
         raise InvalidInput([FieldError("role", f"must be one of {', '.join(USER_ROLES)}")])
     with uows() as uow:
+        uow.lock(RuleFamily.ADMINS)  # before reading: two admins demoting each other queue
         repo = UserRepository(uow.connection)
         record = _require(repo, username)
         if record.role == "admin" and role != "admin":
@@ -276,6 +278,7 @@ def set_role(uows: UnitOfWorkFactory, username: str, role: str) -> User:
 
 def set_disabled(uows: UnitOfWorkFactory, username: str, disabled: bool) -> User:
     with uows() as uow:
+        uow.lock(RuleFamily.ADMINS)
         repo = UserRepository(uow.connection)
         record = _require(repo, username)
         if disabled and record.role == "admin":

@@ -22,6 +22,7 @@ from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import ConcurrentWrite, DatabaseUnavailable
 from modelplane.store import tables as t
 from modelplane.store.database import WRITE_OPTION, describe_failure
+from modelplane.store.locks import RuleFamily, hold
 from modelplane.store.repositories import (
     CategoryRepository,
     ChangeLogRepository,
@@ -85,6 +86,7 @@ class UnitOfWork:
         self.last_sequence: int | None = None
         self._touched: dict[str, list[str]] = {}
         self._nested: list[tuple[NestedTransaction, dict[str, list[str]]]] = []
+        self._held: set[RuleFamily] = set()
 
     def __call__(self, read_only: bool = False) -> UnitOfWork:
         """An open unit of work is also a factory: a service handed one joins its
@@ -138,6 +140,16 @@ class UnitOfWork:
         ids = self._touched.setdefault(kind, [])
         if entity_id not in ids:
             ids.append(entity_id)
+
+    def lock(self, family: RuleFamily) -> None:
+        """Serialise this transaction with every other writer of ``family``'s rule
+        (``store/locks.py``): call it before reading what the rule checks."""
+        assert not self._read_only, "a rule's lock is for writers"
+        if family in self._held:
+            return
+        with translate_db_errors(self._engine):
+            hold(self.connection, family)
+        self._held.add(family)
 
     def commit(self) -> None:
         """Advance the global change sequence (one entry per kind touched) and commit.
