@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
+from modelplane.api.threads import DatabaseRoute
 from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, set_etag
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.history import HistoryEntry
@@ -22,7 +23,7 @@ from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import validate
 from modelplane.services import models as svc
 
-router = APIRouter(prefix="/api/v1/models", tags=["models"])
+router = APIRouter(prefix="/api/v1/models", tags=["models"], route_class=DatabaseRoute)
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 VersionPath = Annotated[int, Path(ge=1, lt=10**9, description="A version number.")]
