@@ -245,14 +245,16 @@ class LiveCatalog:
                 if notifications.wait(self._safety_interval):
                     # Coalesce a burst: drain what else arrives within a few milliseconds.
                     notifications.drain(self._coalesce)
-                self._ping(notifications)
-                self.refresh()
+                sequence = self._ping(notifications)
+                if sequence != self.current.sequence or self.current.source != "db":
+                    self.refresh()
                 if self._down:
                     raise DatabaseUnavailable(self.last_error or "database unreachable")
 
-    def _ping(self, notifications: ChangeNotifications) -> None:
-        """A round trip on the LISTEN connection: a silent one fails within its deadline
-        (the caller reconnects); an answer clears the engine's failure first, so that the
-        refresh that follows may use the pool again."""
-        notifications.ping()
+    def _ping(self, notifications: ChangeNotifications) -> int:
+        """The sequence, read on the LISTEN connection: a silent database fails it within
+        its short deadline, whatever the pool is waiting for (the caller reconnects). An
+        answer clears the engine's failure first, so that a refresh may use the pool."""
+        sequence = notifications.sequence()
         self._answered()
+        return sequence

@@ -140,9 +140,11 @@ class ChangeNotifications:
         )
         self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
 
-    def ping(self) -> None:
-        """One round trip; raises if the server does not answer in time."""
-        self._conn.execute("SELECT 1")
+    def sequence(self) -> int:
+        """The change log's sequence, read on this connection: a round trip that raises
+        if the server does not answer in time, and needs none of the pool's connections."""
+        row = self._conn.execute("SELECT coalesce(max(sequence), 0) FROM change_log").fetchone()
+        return int(row[0]) if row is not None else 0
 
     def wait(self, timeout: float) -> bool:
         """Whether a notification arrived within ``timeout`` seconds."""
