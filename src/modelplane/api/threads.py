@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 
 T = TypeVar("T")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_tokens = 12
+_tokens = 10
 _limiters: WeakKeyDictionary[object, anyio.CapacityLimiter] = WeakKeyDictionary()
 
 

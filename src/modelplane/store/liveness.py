@@ -42,7 +42,7 @@ _WAIT_TIMEOUT: type[BaseException] = getattr(pg_errors, "_WaitTimeout", TimeoutE
 class Timeouts:
     """How long to wait for the database, in seconds (``Settings.db_*``)."""
 
-    connect: int = 3
+    connect: int = 2
     """Opening a connection (libpq's ``connect_timeout``; at least 2)."""
     statement: float = 5.0
     """One statement, on the server (``statement_timeout``)."""
