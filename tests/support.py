@@ -78,6 +78,7 @@ class TcpProxy:
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
         self._open = threading.Event()
+        self._frozen = threading.Event()
 
     def start(self) -> TcpProxy:
         listener = socket.socket()
@@ -107,6 +108,15 @@ class TcpProxy:
     def restore(self) -> None:
         self.start()
 
+    def freeze(self) -> None:
+        """A silent partition: keep accepting connections, forward no bytes either way
+        (what arrives waits in the kernel's buffers, acknowledged, as behind a relay)."""
+        self._frozen.set()
+
+    def thaw(self) -> None:
+        """Forward again, what waited first."""
+        self._frozen.clear()
+
     def _accept(self, listener: socket.socket) -> None:
         while self._open.is_set():
             try:
@@ -129,7 +139,10 @@ class TcpProxy:
         sockets = [a, b]
         try:
             while True:
-                readable, _, _ = select.select(sockets, [], [], 1.0)
+                if self._frozen.is_set():
+                    time.sleep(0.02)
+                    continue
+                readable, _, _ = select.select(sockets, [], [], 0.05)
                 for sock in readable:
                     data = sock.recv(65536)
                     if not data:

@@ -24,6 +24,7 @@ from modelplane.store.auth_repositories import touch_tokens
 from modelplane.store.background import BackgroundWriter
 from modelplane.store.database import create_db_engine, describe_failure
 from modelplane.store.decision_log import DecisionLog
+from modelplane.store.liveness import Timeouts
 from modelplane.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,14 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return create_db_engine(self.settings.database_url)
+        s = self.settings
+        timeouts = Timeouts(
+            connect=s.db_connect_timeout,
+            statement=s.db_statement_timeout,
+            lock=s.db_lock_timeout,
+            pool=s.db_pool_timeout,
+        )
+        return create_db_engine(s.database_url, timeouts)
 
     @cached_property
     def live(self) -> LiveCatalog:

@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     public_reads_require_token: bool = False
     import_max_bytes: int = 20 * 1024 * 1024
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
+    db_connect_timeout: int = Field(default=2, ge=2, le=60)
+    """Seconds to open a PostgreSQL connection before giving up (then 503)."""
+    db_statement_timeout: float = Field(default=5.0, gt=0, le=3600)
+    """Seconds one statement may run (PostgreSQL ``statement_timeout``); the client gives up
+    on any answer half a second after it, so a silent database costs at most that."""
+    db_lock_timeout: float = Field(default=4.0, gt=0, le=3600)
+    """Seconds a statement may wait for a lock (PostgreSQL ``lock_timeout``)."""
+    db_pool_timeout: float = Field(default=3.0, gt=0, le=600)
+    """Seconds a request waits for a free pooled connection before answering 503."""
+    db_write_threads: int = Field(default=10, ge=1, le=200)
+    """Threads for the API's database-writing handlers, apart from those that serve reads
+    and routing: writes stuck on the database never hold the others'. Fewer than the pool's
+    15 connections, which the background writers and the watcher share."""
     flag_overrides: Annotated[dict[str, bool], NoDecode] = Field(
         default_factory=dict, validate_default=True
     )

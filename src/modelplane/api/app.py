@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from modelplane import __version__, web
-from modelplane.api import problems
+from modelplane.api import problems, threads
 from modelplane.api.live_http import SnapshotMiddleware
 from modelplane.api.routes import (
     analytics,
@@ -52,6 +52,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.runtime = runtime
+    threads.configure(runtime.settings.db_write_threads)
     app.state.owns_runtime = owns_runtime
     problems.install(app)
     app.include_router(models.router)

@@ -123,3 +123,11 @@ class ProviderCreate(Document):
 
     id: Text = None
     displayName: Text = None  # noqa: N815
+
+
+class PriceBody(Document):
+    """A dated price: the prices that change, and from when."""
+
+    pricing: Object = None
+    effectiveFrom: Text = None  # noqa: N815 (the wire's name)
+    reason: Reason = None

@@ -28,6 +28,8 @@ from modelplane.domain.validation import json_path
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER = "2"
+"""Seconds a client should wait after a 503 (the watcher pings every second)."""
 
 
 def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
@@ -96,7 +98,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DatabaseUnavailable)
     async def _unavailable(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
-        return problem(503, "Database unavailable", str(exc))
+        response = problem(503, "Database unavailable", str(exc))
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
 
     @app.exception_handler(ModelplaneError)
     async def _other(_: Request, exc: ModelplaneError) -> JSONResponse:

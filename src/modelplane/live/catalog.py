@@ -5,6 +5,12 @@ one reload. A cheap sequence check every ``safety_interval`` seconds catches any
 dropped connection missed. SQLite: a cheap poll of the change sequence.
 If the database goes away, the last snapshot keeps serving (``degraded``) while the watcher
 reconnects with backoff; a process that starts without a database serves the static tables.
+
+Health is the watcher's last successful round trip, not only its last error: the watcher
+pings every ``safety_interval`` seconds (PostgreSQL: on its LISTEN connection, which has a
+short deadline for any answer), and more than ``stale_after`` seconds without a successful
+one is ``degraded`` even while a query hangs. Failures and successes also go to the
+engine's ``Liveness``, so that writes fail fast while the database is away.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from modelplane.store.live_reads import (
     model_edits_since,
     notifies,
 )
+from modelplane.store.liveness import liveness_of
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Change], None]
@@ -45,7 +52,8 @@ class LiveCatalog:
         poll_interval: float = 0.2,
         safety_interval: float = 1.0,
         coalesce_seconds: float = 0.003,
-        max_backoff: float = 5.0,
+        max_backoff: float = 2.0,
+        stale_after: float = 2.5,
     ) -> None:
         self._engine = engine
         self._url = engine.url.render_as_string(hide_password=False)
@@ -53,19 +61,50 @@ class LiveCatalog:
         self._safety_interval = safety_interval
         self._coalesce = coalesce_seconds
         self._max_backoff = max_backoff
+        self._stale_after = stale_after
+        self._liveness = liveness_of(engine)
+        self._last_ok: float | None = None
+        self._down = True
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._reload_lock = threading.Lock()
         self._changed = threading.Condition()
         self._listeners: list[Listener] = []
         self.current: Snapshot = static_snapshot()
-        self.degraded = True
         self.last_error: str | None = _NOT_STARTED
+
+    # Health ------------------------------------------------------------------------------
+
+    @property
+    def degraded(self) -> bool:
+        """Serving without the database: its last round trip failed, or the last
+        successful one is more than ``stale_after`` seconds old."""
+        return self._down or self.silent_for() > self._stale_after
+
+    def silent_for(self) -> float:
+        """Seconds since the last successful round trip (infinite before the first)."""
+        last = self._last_ok
+        return float("inf") if last is None else time.monotonic() - last
+
+    @property
+    def problem(self) -> str | None:
+        """Why ``degraded``, if it is."""
+        if self._down:
+            return self.last_error
+        silent = self.silent_for()
+        if silent > self._stale_after:
+            return f"no answer from database {redacted(self._url)} for {silent:.1f}s"
+        return None
+
+    def _answered(self) -> None:
+        self._last_ok = time.monotonic()
+        self._liveness.ok()
 
     # Life cycle --------------------------------------------------------------------------
 
     def start(self) -> LiveCatalog:
         """Load the first snapshot (or the static tables if that fails) and start watching."""
+        self._liveness.watched = True
         self.refresh()
         self._thread = threading.Thread(target=self._watch, name="modelplane-live", daemon=True)
         self._thread.start()
@@ -75,6 +114,7 @@ class LiveCatalog:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._liveness.watched = False
 
     # Listeners (the change stream) -------------------------------------------------------
 
@@ -103,13 +143,14 @@ class LiveCatalog:
             except _FAILURES as exc:
                 self._mark_down(exc)
                 return False
-            if self.degraded and self.last_error != _NOT_STARTED:
+            self._answered()
+            if self._down and self.last_error != _NOT_STARTED:
                 log.warning(
                     "database %s reachable again; serving it (sequence %d)",
                     redacted(self._url),
                     self.current.sequence,
                 )
-            self.degraded = False
+            self._down = False
             self.last_error = None
             return changed
 
@@ -165,15 +206,16 @@ class LiveCatalog:
 
     def _mark_down(self, exc: BaseException) -> None:
         message = str(exc) if isinstance(exc, ModelplaneError) else describe_failure(self._url, exc)
-        if not self.degraded or self.last_error != message:
+        if not self._down or self.last_error != message:
             log.warning(
                 "%s; serving snapshot %d (%s) until it is back",
                 message,
                 self.current.sequence,
                 self.current.source,
             )
-        self.degraded = True
+        self._down = True
         self.last_error = message
+        self._liveness.down(message)
 
     # Watching ----------------------------------------------------------------------------
 
@@ -207,19 +249,30 @@ class LiveCatalog:
     def _poll(self) -> None:
         while not self._stop.wait(self._poll_interval):
             self.refresh()
-            if self.degraded:
+            if self._down:
                 raise DatabaseUnavailable(self.last_error or "database unreachable")
 
     def _listen(self) -> None:
-        with ChangeNotifications(self._url) as notifications:
+        with ChangeNotifications(self._url, self._liveness.timeouts) as notifications:
             # Anything committed while we were not listening is picked up here.
+            self._ping(notifications)
             self.refresh()
-            if self.degraded:
+            if self._down:
                 raise DatabaseUnavailable(self.last_error or "database unreachable")
             while not self._stop.is_set():
                 if notifications.wait(self._wait_seconds()):
                     # Coalesce a burst: drain what else arrives within a few milliseconds.
                     notifications.drain(self._coalesce)
-                self.refresh()
-                if self.degraded:
+                sequence = self._ping(notifications)
+                if sequence != self.current.sequence or self.current.source != "db":
+                    self.refresh()
+                if self._down:
                     raise DatabaseUnavailable(self.last_error or "database unreachable")
+
+    def _ping(self, notifications: ChangeNotifications) -> int:
+        """The sequence, read on the LISTEN connection: a silent database fails it within
+        its short deadline, whatever the pool is waiting for (the caller reconnects). An
+        answer clears the engine's failure first, so that a refresh may use the pool."""
+        sequence = notifications.sequence()
+        self._answered()
+        return sequence

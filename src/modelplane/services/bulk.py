@@ -30,6 +30,7 @@ from modelplane.services.router_data import (
     save_router_config_in,
 )
 from modelplane.services.versioned import Change
+from modelplane.store.locks import RuleFamily
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 SCHEMA_VERSION = 1
@@ -147,6 +148,8 @@ def import_document(
     """
     reason = validate_reason(reason)
     with uows(read_only=dry_run) as uow:
+        if not dry_run:  # its checks read what the router-model rule reads: hold it first
+            uow.lock(RuleFamily.ROUTER_MODELS)
         doc = parse_document(uow, data)
         why = reason or DEFAULT_REASON
         report = ImportReport(dry_run=dry_run, reason=why, warnings=doc.warnings)

@@ -18,6 +18,7 @@ from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
 from modelplane.domain.validation import deep_merge, require_object, validate
 from modelplane.services import versioned
 from modelplane.services.versioned import Change
+from modelplane.store.locks import RuleFamily
 from modelplane.store.repositories import (
     HistoryRepository,
     ProfileRepository,
@@ -68,7 +69,8 @@ def deprecation_error(doc: RouterConfigDoc | None, model_id: str, path: str) -> 
 
 
 def check_router_config(uow: UnitOfWork, doc: RouterConfigDoc, prefix: str = "") -> None:
-    """The router-model rule against the database."""
+    """The router-model rule against the database, serialised with deprecations."""
+    uow.lock(RuleFamily.ROUTER_MODELS)
     statuses: dict[str, str | None] = {}
     for _, model_id in _named_models(doc):
         model = uow.models.get(model_id)
@@ -88,7 +90,9 @@ def router_roles(uow: UnitOfWork, model_id: str) -> list[str]:
 
 
 def refuse_deprecating(uow: UnitOfWork, model_id: str) -> None:
-    """``InvalidInput`` at ``status`` when the live router config names ``model_id``."""
+    """``InvalidInput`` at ``status`` when the live router config names ``model_id``;
+    serialised with config writes."""
+    uow.lock(RuleFamily.ROUTER_MODELS)
     config = uow.router_config.get()
     error = deprecation_error(config.doc() if config else None, model_id, "status")
     if error is not None:

@@ -38,6 +38,7 @@ from modelplane.domain.errors import (
     SignInLocked,
     nearest,
 )
+from modelplane.store.locks import RuleFamily
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
 from modelplane.store.user_repositories import UserRecord, UserRepository
 
@@ -290,6 +291,8 @@ def _update(
         if v is not None
     }
     with uows() as uow:
+        if role is not None or disabled:
+            uow.lock(RuleFamily.ADMINS)  # before reading: two admins demoting each other queue
         repo = UserRepository(uow.connection)
         record = _require(repo, username)
         if record.role == "admin" and role not in (None, "admin"):

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from modelplane.domain.errors import DatabaseUnavailable
+from modelplane.store.liveness import Liveness, Timeouts, bind, connect
 
 WRITE_OPTION = "modelplane_write"
 """Execution option marking a connection that will write (see the SQLite begin hook)."""
@@ -23,8 +24,12 @@ def redacted(url: str) -> str:
         return "<unparseable URL>"
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``. SQLite gets foreign keys, WAL and a busy timeout."""
+def create_db_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``. SQLite gets foreign keys, WAL and a busy timeout.
+
+    PostgreSQL gets TCP keepalives and a connect timeout; with ``timeouts`` (the server's
+    engine, ``Runtime.engine``) also statement and lock timeouts, a pool timeout and a
+    client-side deadline on every round trip (``store/liveness.py``)."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -32,10 +37,26 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed.render_as_string(hide_password=False), **kwargs)
-        if parsed.get_backend_name() == "postgresql":
+        if parsed.get_backend_name() != "postgresql":
+            return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        if timeouts is None:
             # Fail fast (then 503 / degraded) rather than hang on an unanswering host.
-            kwargs.setdefault("connect_args", {"connect_timeout": 5})
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+            args = Timeouts(connect=5).connect_args()
+            del args["tcp_user_timeout"], args["options"]  # no limits on statements
+            kwargs.setdefault("connect_args", args)
+            return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        kwargs.setdefault("connect_args", timeouts.connect_args())
+        kwargs.setdefault("pool_timeout", timeouts.pool)
+        engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+        liveness = Liveness(timeouts)
+        bind(engine, liveness)
+
+        @event.listens_for(engine, "do_connect")
+        def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            conninfo = cargs[0] if cargs else ""
+            return connect(conninfo, liveness, timeouts.reply, **cparams)
+
+        return engine
     except (NoSuchModuleError, ArgumentError) as exc:
         raise DatabaseUnavailable(f"cannot use database {redacted(url)}: {exc}") from None
 

@@ -21,6 +21,7 @@ from modelplane.domain.models import Model, Provider
 from modelplane.domain.profiles import Profile, TaskCategory
 from modelplane.domain.router_config import RouterConfig
 from modelplane.store.auth_repositories import TokenRecord, TokenRepository
+from modelplane.store.liveness import Timeouts, connect
 from modelplane.store.repositories import (
     CategoryRepository,
     ChangeLogRepository,
@@ -125,14 +126,25 @@ def notifies(engine: Engine) -> bool:
 
 
 class ChangeNotifications:
-    """A dedicated PostgreSQL connection LISTENing on the channel every commit NOTIFYs."""
+    """A dedicated PostgreSQL connection LISTENing on the channel every commit NOTIFYs.
 
-    def __init__(self, url: str, connect_timeout: int = 5) -> None:
-        import psycopg
+    It has the engine's keepalives and timeouts, and ``timeouts.ping`` seconds for any
+    answer (``ping``): a connection that has gone silent fails within that."""
 
+    def __init__(self, url: str, timeouts: Timeouts) -> None:
         conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        self._conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=connect_timeout)
+        # Not refused while the database is marked away: this is how the watcher finds out
+        # that it is back.
+        self._conn = connect(
+            conninfo, None, timeouts.ping, autocommit=True, **timeouts.connect_args()
+        )
         self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+
+    def sequence(self) -> int:
+        """The change log's sequence, read on this connection: a round trip that raises
+        if the server does not answer in time, and needs none of the pool's connections."""
+        row = self._conn.execute("SELECT coalesce(max(sequence), 0) FROM change_log").fetchone()
+        return int(row[0]) if row is not None else 0
 
     def wait(self, timeout: float) -> bool:
         """Whether a notification arrived within ``timeout`` seconds."""

@@ -15,13 +15,17 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Protocol, Self
 
+from psycopg.errors import TransactionRollback
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import ConcurrentWrite, DatabaseUnavailable
+from modelplane.domain.errors import ConcurrentWrite, DatabaseUnavailable, FieldError, InvalidInput
 from modelplane.store import tables as t
 from modelplane.store.database import WRITE_OPTION, describe_failure
+from modelplane.store.liveness import liveness_of
+from modelplane.store.locks import RuleFamily, hold
 from modelplane.store.repositories import (
     CategoryRepository,
     ChangeLogRepository,
@@ -36,18 +40,41 @@ from modelplane.store.sync_repositories import ProvenanceRepository, SyncRunRepo
 
 NOTIFY_CHANNEL = "modelplane_changes"
 _LOCK = 0x6D706C616E65  # "mplane": the advisory lock that orders change numbers
+_ROLLBACK_ERRORS = (TransactionRollback,)  # serialisation failures and deadlocks: retry
+
+
+DB_ERRORS = (DBAPIError, PoolTimeout)
+"""What the database (or the wait for one of its connections) can fail with."""
 
 
 @contextmanager
 def translate_db_errors(engine: Engine) -> Iterator[None]:
-    """The database's errors as domain errors: a unique or foreign-key violation (two
-    writers created the same thing at once) is a ``ConcurrentWrite``; a lost or refused
-    connection is ``DatabaseUnavailable``, naming the URL without its password."""
+    """The database's errors as domain errors, every class of them:
+
+    - a unique or foreign-key violation (two writers created the same thing at once), a
+      serialisation failure or a deadlock: ``ConcurrentWrite`` (409, try again);
+    - a value the database cannot store (``DataError``: a NUL byte, a number out of range):
+      ``InvalidInput`` (422);
+    - no free pooled connection in time, a lost, refused or silent connection, a statement
+      or lock timeout, and anything else the server refuses: ``DatabaseUnavailable`` (503),
+      naming the URL without its password.
+    """
     try:
         yield
     except IntegrityError:
         raise ConcurrentWrite() from None
-    except OperationalError as exc:
+    except PoolTimeout:
+        pool = engine.pool.status() if hasattr(engine.pool, "status") else "busy"
+        message = f"no database connection free in time ({pool})"
+        raise DatabaseUnavailable(message) from None
+    except DBAPIError as exc:
+        cause = exc.orig
+        if isinstance(cause, _ROLLBACK_ERRORS):
+            raise ConcurrentWrite() from None
+        if isinstance(exc, DataError):
+            reason = str(cause).strip().splitlines()[0] if str(cause).strip() else "invalid"
+            error = FieldError("", f"the database refused a value: {reason}")
+            raise InvalidInput([error]) from None
         url = engine.url.render_as_string(hide_password=False)
         raise DatabaseUnavailable(describe_failure(url, exc)) from None
 
@@ -88,6 +115,7 @@ class UnitOfWork:
         self.last_sequence: int | None = None
         self._touched: dict[str, list[str]] = {}
         self._nested: list[tuple[NestedTransaction, dict[str, list[str]]]] = []
+        self._held: set[RuleFamily] = set()
 
     def __call__(self, read_only: bool = False) -> UnitOfWork:
         """An open unit of work is also a factory: a service handed one joins its
@@ -105,6 +133,9 @@ class UnitOfWork:
             touched = {kind: list(ids) for kind, ids in self._touched.items()}
             self._nested.append((savepoint, touched))
             return self
+        refusal = liveness_of(self._engine).refusal()
+        if refusal is not None:  # a silent database: answer now, not after a deadline
+            raise DatabaseUnavailable(f"database unreachable: {refusal}")
         with translate_db_errors(self._engine):
             conn = self._engine.connect()
             if not self._read_only:  # on SQLite a writer takes the write lock up front
@@ -143,6 +174,16 @@ class UnitOfWork:
         ids = self._touched.setdefault(kind, [])
         if entity_id not in ids:
             ids.append(entity_id)
+
+    def lock(self, family: RuleFamily) -> None:
+        """Serialise this transaction with every other writer of ``family``'s rule
+        (``store/locks.py``): call it before reading what the rule checks."""
+        assert not self._read_only, "a rule's lock is for writers"
+        if family in self._held:
+            return
+        with translate_db_errors(self._engine):
+            hold(self.connection, family)
+        self._held.add(family)
 
     def commit(self) -> None:
         """Advance the global change sequence (one entry per kind touched) and commit.
@@ -192,7 +233,7 @@ class UnitOfWork:
                 except Exception:
                     if exc is None:
                         raise
-            if isinstance(exc, IntegrityError | OperationalError):
+            if isinstance(exc, DB_ERRORS):
                 with translate_db_errors(self._engine):
                     raise exc
             return
@@ -204,7 +245,7 @@ class UnitOfWork:
         finally:
             if self._conn is not None:
                 self._conn.close()
-        if isinstance(exc, IntegrityError | OperationalError):
+        if isinstance(exc, DB_ERRORS):
             with translate_db_errors(self._engine):
                 raise exc
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 from modelplane.api.deps import Editor, RuntimeDep, Viewer
+from modelplane.api.threads import DatabaseRoute, run_write
 from modelplane.domain.validation import MAX_REASON
 from modelplane.services import bulk as svc
 
-router = APIRouter(prefix="/api/v1", tags=["bulk"])
+router = APIRouter(prefix="/api/v1", tags=["bulk"], route_class=DatabaseRoute)
 
 
 @router.get("/export", summary="Export providers, categories, models, profiles and config")
@@ -54,7 +54,7 @@ async def import_document(
         report = svc.import_document(runtime.unit_of_work, data, who.name, dry_run, why)
         return report.to_json()
 
-    return await run_in_threadpool(work)
+    return await run_write(work)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -14,19 +14,21 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz", summary="Liveness and freshness")
 def healthz(runtime: RuntimeDep) -> dict[str, Any]:
-    """``ok`` while the database is reachable; ``degraded`` while serving the last snapshot
-    (or the static tables) without it. Reads and routing keep working either way."""
+    """``ok`` while the database answers; ``degraded`` while serving the last snapshot (or
+    the static tables) without it: its last round trip failed, or the last successful one
+    is a few seconds old (a silent database). Reads and routing keep working either way."""
     reader = runtime.reader
     sources = {"models": reader.models_source.name, "routing": reader.routing_source.name}
     if runtime.live_reads:
         live = runtime.live
+        problem = live.problem
         body: dict[str, Any] = {
-            "status": "degraded" if live.degraded else "ok",
+            "status": "degraded" if problem is not None else "ok",
             "sources": sources,
             "snapshot": describe(live.current),
         }
-        if live.degraded:
-            body["database"] = live.last_error
+        if problem is not None:
+            body["database"] = problem
         return body
     degraded = any(
         getattr(s, "degraded", False) for s in (reader.models_source, reader.routing_source)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
+from modelplane.api.threads import DatabaseRoute
 from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, set_etag
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput
@@ -29,7 +30,7 @@ from modelplane.services import models as svc
 from modelplane.services import prices
 from modelplane.services import replace as replace_svc
 
-router = APIRouter(prefix="/api/v1/models", tags=["models"])
+router = APIRouter(prefix="/api/v1/models", tags=["models"], route_class=DatabaseRoute)
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 VersionPath = Annotated[int, Path(ge=1, lt=10**9, description="A version number.")]
@@ -291,7 +292,7 @@ def schedule_price(
     who: Editor,
     model_id: str,
     body: Annotated[
-        PriceBody,
+        bodies.PriceBody,
         Body(
             openapi_examples={
                 "new year": {
@@ -398,14 +399,6 @@ def _answer(response: Response, model: Model, created: bool = False) -> dict[str
     if created:
         response.headers["Location"] = f"/api/v1/models/{model.id}"
     return model.to_json()
-
-
-class PriceBody(bodies.Document):
-    """A dated price: the prices that change, and from when."""
-
-    pricing: bodies.Object = None
-    effectiveFrom: bodies.Text = None  # noqa: N815 (the wire's name)
-    reason: bodies.Reason = None
 
 
 def _moment(text: Any, field: str) -> datetime:

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Body
 
 from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep
+from modelplane.api.threads import DatabaseRoute
 from modelplane.domain.models import Provider
 from modelplane.domain.validation import validate
 from modelplane.services.providers import create_provider
 
-router = APIRouter(prefix="/api/v1/providers", tags=["providers"])
+router = APIRouter(prefix="/api/v1/providers", tags=["providers"], route_class=DatabaseRoute)
 
 
 @router.get("", dependencies=[PublicRead], summary="Every provider")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 from modelplane.api import bodies
 from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
 from modelplane.api.routes.models import VersionPath, history_page, rollback_target
+from modelplane.api.threads import DatabaseRoute
 from modelplane.api.writes import VERSION_RULES, WriteMetaDep, set_etag
 from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.profiles import Profile, ProfileSpec
@@ -16,7 +17,7 @@ from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.validation import validate
 from modelplane.services import router_data as svc
 
-router = APIRouter(prefix="/api/v1/router", tags=["router"])
+router = APIRouter(prefix="/api/v1/router", tags=["router"], route_class=DatabaseRoute)
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 _CONFIG: dict[int | str, dict[str, Any]] = {200: {"model": RouterConfig}}

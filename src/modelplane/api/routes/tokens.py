@@ -8,11 +8,12 @@ from fastapi import APIRouter, Body
 
 from modelplane.api import bodies
 from modelplane.api.deps import Admin, RuntimeDep
+from modelplane.api.threads import DatabaseRoute
 from modelplane.domain.access import TokenSpec
 from modelplane.domain.validation import validate
 from modelplane.services import tokens as svc
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], route_class=DatabaseRoute)
 
 
 @router.post(

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 
 from modelplane.api.deps import CurrentToken, RuntimeDep
+from modelplane.api.threads import DatabaseRoute
 from modelplane.services import usage as svc
 from modelplane.services.tokens import Forbidden, Identity, allows
 
-router = APIRouter(prefix="/api/v1/usage", tags=["usage"])
+router = APIRouter(prefix="/api/v1/usage", tags=["usage"], route_class=DatabaseRoute)
 
 
 def _ingester(identity: CurrentToken) -> Identity:
