@@ -16,14 +16,18 @@ from modelplane.api.routes import (
     analytics,
     bulk,
     events,
+    experiments,
+    flags,
     health,
     models,
     openai,
     providers,
+    rollout,
     route,
     router_data,
     tokens,
     usage,
+    users,
 )
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
@@ -59,6 +63,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(bulk.router)
     app.include_router(usage.router)
     app.include_router(analytics.router)
+    app.include_router(flags.router)
+    app.include_router(rollout.router)
+    app.include_router(experiments.router)
+    app.include_router(users.router)
     web.install(app)  # the admin console under /admin
 
     @app.get("/", include_in_schema=False)

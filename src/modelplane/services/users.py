@@ -53,7 +53,9 @@ def _public(record: UserRecord) -> User:
     return User(record.username, record.role, record.created_at, record.created_by, record.disabled)
 
 
-def create_user(uows: UnitOfWorkFactory, spec: UserSpec, author: str) -> User:
+def create_user(
+    uows: UnitOfWorkFactory, spec: UserSpec, author: str, reason: str | None = None
+) -> User:
     with uows() as uow:
         user = _create_in(uow, spec, author)
         uow.commit()
@@ -260,7 +262,13 @@ def _limit_keys(username: str, address: str) -> tuple[str, str]:
     return f"user:{username.strip().casefold()}", f"address:{address}"
 
 
-def set_role(uows: UnitOfWorkFactory, username: str, role: str) -> User:
+def set_role(
+    uows: UnitOfWorkFactory,
+    username: str,
+    role: str,
+    author: str | None = None,
+    reason: str | None = None,
+) -> User:
     if role not in USER_ROLES:
         raise InvalidInput([FieldError("role", f"must be one of {', '.join(USER_ROLES)}")])
     with uows() as uow:
@@ -274,7 +282,13 @@ def set_role(uows: UnitOfWorkFactory, username: str, role: str) -> User:
     return user
 
 
-def set_disabled(uows: UnitOfWorkFactory, username: str, disabled: bool) -> User:
+def set_disabled(
+    uows: UnitOfWorkFactory,
+    username: str,
+    disabled: bool,
+    author: str | None = None,
+    reason: str | None = None,
+) -> User:
     with uows() as uow:
         repo = UserRepository(uow.connection)
         record = _require(repo, username)
@@ -286,7 +300,13 @@ def set_disabled(uows: UnitOfWorkFactory, username: str, disabled: bool) -> User
     return user
 
 
-def set_password(uows: UnitOfWorkFactory, username: str, change: PasswordChange) -> User:
+def set_password(
+    uows: UnitOfWorkFactory,
+    username: str,
+    change: PasswordChange,
+    author: str | None = None,
+    reason: str | None = None,
+) -> User:
     with uows() as uow:
         repo = UserRepository(uow.connection)
         _require(repo, username)
