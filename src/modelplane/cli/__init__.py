@@ -23,6 +23,7 @@ from modelplane.cli import (
     replay,
     rollout,
     route,
+    router_writes,
     seed,
     serve,
     stats,
@@ -53,6 +54,7 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     manage.register,
     users.register,
     rollout.register,
+    router_writes.register,
     stats.register,
 )
 for _register in _REGISTRATIONS:

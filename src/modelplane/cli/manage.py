@@ -99,7 +99,7 @@ def update(
     """Change some of a model's fields; nested objects merge."""
     patch = _json_object(_read_text(file), file) if file else {}
     for assignment in set_ or []:
-        _assign(patch, assignment)
+        assign(patch, assignment)
     if not patch:
         fail("nothing to change: give --set FIELD=VALUE or --file")
     with backend(server, token) as b:
@@ -343,7 +343,7 @@ def _json_object(text: str, source: str | None) -> dict[str, Any]:
     return data
 
 
-def _assign(patch: dict[str, Any], assignment: str) -> None:
+def assign(patch: dict[str, Any], assignment: str) -> None:
     """``"pricing.input=3"`` -> ``{"pricing": {"input": 3}}`` merged into ``patch``."""
     path, sep, raw = assignment.partition("=")
     if not sep or not path:

@@ -53,6 +53,17 @@ def _public(record: UserRecord) -> User:
     return User(record.username, record.role, record.created_at, record.created_by, record.disabled)
 
 
+def user_json(user: User) -> dict[str, object]:
+    """A user as every face answers it (never the password hash)."""
+    return {
+        "username": user.username,
+        "role": user.role,
+        "createdAt": user.created_at.isoformat().replace("+00:00", "Z"),
+        "createdBy": user.created_by,
+        "disabled": user.disabled,
+    }
+
+
 def create_user(
     uows: UnitOfWorkFactory, spec: UserSpec, author: str, reason: str | None = None
 ) -> User:
@@ -358,6 +369,7 @@ __all__ = [
     "set_password",
     "set_role",
     "store_rehash",
+    "user_json",
 ]
 
 

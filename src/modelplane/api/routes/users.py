@@ -9,21 +9,12 @@ from fastapi import APIRouter, Body
 
 from modelplane.api import bodies
 from modelplane.api.deps import Admin, RuntimeDep
-from modelplane.domain.access import PasswordChange, User, UserSpec
+from modelplane.domain.access import PasswordChange, UserSpec
 from modelplane.domain.validation import validate, validate_reason
 from modelplane.services import users as svc
+from modelplane.services.users import user_json
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
-
-
-def user_json(user: User) -> dict[str, Any]:
-    return {
-        "username": user.username,
-        "role": user.role,
-        "createdAt": user.created_at.isoformat().replace("+00:00", "Z"),
-        "createdBy": user.created_by,
-        "disabled": user.disabled,
-    }
 
 
 @router.get("", summary="Every console user")
