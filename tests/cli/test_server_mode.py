@@ -123,3 +123,25 @@ def _with_input(mode: list[str], text: str, *args: str) -> tuple[int, str, str]:
         argv = [*mode, *args]
     result = CliRunner().invoke(app, argv, input=text)
     return result.exit_code, result.stdout, result.stderr
+
+
+def test_rollbacks_providers_and_usage(mode: list[str], tmp_path: Path) -> None:
+    ok(mode, "router", "set", "routerSettings.maxRetries=5")
+    back = ok(mode, "router", "rollback", "--to", "1", "--reason", "undo")
+    assert back["version"] == 3 and back["routerSettings"]["maxRetries"] != 5
+    ok(mode, "router", "profile", "openai:gpt-5", "--set", "coding=12")
+    restored = ok(mode, "router", "profile-rollback", "openai:gpt-5", "--to", "1")
+    assert restored["categoryScores"]["coding"] != 12
+    assert ok(mode, "providers", "create", "--id", "acme", "--name", "Acme AI")["id"] == "acme"
+    code, _, stderr = run(mode, "providers", "create", "--id", "acme", "--name", "Again")
+    assert code == 1 and "acme" in stderr
+    event = {
+        "modelId": "openai:gpt-5",
+        "feature": "chat",
+        "inputTokens": 1000,
+        "outputTokens": 10,
+        "latencyMs": 5,
+    }
+    file = tmp_path / "usage.json"
+    file.write_text(json.dumps({"events": [event, event]}))
+    assert ok(mode, "usage", "record", str(file))["accepted"] == 2

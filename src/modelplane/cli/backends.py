@@ -16,12 +16,14 @@ from modelplane.bootstrap import Runtime
 from modelplane.domain.access import PasswordChange, TokenSpec, UserSpec
 from modelplane.domain.errors import ModelplaneError
 from modelplane.domain.flags import Flag, UserContext
-from modelplane.domain.models import ModelSpec
+from modelplane.domain.models import ModelSpec, Provider
 from modelplane.domain.profiles import ProfileSpec
 from modelplane.domain.validation import deep_merge, validate
 from modelplane.services import bulk, experiments, flags, router_data, tokens, users
 from modelplane.services import models as model_svc
+from modelplane.services.providers import create_provider
 from modelplane.services.rollout_report import rollout_report
+from modelplane.services.usage import record_usage
 from modelplane.settings import Settings
 from modelplane.store.unit_of_work import UnitOfWorkFactory
 
@@ -52,6 +54,8 @@ class Backend(Protocol):
     def create_token(self, name: str, role: str) -> JSON: ...
     def list_tokens(self) -> JSON: ...
     def revoke_token(self, name: str) -> JSON: ...
+    def create_provider(self, document: JSON) -> JSON: ...
+    def record_usage(self, body: Any) -> JSON: ...
     # flags and the rollout report
     def list_flags(self) -> JSON: ...
     def set_flag(
@@ -83,6 +87,12 @@ class Backend(Protocol):
     ) -> JSON: ...
     def update_profile(
         self, model_id: str, patch: JSON, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def rollback_router_config(
+        self, version: int, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def rollback_profile(
+        self, model_id: str, version: int, expected: int | None, reason: str | None
     ) -> JSON: ...
 
 
@@ -158,6 +168,13 @@ class DirectBackend:
 
     def revoke_token(self, name: str) -> JSON:
         return tokens.token_json(tokens.revoke_token(self._uows, name))
+
+    def create_provider(self, document: JSON) -> JSON:
+        provider = validate(Provider, document)
+        return create_provider(self._uows, provider).to_json()
+
+    def record_usage(self, body: Any) -> JSON:
+        return record_usage(self._uows, self._runtime.reader, body).to_json()
 
     def _flag_json(self, flag: Flag) -> JSON:
         return {**flag.to_json(), "override": flags.override_for(self._runtime.settings, flag.name)}
@@ -248,6 +265,22 @@ class DirectBackend:
         profile = router_data.put_profile(self._uows, spec, self._author, version, reason)
         return profile.to_json()
 
+    def rollback_router_config(
+        self, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        config = router_data.rollback_router_config(
+            self._uows, version, self._author, reason, expected
+        )
+        return config.to_json()
+
+    def rollback_profile(
+        self, model_id: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        profile = router_data.rollback_profile(
+            self._uows, model_id, version, self._author, reason, expected
+        )
+        return profile.to_json()
+
 
 class HttpBackend:
     """Sends the same requests to a running server, with a bearer token."""
@@ -330,6 +363,12 @@ class HttpBackend:
 
     def revoke_token(self, name: str) -> JSON:
         return self._call("DELETE", f"/api/v1/tokens/{name}")
+
+    def create_provider(self, document: JSON) -> JSON:
+        return self._call("POST", "/api/v1/providers", json=document)
+
+    def record_usage(self, body: Any) -> JSON:
+        return self._call("POST", "/api/v1/usage", json=body)
 
     def list_flags(self) -> JSON:
         return self._call("GET", "/api/v1/flags")
@@ -423,6 +462,21 @@ class HttpBackend:
         version = int(current["version"]) if expected is None else expected
         body = {**deep_merge(spec, patch), "expectedVersion": version, "reason": reason}
         return self._call("PUT", f"/api/v1/router/profiles/{model_id}", json=body)
+
+    def rollback_router_config(
+        self, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        current = self._config_version() if expected is None else expected
+        body = {"version": version, "expectedVersion": current, "reason": reason}
+        return self._call("POST", "/api/v1/router/config/rollback", json=body)
+
+    def rollback_profile(
+        self, model_id: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        path = f"/api/v1/router/profiles/{model_id}"
+        current = int(self._call("GET", path)["version"]) if expected is None else expected
+        body = {"version": version, "expectedVersion": current, "reason": reason}
+        return self._call("POST", f"{path}/rollback", json=body)
 
 
 def _page(data: list[Any], total: int, offset: int, limit: int) -> JSON:

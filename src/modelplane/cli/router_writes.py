@@ -81,7 +81,47 @@ def set_profile(
         out.print(f"profile of {model_id} now at version {profile['version']}")
 
 
+VersionOpt = Annotated[int, typer.Option("--to", min=1, help="The version to restore.")]
+
+
+def rollback_config(
+    version: VersionOpt,
+    reason: ReasonOpt = None,
+    expected: ExpectedOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore the router config as it was at a version (recorded as a new version)."""
+    with backend(server, token) as b:
+        config = b.rollback_router_config(version, expected, reason)
+    if as_json:
+        print_json(config)
+    else:
+        out.print(f"router config now at version {config['version']}")
+
+
+def rollback_profile(
+    model_id: str,
+    version: VersionOpt,
+    reason: ReasonOpt = None,
+    expected: ExpectedOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore a model's profile as it was at a version (recorded as a new version)."""
+    with backend(server, token) as b:
+        profile = b.rollback_profile(model_id, version, expected, reason)
+    if as_json:
+        print_json(profile)
+    else:
+        out.print(f"profile of {model_id} now at version {profile['version']}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the write commands to the ``router`` group (``cli/reads.py`` adds the group)."""
     router_app.command("set")(set_config)
     router_app.command("profile")(set_profile)
+    router_app.command("rollback")(rollback_config)
+    router_app.command("profile-rollback")(rollback_profile)
