@@ -15,6 +15,7 @@ from modelplane.domain.errors import ModelplaneError
 from modelplane.domain.flags import UserContext
 from modelplane.domain.reader import CatalogReader
 from modelplane.live.catalog import LiveCatalog
+from modelplane.live.fleet import Heartbeat
 from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
 from modelplane.live.source import SnapshotSource, live_snapshot
 from modelplane.rollout.assignment import KNOWN, Assignment, Source, choose, environment_sources
@@ -62,6 +63,16 @@ class Runtime:
     def overrides(self) -> dict[str, bool]:
         """The environment's flag overrides (``Settings.overrides``), read once."""
         return self.settings.overrides()
+
+    @cached_property
+    def heartbeat(self) -> Heartbeat:
+        """This serving process's heartbeat into ``fleet_processes``; started on first use."""
+        return Heartbeat(
+            self.engine,
+            self.live,
+            interval=self.settings.heartbeat_interval_ms / 1000,
+            behind_after=self.settings.fleet_behind_after_ms / 1000,
+        ).start()
 
     # The data ------------------------------------------------------------------------------
 
@@ -188,6 +199,8 @@ class Runtime:
             self.parity.close()
         if "_token_uses" in self.__dict__:
             self._token_uses.close()
+        if "heartbeat" in self.__dict__:
+            self.heartbeat.stop()
         if "live" in self.__dict__:
             self.live.stop()
         if "engine" in self.__dict__:

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     public_reads_require_token: bool = False
     import_max_bytes: int = 20 * 1024 * 1024
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
+    heartbeat_interval_ms: int = Field(default=2000, ge=50, le=60_000)
+    """How often each serving process writes its heartbeat (``GET /api/v1/fleet``); a
+    process silent for more than three intervals is shown as silent."""
+    fleet_behind_after_ms: int = Field(default=5000, ge=100, le=600_000)
+    """A process whose snapshot stays behind the database's sequence this long is flagged
+    (in the fleet and on its own ``/healthz``)."""
     flag_overrides: Annotated[dict[str, bool], NoDecode] = Field(
         default_factory=dict, validate_default=True
     )

@@ -172,6 +172,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/experiments/{name}/discard"): Call(
         EDITOR, "/api/v1/experiments/none/discard", 404, json={}
     ),
+    ("GET", "/api/v1/fleet"): Call(VIEWER, "/api/v1/fleet"),
     ("GET", "/api/v1/users"): Call(ADMIN, "/api/v1/users"),
     ("POST", "/api/v1/users"): Call(
         ADMIN,

@@ -18,6 +18,7 @@ from modelplane.api.routes import (
     events,
     experiments,
     flags,
+    fleet,
     health,
     models,
     openai,
@@ -67,6 +68,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(rollout.router)
     app.include_router(experiments.router)
     app.include_router(users.router)
+    app.include_router(fleet.router)
     web.install(app)  # the admin console under /admin
 
     @app.get("/", include_in_schema=False)
@@ -82,6 +84,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: Runtime = app.state.runtime
     if runtime.live_reads:
         await asyncio.to_thread(lambda: runtime.live)  # first snapshot before the first request
+        await asyncio.to_thread(lambda: runtime.heartbeat)  # this process joins the fleet
     yield
     if app.state.owns_runtime:
         runtime.close()

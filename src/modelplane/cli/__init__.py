@@ -17,6 +17,7 @@ import typer
 from modelplane.cli import (
     classify,
     db,
+    fleet,
     live,
     manage,
     reads,
@@ -48,6 +49,7 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     reads.register,
     serve.register,
     live.register,
+    fleet.register,
     _command("route", route.route_command),
     replay.register,
     _command("classify", classify.classify_command),

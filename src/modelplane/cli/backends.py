@@ -21,6 +21,7 @@ from modelplane.domain.profiles import ProfileSpec
 from modelplane.domain.validation import deep_merge, validate
 from modelplane.services import bulk, experiments, flags, router_data, tokens, users
 from modelplane.services import models as model_svc
+from modelplane.services.fleet import fleet_status
 from modelplane.services.providers import create_provider
 from modelplane.services.rollout_report import rollout_report
 from modelplane.services.usage import record_usage
@@ -56,6 +57,7 @@ class Backend(Protocol):
     def revoke_token(self, name: str) -> JSON: ...
     def create_provider(self, document: JSON) -> JSON: ...
     def record_usage(self, body: Any) -> JSON: ...
+    def fleet(self) -> JSON: ...
     # flags and the rollout report
     def list_flags(self) -> JSON: ...
     def set_flag(
@@ -175,6 +177,9 @@ class DirectBackend:
 
     def record_usage(self, body: Any) -> JSON:
         return record_usage(self._uows, self._runtime.reader, body).to_json()
+
+    def fleet(self) -> JSON:
+        return fleet_status(self._uows, self._runtime.settings)
 
     def _flag_json(self, flag: Flag) -> JSON:
         return {**flag.to_json(), "override": flags.override_for(self._runtime.settings, flag.name)}
@@ -369,6 +374,9 @@ class HttpBackend:
 
     def record_usage(self, body: Any) -> JSON:
         return self._call("POST", "/api/v1/usage", json=body)
+
+    def fleet(self) -> JSON:
+        return self._call("GET", "/api/v1/fleet")
 
     def list_flags(self) -> JSON:
         return self._call("GET", "/api/v1/flags")

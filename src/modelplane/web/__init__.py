@@ -20,6 +20,7 @@ from modelplane.web.routes import (
     auth,
     bulk,
     experiments,
+    fleet,
     models,
     playground,
     rollout,
@@ -34,7 +35,18 @@ def install(app: FastAPI) -> None:
     runtime: Runtime = app.state.runtime
     app.state.console_signer = Signer(resolve_secret(runtime.settings))
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    modules = (auth, models, bulk, router_data, playground, admin, analytics, rollout, experiments)
+    modules = (
+        auth,
+        models,
+        bulk,
+        router_data,
+        playground,
+        admin,
+        analytics,
+        rollout,
+        experiments,
+        fleet,
+    )
     for module in modules:
         app.include_router(module.router, include_in_schema=False)
 
