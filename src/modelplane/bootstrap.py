@@ -25,7 +25,7 @@ from modelplane.store.auth_repositories import touch_tokens
 from modelplane.store.background import BackgroundWriter
 from modelplane.store.database import create_db_engine, describe_failure
 from modelplane.store.decision_log import DecisionLog
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,9 @@ class Runtime:
 
     settings: Settings = field(default_factory=Settings)
     live_reads: bool = False
+    face: str = "api"
+    """Where this process's writes come from, for the audit log: ``api`` (the server; the
+    console asks for its own with ``unit_of_work_for``), ``cli``."""
 
     def __post_init__(self) -> None:
         self._loaded: Snapshot | None = None
@@ -179,7 +182,19 @@ class Runtime:
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """A transaction; ``read_only`` ones never take SQLite's write lock."""
-        return UnitOfWork(self.engine, after_commit=self._after_commit, read_only=read_only)
+        return UnitOfWork(
+            self.engine, after_commit=self._after_commit, read_only=read_only, face=self.face
+        )
+
+    def unit_of_work_for(self, face: str) -> UnitOfWorkFactory:
+        """A factory whose writes are recorded as coming through ``face``."""
+
+        def open_unit(read_only: bool = False) -> UnitOfWork:
+            return UnitOfWork(
+                self.engine, after_commit=self._after_commit, read_only=read_only, face=face
+            )
+
+        return open_unit
 
     def _after_commit(self, sequence: int | None) -> None:
         # Read your own writes: this process swaps in the new snapshot before answering

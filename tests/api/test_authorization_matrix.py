@@ -173,6 +173,7 @@ ROUTES: dict[tuple[str, str], Call] = {
         EDITOR, "/api/v1/experiments/none/discard", 404, json={}
     ),
     ("GET", "/api/v1/fleet"): Call(VIEWER, "/api/v1/fleet"),
+    ("GET", "/api/v1/audit"): Call(VIEWER, "/api/v1/audit?kind=model&format=csv"),
     ("GET", "/api/v1/users"): Call(ADMIN, "/api/v1/users"),
     ("POST", "/api/v1/users"): Call(
         ADMIN,

@@ -14,6 +14,7 @@ from modelplane.api import problems
 from modelplane.api.live_http import SnapshotMiddleware
 from modelplane.api.routes import (
     analytics,
+    audit,
     bulk,
     events,
     experiments,
@@ -69,6 +70,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(experiments.router)
     app.include_router(users.router)
     app.include_router(fleet.router)
+    app.include_router(audit.router)
     web.install(app)  # the admin console under /admin
 
     @app.get("/", include_in_schema=False)

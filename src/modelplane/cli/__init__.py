@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from modelplane.cli import (
+    audit,
     classify,
     db,
     fleet,
@@ -49,7 +50,6 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     reads.register,
     serve.register,
     live.register,
-    fleet.register,
     _command("route", route.route_command),
     replay.register,
     _command("classify", classify.classify_command),
@@ -58,6 +58,8 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     rollout.register,
     router_writes.register,
     stats.register,
+    fleet.register,
+    audit.register,
 )
 for _register in _REGISTRATIONS:
     _register(app)

@@ -14,12 +14,13 @@ import httpx
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.access import PasswordChange, TokenSpec, UserSpec
+from modelplane.domain.audit import parse_filter
 from modelplane.domain.errors import ModelplaneError
 from modelplane.domain.flags import Flag, UserContext
 from modelplane.domain.models import ModelSpec, Provider
 from modelplane.domain.profiles import ProfileSpec
 from modelplane.domain.validation import deep_merge, validate
-from modelplane.services import bulk, experiments, flags, router_data, tokens, users
+from modelplane.services import audit, bulk, experiments, flags, router_data, tokens, users
 from modelplane.services import models as model_svc
 from modelplane.services.fleet import fleet_status
 from modelplane.services.providers import create_provider
@@ -58,6 +59,8 @@ class Backend(Protocol):
     def create_provider(self, document: JSON) -> JSON: ...
     def record_usage(self, body: Any) -> JSON: ...
     def fleet(self) -> JSON: ...
+    def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON: ...
+    def audit_export(self, filters: dict[str, str | None], fmt: str) -> str: ...
     # flags and the rollout report
     def list_flags(self) -> JSON: ...
     def set_flag(
@@ -169,17 +172,23 @@ class DirectBackend:
         return {"data": [tokens.token_json(r) for r in records], "count": len(records)}
 
     def revoke_token(self, name: str) -> JSON:
-        return tokens.token_json(tokens.revoke_token(self._uows, name))
+        return tokens.token_json(tokens.revoke_token(self._uows, name, self._author))
 
     def create_provider(self, document: JSON) -> JSON:
         provider = validate(Provider, document)
-        return create_provider(self._uows, provider).to_json()
+        return create_provider(self._uows, provider, self._author).to_json()
 
     def record_usage(self, body: Any) -> JSON:
         return record_usage(self._uows, self._runtime.reader, body).to_json()
 
     def fleet(self) -> JSON:
         return fleet_status(self._uows, self._runtime.settings)
+
+    def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON:
+        return audit.audit_log(self._uows, parse_filter(**filters), offset, limit)
+
+    def audit_export(self, filters: dict[str, str | None], fmt: str) -> str:
+        return audit.export(self._uows, parse_filter(**filters), fmt)
 
     def _flag_json(self, flag: Flag) -> JSON:
         return {**flag.to_json(), "override": flags.override_for(self._runtime.settings, flag.name)}
@@ -377,6 +386,25 @@ class HttpBackend:
 
     def fleet(self) -> JSON:
         return self._call("GET", "/api/v1/fleet")
+
+    @staticmethod
+    def _audit_params(filters: dict[str, str | None]) -> dict[str, Any]:
+        names = {"entity_id": "id"}
+        return {names.get(k, k): v for k, v in filters.items() if v is not None}
+
+    def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON:
+        params = {**self._audit_params(filters), "offset": offset, "limit": limit}
+        return self._call("GET", "/api/v1/audit", params=params)
+
+    def audit_export(self, filters: dict[str, str | None], fmt: str) -> str:
+        params = {**self._audit_params(filters), "format": fmt}
+        try:
+            response = self._client.get("/api/v1/audit", params=params)
+        except httpx.HTTPError as exc:
+            raise RemoteError(f"cannot reach {self._client.base_url}: {exc}") from None
+        if response.is_error:
+            raise RemoteError(_problem_text(response))
+        return response.text
 
     def list_flags(self) -> JSON:
         return self._call("GET", "/api/v1/flags")

@@ -38,6 +38,8 @@ from modelplane.domain.errors import (
     SignInLocked,
     nearest,
 )
+from modelplane.domain.history import FieldChange
+from modelplane.services import audit
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
 from modelplane.store.user_repositories import UserRecord, UserRepository
 
@@ -69,6 +71,9 @@ def create_user(
 ) -> User:
     with uows() as uow:
         user = _create_in(uow, spec, author)
+        audit.record(
+            uow, "user", user.username, "created", author, reason, _role_change(None, spec.role)
+        )
         uow.commit()
     return user
 
@@ -289,6 +294,8 @@ def set_role(
             _keep_an_admin(repo, record, "demote")
         repo.set(username, role=role)
         user = _public(_require(repo, username))
+        changes = _role_change(record.role, role)
+        audit.record(uow, "user", username, "role_changed", author, reason, changes)
         uow.commit()
     return user
 
@@ -307,6 +314,9 @@ def set_disabled(
             _keep_an_admin(repo, record, "disable")
         repo.set(username, disabled=disabled)
         user = _public(_require(repo, username))
+        changes = [FieldChange(field="disabled", old=record.disabled, new=disabled)]
+        action = "disabled" if disabled else "enabled"
+        audit.record(uow, "user", username, action, author, reason, changes)
         uow.commit()
     return user
 
@@ -323,8 +333,13 @@ def set_password(
         _require(repo, username)
         repo.set(username, password_hash=_hasher.hash(change.password))
         user = _public(_require(repo, username))
+        audit.record(uow, "user", username, "password_reset", author, reason)
         uow.commit()
     return user
+
+
+def _role_change(old: str | None, new: str) -> list[FieldChange]:
+    return [FieldChange(field="role", old=old, new=new)] if old != new else []
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -381,5 +396,8 @@ def ensure_first_admin(uows: UnitOfWorkFactory, author: str) -> str | None:
             return None
         password = secrets.token_urlsafe(12)
         _create_in(uow, UserSpec(username="admin", role="admin", password=password), author)
+        audit.record(
+            uow, "user", "admin", "created", author, "first start", _role_change(None, "admin")
+        )
         uow.commit()
     return password

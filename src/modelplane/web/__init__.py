@@ -17,6 +17,7 @@ from modelplane.web.console import ConsoleForbidden, LoginRequired
 from modelplane.web.routes import (
     admin,
     analytics,
+    audit,
     auth,
     bulk,
     experiments,
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         rollout,
         experiments,
         fleet,
+        audit,
     )
     for module in modules:
         app.include_router(module.router, include_in_schema=False)

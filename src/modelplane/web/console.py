@@ -67,8 +67,8 @@ class Console:
 
     @property
     def uows(self) -> UnitOfWorkFactory:
-        """What the services open their transactions from."""
-        return self.runtime.unit_of_work
+        """What the services open their transactions from (writes recorded as the console's)."""
+        return self.runtime.unit_of_work_for("console")
 
     def written_sequence(self) -> int | None:
         """The change this request wrote (the sequence this process now serves, if it moved
