@@ -5,15 +5,27 @@ wakes a watcher, and it holds SQLite's write lock for a single statement."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from modelplane.store import tables as t
+from modelplane.store.database import WRITE_OPTION
 from modelplane.store.unit_of_work import translate_db_errors
 
 _T = t.fleet_processes
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A short write that takes SQLite's write lock up front, like a unit of work."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ def beat(engine: Engine, process: ProcessBeat) -> None:
         "degraded": process.degraded,
         "behind": process.behind,
     }
-    with translate_db_errors(engine), engine.begin() as conn:
+    with translate_db_errors(engine), _writing(engine) as conn:
         updated = conn.execute(update(_T).where(_T.c.id == process.id).values(values))
         if updated.rowcount == 0:
             conn.execute(_T.insert().values({"id": process.id, **values}))
@@ -53,13 +65,13 @@ def beat(engine: Engine, process: ProcessBeat) -> None:
 
 def forget(engine: Engine, process_id: str) -> None:
     """A process that stops cleanly leaves the fleet at once (it is not "silent")."""
-    with translate_db_errors(engine), engine.begin() as conn:
+    with translate_db_errors(engine), _writing(engine) as conn:
         conn.execute(delete(_T).where(_T.c.id == process_id))
 
 
 def prune(engine: Engine, before: datetime) -> int:
     """Drop processes not seen since ``before``; how many went."""
-    with translate_db_errors(engine), engine.begin() as conn:
+    with translate_db_errors(engine), _writing(engine) as conn:
         return int(conn.execute(delete(_T).where(_T.c.last_seen < before)).rowcount or 0)
 
 
