@@ -42,7 +42,7 @@ def test_three_processes_are_listed_with_lag_zero_after_a_write(
         with UnitOfWork(pg_engine) as uow:
             _, token = create_token(uow, TokenSpec(name="ops", role="editor"), "test")
             uow.commit()
-        wait_until(lambda: len(fleet_json(pg_url)["processes"]) == 3, timeout=10)  # type: ignore[arg-type]
+        wait_until(lambda: len(fleet_json(pg_url)["processes"]) == 3, timeout=30)  # type: ignore[arg-type]
         written = CliRunner().invoke(
             app,
             [
@@ -73,7 +73,7 @@ def test_three_processes_are_listed_with_lag_zero_after_a_write(
             )
             return status if ok else None
 
-        status = wait_until(all_current, timeout=10)
+        status = wait_until(all_current, timeout=30)
         assert status["sequence"] == sequence
         pids = {p["pid"] for p in status["processes"]}
         assert pids == {s.process.pid for s in servers}
