@@ -106,28 +106,56 @@ def _events_select() -> Select[Any]:
     )
 
 
+def _branches(query: AuditQuery) -> list[Select[Any]]:
+    """One select per source the filter can match, each filtered on its own table's
+    columns (so its indexes on ``at`` and the document id serve)."""
+    selects = [
+        (kind, _history_select(kind, table, entity), table.c)
+        for kind, table, entity in _HISTORIES
+        if not query.kinds or kind in query.kinds
+    ]
+    events = t.audit_events.c
+    branches = []
+    for kind, branch, c in [*selects, (None, _events_select(), events)]:
+        entity = next(c[n] for n in ("entity_id", "model_id", "config_id", "flag_name") if n in c)
+        actor = c.actor if kind is None else c.author
+        table_at = c.at
+        conditions: list[ColumnElement[bool]] = []
+        if kind is None and query.kinds:
+            conditions.append(events.kind.in_(query.kinds))
+        if query.actor is not None:
+            conditions.append(actor == query.actor)
+        if query.since is not None:
+            conditions.append(table_at >= query.since)
+        if query.until is not None:
+            conditions.append(table_at < query.until)
+        if query.entity_id is not None:
+            conditions.append(entity == query.entity_id)
+        branches.append(branch.where(*conditions))
+    return branches
+
+
 def audit_page(
     conn: Connection, query: AuditQuery, offset: int, limit: int | None
 ) -> tuple[list[AuditRow], int]:
-    """One page of the feed, newest first, and how many entries match in all."""
-    feed = union_all(
-        *(_history_select(k, table, e) for k, table, e in _HISTORIES), _events_select()
-    ).subquery("feed")
-    conditions: list[ColumnElement[bool]] = []
-    if query.kinds:
-        conditions.append(feed.c.kind.in_(query.kinds))
-    if query.actor is not None:
-        conditions.append(feed.c.actor == query.actor)
-    if query.since is not None:
-        conditions.append(feed.c.at >= query.since)
-    if query.until is not None:
-        conditions.append(feed.c.at < query.until)
-    if query.entity_id is not None:
-        conditions.append(feed.c.entity_id == query.entity_id)
-    total = int(conn.scalar(select(func.count()).select_from(feed).where(*conditions)) or 0)
+    """One page of the feed, newest first, and how many entries match in all. Each source
+    gives at most ``offset + limit`` of its newest rows (an index scan), then they merge."""
+    branches = _branches(query)
+    total = sum(
+        int(conn.scalar(select(func.count()).select_from(b.subquery())) or 0) for b in branches
+    )
+    if limit is not None:
+        newest = offset + limit
+        branches = [
+            select(sub).select_from(sub)
+            for sub in (
+                b.order_by(b.selected_columns["at"].desc()).limit(newest).subquery()
+                for b in branches
+            )
+        ]
+    feed = union_all(*branches).subquery("feed")
     rows = conn.execute(
         select(feed)
-        .where(*conditions)
         .order_by(
             feed.c.at.desc(), feed.c.kind, feed.c.entity_id, feed.c.version.desc().nulls_last()
         )

@@ -99,7 +99,7 @@ def _history_table(name: str, entity_column: str) -> Table:
         Column("changes", JSONDocument, nullable=False),
         Column("document", JSONDocument, nullable=False),
         Column("author", String(200), nullable=False),
-        Column("at", UTCDateTime, nullable=False),
+        Column("at", UTCDateTime, nullable=False, index=True),
         Column("reason", Text),
         Column("face", String(20)),
         UniqueConstraint(entity_column, "version"),
