@@ -15,6 +15,7 @@ from modelplane.domain.errors import ModelplaneError
 from modelplane.domain.flags import UserContext
 from modelplane.domain.reader import CatalogReader
 from modelplane.live.catalog import LiveCatalog
+from modelplane.live.fleet import Heartbeat
 from modelplane.live.snapshot import Snapshot, load_snapshot, static_snapshot
 from modelplane.live.source import SnapshotSource, live_snapshot
 from modelplane.rollout.assignment import KNOWN, Assignment, Source, choose, environment_sources
@@ -25,7 +26,7 @@ from modelplane.store.background import BackgroundWriter
 from modelplane.store.database import create_db_engine, describe_failure
 from modelplane.store.decision_log import DecisionLog
 from modelplane.store.liveness import Timeouts
-from modelplane.store.unit_of_work import UnitOfWork
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ class Runtime:
 
     settings: Settings = field(default_factory=Settings)
     live_reads: bool = False
+    face: str = "api"
+    """Where this process's writes come from, for the audit log: ``api`` (the server; the
+    console asks for its own with ``unit_of_work_for``), ``cli``."""
 
     def __post_init__(self) -> None:
         self._loaded: Snapshot | None = None
@@ -70,6 +74,16 @@ class Runtime:
     def overrides(self) -> dict[str, bool]:
         """The environment's flag overrides (``Settings.overrides``), read once."""
         return self.settings.overrides()
+
+    @cached_property
+    def heartbeat(self) -> Heartbeat:
+        """This serving process's heartbeat into ``fleet_processes``; started on first use."""
+        return Heartbeat(
+            self.engine,
+            self.live,
+            interval=self.settings.heartbeat_interval_ms / 1000,
+            behind_after=self.settings.fleet_behind_after_ms / 1000,
+        ).start()
 
     # The data ------------------------------------------------------------------------------
 
@@ -176,7 +190,19 @@ class Runtime:
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """A transaction; ``read_only`` ones never take SQLite's write lock."""
-        return UnitOfWork(self.engine, after_commit=self._after_commit, read_only=read_only)
+        return UnitOfWork(
+            self.engine, after_commit=self._after_commit, read_only=read_only, face=self.face
+        )
+
+    def unit_of_work_for(self, face: str) -> UnitOfWorkFactory:
+        """A factory whose writes are recorded as coming through ``face``."""
+
+        def open_unit(read_only: bool = False) -> UnitOfWork:
+            return UnitOfWork(
+                self.engine, after_commit=self._after_commit, read_only=read_only, face=face
+            )
+
+        return open_unit
 
     def _after_commit(self, sequence: int | None) -> None:
         # Read your own writes: this process swaps in the new snapshot before answering
@@ -196,6 +222,8 @@ class Runtime:
             self.parity.close()
         if "_token_uses" in self.__dict__:
             self._token_uses.close()
+        if "heartbeat" in self.__dict__:
+            self.heartbeat.stop()
         if "live" in self.__dict__:
             self.live.stop()
         if "engine" in self.__dict__:

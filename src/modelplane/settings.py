@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     """Threads for the API's database-writing handlers, apart from those that serve reads
     and routing: writes stuck on the database never hold the others'. Fewer than the pool's
     15 connections, which the background writers and the watcher share."""
+    heartbeat_interval_ms: int = Field(default=2000, ge=50, le=60_000)
+    """How often each serving process writes its heartbeat (``GET /api/v1/fleet``); a
+    process silent for more than three intervals is shown as silent."""
+    fleet_behind_after_ms: int = Field(default=5000, ge=100, le=600_000)
+    """A process whose snapshot stays behind the database's sequence this long is flagged
+    (in the fleet and on its own ``/healthz``)."""
     flag_overrides: Annotated[dict[str, bool], NoDecode] = Field(
         default_factory=dict, validate_default=True
     )

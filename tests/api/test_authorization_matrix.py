@@ -157,14 +157,9 @@ ROUTES: dict[tuple[str, str], Call] = {
         "/api/v1/feedback",
         covered_by="tests/experiments/test_decision_ids.py (ingest, editor or admin)",
     ),
-    ("GET", "/api/v1/experiments"): Call(VIEWER, "/api/v1/experiments"),
-    ("GET", "/api/v1/experiments/{name}/report"): Call(
-        VIEWER, "/api/v1/experiments/nope/report", 404
-    ),
     ("PUT", "/api/v1/experiments/{name}/guardrails"): Call(
         EDITOR, "/api/v1/experiments/nope/guardrails", 404, {"guardrails": []}
     ),
-    ("GET", "/api/v1/flags/{name}"): Call(VIEWER, "/api/v1/flags/models_source"),
     ("GET", "/api/v1/flags/{name}/guard"): Call(VIEWER, "/api/v1/flags/models_source/guard"),
     ("PUT", "/api/v1/flags/{name}/guardrails"): Call(
         EDITOR, "/api/v1/flags/models_source/guardrails", json={"guardrails": None}
@@ -207,6 +202,61 @@ ROUTES: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): Call(
         ADMIN, "/api/v1/webhooks/{webhook_id}/deliveries", covered_by=_WEBHOOKS
+    ),
+    ("GET", "/api/v1/flags"): Call(VIEWER, "/api/v1/flags"),
+    ("GET", "/api/v1/flags/{name}"): Call(VIEWER, "/api/v1/flags/models_source"),
+    ("PATCH", "/api/v1/flags/{name}"): Call(
+        EDITOR, "/api/v1/flags/matrix_flag", json={"enabled": True, "expectedVersion": 0}
+    ),
+    ("GET", "/api/v1/flags/{name}/history"): Call(VIEWER, "/api/v1/flags/models_source/history"),
+    ("GET", "/api/v1/flags/{name}/history/{version}"): Call(
+        VIEWER, "/api/v1/flags/models_source/history/1"
+    ),
+    ("POST", "/api/v1/flags/{name}/rollback"): Call(
+        EDITOR, "/api/v1/flags/models_source/rollback", json={"version": 1, "expectedVersion": 1}
+    ),
+    ("GET", "/api/v1/flags/{name}/evaluate"): Call(
+        VIEWER, "/api/v1/flags/models_source/evaluate?userId=u-1"
+    ),
+    ("GET", "/api/v1/rollout/report"): Call(VIEWER, "/api/v1/rollout/report"),
+    ("GET", "/api/v1/experiments"): Call(VIEWER, "/api/v1/experiments"),
+    ("POST", "/api/v1/experiments"): Call(
+        EDITOR, "/api/v1/experiments", 422, json={"name": "x", "variants": []}
+    ),  # allowed, but an experiment needs variants
+    ("GET", "/api/v1/experiments/{name}"): Call(VIEWER, "/api/v1/experiments/none", 404),
+    ("GET", "/api/v1/experiments/{name}/report"): Call(
+        VIEWER, "/api/v1/experiments/none/report", 404
+    ),
+    ("POST", "/api/v1/experiments/{name}/promote"): Call(
+        EDITOR,
+        "/api/v1/experiments/none/promote",
+        404,
+        json={"variant": "a", "expectedVersion": 1},
+    ),
+    ("POST", "/api/v1/experiments/{name}/discard"): Call(
+        EDITOR, "/api/v1/experiments/none/discard", 404, json={}
+    ),
+    ("GET", "/api/v1/fleet"): Call(VIEWER, "/api/v1/fleet"),
+    ("GET", "/api/v1/audit"): Call(VIEWER, "/api/v1/audit?kind=model&format=csv"),
+    ("GET", "/api/v1/users"): Call(ADMIN, "/api/v1/users"),
+    ("POST", "/api/v1/users"): Call(
+        ADMIN,
+        "/api/v1/users",
+        201,
+        {"username": "matrix", "role": "viewer", "password": "a long password"},
+    ),
+    ("GET", "/api/v1/users/{username}"): Call(ADMIN, "/api/v1/users/nobody", 404),
+    ("PUT", "/api/v1/users/{username}/role"): Call(
+        ADMIN, "/api/v1/users/nobody/role", 404, {"role": "viewer"}
+    ),
+    ("POST", "/api/v1/users/{username}/disable"): Call(
+        ADMIN, "/api/v1/users/nobody/disable", 404, {}
+    ),
+    ("POST", "/api/v1/users/{username}/enable"): Call(
+        ADMIN, "/api/v1/users/nobody/enable", 404, {}
+    ),
+    ("POST", "/api/v1/users/{username}/password"): Call(
+        ADMIN, "/api/v1/users/nobody/password", 404, {"password": "a long password"}
     ),
 }
 

@@ -14,9 +14,14 @@ from modelplane.api import problems, threads
 from modelplane.api.live_http import SnapshotMiddleware
 from modelplane.api.routes import (
     analytics,
+    audit,
     bulk,
     events,
+    experiments,
     feedback,
+    flags,
+    fleet,
+    guard,
     health,
     models,
     openai,
@@ -27,6 +32,7 @@ from modelplane.api.routes import (
     sync,
     tokens,
     usage,
+    users,
     webhooks,
 )
 from modelplane.api.writes import API_DESCRIPTION
@@ -70,6 +76,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(rollout.router)
     app.include_router(analytics.router)
     app.include_router(webhooks.router)
+    app.include_router(flags.router)
+    app.include_router(guard.router)
+    app.include_router(experiments.router)
+    app.include_router(users.router)
+    app.include_router(fleet.router)
+    app.include_router(audit.router)
     web.install(app)  # the admin console under /admin
 
     @app.get("/", include_in_schema=False)
@@ -85,6 +97,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: Runtime = app.state.runtime
     if runtime.live_reads:
         await asyncio.to_thread(lambda: runtime.live)  # first snapshot before the first request
+        await asyncio.to_thread(lambda: runtime.heartbeat)  # this process joins the fleet
     deliverer = None
     if runtime.settings.webhooks_deliver:
         # Webhook deliveries leave this process on their own threads, woken by every change
@@ -94,14 +107,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             runtime.unit_of_work, runtime.settings.webhooks_allow_private, subscribe
         )
     app.state.deliverer = deliverer
-    guard = None
+    guard_loop = None
     if runtime.live_reads and runtime.settings.guard_interval > 0:
-        guard = GuardLoop(runtime.unit_of_work, runtime.settings.guard_interval)
-        guard.start()
-    app.state.guard = guard
+        guard_loop = GuardLoop(runtime.unit_of_work, runtime.settings.guard_interval)
+        guard_loop.start()
+    app.state.guard = guard_loop
     yield
-    if guard is not None:
-        guard.close()
+    if guard_loop is not None:
+        guard_loop.close()
     if deliverer is not None:
         await asyncio.to_thread(deliverer.stop)
     if app.state.owns_runtime:

@@ -131,3 +131,67 @@ class PriceBody(Document):
     pricing: Object = None
     effectiveFrom: Text = None  # noqa: N815 (the wire's name)
     reason: Reason = None
+
+
+class FlagPatch(WriteBody):
+    """Some of a flag's fields; they merge into the current flag (a new name creates one:
+    send `expectedVersion` 0)."""
+
+    enabled: Annotated[Any, WithJsonSchema({"type": "boolean"})] = None
+    percentage: Annotated[
+        Any, WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 100})
+    ] = None
+    stickiness: Text = None
+    groupId: Text = None  # noqa: N815
+    description: Text = None
+
+
+class ExperimentCreate(Document):
+    """A new experiment: a name, an optional description and its variants (each a name,
+    a traffic weight and a whole router config)."""
+
+    name: Text = None
+    description: Text = None
+    variants: Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "object"}})] = None
+
+
+class ExperimentPromote(WriteBody):
+    """The variant whose config becomes the live config; `expectedVersion` is the live
+    config's version the promoter compared against."""
+
+    variant: Text = None
+
+
+class Reasoned(Document):
+    """A change with no document: only why."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
+
+    reason: Reason = None
+
+
+class UserCreate(Document):
+    """A console user: sign-in name, role (admin, editor or viewer) and password."""
+
+    username: Text = None
+    role: Annotated[
+        Any, WithJsonSchema({"type": "string", "enum": ["admin", "editor", "viewer"]})
+    ] = None
+    password: Annotated[Any, WithJsonSchema({"type": "string", "format": "password"})] = None
+    reason: Reason = None
+
+
+class UserRoleChange(Document):
+    """A user's new role."""
+
+    role: Annotated[
+        Any, WithJsonSchema({"type": "string", "enum": ["admin", "editor", "viewer"]})
+    ] = None
+    reason: Reason = None
+
+
+class PasswordReset(Document):
+    """A user's new password; their console sessions end."""
+
+    password: Annotated[Any, WithJsonSchema({"type": "string", "format": "password"})] = None
+    reason: Reason = None

@@ -15,8 +15,10 @@ from typing import Any
 import typer
 
 from modelplane.cli import (
+    audit,
     classify,
     db,
+    fleet,
     live,
     manage,
     prices,
@@ -24,6 +26,7 @@ from modelplane.cli import (
     replay,
     rollout,
     route,
+    router_writes,
     seed,
     serve,
     stats,
@@ -57,9 +60,12 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     prices.register,
     users.register,
     rollout.register,
+    router_writes.register,
     stats.register,
     webhooks.register,
     sync.register,
+    fleet.register,
+    audit.register,
 )
 for _register in _REGISTRATIONS:
     _register(app)

@@ -60,7 +60,7 @@ def runtime() -> Runtime:
             fail(f"invalid setting: {problems}")
         if _state.database_url:
             settings = settings.model_copy(update={"database_url": _state.database_url})
-        _state.runtime = Runtime(settings)
+        _state.runtime = Runtime(settings, face="cli")
     return _state.runtime
 
 

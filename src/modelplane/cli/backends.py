@@ -7,19 +7,36 @@ whichever it talks to.
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from modelplane.bootstrap import Runtime
-from modelplane.domain.access import TokenSpec
+from modelplane.domain.access import PasswordChange, TokenSpec, UserSpec
+from modelplane.domain.audit import parse_filter
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput, ModelplaneError
-from modelplane.domain.models import ModelSpec
+from modelplane.domain.flags import Flag, UserContext
+from modelplane.domain.models import ModelSpec, Provider
 from modelplane.domain.prices import parse_moment, timeline_json
-from modelplane.domain.validation import validate
-from modelplane.services import bulk, prices, tokens
+from modelplane.domain.profiles import ProfileSpec
+from modelplane.domain.validation import deep_merge, validate
+from modelplane.services import (
+    audit,
+    bulk,
+    experiments,
+    flags,
+    prices,
+    router_data,
+    tokens,
+    users,
+)
 from modelplane.services import models as model_svc
+from modelplane.services.fleet import fleet_status
+from modelplane.services.providers import create_provider
+from modelplane.services.rollout_report import rollout_report
+from modelplane.services.usage import record_usage
 from modelplane.settings import Settings
 from modelplane.store.unit_of_work import UnitOfWorkFactory
 
@@ -53,6 +70,49 @@ class Backend(Protocol):
     def create_token(self, name: str, role: str) -> JSON: ...
     def list_tokens(self) -> JSON: ...
     def revoke_token(self, name: str) -> JSON: ...
+    def create_provider(self, document: JSON) -> JSON: ...
+    def record_usage(self, body: Any) -> JSON: ...
+    def fleet(self) -> JSON: ...
+    def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON: ...
+    def audit_export(self, filters: dict[str, str | None], fmt: str) -> str: ...
+    # flags and the rollout report
+    def list_flags(self) -> JSON: ...
+    def set_flag(
+        self, name: str, changes: JSON, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def flag_history(self, name: str, offset: int, limit: int) -> JSON: ...
+    def rollback_flag(
+        self, name: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def evaluate_flag(self, name: str, user: str | None, session: str | None) -> JSON: ...
+    def rollout_report(self, hours: float | None) -> JSON: ...
+    # experiments
+    def create_experiment(self, document: JSON) -> JSON: ...
+    def list_experiments(self) -> JSON: ...
+    def get_experiment(self, name: str) -> JSON: ...
+    def experiment_report(self, name: str) -> JSON: ...
+    def end_experiment(
+        self, name: str, promote: str | None, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    # users
+    def list_users(self) -> JSON: ...
+    def create_user(self, document: JSON, reason: str | None) -> JSON: ...
+    def set_role(self, username: str, role: str, reason: str | None) -> JSON: ...
+    def set_disabled(self, username: str, disabled: bool, reason: str | None) -> JSON: ...
+    def set_password(self, username: str, password: str, reason: str | None) -> JSON: ...
+    # the router's data
+    def update_router_config(
+        self, patch: JSON, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def update_profile(
+        self, model_id: str, patch: JSON, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def rollback_router_config(
+        self, version: int, expected: int | None, reason: str | None
+    ) -> JSON: ...
+    def rollback_profile(
+        self, model_id: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON: ...
 
 
 def cli_author() -> str:
@@ -141,7 +201,128 @@ class DirectBackend:
         return {"data": [tokens.token_json(r) for r in records], "count": len(records)}
 
     def revoke_token(self, name: str) -> JSON:
-        return tokens.token_json(tokens.revoke_token(self._uows, name))
+        return tokens.token_json(tokens.revoke_token(self._uows, name, self._author))
+
+    def create_provider(self, document: JSON) -> JSON:
+        provider = validate(Provider, document)
+        return create_provider(self._uows, provider, self._author).to_json()
+
+    def record_usage(self, body: Any) -> JSON:
+        return record_usage(self._uows, self._runtime.reader, body).to_json()
+
+    def fleet(self) -> JSON:
+        return fleet_status(self._uows, self._runtime.settings)
+
+    def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON:
+        return audit.audit_log(self._uows, parse_filter(**filters), offset, limit)
+
+    def audit_export(self, filters: dict[str, str | None], fmt: str) -> str:
+        return audit.export(self._uows, parse_filter(**filters), fmt)
+
+    def _flag_json(self, flag: Flag) -> JSON:
+        return {**flag.to_json(), "override": flags.override_for(self._runtime.settings, flag.name)}
+
+    def list_flags(self) -> JSON:
+        rows = [self._flag_json(f) for f in flags.list_flags_with_defaults(self._uows)]
+        return {"data": rows, "count": len(rows)}
+
+    def set_flag(self, name: str, changes: JSON, expected: int | None, reason: str | None) -> JSON:
+        flag = flags.set_flag(self._uows, name, changes, self._author, reason, expected)
+        return self._flag_json(flag)
+
+    def flag_history(self, name: str, offset: int, limit: int) -> JSON:
+        entries, total = flags.flag_history(self._uows, name, offset, limit)
+        return _page([e.to_json() for e in entries], total, offset, limit)
+
+    def rollback_flag(
+        self, name: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        flag = flags.rollback_flag(self._uows, name, version, self._author, reason, expected)
+        return self._flag_json(flag)
+
+    def evaluate_flag(self, name: str, user: str | None, session: str | None) -> JSON:
+        settings = self._runtime.settings
+        context = UserContext(user, session)
+        return flags.evaluate_stored(self._uows, settings, name, context).to_json()
+
+    def rollout_report(self, hours: float | None) -> JSON:
+        return rollout_report(self._uows, _since(hours))
+
+    def create_experiment(self, document: JSON) -> JSON:
+        return experiments.create_experiment(self._uows, document, self._author).to_json()
+
+    def list_experiments(self) -> JSON:
+        found = experiments.list_experiments(self._uows)
+        return {"data": [e.to_json() for e in found], "count": len(found)}
+
+    def get_experiment(self, name: str) -> JSON:
+        return experiments.get_experiment(self._uows, name).to_json()
+
+    def experiment_report(self, name: str) -> JSON:
+        return experiments.experiment_report(self._uows, name)
+
+    def end_experiment(
+        self, name: str, promote: str | None, expected: int | None, reason: str | None
+    ) -> JSON:
+        config = experiments.end_experiment(
+            self._uows, name, self._author, promote, reason, expected
+        )
+        ended = experiments.get_experiment(self._uows, name).to_json()
+        return {**ended, "routerConfig": config.to_json() if config else None}
+
+    def list_users(self) -> JSON:
+        found = users.list_users(self._uows)
+        return {"data": [users.user_json(u) for u in found], "count": len(found)}
+
+    def create_user(self, document: JSON, reason: str | None) -> JSON:
+        spec = validate(UserSpec, document)
+        return users.user_json(users.create_user(self._uows, spec, self._author, reason))
+
+    def set_role(self, username: str, role: str, reason: str | None) -> JSON:
+        user = users.set_role(self._uows, username, role, self._author, reason)
+        return users.user_json(user)
+
+    def set_disabled(self, username: str, disabled: bool, reason: str | None) -> JSON:
+        user = users.set_disabled(self._uows, username, disabled, self._author, reason)
+        return users.user_json(user)
+
+    def set_password(self, username: str, password: str, reason: str | None) -> JSON:
+        change = validate(PasswordChange, {"password": password})
+        user = users.set_password(self._uows, username, change, self._author, reason)
+        return users.user_json(user)
+
+    def update_router_config(self, patch: JSON, expected: int | None, reason: str | None) -> JSON:
+        version = router_data.get_router_config(self._uows).version
+        config = router_data.update_router_config(
+            self._uows, patch, self._author, version if expected is None else expected, reason
+        )
+        return config.to_json()
+
+    def update_profile(
+        self, model_id: str, patch: JSON, expected: int | None, reason: str | None
+    ) -> JSON:
+        current = router_data.get_profile(self._uows, model_id)
+        document = deep_merge(current.spec().to_json(), patch)
+        spec = validate(ProfileSpec, {**document, "modelId": model_id})
+        version = current.version if expected is None else expected
+        profile = router_data.put_profile(self._uows, spec, self._author, version, reason)
+        return profile.to_json()
+
+    def rollback_router_config(
+        self, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        config = router_data.rollback_router_config(
+            self._uows, version, self._author, reason, expected
+        )
+        return config.to_json()
+
+    def rollback_profile(
+        self, model_id: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        profile = router_data.rollback_profile(
+            self._uows, model_id, version, self._author, reason, expected
+        )
+        return profile.to_json()
 
 
 class HttpBackend:
@@ -231,6 +412,150 @@ class HttpBackend:
 
     def revoke_token(self, name: str) -> JSON:
         return self._call("DELETE", f"/api/v1/tokens/{name}")
+
+    def create_provider(self, document: JSON) -> JSON:
+        return self._call("POST", "/api/v1/providers", json=document)
+
+    def record_usage(self, body: Any) -> JSON:
+        return self._call("POST", "/api/v1/usage", json=body)
+
+    def fleet(self) -> JSON:
+        return self._call("GET", "/api/v1/fleet")
+
+    @staticmethod
+    def _audit_params(filters: dict[str, str | None]) -> dict[str, Any]:
+        names = {"entity_id": "id"}
+        return {names.get(k, k): v for k, v in filters.items() if v is not None}
+
+    def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON:
+        params = {**self._audit_params(filters), "offset": offset, "limit": limit}
+        return self._call("GET", "/api/v1/audit", params=params)
+
+    def audit_export(self, filters: dict[str, str | None], fmt: str) -> str:
+        params = {**self._audit_params(filters), "format": fmt}
+        try:
+            response = self._client.get("/api/v1/audit", params=params)
+        except httpx.HTTPError as exc:
+            raise RemoteError(f"cannot reach {self._client.base_url}: {exc}") from None
+        if response.is_error:
+            raise RemoteError(_problem_text(response))
+        return response.text
+
+    def list_flags(self) -> JSON:
+        return self._call("GET", "/api/v1/flags")
+
+    def _flag_version(self, name: str) -> int:
+        try:
+            return int(self._call("GET", f"/api/v1/flags/{name}")["version"])
+        except RemoteError as exc:
+            if str(exc).startswith("404"):
+                return 0  # a new flag
+            raise
+
+    def set_flag(self, name: str, changes: JSON, expected: int | None, reason: str | None) -> JSON:
+        version = self._flag_version(name) if expected is None else expected
+        body = {**changes, "expectedVersion": version, "reason": reason}
+        return self._call("PATCH", f"/api/v1/flags/{name}", json=body)
+
+    def flag_history(self, name: str, offset: int, limit: int) -> JSON:
+        params = {"offset": offset, "limit": limit}
+        return self._call("GET", f"/api/v1/flags/{name}/history", params=params)
+
+    def rollback_flag(
+        self, name: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        current = self._flag_version(name) if expected is None else expected
+        body = {"version": version, "expectedVersion": current, "reason": reason}
+        return self._call("POST", f"/api/v1/flags/{name}/rollback", json=body)
+
+    def evaluate_flag(self, name: str, user: str | None, session: str | None) -> JSON:
+        params = {k: v for k, v in (("userId", user), ("sessionId", session)) if v is not None}
+        return self._call("GET", f"/api/v1/flags/{name}/evaluate", params=params)
+
+    def rollout_report(self, hours: float | None) -> JSON:
+        params = {"hours": hours} if hours else {}
+        return self._call("GET", "/api/v1/rollout/report", params=params)
+
+    def create_experiment(self, document: JSON) -> JSON:
+        return self._call("POST", "/api/v1/experiments", json=document)
+
+    def list_experiments(self) -> JSON:
+        return self._call("GET", "/api/v1/experiments")
+
+    def get_experiment(self, name: str) -> JSON:
+        return self._call("GET", f"/api/v1/experiments/{name}")
+
+    def experiment_report(self, name: str) -> JSON:
+        return self._call("GET", f"/api/v1/experiments/{name}/report")
+
+    def end_experiment(
+        self, name: str, promote: str | None, expected: int | None, reason: str | None
+    ) -> JSON:
+        if promote is None:
+            return self._call(
+                "POST", f"/api/v1/experiments/{name}/discard", json={"reason": reason}
+            )
+        version = self._config_version() if expected is None else expected
+        body = {"variant": promote, "expectedVersion": version, "reason": reason}
+        return self._call("POST", f"/api/v1/experiments/{name}/promote", json=body)
+
+    def list_users(self) -> JSON:
+        return self._call("GET", "/api/v1/users")
+
+    def create_user(self, document: JSON, reason: str | None) -> JSON:
+        return self._call("POST", "/api/v1/users", json={**document, "reason": reason})
+
+    def set_role(self, username: str, role: str, reason: str | None) -> JSON:
+        body = {"role": role, "reason": reason}
+        return self._call("PUT", f"/api/v1/users/{username}/role", json=body)
+
+    def set_disabled(self, username: str, disabled: bool, reason: str | None) -> JSON:
+        action = "disable" if disabled else "enable"
+        return self._call("POST", f"/api/v1/users/{username}/{action}", json={"reason": reason})
+
+    def set_password(self, username: str, password: str, reason: str | None) -> JSON:
+        body = {"password": password, "reason": reason}
+        return self._call("POST", f"/api/v1/users/{username}/password", json=body)
+
+    def _config_version(self) -> int:
+        return int(self._call("GET", "/api/v1/router/config")["version"])
+
+    def update_router_config(self, patch: JSON, expected: int | None, reason: str | None) -> JSON:
+        version = self._config_version() if expected is None else expected
+        body = {**patch, "expectedVersion": version, "reason": reason}
+        return self._call("PATCH", "/api/v1/router/config", json=body)
+
+    def update_profile(
+        self, model_id: str, patch: JSON, expected: int | None, reason: str | None
+    ) -> JSON:
+        current = self._call("GET", f"/api/v1/router/profiles/{model_id}")
+        spec: JSON = {k: current[k] for k in ("qualityScore", "categoryScores") if k in current}
+        version = int(current["version"]) if expected is None else expected
+        body = {**deep_merge(spec, patch), "expectedVersion": version, "reason": reason}
+        return self._call("PUT", f"/api/v1/router/profiles/{model_id}", json=body)
+
+    def rollback_router_config(
+        self, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        current = self._config_version() if expected is None else expected
+        body = {"version": version, "expectedVersion": current, "reason": reason}
+        return self._call("POST", "/api/v1/router/config/rollback", json=body)
+
+    def rollback_profile(
+        self, model_id: str, version: int, expected: int | None, reason: str | None
+    ) -> JSON:
+        path = f"/api/v1/router/profiles/{model_id}"
+        current = int(self._call("GET", path)["version"]) if expected is None else expected
+        body = {"version": version, "expectedVersion": current, "reason": reason}
+        return self._call("POST", f"{path}/rollback", json=body)
+
+
+def _page(data: list[Any], total: int, offset: int, limit: int) -> JSON:
+    return {"data": data, "count": len(data), "total": total, "offset": offset, "limit": limit}
+
+
+def _since(hours: float | None) -> datetime | None:
+    return datetime.now(UTC) - timedelta(hours=hours) if hours else None
 
 
 def _problem_text(response: httpx.Response) -> str:

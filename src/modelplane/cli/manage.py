@@ -20,8 +20,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from modelplane.cli.app import models_app, runtime
 from modelplane.cli.backends import Backend, DirectBackend, HttpBackend, cli_author
 from modelplane.cli.output import JsonOpt, fail, friendly_errors, out, print_json, print_table
+from modelplane.cli.stats import usage_app
 
 tokens_app = typer.Typer(no_args_is_help=True, help="API tokens (shown once, stored hashed).")
+providers_app = typer.Typer(no_args_is_help=True, help="Model providers.")
 
 ServerOpt = Annotated[
     str | None,
@@ -107,7 +109,7 @@ def update(
     """Change some of a model's fields; nested objects merge."""
     patch = _json_object(_read_text(file), file) if file else {}
     for assignment in set_ or []:
-        _assign(patch, assignment)
+        assign(patch, assignment)
     if not patch:
         fail("nothing to change: give --set FIELD=VALUE or --file")
     if effective_from is not None:
@@ -305,6 +307,44 @@ def tokens_revoke(
         out.print(f"token {name!r} revoked")
 
 
+# providers and usage ----------------------------------------------------------------------
+
+
+@providers_app.command("create")
+def providers_create(
+    provider_id: Annotated[str, typer.Option("--id", help="e.g. acme (lower case).")],
+    display_name: Annotated[str, typer.Option("--name", help="Shown to people.")],
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a provider, so that models of it can be created at once."""
+    with backend(server, token) as b:
+        created = b.create_provider({"id": provider_id, "displayName": display_name})
+    if as_json:
+        print_json(created)
+    else:
+        out.print(f"provider {created['id']} added")
+
+
+def usage_record(
+    file: Annotated[
+        str, typer.Argument(help='One event or {"events": [...]} as JSON; - for stdin.')
+    ],
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record usage events (priced now from the catalogue); a bad event refuses the batch."""
+    body = _json_object(_read_text(file), file)
+    with backend(server, token) as b:
+        result = b.record_usage(body)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(f"accepted {result['accepted']}, duplicates {result['duplicates']}")
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the ``modelplane`` command and its ``models`` group."""
     for name, command in (
@@ -320,6 +360,8 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export_command)
     app.command("import")(import_command)
     app.add_typer(tokens_app, name="tokens")
+    app.add_typer(providers_app, name="providers")
+    usage_app.command("record")(usage_record)  # the group is ``cli/stats.py``'s
 
 
 # helpers -----------------------------------------------------------------------------------
@@ -362,7 +404,7 @@ def _json_object(text: str, source: str | None) -> dict[str, Any]:
     return data
 
 
-def _assign(patch: dict[str, Any], assignment: str) -> None:
+def assign(patch: dict[str, Any], assignment: str) -> None:
     """``"pricing.input=3"`` -> ``{"pricing": {"input": 3}}`` merged into ``patch``."""
     path, sep, raw = assignment.partition("=")
     if not sep or not path:

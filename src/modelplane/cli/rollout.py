@@ -1,4 +1,7 @@
-"""``modelplane flags``, ``modelplane rollout`` and ``modelplane experiments``."""
+"""``modelplane flags``, ``modelplane rollout`` and ``modelplane experiments``.
+
+Each talks to the database directly, or with ``--server`` (``MODELPLANE_SERVER``) and
+``--token`` (``MODELPLANE_TOKEN``) to a running server; the JSON is the API's either way."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from modelplane.cli.app import runtime
+from modelplane.cli.manage import ServerOpt, TokenOpt, backend
 from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
 
 flags_app = typer.Typer(no_args_is_help=True, help="Rollout flags (per-user source choice).")
@@ -18,6 +22,21 @@ guard_app = typer.Typer(no_args_is_help=True, help="Guardrails: rollbacks and sc
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Recorded in history.")]
+ExpectedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--expected-version",
+        min=0,
+        help="Refuse the write unless the flag is still at this version "
+        "(default: the version current when the command runs).",
+    ),
+]
+
+
+def _author() -> str:
+    from modelplane.cli.backends import cli_author
+
+    return cli_author()
 
 
 def register(app: typer.Typer) -> None:
@@ -28,24 +47,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(guard_app, name="guard")
 
 
-def _author() -> str:
-    from modelplane.cli.backends import cli_author
-
-    return cli_author()
-
-
 # flags -------------------------------------------------------------------------------------
 
 
 @flags_app.command("list")
-def flags_list(as_json: JsonOpt = False) -> None:
+def flags_list(server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """Every flag (known ones not set yet at version 0) with the environment override."""
-    from modelplane.services.flags import list_flags_with_defaults, override_for
-
-    with friendly_errors():
-        flags = list_flags_with_defaults(runtime().unit_of_work)
-    settings = runtime().settings
-    rows = [{**f.to_json(), "override": override_for(settings, f.name)} for f in flags]
+    with backend(server, token) as b:
+        rows = b.list_flags()["data"]
     if as_json:
         print_json({"data": rows, "count": len(rows)})
         return
@@ -80,11 +89,12 @@ def flags_set(
         str | None, typer.Option(help="userId (then sessionId), sessionId, or a context field.")
     ] = None,
     reason: ReasonOpt = None,
+    expected: ExpectedOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a flag (or create one); every change is versioned with its reason."""
-    from modelplane.services.flags import set_flag
-
     changes: dict[str, Any] = {}
     if on is not None:
         changes["enabled"] = on
@@ -94,13 +104,64 @@ def flags_set(
         changes["groupId"] = group
     if stickiness is not None:
         changes["stickiness"] = stickiness
-    with friendly_errors():
-        flag = set_flag(runtime().unit_of_work, name, changes, _author(), reason)
+    with backend(server, token) as b:
+        flag = b.set_flag(name, changes, expected, reason)
+    _show_flag(flag, as_json)
+
+
+def _show_flag(flag: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print_json(flag.to_json())
+        print_json(flag)
     else:
-        state = "on" if flag.enabled else "off"
-        out.print(f"{flag.name}: {state} at {flag.percentage}% (version {flag.version})")
+        state = "on" if flag["enabled"] else "off"
+        out.print(f"{flag['name']}: {state} at {flag['percentage']}% (version {flag['version']})")
+
+
+@flags_app.command("history")
+def flags_history(
+    name: str,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A flag's versions, newest first: who, when, why, and what changed."""
+    with backend(server, token) as b:
+        page = b.flag_history(name, offset, limit)
+    if as_json:
+        print_json(page)
+        return
+    print_table(
+        ["version", "change", "at", "author", "reason", "fields"],
+        [
+            (
+                e["version"],
+                e["change_type"],
+                e["at"],
+                e["author"],
+                e.get("reason") or "",
+                ", ".join(c["field"] for c in e["changes"]),
+            )
+            for e in page["data"]
+        ],
+    )
+
+
+@flags_app.command("rollback")
+def flags_rollback(
+    name: str,
+    version: Annotated[int, typer.Option("--to", min=1, help="The version to restore.")],
+    reason: ReasonOpt = None,
+    expected: ExpectedOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore a flag as it was at a version (recorded as a new version)."""
+    with backend(server, token) as b:
+        flag = b.rollback_flag(name, version, expected, reason)
+    _show_flag(flag, as_json)
 
 
 @flags_app.command("eval")
@@ -108,20 +169,18 @@ def flags_eval(
     name: str,
     user: Annotated[str | None, typer.Option("--user", help="The user id.")] = None,
     session: Annotated[str | None, typer.Option("--session", help="The session id.")] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Is this user enrolled? Prints the bucket (1-100) and the reason."""
-    from modelplane.domain.flags import UserContext
-    from modelplane.services.flags import all_flags, evaluate_flag
-
-    with friendly_errors():
-        flags = {f.name: f for f in all_flags(runtime().unit_of_work)}
-    result = evaluate_flag(runtime().settings, flags, name, UserContext(user, session))
+    with backend(server, token) as b:
+        result = b.evaluate_flag(name, user, session)
     if as_json:
-        print_json(result.to_json())
+        print_json(result)
     else:
-        verdict = "enrolled" if result.enabled else "not enrolled"
-        out.print(f"{name}: {verdict} (bucket {result.bucket}, {result.reason})")
+        verdict = "enrolled" if result["enabled"] else "not enrolled"
+        out.print(f"{name}: {verdict} (bucket {result['bucket']}, {result['reason']})")
 
 
 # rollout report ----------------------------------------------------------------------------
@@ -130,16 +189,13 @@ def flags_eval(
 @rollout_app.command("report")
 def rollout_report_command(
     hours: Annotated[float | None, typer.Option(help="Only the last N hours.")] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Per source: sampled requests, error rate, latency; mismatches by kind, with examples."""
-    from datetime import UTC, datetime, timedelta
-
-    from modelplane.services.rollout_report import rollout_report
-
-    since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
-    with friendly_errors():
-        report = rollout_report(runtime().unit_of_work, since)
+    with backend(server, token) as b:
+        report = b.rollout_report(hours)
     if as_json:
         print_json(report)
         return
@@ -183,50 +239,68 @@ def rollout_report_command(
 @experiments_app.command("create")
 def experiments_create(
     file: Annotated[Path, typer.Argument(help="JSON: {name, description?, variants: [...]}.")],
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Start an experiment from a JSON file (variants: name, weight, config)."""
-    from modelplane.services.experiments import create_experiment
-
     try:
         data = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         fail(f"{file}: {exc}")
-    with friendly_errors():
-        experiment = create_experiment(runtime().unit_of_work, data, _author())
+    with backend(server, token) as b:
+        experiment = b.create_experiment(data)
     if as_json:
-        print_json(experiment.to_json())
+        print_json(experiment)
     else:
-        weights = ", ".join(f"{v.name} {v.weight}%" for v in experiment.variants)
-        out.print(f"experiment {experiment.name} running: {weights}")
+        weights = _weights(experiment)
+        out.print(f"experiment {experiment['name']} running: {weights}")
+
+
+def _weights(experiment: dict[str, Any]) -> str:
+    return ", ".join(f"{v['name']} {v['weight']}%" for v in experiment["variants"])
 
 
 @experiments_app.command("list")
-def experiments_list(as_json: JsonOpt = False) -> None:
-    from modelplane.services.experiments import list_experiments
-
-    with friendly_errors():
-        experiments = list_experiments(runtime().unit_of_work)
+def experiments_list(
+    server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Every experiment, running and ended."""
+    with backend(server, token) as b:
+        listed = b.list_experiments()
     if as_json:
-        print_json({"data": [e.to_json() for e in experiments], "count": len(experiments)})
+        print_json(listed)
         return
     print_table(
         ["experiment", "status", "variants", "outcome"],
-        [
-            (e.name, e.status, ", ".join(f"{v.name} {v.weight}%" for v in e.variants), e.outcome)
-            for e in experiments
-        ],
+        [(e["name"], e["status"], _weights(e), e.get("outcome")) for e in listed["data"]],
     )
 
 
-@experiments_app.command("report")
-def experiments_report(name: str, as_json: JsonOpt = False) -> None:
-    """Per variant: requests, cost per request, latency, error, fallback and feedback with
-    always-valid intervals, a verdict per metric and the sample-ratio check."""
-    from modelplane.services.experiments import experiment_report
+@experiments_app.command("show")
+def experiments_show(
+    name: str, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
+    """One experiment: its status, variants and outcome."""
+    with backend(server, token) as b:
+        experiment = b.get_experiment(name)
+    if as_json:
+        print_json(experiment)
+        return
+    out.print(f"{experiment['name']}: {experiment['status']} ({_weights(experiment)})")
+    if experiment.get("outcome"):
+        out.print(f"outcome: {experiment['outcome']}")
 
-    with friendly_errors():
-        report = experiment_report(runtime().unit_of_work, name)
+
+@experiments_app.command("report")
+def experiments_report(
+    name: str, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Per variant: decisions and tier mix; requests, cost per request, latency, error,
+    fallback and feedback with always-valid intervals; a verdict per metric and the
+    sample-ratio check."""
+    with backend(server, token) as b:
+        report = b.experiment_report(name)
     if as_json:
         print_json(report)
         return
@@ -278,16 +352,28 @@ def experiments_end(
     promote: Annotated[str | None, typer.Option(help="Make this variant the live config.")] = None,
     discard: Annotated[bool, typer.Option("--discard", help="End without promoting.")] = False,
     reason: ReasonOpt = None,
+    expected: Annotated[
+        int | None,
+        typer.Option(
+            "--expected-version",
+            min=1,
+            help="Promote only if the live router config is still at this version.",
+        ),
+    ] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """End an experiment: promote one variant (a new config version) or discard them all."""
-    from modelplane.services.experiments import end_experiment
-
     if (promote is None) == (not discard):
         fail("say either --promote VARIANT or --discard")
-    with friendly_errors():
-        config = end_experiment(runtime().unit_of_work, name, _author(), promote, reason)
-    if config is not None:
-        out.print(f"promoted {promote}: router config is now version {config.version}")
+    with backend(server, token) as b:
+        ended = b.end_experiment(name, promote, expected, reason)
+    config = ended.get("routerConfig")
+    if as_json:
+        print_json(ended)
+    elif config is not None:
+        out.print(f"promoted {promote}: router config is now version {config['version']}")
     else:
         out.print(f"experiment {name} discarded")
 

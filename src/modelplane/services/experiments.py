@@ -14,6 +14,7 @@ from modelplane.domain.history import FieldChange, diff
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.statistics import analyse
 from modelplane.domain.validation import validate
+from modelplane.services import audit
 from modelplane.services.outcomes import by_variant
 from modelplane.services.router_data import (
     check_router_config,
@@ -46,6 +47,9 @@ def create_experiment(uows: UnitOfWorkFactory, data: Any, author: str) -> Experi
         )
         uow.experiments.add(experiment)
         uow.touch("experiment", spec.name)
+        weights = {v.name: v.weight for v in spec.variants}
+        changes = [FieldChange(field="variants", old=None, new=weights)]
+        audit.record(uow, "experiment", spec.name, "created", author, spec.description, changes)
         uow.commit()
     return experiment
 
@@ -102,6 +106,11 @@ def end_experiment(
             outcome = "discarded"
         uow.experiments.end(name, utcnow(), author, outcome)
         uow.touch("experiment", name)
+        changes = [
+            FieldChange(field="status", old="running", new="ended"),
+            FieldChange(field="outcome", old=None, new=outcome),
+        ]
+        audit.record(uow, "experiment", name, "ended", author, reason, changes)
         uow.commit()
     return config
 

@@ -121,6 +121,50 @@ def flag_history_page(
         return uow.flag_history.page(name, offset, limit)
 
 
+def flag_history(
+    uows: UnitOfWorkFactory, name: str, offset: int = 0, limit: int = 50
+) -> tuple[list[HistoryEntry], int]:
+    """One page of a flag's versions, newest first, and how many there are."""
+    with uows(read_only=True) as uow:
+        get_flag_in(uow, name)
+        return versioned.history_page(uow, KIND, name, offset, limit)
+
+
+def flag_at(uows: UnitOfWorkFactory, name: str, version: int) -> dict[str, Any]:
+    with uows(read_only=True) as uow:
+        return versioned.document_at(uow, KIND, name, version)
+
+
+def rollback_flag(
+    uows: UnitOfWorkFactory,
+    name: str,
+    version: int,
+    author: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Flag:
+    """Store the flag as it was at ``version`` as its next version."""
+    with uows() as uow:
+        flag = versioned.rollback(
+            uow,
+            KIND,
+            name,
+            version,
+            author=author,
+            reason=reason,
+            expected_version=expected_version,
+        )
+        uow.commit()
+    return flag
+
+
+def evaluate_stored(
+    uows: UnitOfWorkFactory, settings: Settings, name: str, context: UserContext
+) -> Evaluation:
+    """``evaluate_flag`` over the stored flags (a face that holds no snapshot)."""
+    return evaluate_flag(settings, {f.name: f for f in all_flags(uows)}, name, context)
+
+
 def override_for(settings: Settings, name: str) -> bool | None:
     """The environment's word on a flag, which wins over the database.
 
@@ -147,9 +191,13 @@ __all__ = [
     "KNOWN",
     "all_flags",
     "evaluate_flag",
+    "evaluate_stored",
+    "flag_at",
+    "flag_history",
     "get_flag",
     "list_flags",
     "list_flags_with_defaults",
     "override_variable",
+    "rollback_flag",
     "set_flag",
 ]

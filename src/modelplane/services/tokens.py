@@ -27,6 +27,8 @@ from modelplane.domain.errors import (
     NotFound,
     nearest,
 )
+from modelplane.domain.history import FieldChange
+from modelplane.services import audit
 from modelplane.store.auth_repositories import TokenRecord, TokenRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
 
@@ -60,6 +62,8 @@ def create_token(uows: UnitOfWorkFactory, spec: TokenSpec, author: str) -> tuple
         record = TokenRecord(spec.name, spec.role, utcnow(), author, None, None)
         repo.add(record, hash_token(token))
         uow.touch("token", spec.name)  # live snapshots learn of it
+        changes = [FieldChange(field="role", old=None, new=spec.role)]
+        audit.record(uow, "token", spec.name, "created", author, None, changes)
         uow.commit()
     return record, token
 
@@ -69,7 +73,9 @@ def list_tokens(uows: UnitOfWorkFactory) -> list[TokenRecord]:
         return TokenRepository(uow.connection).all()
 
 
-def revoke_token(uows: UnitOfWorkFactory, name: str) -> TokenRecord:
+def revoke_token(
+    uows: UnitOfWorkFactory, name: str, author: str | None = None, reason: str | None = None
+) -> TokenRecord:
     with uows() as uow:
         repo = TokenRepository(uow.connection)
         record = repo.get(name)
@@ -80,6 +86,7 @@ def revoke_token(uows: UnitOfWorkFactory, name: str) -> TokenRecord:
         at = utcnow()
         repo.revoke(name, at)
         uow.touch("token", name)  # every process stops accepting it within milliseconds
+        audit.record(uow, "token", name, "revoked", author, reason)
         uow.commit()
     return replace(record, revoked_at=at)
 

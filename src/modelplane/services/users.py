@@ -38,6 +38,8 @@ from modelplane.domain.errors import (
     SignInLocked,
     nearest,
 )
+from modelplane.domain.history import FieldChange
+from modelplane.services import audit
 from modelplane.store.locks import RuleFamily
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
 from modelplane.store.user_repositories import UserRecord, UserRepository
@@ -54,9 +56,25 @@ def _public(record: UserRecord) -> User:
     return User(record.username, record.role, record.created_at, record.created_by, record.disabled)
 
 
-def create_user(uows: UnitOfWorkFactory, spec: UserSpec, author: str) -> User:
+def user_json(user: User) -> dict[str, object]:
+    """A user as every face answers it (never the password hash)."""
+    return {
+        "username": user.username,
+        "role": user.role,
+        "createdAt": user.created_at.isoformat().replace("+00:00", "Z"),
+        "createdBy": user.created_by,
+        "disabled": user.disabled,
+    }
+
+
+def create_user(
+    uows: UnitOfWorkFactory, spec: UserSpec, author: str, reason: str | None = None
+) -> User:
     with uows() as uow:
         user = _create_in(uow, spec, author)
+        audit.record(
+            uow, "user", user.username, "created", author, reason, _role_change(None, spec.role)
+        )
         uow.commit()
     return user
 
@@ -261,30 +279,50 @@ def _limit_keys(username: str, address: str) -> tuple[str, str]:
     return f"user:{username.strip().casefold()}", f"address:{address}"
 
 
-def set_role(uows: UnitOfWorkFactory, username: str, role: str) -> User:
+def set_role(
+    uows: UnitOfWorkFactory,
+    username: str,
+    role: str,
+    author: str | None = None,
+    reason: str | None = None,
+) -> User:
     if role not in USER_ROLES:
         raise InvalidInput([FieldError("role", f"must be one of {', '.join(USER_ROLES)}")])
-    return _update(uows, username, role=role)
+    return _update(uows, username, author, reason, role=role)
 
 
-def set_disabled(uows: UnitOfWorkFactory, username: str, disabled: bool) -> User:
-    return _update(uows, username, disabled=disabled)
+def set_disabled(
+    uows: UnitOfWorkFactory,
+    username: str,
+    disabled: bool,
+    author: str | None = None,
+    reason: str | None = None,
+) -> User:
+    return _update(uows, username, author, reason, disabled=disabled)
 
 
-def set_password(uows: UnitOfWorkFactory, username: str, change: PasswordChange) -> User:
-    return _update(uows, username, password_hash=_hasher.hash(change.password))
+def set_password(
+    uows: UnitOfWorkFactory,
+    username: str,
+    change: PasswordChange,
+    author: str | None = None,
+    reason: str | None = None,
+) -> User:
+    return _update(uows, username, author, reason, password_hash=_hasher.hash(change.password))
 
 
 def _update(
     uows: UnitOfWorkFactory,
     username: str,
+    author: str | None,
+    reason: str | None,
     *,
     role: str | None = None,
     disabled: bool | None = None,
     password_hash: str | None = None,
 ) -> User:
-    """Change what is given of one user; the last active admin is neither demoted nor
-    disabled."""
+    """Change what is given of one user, with its audit entry; the last active admin is
+    neither demoted nor disabled."""
     values: dict[str, object] = {
         k: v
         for k, v in (("role", role), ("disabled", disabled), ("password_hash", password_hash))
@@ -301,8 +339,21 @@ def _update(
             _keep_an_admin(repo, record, "disable")
         repo.set(username, **values)
         user = _public(_require(repo, username))
+        if role is not None:
+            changes = _role_change(record.role, role)
+            audit.record(uow, "user", username, "role_changed", author, reason, changes)
+        if disabled is not None:
+            changes = [FieldChange(field="disabled", old=record.disabled, new=disabled)]
+            action = "disabled" if disabled else "enabled"
+            audit.record(uow, "user", username, action, author, reason, changes)
+        if password_hash is not None:
+            audit.record(uow, "user", username, "password_reset", author, reason)
         uow.commit()
     return user
+
+
+def _role_change(old: str | None, new: str) -> list[FieldChange]:
+    return [FieldChange(field="role", old=old, new=new)] if old != new else []
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -347,6 +398,7 @@ __all__ = [
     "set_password",
     "set_role",
     "store_rehash",
+    "user_json",
 ]
 
 
@@ -358,5 +410,8 @@ def ensure_first_admin(uows: UnitOfWorkFactory, author: str) -> str | None:
             return None
         password = secrets.token_urlsafe(12)
         _create_in(uow, UserSpec(username="admin", role="admin", password=password), author)
+        audit.record(
+            uow, "user", "admin", "created", author, "first start", _role_change(None, "admin")
+        )
         uow.commit()
     return password

@@ -371,9 +371,10 @@ _ENTITY_COLUMNS = ("model_id", "config_id", "flag_name", "experiment_name")
 class HistoryRepository:
     """Versions of one kind of document, in one of the ``*_history`` tables."""
 
-    def __init__(self, conn: Connection, table: Table) -> None:
+    def __init__(self, conn: Connection, table: Table, face: str | None = None) -> None:
         self._conn = conn
         self._table = table
+        self._face = face
         self._entity = next(col for col in table.c if col.name in _ENTITY_COLUMNS)
 
     def append(self, entry: HistoryEntry, document: dict[str, Any]) -> None:
@@ -394,6 +395,7 @@ class HistoryRepository:
             "author": entry.author,
             "at": entry.at,
             "reason": entry.reason,
+            "face": self._face,
         }
 
     def page(self, entity_id: str, offset: int = 0, limit: int | None = None) -> list[HistoryEntry]:

@@ -121,7 +121,8 @@ sync_runs = Table(
 
 
 def _history_table(name: str, entity_column: str) -> Table:
-    """One row per version of a versioned document: the change, and the document as it became."""
+    """One row per version of a versioned document: the change, and the document as it became,
+    and the face it came through (api, console, cli; empty before migration 0012)."""
     return Table(
         name,
         metadata,
@@ -132,8 +133,9 @@ def _history_table(name: str, entity_column: str) -> Table:
         Column("changes", JSONDocument, nullable=False),
         Column("document", JSONDocument, nullable=False),
         Column("author", String(200), nullable=False),
-        Column("at", UTCDateTime, nullable=False),
+        Column("at", UTCDateTime, nullable=False, index=True),
         Column("reason", Text),
+        Column("face", String(20)),
         UniqueConstraint(entity_column, "version"),
     )
 
@@ -522,3 +524,36 @@ guard_events = Table(
     Column("evidence", JSONDocument, nullable=False),
 )
 """What the guard did to a flag or an experiment (rolled back, advanced) and why."""
+
+fleet_processes = Table(
+    "fleet_processes",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("applied_at", UTCDateTime),
+    Column("last_seen", UTCDateTime, nullable=False, index=True),
+    Column("degraded", Boolean, nullable=False),
+    Column("behind", Boolean, nullable=False),
+)
+"""One row per serving process, rewritten by its heartbeat every few seconds (and at once
+after it applies a change): which change sequence it serves and since when."""
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("entity_id", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("face", String(20)),
+    Column("reason", Text),
+    Column("changes", JSONDocument, nullable=False),
+)
+"""Changes that have no history table of their own (tokens, users, experiments): who, when,
+what, why and through which face. The audit feed reads it with the history tables."""

@@ -23,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import ConcurrentWrite, DatabaseUnavailable, FieldError, InvalidInput
 from modelplane.store import tables as t
+from modelplane.store.audit import AuditRepository
 from modelplane.store.database import WRITE_OPTION, describe_failure
 from modelplane.store.liveness import liveness_of
 from modelplane.store.locks import RuleFamily, hold
@@ -100,14 +101,19 @@ class UnitOfWork:
     experiments: ExperimentRepository
     provenance: ProvenanceRepository
     sync_runs: SyncRunRepository
+    audit: AuditRepository
 
     def __init__(
         self,
         engine: Engine,
         after_commit: Callable[[int | None], None] | None = None,
         read_only: bool = False,
+        face: str | None = None,
     ) -> None:
         self._engine = engine
+        self.face = face
+        """Where the change came from (``api``, ``console``, ``cli``): kept with each
+        history row and audit event."""
         self._after_commit = after_commit
         self._read_only = read_only
         self._conn: Connection | None = None
@@ -149,15 +155,16 @@ class UnitOfWork:
         self.categories = CategoryRepository(conn)
         self.profiles = ProfileRepository(conn)
         self.router_config = RouterConfigRepository(conn)
-        self.model_history = HistoryRepository(conn, t.model_history)
-        self.profile_history = HistoryRepository(conn, t.profile_history)
-        self.router_config_history = HistoryRepository(conn, t.router_config_history)
+        self.model_history = HistoryRepository(conn, t.model_history, self.face)
+        self.profile_history = HistoryRepository(conn, t.profile_history, self.face)
+        self.router_config_history = HistoryRepository(conn, t.router_config_history, self.face)
         self.changes = ChangeLogRepository(conn)
         self.flags = FlagRepository(conn)
-        self.flag_history = HistoryRepository(conn, t.flag_history)
+        self.flag_history = HistoryRepository(conn, t.flag_history, self.face)
         self.experiments = ExperimentRepository(conn)
         self.provenance = ProvenanceRepository(conn)
         self.sync_runs = SyncRunRepository(conn)
+        self.audit = AuditRepository(conn, self.face)
         return self
 
     @property

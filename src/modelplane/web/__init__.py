@@ -17,9 +17,11 @@ from modelplane.web.console import ConsoleForbidden, LoginRequired
 from modelplane.web.routes import (
     admin,
     analytics,
+    audit,
     auth,
     bulk,
     experiments,
+    fleet,
     models,
     playground,
     replace,
@@ -50,6 +52,8 @@ def install(app: FastAPI) -> None:
         rollout,
         experiments,
         webhooks,
+        fleet,
+        audit,
     )
     for module in modules:
         app.include_router(module.router, include_in_schema=False)

@@ -41,6 +41,8 @@ class Console:
     user: User | None
     cookie_dirty: bool = False
     notices: list[str] = field(default_factory=list)
+    start_sequence: int | None = None
+    """The change sequence this process served when the request arrived (server only)."""
 
     # Who -------------------------------------------------------------------------------
 
@@ -65,8 +67,16 @@ class Console:
 
     @property
     def uows(self) -> UnitOfWorkFactory:
-        """What the services open their transactions from."""
-        return self.runtime.unit_of_work
+        """What the services open their transactions from (writes recorded as the console's)."""
+        return self.runtime.unit_of_work_for("console")
+
+    def written_sequence(self) -> int | None:
+        """The change this request wrote (the sequence this process now serves, if it moved
+        during a POST), for "applied by N of M processes"; else None."""
+        if self.request.method != "POST" or self.start_sequence is None:
+            return None
+        now = self.runtime.live.current.sequence
+        return now if now > self.start_sequence else None
 
     # Answers ---------------------------------------------------------------------------
 
@@ -78,6 +88,7 @@ class Console:
             "user": self.user,
             "csrf": self.csrf,
             "notices": [*self.notices, *([notice] if notice else [])],
+            "applied_sequence": self.written_sequence(),
             **context,
         }
         response = templates.TemplateResponse(self.request, template, body, status_code=status)
@@ -87,6 +98,9 @@ class Console:
     def redirect(self, url: str, notice: str | None = None) -> Response:
         if notice:
             url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+        written = self.written_sequence()
+        if written is not None:
+            url += ("&" if "?" in url else "?") + urlencode({"applied": written})
         return self.finish(RedirectResponse(url, status_code=303))
 
     def finish(self, response: Response) -> Response:
@@ -114,7 +128,8 @@ def _console(request: Request) -> Console:
             user = found[0]
         else:  # disabled, deleted or password changed: the session ends
             session = Session.fresh()
-    return Console(request, runtime, signer, session, user)
+    start = runtime.live.current.sequence if runtime.live_reads else None
+    return Console(request, runtime, signer, session, user, start_sequence=start)
 
 
 def _signed_in(console: Annotated[Console, Depends(_console)]) -> Console:

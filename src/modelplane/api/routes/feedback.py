@@ -9,9 +9,10 @@ from fastapi import APIRouter, Body
 
 from modelplane.api.deps import RuntimeDep
 from modelplane.api.routes.usage import Ingester
+from modelplane.api.threads import DatabaseRoute
 from modelplane.services import feedback as svc
 
-router = APIRouter(prefix="/api/v1/feedback", tags=["usage"])
+router = APIRouter(prefix="/api/v1/feedback", tags=["usage"], route_class=DatabaseRoute)
 
 _EXAMPLE = {
     "eventId": "5b0e3c1a-2f4d-4a6b-9c8e-1d2f3a4b5c6d",

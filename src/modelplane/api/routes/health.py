@@ -16,7 +16,9 @@ router = APIRouter(tags=["health"])
 def healthz(runtime: RuntimeDep) -> dict[str, Any]:
     """``ok`` while the database answers; ``degraded`` while serving the last snapshot (or
     the static tables) without it: its last round trip failed, or the last successful one
-    is a few seconds old (a silent database). Reads and routing keep working either way."""
+    is a few seconds old (a silent database); ``behind`` while this process has stayed
+    behind the database's change sequence for longer than
+    ``MODELPLANE_FLEET_BEHIND_AFTER_MS``. Reads and routing keep working in every case."""
     reader = runtime.reader
     sources = {"models": reader.models_source.name, "routing": reader.routing_source.name}
     if runtime.live_reads:
@@ -29,6 +31,15 @@ def healthz(runtime: RuntimeDep) -> dict[str, Any]:
         }
         if problem is not None:
             body["database"] = problem
+        if "heartbeat" in runtime.__dict__:  # a serving process: is it keeping up?
+            heartbeat = runtime.heartbeat
+            body["fleet"] = {
+                "id": heartbeat.id,
+                "behind": heartbeat.behind,
+                "lagChanges": heartbeat.lag_changes,
+            }
+            if heartbeat.behind and problem is None:
+                body["status"] = "behind"
         return body
     degraded = any(
         getattr(s, "degraded", False) for s in (reader.models_source, reader.routing_source)

@@ -25,11 +25,11 @@ def list_providers(reader: ReaderDep) -> dict[str, Any]:
 @router.post("", status_code=201, summary="Add a provider", responses={201: {"model": Provider}})
 def add_provider(
     runtime: RuntimeDep,
-    _: Editor,
+    who: Editor,
     body: Annotated[
         bodies.ProviderCreate,
         Body(openapi_examples={"acme": {"value": {"id": "acme", "displayName": "Acme AI"}}}),
     ],
 ) -> dict[str, object]:
     provider = validate(Provider, body.as_sent())
-    return create_provider(runtime.unit_of_work, provider).to_json()
+    return create_provider(runtime.unit_of_work, provider, who.name).to_json()

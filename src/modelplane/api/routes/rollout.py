@@ -1,159 +1,27 @@
-"""Experiments' reports, flags' guardrails and schedules, and the guard, under /api/v1."""
+"""The rollout report under /api/v1/rollout: the evidence for the next rollout step."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query
 
-from modelplane.api.deps import Admin, Editor, RuntimeDep, Viewer
-from modelplane.services import experiments as svc
-from modelplane.services import flags, guard
+from modelplane.api.deps import RuntimeDep, Viewer
+from modelplane.services.rollout_report import rollout_report
 
-router = APIRouter(prefix="/api/v1", tags=["rollout"])
+router = APIRouter(prefix="/api/v1/rollout", tags=["flags"])
 
 
-class GuardrailsBody(BaseModel):
-    """A flag's or an experiment's guardrails (``null`` removes them), and a reason."""
-
-    guardrails: list[dict[str, Any]] | None
-    reason: str | None = None
-
-
-class ScheduleBody(BaseModel):
-    """A progressive schedule (no steps removes it), and a reason."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    steps: list[int] | None = None
-    dwell_seconds: int = Field(default=3600, alias="dwellSeconds")
-    reason: str | None = None
-
-
-class ReasonBody(BaseModel):
-    """Optional: why, kept in the history."""
-
-    reason: str | None = None
-
-
-@router.get(
-    "/experiments",
-    summary="Every experiment",
-)
-def list_experiments(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
-    experiments = svc.list_experiments(runtime.unit_of_work)
-    return {"data": [e.to_json() for e in experiments], "count": len(experiments)}
-
-
-@router.get(
-    "/experiments/{name}/report",
-    summary="An experiment's outcomes per variant, with intervals and verdicts",
-    description="Per variant (`arms`): `requests` and, each with `value`, `interval` and "
-    "`n`, `cost_per_request` (usage priced at ingestion, joined to the decision by "
-    "`decisionId`), `latency_p50`, `latency_p95`, `error_rate`, `fallback_rate` and "
-    "`feedback` (mean score 0..1). `verdicts` names the better variant per metric once "
-    "the always-valid sequential test concludes (`method`), else null; `srm` is the "
-    "sample-ratio check against the weights; `summary` says it in a sentence.",
-)
-def experiment_report(runtime: RuntimeDep, _: Viewer, name: str) -> dict[str, Any]:
-    return svc.experiment_report(runtime.unit_of_work, name)
-
-
-# Guardrails, schedules and the guard -------------------------------------------------------
-
-
-@router.get("/flags/{name}", summary="A flag, with its guardrails and schedule")
-def get_flag(runtime: RuntimeDep, _: Viewer, name: str) -> dict[str, Any]:
-    return flags.get_flag(runtime.unit_of_work, name).to_json()
-
-
-@router.get(
-    "/flags/{name}/guard",
-    summary="How a flag's guardrails stand now",
-    description="Each guardrail judged on the decisions since the flag's current step "
-    "began: enrolled against the rest (`holding`, `breached` or `insufficient`).",
-)
-def flag_guard_status(runtime: RuntimeDep, _: Viewer, name: str) -> dict[str, Any]:
-    return guard.flag_status(runtime.unit_of_work, name)
-
-
-@router.put(
-    "/flags/{name}/guardrails",
-    summary="Set a flag's guardrails",
-    description='`{"guardrails": [{metric, comparison, threshold?, minSample}], '
-    '"reason"?}`: `comparison` is `plus` (treatment <= control + threshold), `times` '
-    "(<= threshold x control), `not_worse` or `at_most` (<= threshold); `minSample` "
-    "(requests per arm) is required. An unknown metric is refused. A versioned change.",
-)
-def put_flag_guardrails(
-    runtime: RuntimeDep, who: Editor, name: str, body: GuardrailsBody
+@router.get("/report", summary="Parity per source, and the mismatches between them")
+def report(
+    runtime: RuntimeDep,
+    _: Viewer,
+    hours: Annotated[
+        float | None, Query(gt=0, le=24 * 366, description="The last N hours.")
+    ] = None,
 ) -> dict[str, Any]:
-    return guard.set_flag_guardrails(
-        runtime.unit_of_work, name, body.guardrails, who.name, body.reason
-    ).to_json()
-
-
-@router.put(
-    "/flags/{name}/schedule",
-    summary="Give a flag a progressive schedule",
-    description='`{"steps": [1, 10, 50, 100], "dwellSeconds": 3600, "reason"?}`: the guard '
-    "advances the flag one step at a time, after the dwell and only while every guardrail "
-    "holds with its minimum sample; a breach sets it back a step and pauses it.",
-)
-def put_flag_schedule(
-    runtime: RuntimeDep, who: Editor, name: str, body: ScheduleBody
-) -> dict[str, Any]:
-    schedule = {"steps": body.steps, "dwellSeconds": body.dwell_seconds} if body.steps else None
-    return guard.set_flag_schedule(
-        runtime.unit_of_work, name, schedule, who.name, body.reason
-    ).to_json()
-
-
-@router.post("/flags/{name}/schedule/pause", summary="Pause a flag's schedule")
-def pause_flag_schedule(
-    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[ReasonBody | None, Body()] = None
-) -> dict[str, Any]:
-    reason = body.reason if body else None
-    return guard.pause_schedule(runtime.unit_of_work, name, True, who.name, reason).to_json()
-
-
-@router.post("/flags/{name}/schedule/resume", summary="Resume a flag's schedule")
-def resume_flag_schedule(
-    runtime: RuntimeDep, who: Editor, name: str, body: Annotated[ReasonBody | None, Body()] = None
-) -> dict[str, Any]:
-    reason = body.reason if body else None
-    return guard.pause_schedule(runtime.unit_of_work, name, False, who.name, reason).to_json()
-
-
-@router.put(
-    "/experiments/{name}/guardrails",
-    summary="Set a running experiment's guardrails",
-    description="As a flag's; each variant is compared with the first. A breach ends the "
-    "experiment with discard.",
-)
-def put_experiment_guardrails(
-    runtime: RuntimeDep, who: Editor, name: str, body: GuardrailsBody
-) -> dict[str, Any]:
-    return guard.set_experiment_guardrails(
-        runtime.unit_of_work, name, body.guardrails, who.name
-    ).to_json()
-
-
-@router.post(
-    "/guard/run",
-    summary="Run the guard once",
-    description="Checks every guarded flag and experiment now (as the server's loop does): "
-    "rollbacks, advances and discards, each with its evidence.",
-)
-def run_guard(
-    runtime: RuntimeDep, _: Admin, body: Annotated[ReasonBody | None, Body()] = None
-) -> dict[str, Any]:
-    actions = guard.run_guard(runtime.unit_of_work)
-    return {"actions": [a.to_json() for a in actions], "count": len(actions)}
-
-
-@router.get("/guard/events", summary="What the guard did, newest first")
-def guard_events(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
-    events = guard.guard_events(runtime.unit_of_work)
-    return {"data": events, "count": len(events)}
+    """Flags; per source (static, db): sampled requests, error rate, latency; mismatches by
+    kind with a few recent examples."""
+    since = datetime.now(UTC) - timedelta(hours=hours) if hours else None
+    return rollout_report(runtime.unit_of_work, since)

@@ -9,12 +9,13 @@ from starlette.concurrency import run_in_threadpool
 
 from modelplane.api.deps import Admin, RuntimeDep, Viewer
 from modelplane.api.routes.bulk import read_body
+from modelplane.api.threads import DatabaseRoute
 from modelplane.domain.catalogue_sources import SourceName
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.validation import MAX_REASON
 from modelplane.services import sync as svc
 
-router = APIRouter(prefix="/api/v1", tags=["sync"])
+router = APIRouter(prefix="/api/v1", tags=["sync"], route_class=DatabaseRoute)
 
 
 @router.post(

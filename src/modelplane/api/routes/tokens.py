@@ -43,5 +43,5 @@ def list_tokens(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
 
 
 @router.delete("/{name}", summary="Revoke a token")
-def revoke_token(runtime: RuntimeDep, _: Admin, name: str) -> dict[str, Any]:
-    return svc.token_json(svc.revoke_token(runtime.unit_of_work, name))
+def revoke_token(runtime: RuntimeDep, who: Admin, name: str) -> dict[str, Any]:
+    return svc.token_json(svc.revoke_token(runtime.unit_of_work, name, who.name))

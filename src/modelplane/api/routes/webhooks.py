@@ -9,12 +9,13 @@ from pydantic import ConfigDict
 
 from modelplane.api.bodies import Document, Object, Text
 from modelplane.api.deps import Admin, RuntimeDep
+from modelplane.api.threads import DatabaseRoute
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.validation import validate
 from modelplane.domain.webhooks import EVENT_KINDS, Delivery, WebhookSpec
 from modelplane.services import webhooks as svc
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], route_class=DatabaseRoute)
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 _EVENTS = f"Event kinds: {', '.join(f'`{k}`' for k in EVENT_KINDS)}."

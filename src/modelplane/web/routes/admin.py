@@ -44,14 +44,14 @@ def change_user(console: AdminConsole, form: CheckedForm, username: str) -> Resp
     try:
         if action == "role":
             role = str(form.get("role") or "")
-            svc.set_role(console.uows, username, role)
+            svc.set_role(console.uows, username, role, console.author)
             notice = f"{username} is now {role}."
         elif action in ("disable", "enable"):
-            svc.set_disabled(console.uows, username, action == "disable")
+            svc.set_disabled(console.uows, username, action == "disable", console.author)
             notice = f"{username} {action}d."
         elif action == "password":
             change = validate(PasswordChange, {"password": str(form.get("password") or "")})
-            svc.set_password(console.uows, username, change)
+            svc.set_password(console.uows, username, change, console.author)
             notice = f"Password of {username} changed; their sessions have ended."
         else:
             notice = "Nothing to do."
@@ -101,7 +101,7 @@ def create_token(console: AdminConsole, form: CheckedForm) -> Response:
 @router.post("/tokens/{name}/revoke")
 def revoke_token(console: AdminConsole, _: CheckedForm, name: str) -> Response:
     try:
-        token_svc.revoke_token(console.uows, name)
+        token_svc.revoke_token(console.uows, name, console.author)
     except NotFound as exc:
         return console.redirect("/admin/tokens", notice=f"Not revoked: {exc}")
     return console.redirect("/admin/tokens", notice=f"Revoked {name}.")

@@ -388,4 +388,28 @@
     source.addEventListener("hello", () => { document.body.dataset.live = "connected"; });
     window.addEventListener("pagehide", () => source.close());
   }
+
+  // After a write: how many serving processes apply it, and how fast -----------------------
+  const appliedBanner = $(".fleet-applied[data-applied]");
+  if (appliedBanner) {
+    const sequence = appliedBanner.dataset.applied;
+    let tries = 0;
+    const poll = async () => {
+      tries += 1;
+      let answer = null;
+      try {
+        const response = await fetch(`/admin/fleet/applied?sequence=${encodeURIComponent(sequence)}`, { headers: { "X-Requested-With": "fetch" } });
+        if (response.ok) answer = await response.json();
+      } catch (err) { answer = null; }
+      if (answer && answer.total > 0) {
+        const took = answer.ms === null ? "" : ` in ${answer.ms} ms`;
+        appliedBanner.textContent = `Change ${answer.sequence}: applied by ${answer.applied} of ${answer.total} processes${took}.`;
+        appliedBanner.dataset.appliedBy = String(answer.applied);
+        appliedBanner.dataset.total = String(answer.total);
+        if (answer.applied >= answer.total) return;
+      }
+      if (tries < 40) window.setTimeout(poll, 250);
+    };
+    poll();
+  }
 })();
