@@ -2,7 +2,7 @@
 modalities, per-field provenance and the log of sync runs
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-12-02 04:45:00.000000
 
 Every new column of ``models`` is nullable, so adding them rewrites nothing.
