@@ -84,6 +84,35 @@ class Console:
         response.headers["Cache-Control"] = "no-store"
         return self.finish(response)  # type: ignore[return-value]
 
+    def confirm(
+        self,
+        *,
+        title: str,
+        lines: list[str],
+        action: str,
+        fields: list[tuple[str, Any]],
+        button: str,
+        cancel: str,
+        reason: str = "",
+        errors: list[Any] | None = None,
+        danger: bool = False,
+    ) -> HTMLResponse:
+        """A risky action's confirmation: what it does, a required reason, and one button
+        that posts the same form again with ``confirmed=yes``."""
+        return self.page(
+            "confirm.html",
+            status=422 if errors else 200,
+            title=title,
+            lines=lines,
+            action=action,
+            fields=[(name, "" if value is None else str(value)) for name, value in fields],
+            button=button,
+            cancel=cancel,
+            reason=reason,
+            errors=errors or [],
+            danger=danger,
+        )
+
     def redirect(self, url: str, notice: str | None = None) -> Response:
         if notice:
             url += ("&" if "?" in url else "?") + urlencode({"notice": notice})

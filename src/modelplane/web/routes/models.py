@@ -19,10 +19,12 @@ from modelplane.domain.errors import (
     errors_json,
     nearest,
 )
+from modelplane.domain.flags import MODELS_SOURCE
 from modelplane.domain.history import diff
 from modelplane.domain.models import CAPABILITIES, STATUSES, Model, ModelSpec
 from modelplane.domain.reader import ModelFilter
-from modelplane.domain.validation import validate
+from modelplane.domain.validation import require_reason, validate
+from modelplane.services import flags as flags_svc
 from modelplane.services import models as svc
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
@@ -128,7 +130,23 @@ def table(
         capabilities=CAPABILITIES,
         columns=COLUMNS,
         page_sizes=PAGE_SIZES,
+        catalogue_share=_catalogue_share(console),
     )
+
+
+def _catalogue_share(console: Console) -> int:
+    """The share of users whose ``/v1/models`` this console's edits reach: the catalogue
+    flag as requests are evaluated now (the live snapshot's flags in the server)."""
+    runtime = console.runtime
+    if runtime.live_reads:
+        flag = runtime.live.current.flags.get(MODELS_SOURCE)
+    else:
+        flag = next((f for f in flags_svc.all_flags(console.uows) if f.name == MODELS_SOURCE), None)
+    if flag is None:
+        flag = next(
+            f for f in flags_svc.list_flags_with_defaults(console.uows) if f.name == MODELS_SOURCE
+        )
+    return flags_svc.enrolled_share(runtime.settings, flag)
 
 
 def _matching(console: Console, query: TableQuery) -> list[Model]:
@@ -220,15 +238,27 @@ def duplicate(console: EditorConsole, form: CheckedForm, model_id: str) -> Respo
         copy = svc.duplicate_model(console.uows, model_id, console.author, new_id)
     except (InvalidInput, AlreadyExists, NotFound) as exc:
         return console.redirect("/admin/models", notice=f"Not duplicated: {exc}")
-    return console.redirect(model_url(copy.id, "/edit"), notice=f"Duplicated as {copy.id}.")
+    return console.redirect(
+        model_url(copy.id, "/edit"),
+        notice=f"Duplicated as {copy.id}: beta and internal-only (not public, not routable) "
+        "until you make it active and public.",
+    )
 
 
 @router.post("/{model_id:path}/status")
 def set_status(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
+    """Deprecate or reactivate: first a confirmation that asks for the reason, then the
+    change (``confirmed=yes`` with a reason)."""
     deprecate = form.get("action") == "deprecate"
-    reason = str(form.get("reason") or "").strip() or None
     back = str(form.get("back") or "/admin/models")
     back = back if back.startswith("/admin/") else "/admin/models"
+    typed = str(form.get("reason") or "")
+    if form.get("confirmed") != "yes":
+        return _confirm_status(console, model_id, deprecate, back, form, typed)
+    try:
+        reason = require_reason(typed)
+    except InvalidInput as exc:
+        return _confirm_status(console, model_id, deprecate, back, form, typed, exc.errors)
     try:
         expected = form_version(form.get("expectedVersion"))
         model = svc.set_status(console.uows, model_id, deprecate, console.author, expected, reason)
@@ -236,6 +266,44 @@ def set_status(console: EditorConsole, form: CheckedForm, model_id: str) -> Resp
         return console.redirect(back, notice=f"Not changed: {exc}")
     verb = "Deprecated" if deprecate else "Reactivated"
     return console.redirect(back, notice=f"{verb} {model.id} (version {model.version}).")
+
+
+def _confirm_status(
+    console: Console,
+    model_id: str,
+    deprecate: bool,
+    back: str,
+    form: Any,
+    reason: str,
+    errors: list[FieldError] | None = None,
+) -> Response:
+    model = _get(console, model_id)
+    if model is None:
+        return _missing(console, model_id)
+    if deprecate:
+        title = f"Deprecate {model_id}?"
+        lines = [
+            "The router stops choosing it and clients see it as deprecated.",
+            "It can be reactivated later; the history keeps every version.",
+        ]
+    else:
+        title = f"Reactivate {model_id}?"
+        lines = ["It returns to the status it had before it was deprecated."]
+    return console.confirm(
+        title=title,
+        lines=lines,
+        action=model_url(model_id, "/status"),
+        fields=[
+            ("action", "deprecate" if deprecate else "reactivate"),
+            ("expectedVersion", form.get("expectedVersion") or model.version),
+            ("back", back),
+        ],
+        button="Deprecate" if deprecate else "Reactivate",
+        cancel=back,
+        reason=reason,
+        errors=errors,
+        danger=deprecate,
+    )
 
 
 @router.get("/{model_id:path}/history", response_class=HTMLResponse)
