@@ -88,3 +88,40 @@ def test_the_playground_always_shows_the_chosen_model_with_its_rank(
     row = current.locator(f'tr.selected[data-candidate="{chosen}"]')
     expect(row).to_have_count(1)
     expect(row.locator("td").first).to_have_text(str(rank))
+
+
+def test_a_refusal_is_shown_in_the_error_style(page: Any) -> None:
+    sign_in(page, "editor")
+    for _ in range(2):  # the second copy's id is taken
+        page.goto("/admin/models?q=gpt-5")
+        page.locator(f'tr[data-model-id="{M}"]').get_by_role(
+            "button", name=f"Duplicate {M}"
+        ).click()
+    banner = page.locator('[data-banner="error"]')
+    expect(banner).to_contain_text("Not duplicated")
+    expect(banner).to_have_attribute("role", "alert")
+    expect(banner).to_have_class(re.compile(r"\bbanner error\b"))
+    expect(page.locator('[data-banner="notice"]')).to_have_count(0)
+    screenshot(page, "33-refusal-error-style")
+
+
+def test_free_text_in_the_notice_parameter_is_not_rendered(page: Any) -> None:
+    sign_in(page, "editor")
+    spoof = "Your session expired: sign in again at evil.example"
+    page.goto(f"/admin/models?notice={spoof.replace(' ', '+')}")
+    expect(page.get_by_role("heading", name="Models")).to_be_visible()
+    expect(page.get_by_text(spoof)).to_have_count(0)
+    expect(page.locator("[data-banner]")).to_have_count(0)
+    # A genuine banner, made for this session, is shown; the same link in another
+    # session is not.
+    page.goto(f"/admin/models/{M}/edit")
+    page.get_by_label("Display name").fill("GPT-5 (renamed)")
+    page.get_by_label("Reason for this change").fill("rename")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator('[data-banner="notice"]')).to_contain_text(f"Saved {M} as version")
+    genuine = page.url
+    page.context.clear_cookies()
+    sign_in(page, "editor")
+    page.goto(genuine)
+    expect(page.get_by_label("Display name")).to_have_value("GPT-5 (renamed)")
+    expect(page.locator("[data-banner]")).to_have_count(0)

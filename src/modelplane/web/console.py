@@ -16,6 +16,7 @@ from modelplane.bootstrap import Runtime
 from modelplane.domain.access import User, allows
 from modelplane.services.users import session_user
 from modelplane.store.unit_of_work import UnitOfWorkFactory
+from modelplane.web import notices
 from modelplane.web.session import COOKIE, LIFETIME_SECONDS, Session, Signer
 from modelplane.web.templates import templates
 
@@ -71,13 +72,16 @@ class Console:
     # Answers ---------------------------------------------------------------------------
 
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        notice = self.request.query_params.get("notice")
+        sealed = notices.unseal(
+            self.signer, self.session, self.request.query_params.get(notices.PARAMETER)
+        )
+        banners = [notices.Banner("notice", text) for text in self.notices]
         body = {
             "request": self.request,
             "console": self,
             "user": self.user,
             "csrf": self.csrf,
-            "notices": [*self.notices, *([notice] if notice else [])],
+            "notices": [*banners, *([sealed] if sealed else [])],
             **context,
         }
         response = templates.TemplateResponse(self.request, template, body, status_code=status)
@@ -113,9 +117,21 @@ class Console:
             danger=danger,
         )
 
-    def redirect(self, url: str, notice: str | None = None) -> Response:
-        if notice:
-            url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+    def redirect(
+        self, url: str, notice: str | None = None, *, refused: str | None = None
+    ) -> Response:
+        """A 303 to ``url`` leaving a banner for the page there: ``notice`` for what was
+        done (success style), ``refused`` for what was not (error style)."""
+        banner = (
+            notices.Banner("error", refused)
+            if refused
+            else notices.Banner("notice", notice)
+            if notice
+            else None
+        )
+        if banner is not None:
+            token = notices.seal(self.signer, self.session, banner)
+            url += ("&" if "?" in url else "?") + urlencode({notices.PARAMETER: token})
         return self.finish(RedirectResponse(url, status_code=303))
 
     def finish(self, response: Response) -> Response:

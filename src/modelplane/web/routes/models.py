@@ -237,7 +237,7 @@ def duplicate(console: EditorConsole, form: CheckedForm, model_id: str) -> Respo
     try:
         copy = svc.duplicate_model(console.uows, model_id, console.author, new_id)
     except (InvalidInput, AlreadyExists, NotFound) as exc:
-        return console.redirect("/admin/models", notice=f"Not duplicated: {exc}")
+        return console.redirect("/admin/models", refused=f"Not duplicated: {exc}")
     return console.redirect(
         model_url(copy.id, "/edit"),
         notice=f"Duplicated as {copy.id}: beta and internal-only (not public, not routable) "
@@ -263,7 +263,7 @@ def set_status(console: EditorConsole, form: CheckedForm, model_id: str) -> Resp
         expected = form_version(form.get("expectedVersion"))
         model = svc.set_status(console.uows, model_id, deprecate, console.author, expected, reason)
     except (InvalidInput, NotFound, VersionConflict) as exc:
-        return console.redirect(back, notice=f"Not changed: {exc}")
+        return console.redirect(back, refused=f"Not changed: {exc}")
     verb = "Deprecated" if deprecate else "Reactivated"
     return console.redirect(back, notice=f"{verb} {model.id} (version {model.version}).")
 
@@ -333,7 +333,7 @@ def restore(console: EditorConsole, form: CheckedForm, model_id: str) -> Respons
     expected = _version(form.get("expectedVersion"))
     reason = str(form.get("reason") or "").strip() or None
     if version is None:
-        return console.redirect(model_url(model_id, "/history"), notice="No version given.")
+        return console.redirect(model_url(model_id, "/history"), refused="No version given.")
     if form.get("confirmed") != "yes":
         return _confirm_restore(console, model_id, version, expected, reason)
     try:
@@ -342,7 +342,7 @@ def restore(console: EditorConsole, form: CheckedForm, model_id: str) -> Respons
             console.uows, model_id, version, console.author, reason, confirmed
         )
     except (NotFound, InvalidInput, VersionConflict) as exc:
-        return console.redirect(model_url(model_id, "/history"), notice=f"Not restored: {exc}")
+        return console.redirect(model_url(model_id, "/history"), refused=f"Not restored: {exc}")
     notice = f"Restored version {version} as version {model.version}."
     return console.redirect(model_url(model_id, "/history"), notice=notice)
 

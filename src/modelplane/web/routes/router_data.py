@@ -170,13 +170,13 @@ def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
     reason = str(form.get("reason") or "").strip() or None
     back = "/admin/auto-router/history"
     if version is None:
-        return console.redirect(back, notice="No version given.")
+        return console.redirect(back, refused="No version given.")
     current = console.runtime.reader.router_config()
     if form.get("confirmed") != "yes":
         try:
             old = svc.router_config_at(console.uows, version)
         except NotFound as exc:
-            return console.redirect(back, notice=str(exc))
+            return console.redirect(back, refused=str(exc))
         document = {k: v for k, v in old.items() if k != "version"}
         return console.page(
             "router_restore.html",
@@ -190,7 +190,7 @@ def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
         confirmed = form_version(form.get("expectedVersion"))
         saved = svc.rollback_router_config(console.uows, version, console.author, reason, confirmed)
     except (NotFound, InvalidInput, VersionConflict) as exc:
-        return console.redirect(back, notice=f"Not restored: {exc}")
+        return console.redirect(back, refused=f"Not restored: {exc}")
     return console.redirect(back, notice=f"Restored version {version} as version {saved.version}.")
 
 
@@ -245,7 +245,7 @@ def save_profile(
             body = {"errors": errors_json(errors)}
             return JSONResponse(body, status_code=409 if isinstance(exc, VersionConflict) else 422)
         message = "; ".join(str(e) for e in errors)
-        return console.redirect("/admin/auto-router/profiles", notice=f"Not saved: {message}")
+        return console.redirect("/admin/auto-router/profiles", refused=f"Not saved: {message}")
     if wants_json:
         return JSONResponse({"version": saved.version, "modelId": saved.model_id})
     return console.redirect(
