@@ -21,7 +21,7 @@ from modelplane.domain.errors import (
 )
 from modelplane.domain.flags import MODELS_SOURCE
 from modelplane.domain.history import diff
-from modelplane.domain.models import CAPABILITIES, STATUSES, Model, ModelSpec
+from modelplane.domain.models import CAPABILITIES, STATUSES, Capability, Model, ModelSpec
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import require_reason, validate
 from modelplane.services import flags as flags_svc
@@ -29,6 +29,7 @@ from modelplane.services import models as svc
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
+from modelplane.web.labels import humane
 from modelplane.web.urls import model_url
 
 router = APIRouter(prefix="/admin/models")
@@ -189,7 +190,7 @@ def check(console: SignedIn, form: CheckedForm) -> JSONResponse:
         errors: list[FieldError] = []
     except InvalidInput as exc:
         errors = exc.errors
-    return JSONResponse({"errors": errors_json(errors)})
+    return JSONResponse({"errors": errors_json(humane(errors))})
 
 
 # One model ---------------------------------------------------------------------------------
@@ -216,7 +217,9 @@ def edit(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
         return _form_page(console, model, _values(model), exc.errors, reason, status=428)
     try:
         spec = _spec(parsed, model_id)
-
+        spec = spec.model_copy(
+            update={"capabilities": _in_stored_order(spec.capabilities, model.capabilities)}
+        )
         saved = svc.replace_model(console.uows, spec, console.author, expected, reason)
     except InvalidInput as exc:
         return _form_page(console, model, parsed.values, exc.errors, reason, expected, status=422)
@@ -408,6 +411,14 @@ def _spec(parsed: ParsedForm, model_id: str | None = None) -> ModelSpec:
     return spec
 
 
+def _in_stored_order(chosen: list[Capability], stored: list[Capability]) -> list[Capability]:
+    """The checkboxes send capabilities in the form's order; the ones the model already
+    had keep their stored order (then any new ones), so a save that changes none records
+    no ``capabilities`` change."""
+    kept = [c for c in stored if c in chosen]
+    return [*kept, *(c for c in chosen if c not in kept)]
+
+
 def _values(model: Model) -> dict[str, Any]:
     return document_values(model.spec().to_json(), whole=JSON_FIELDS)
 
@@ -461,7 +472,7 @@ def _form_page(
         status=status,
         model=model,
         values=values,
-        errors=errors,
+        errors=humane(errors),
         reason=reason or "",
         expected=expected if expected is not None else (model.version if model else None),
         conflict=conflict[0] if conflict else None,
