@@ -125,3 +125,108 @@ def test_free_text_in_the_notice_parameter_is_not_rendered(page: Any) -> None:
     page.goto(genuine)
     expect(page.get_by_label("Display name")).to_have_value("GPT-5 (renamed)")
     expect(page.locator("[data-banner]")).to_have_count(0)
+
+
+def test_form_errors_name_fields_by_label_all_at_once_and_never_show_a_regex(
+    page: Any,
+) -> None:
+    sign_in(page, "editor")
+    page.goto("/admin/models/new")
+    page.get_by_label("Id", exact=True).fill("Not An Id")
+    page.get_by_label("Provider", exact=True).select_option("openai")
+    page.get_by_label("Display name").fill("Typo")
+    page.get_by_label("Context window (tokens)").press_sequentially("lots")
+    page.get_by_label("Input", exact=True).press_sequentially("cheap")
+    page.get_by_label("Output", exact=True).fill("1")
+    page.get_by_role("button", name="Create model").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Context window must be a whole number of tokens")
+    expect(summary).to_contain_text("Input price must be a price in USD per million tokens")
+    expect(summary.locator('[data-error-path="id"]')).to_contain_text("Id")
+    expect(summary).to_contain_text("3 problems to fix")
+    text = summary.inner_text()
+    assert "^" not in text and "should match pattern" not in text and "Input should" not in text
+    expect(page.locator('[data-path="contextWindow"] .field-error')).to_have_text(
+        "Context window must be a whole number of tokens"
+    )
+    screenshot(page, "34-human-errors")
+
+
+def test_import_errors_name_the_model_by_id(page: Any, tmp_path: Any) -> None:
+    import json
+
+    document = {
+        "models": [
+            {
+                "id": "acme:broken-1",
+                "provider": "openai",
+                "name": "Broken",
+                "contextWindow": "many",
+                "pricing": {"input": 1, "output": 1},
+            }
+        ]
+    }
+    upload = tmp_path / "broken.json"
+    upload.write_text(json.dumps(document))
+    sign_in(page, "editor")
+    page.goto("/admin/bulk")
+    page.get_by_label("File (JSON)").set_input_files(str(upload))
+    page.get_by_role("button", name="Preview the import").click()
+    errors = page.locator("#import-errors")
+    expect(errors).to_contain_text("acme:broken-1")
+    expect(errors).to_contain_text("Context window must be a whole number of tokens")
+    expect(errors).not_to_contain_text("models[0]")
+    screenshot(page, "35-import-errors")
+
+
+def test_a_form_save_records_no_phantom_capabilities_change(page: Any) -> None:
+    sign_in(page, "editor")
+    page.goto(f"/admin/models/{M}/edit")
+    page.get_by_label("Display name").fill("GPT-5 (only the name)")
+    page.get_by_label("Reason for this change").fill("rename only")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator('[data-banner="notice"]')).to_contain_text("Saved")
+    page.goto(f"/admin/models/{M}/history")
+    latest = page.locator("li.entry").first
+    expect(latest).to_contain_text("rename only")
+    expect(latest.locator("tr", has_text="name")).to_have_count(1)
+    expect(latest.locator("tr", has_text="capabilities")).to_have_count(0)
+
+
+def test_profile_edits_take_a_reason_ask_before_removing_a_score_and_can_be_restored(
+    page: Any,
+) -> None:
+    sign_in(page, "editor")
+    page.goto("/admin/auto-router/profiles")
+    row = page.locator(f'tr[data-profile-id="{M}"]')
+    status = row.locator("[data-row-status]")
+    coding = page.get_by_label(f"{M}: Coding")
+    before = coding.input_value()
+    assert before != ""
+    coding.fill("")
+    coding.press("Enter")
+    expect(status).to_have_text("not saved: give a reason above")
+    page.get_by_label("Reason for grid edits (required)").fill("coding score is stale")
+    coding.press("Enter")
+    expect(page.locator("#confirm-text")).to_contain_text(f"Remove the Coding score of {M}?")
+    screenshot(page, "36-profile-empty-cell")
+    page.get_by_role("button", name="Cancel").click()
+    expect(status).not_to_contain_text("saved ·")
+    coding.press("Enter")
+    page.get_by_role("button", name="Confirm").click()
+    expect(status).to_contain_text("saved · v2")
+
+    row.get_by_role("link", name=f"History of {M}").click()
+    latest = page.locator("li.entry").first
+    expect(latest).to_contain_text("coding score is stale")
+    page.get_by_role("button", name="Restore this version… (1)").click()
+    expect(page.locator("#confirm-action")).to_contain_text("Restore version 1")
+    page.get_by_label("Reason (required)").fill("put the coding score back")
+    page.get_by_role("button", name="Restore version 1").click()
+    expect(page.locator('[data-banner="notice"]')).to_contain_text(
+        f"Restored version 1 of {M} as version 3."
+    )
+    expect(page.locator("li.entry").first).to_contain_text("put the coding score back")
+    screenshot(page, "37-profile-history")
+    page.goto("/admin/auto-router/profiles")
+    expect(page.get_by_label(f"{M}: Coding")).to_have_value(before)

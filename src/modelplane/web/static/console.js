@@ -212,17 +212,36 @@
     });
   }
   const saving = new Map();  // profile id -> promise of this page's own save
-  document.addEventListener("submit", async (event) => {
+  document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-profile-form")) return;
     event.preventDefault();
     const row = form.closest("tr");
     const status = $("[data-row-status]", row);
+    const reason = $("#profiles-reason");
+    if (reason && !reason.value.trim()) {
+      status.textContent = "not saved: give a reason above";
+      reason.setAttribute("aria-invalid", "true");
+      reason.focus();
+      return;
+    }
+    if (reason) reason.removeAttribute("aria-invalid");
+    const emptied = $$(`input[form="${CSS.escape(form.id)}"]`).filter(
+      (input) => input.defaultValue !== "" && input.value.trim() === ""
+    );
+    const save = () => saveProfile(form, row, status, reason ? reason.value : "");
+    if (!emptied.length) { save(); return; }
+    const names = emptied.map((input) => input.dataset.label || input.name).join(", ");
+    confirmThen(`Remove the ${names} score of ${row.dataset.profileId}? The router's default score applies instead.`, save);
+  });
+  async function saveProfile(form, row, status, reason) {
     status.textContent = "saving…";
+    const body = new FormData(form);
+    body.set("reason", reason);
     let done;
     saving.set(row.dataset.profileId, new Promise((resolve) => { done = resolve; }));
     const response = await fetch(form.action, {
-      method: "POST", body: new FormData(form), headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
+      method: "POST", body, headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
     });
     const answer = await response.json().catch(() => ({}));
     saving.delete(row.dataset.profileId);
@@ -231,12 +250,13 @@
       $("input[name=expectedVersion]", form).value = answer.version;
       row.dataset.version = answer.version;
       row.classList.remove("dirty");
+      $$(`input[form="${CSS.escape(form.id)}"]`).forEach((input) => { input.defaultValue = input.value; });
       status.textContent = `saved · v${answer.version}`;
     } else {
       const errors = (answer.errors || []).map((e) => (e.path ? e.path + ": " : "") + e.message);
       status.textContent = "not saved: " + (errors.join("; ") || response.statusText);
     }
-  });
+  }
 
   // Rollout: percentage sliders (delegated: cards are swapped in live), unsaved-edit marks,
   // and the experiment form's JSON and weight checks ----------------------------------------------
