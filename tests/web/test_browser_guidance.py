@@ -230,3 +230,16 @@ def test_profile_edits_take_a_reason_ask_before_removing_a_score_and_can_be_rest
     screenshot(page, "37-profile-history")
     page.goto("/admin/auto-router/profiles")
     expect(page.get_by_label(f"{M}: Coding")).to_have_value(before)
+
+
+def test_the_model_form_shows_the_cost_effect_of_a_price_change_as_you_type(page: Any) -> None:
+    sign_in(page, "editor")
+    page.goto(f"/admin/models/{M}/edit")
+    effect = page.locator("#price-effect")
+    expect(effect).to_contain_text("A reference request (1K input + 1K output tokens) costs $")
+    expect(effect).to_contain_text("the prices are unchanged")
+    page.get_by_label("Input", exact=True).fill("0.01")
+    page.get_by_label("Output", exact=True).fill("0.02")
+    expect(effect).to_contain_text("→ $0.00003000 with these prices")
+    expect(effect).to_contain_text("cost tier premium → cheap")
+    screenshot(page, "38-price-effect")

@@ -42,3 +42,12 @@ def cost(
         + reasoning_price * reasoning_tokens
     )
     return total / _PER
+
+
+REFERENCE_TOKENS = (1000, 1000)
+"""The reference request the console prices a change with: 1K input and 1K output tokens."""
+
+
+def reference_cost(pricing: Pricing) -> Decimal:
+    """USD for the reference request (``REFERENCE_TOKENS``) at ``pricing``."""
+    return cost(pricing, *REFERENCE_TOKENS)

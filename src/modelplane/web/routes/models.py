@@ -21,13 +21,22 @@ from modelplane.domain.errors import (
 )
 from modelplane.domain.flags import MODELS_SOURCE
 from modelplane.domain.history import diff
-from modelplane.domain.models import CAPABILITIES, STATUSES, Capability, Model, ModelSpec
+from modelplane.domain.models import (
+    CAPABILITIES,
+    STATUSES,
+    Capability,
+    Model,
+    ModelSpec,
+    Pricing,
+)
+from modelplane.domain.pricing import reference_cost
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import require_reason, validate
 from modelplane.services import flags as flags_svc
 from modelplane.services import models as svc
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
+from modelplane.web.filters import usd
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
 from modelplane.web.labels import humane
 from modelplane.web.urls import model_url
@@ -191,6 +200,47 @@ def check(console: SignedIn, form: CheckedForm) -> JSONResponse:
     except InvalidInput as exc:
         errors = exc.errors
     return JSONResponse({"errors": errors_json(humane(errors))})
+
+
+@router.post("/price-effect")
+def price_effect(console: SignedIn, form: CheckedForm) -> JSONResponse:
+    """What the prices as typed do to a reference request's cost and to the model's cost
+    tier, beside what the stored prices do: the model form shows it as you type."""
+    parsed = _parse(form)
+    model = _get(console, str(form.get("modelId") or ""))
+    try:
+        typed: Pricing | None = validate(Pricing, parsed.document.get("pricing") or {})
+    except InvalidInput:
+        typed = None
+    return JSONResponse({"text": price_effect_text(console, model, typed)})
+
+
+def price_effect_text(console: Console, model: Model | None, typed: Pricing | None) -> str:
+    tiers = console.runtime.reader.router_config().cost_tiers
+    requests = "A reference request (1K input + 1K output tokens)"
+
+    def shown(pricing: Pricing) -> tuple[str, str]:
+        return usd(reference_cost(pricing)), tiers.tier_of(float(pricing.average))
+
+    if typed is None:
+        if model is None:
+            return f"{requests}: type an input and an output price to see its cost."
+        cost, tier = shown(model.pricing)
+        return f"{requests} costs {cost} now (cost tier {tier}); the prices as typed are not valid."
+    after, after_tier = shown(typed)
+    if model is None:
+        return f"{requests} costs {after} at these prices: cost tier {after_tier}."
+    before, before_tier = shown(model.pricing)
+    if model.pricing == typed:
+        return f"{requests} costs {before} (cost tier {before_tier}); the prices are unchanged."
+    old, new = reference_cost(model.pricing), reference_cost(typed)
+    change = f" ({(new - old) / old:+.0%})" if old else ""
+    tier = (
+        f"cost tier {before_tier} → {after_tier}"
+        if before_tier != after_tier
+        else f"cost tier stays {after_tier}"
+    )
+    return f"{requests} costs {before} now → {after} with these prices{change}; {tier}."
 
 
 # One model ---------------------------------------------------------------------------------
@@ -483,4 +533,5 @@ def _form_page(
         capabilities=CAPABILITIES,
         speed_tiers=SPEED_TIERS,
         readonly=not console.can("editor"),
+        price_effect=price_effect_text(console, model, model.pricing if model else None),
     )

@@ -258,6 +258,29 @@
     }
   }
 
+  // Model form: the cost effect of the prices as typed ---------------------------------------------
+  const effect = $("#price-effect[data-price-effect-url]");
+  if (effect) {
+    const form = effect.closest("form");
+    let timer = null;
+    let asked = 0;
+    form.addEventListener("input", (event) => {
+      if (!event.target.name || !event.target.name.startsWith("pricing.")) return;
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        const body = new FormData(form);
+        body.set("modelId", effect.dataset.modelId || "");
+        const response = await fetch(effect.dataset.priceEffectUrl, {
+          method: "POST", body, headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
+        });
+        if (!response.ok || mine !== asked) return;
+        const answer = await response.json();
+        effect.textContent = answer.text;
+      }, 250);
+    });
+  }
+
   // Rollout: percentage sliders (delegated: cards are swapped in live), unsaved-edit marks,
   // and the experiment form's JSON and weight checks ----------------------------------------------
   document.addEventListener("input", (event) => {
