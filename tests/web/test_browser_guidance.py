@@ -243,3 +243,56 @@ def test_the_model_form_shows_the_cost_effect_of_a_price_change_as_you_type(page
     expect(effect).to_contain_text("→ $0.00003000 with these prices")
     expect(effect).to_contain_text("cost tier premium → cheap")
     screenshot(page, "38-price-effect")
+
+
+MAIN_PAGES = {
+    "models": "/admin/models",
+    "model-edit": f"/admin/models/{M}/edit",
+    "model-history": f"/admin/models/{M}/history",
+    "import-export": "/admin/bulk",
+    "router-config": "/admin/auto-router",
+    "router-profiles": "/admin/auto-router/profiles",
+    "playground": "/admin/auto-router/playground",
+    "analytics": "/admin/analytics",
+    "rollout": "/admin/rollout",
+    "parity": "/admin/rollout/parity",
+    "experiments": "/admin/experiments",
+    "users": "/admin/users",
+    "tokens": "/admin/tokens",
+}
+
+
+def test_no_main_page_scrolls_sideways_at_phone_width(page: Any) -> None:
+    """Screenshots of every main page at 1440 and 390 px; at 390 px the page itself never
+    scrolls horizontally (wide tables scroll inside their own box)."""
+    sign_in(page, "admin")
+    wide: dict[str, int] = {}
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, path in MAIN_PAGES.items():
+            page.goto(path)
+            screenshot(page, f"main-{width}-{name}")
+            if width == 390:
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > 390:
+                    wide[name] = scroll
+    page.goto("/admin/auto-router")
+    clipped = page.locator("table.matrix input").evaluate_all(
+        "inputs => inputs.filter(i => i.scrollWidth > i.clientWidth).map(i => i.value)"
+    )
+    assert clipped == [], f"tier weights cut off at phone width: {clipped}"
+    weight = page.get_by_label("moderate tasks: cheap weight")
+    assert weight.evaluate("i => i.getBoundingClientRect().width") >= 60
+    for width in (390, 1440):  # the save bar never covers the field being edited
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto("/admin/auto-router")
+        for field in page.locator("#config-form input[type=number]").all()[:12]:
+            field.focus()
+            covered = field.evaluate(
+                """f => { const bar = document.querySelector('.sticky-save');
+                   if (!bar) return false;
+                   const a = f.getBoundingClientRect(), b = bar.getBoundingClientRect();
+                   return a.bottom > b.top && a.top < b.bottom; }"""
+            )
+            assert not covered, f"the save bar covers {field.get_attribute('name')} at {width}"
+    assert wide == {}, f"pages wider than the phone: {wide}"

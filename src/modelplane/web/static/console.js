@@ -258,6 +258,16 @@
     }
   }
 
+  // The sticky save bar never covers the field being edited ------------------------------------
+  document.addEventListener("focusin", (event) => {
+    const field = event.target;
+    const bar = field.closest && field.closest("form") && $(".sticky-save", field.closest("form"));
+    if (!bar || bar.contains(field) || getComputedStyle(bar).position !== "sticky") return;
+    const a = field.getBoundingClientRect();
+    const b = bar.getBoundingClientRect();
+    if (a.bottom > b.top && a.top < b.bottom) window.scrollBy(0, a.bottom - b.top + 16);
+  });
+
   // Model form: the cost effect of the prices as typed ---------------------------------------------
   const effect = $("#price-effect[data-price-effect-url]");
   if (effect) {
