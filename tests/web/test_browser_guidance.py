@@ -296,3 +296,31 @@ def test_no_main_page_scrolls_sideways_at_phone_width(page: Any) -> None:
             )
             assert not covered, f"the save bar covers {field.get_attribute('name')} at {width}"
     assert wide == {}, f"pages wider than the phone: {wide}"
+
+
+def test_the_models_table_searches_as_you_type_keeps_its_header_and_numbers_its_pages(
+    page: Any,
+) -> None:
+    sign_in(page, "viewer")
+    page.goto("/admin/models?per=50")
+    pager = page.get_by_role("navigation", name="Pages")
+    expect(pager.locator('[aria-current="page"]')).to_have_text("1")
+    pager.get_by_label("Page").fill("2")
+    pager.get_by_role("button", name="Go").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(
+        page.get_by_role("navigation", name="Pages").locator('[aria-current="page"]')
+    ).to_have_text("2")
+    page.goto("/admin/models")
+    page.get_by_label("Search").press_sequentially("claude", delay=30)
+    expect(page).to_have_url(re.compile(r"q=claude"))
+    expect(page.locator("tr[data-model-id^='openai:']")).to_have_count(0)
+    expect(page.locator("tr[data-model-id^='anthropic:']").first).to_be_visible()
+    expect(page.get_by_label("Search")).to_be_focused()
+    page.goto("/admin/models")
+    header = page.locator("#models-table thead th").first
+    page.locator(".table-wrap.tall").evaluate("w => w.scrollTo(0, 2000)")
+    top = header.evaluate("h => h.getBoundingClientRect().top")
+    wrap_top = page.locator(".table-wrap.tall").evaluate("w => w.getBoundingClientRect().top")
+    assert abs(top - wrap_top) < 3, "the table header scrolled away"
+    screenshot(page, "39-models-sticky-header")

@@ -258,6 +258,23 @@
     }
   }
 
+  // Models table: search as you type (the server filters; debounced) -------------------------------
+  const search = $("form[data-search-as-you-type]");
+  if (search) {
+    const box = $("input[name=q]", search);
+    let pending = null;
+    box.addEventListener("input", () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        const params = new URLSearchParams(new FormData(search));
+        params.delete("page");
+        for (const [k, v] of Array.from(params.entries())) if (v === "") params.delete(k);
+        window.location.assign(`${search.action}?${params}#q`);
+      }, 400);
+    });
+    if (location.hash === "#q") { box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
+  }
+
   // The sticky save bar never covers the field being edited ------------------------------------
   document.addEventListener("focusin", (event) => {
     const field = event.target;
