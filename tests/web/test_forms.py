@@ -99,7 +99,7 @@ def test_invalid_fields_come_back_inline_with_the_domain_messages(
     response = console.post("/admin/models/new", form)
     assert response.status_code == 422
     assert 'id="f-pricing-input-error"' in response.text
-    assert "greater than or equal to 0" in response.text
+    assert "Input price must be at least 0" in response.text
     assert 'id="f-reasoning-error"' in response.text
     assert "not JSON" in response.text
     assert 'value="Acme Swift 1"' in response.text  # what was typed is kept
@@ -191,7 +191,9 @@ def test_import_preview_lists_errors_with_json_paths_and_writes_nothing(
     }
     response = _upload(console, document)
     assert response.status_code == 422
-    assert "models[0].contextWindow" in response.text
+    assert "<code>acme:x</code>" in response.text
+    assert "Context window must be more than 0" in response.text
+    assert "models[0]" not in response.text
     assert runtime.reader.find("acme:x") is None
 
 

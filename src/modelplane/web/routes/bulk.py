@@ -23,6 +23,7 @@ from modelplane.services import bulk as svc
 from modelplane.web import staging
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
+from modelplane.web.labels import humane_import
 
 router = APIRouter(prefix="/admin")
 KINDS = {"all": "A whole export (or part of one)", "profiles": "A profiles file"}
@@ -66,11 +67,14 @@ async def preview(console: EditorConsole, form: CheckedForm) -> Response:
     if len(raw) > limit:
         message = f"the file is larger than the import limit of {limit:,} bytes"
         return _page(console, [FieldError("file", message)], status=413)
+    parsed: Any = None
     try:
-        data, notes = _document(svc.parse_json(raw), kind)
+        parsed = svc.parse_json(raw)
+        data, notes = _document(parsed, kind)
         report = svc.import_document(console.uows, data, console.author, True, reason)
     except InvalidInput as exc:
-        return _page(console, exc.errors, filename=upload.filename, status=422)
+        errors = humane_import(exc.errors, parsed)
+        return _page(console, errors, filename=upload.filename, status=422)
     stage = _stage(console, data)
     return _page(
         console,
@@ -117,7 +121,7 @@ def apply(console: EditorConsole, form: CheckedForm) -> Response:
             status=409,
         )
     except InvalidInput as exc:
-        return _page(console, exc.errors, status=422)
+        return _page(console, humane_import(exc.errors, data), status=422)
     staging.discard(_owner(console), stage)
     return _page(console, [], report=report, applied=True)
 
