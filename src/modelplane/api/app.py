@@ -25,6 +25,7 @@ from modelplane.api.routes import (
     tokens,
     usage,
 )
+from modelplane.api.security_headers import SecurityHeadersMiddleware
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
@@ -66,6 +67,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return RedirectResponse("/admin/models", status_code=307)
 
     app.add_middleware(SnapshotMiddleware, runtime=runtime)
+    production = runtime.settings.environment == "production"
+    app.add_middleware(SecurityHeadersMiddleware, production=production)  # outermost
     return app
 
 
