@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from modelplane import __version__, web
 from modelplane.api import problems
+from modelplane.api.body_limit import BodyLimitMiddleware
 from modelplane.api.live_http import SnapshotMiddleware
 from modelplane.api.routes import (
     analytics,
@@ -67,6 +68,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return RedirectResponse("/admin/models", status_code=307)
 
     app.add_middleware(SnapshotMiddleware, runtime=runtime)
+    limits = runtime.settings
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=limits.body_max_bytes,
+        import_max_bytes=limits.import_max_bytes,
+    )
     production = runtime.settings.environment == "production"
     app.add_middleware(SecurityHeadersMiddleware, production=production)  # outermost
     return app

@@ -140,6 +140,12 @@ class Pricing(DomainModel):
         return (self.input + self.output) / 2
 
 
+BENCHMARK_MAX = 1_000_000
+BenchmarkScore = Annotated[float, Field(ge=-BENCHMARK_MAX, le=BENCHMARK_MAX, allow_inf_nan=False)]
+"""A benchmark's result: a finite number within a million either side of zero (scores,
+percentages and Elo ratings all fit)."""
+
+
 class ModelSpec(DomainModel):
     """Everything an editor sets about a model: the body of a create or an import row."""
 
@@ -160,7 +166,8 @@ class ModelSpec(DomainModel):
     user_friendly_description: LongText | None = None
     best_for: LongText | None = None
     benchmarks: (
-        dict[Annotated[str, Field(min_length=1, max_length=KEY_MAX), SINGLE_LINE], float] | None
+        dict[Annotated[str, Field(min_length=1, max_length=KEY_MAX), SINGLE_LINE], BenchmarkScore]
+        | None
     ) = Field(default=None, max_length=LIST_MAX)
     speed_tier: SpeedTier | None = None
     is_pro: bool = False
