@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from modelplane import __version__, web
-from modelplane.api import problems
+from modelplane.api import openapi, problems
 from modelplane.api.body_limit import BodyLimitMiddleware
 from modelplane.api.live_http import SnapshotMiddleware
 from modelplane.api.routes import (
@@ -62,6 +62,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(usage.router)
     app.include_router(analytics.router)
     web.install(app)  # the admin console under /admin
+    openapi.install(app, runtime.settings.public_reads_require_token)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
