@@ -146,7 +146,6 @@ class SignInLimiter:
         now = self._now()
         with self._uows() as uow:
             repo = SignInStrikeRepository(uow.connection)
-            repo.remove_expired(now)
             repo.ensure(list(keys), now)
             rows = repo.get(list(keys), for_update=True)
             lockouts = []
@@ -154,6 +153,11 @@ class SignInLimiter:
                 strikes = rows[key]
                 lockouts.append(self._strike(strikes, now, username_key=key == keys[0]))
                 repo.put(strikes)
+            uow.commit()
+        # Forgetting expired keys is its own transaction: the count above locks only its own
+        # two rows, in one order, so concurrent failures can never deadlock.
+        with self._uows() as uow:
+            SignInStrikeRepository(uow.connection).remove_expired(now)
             uow.commit()
         seconds = max(lockouts)
         if seconds > 0:
@@ -166,6 +170,8 @@ class SignInLimiter:
 
     def _strike(self, strikes: Strikes, now: float, username_key: bool) -> float:
         """Count a failure; the length of the lock it starts, or 0."""
+        if strikes.expires_at <= now:  # forgotten (or new): start afresh
+            strikes.failures, strikes.lockouts, strikes.locked_until = 0, 0, 0.0
         if now < strikes.locked_until:  # a guess that was in flight when the lock began
             return 0.0
         if strikes.failures == 0 or now - strikes.window_start > self.WINDOW:
