@@ -52,7 +52,11 @@ class ServerProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(lambda: httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200, 30)
+        try:  # a loaded machine can take a while to start one
+            wait_until(lambda: httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200, 60)
+        except AssertionError:
+            self.stop()  # a server that never came up must not outlive its test
+            raise
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", timeout=5, **kwargs)

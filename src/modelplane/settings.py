@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_reads_require_token: bool = False
-    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """The largest request body of every endpoint but the imports (413 above)."""
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
     db_connect_timeout: int = Field(default=2, ge=2, le=60)
     """Seconds to open a PostgreSQL connection before giving up (then 503)."""

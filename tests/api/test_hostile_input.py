@@ -52,15 +52,43 @@ def test_an_id_that_urls_would_rewrite_is_a_422_naming_the_field(
     assert list(problem_paths(created)) == ["id"]
 
 
-def test_a_100000_key_benchmarks_object_is_a_422_naming_the_field_and_limit(
+def test_a_100000_key_benchmarks_object_is_refused_by_size_and_101_keys_by_count(
     client: TestClient, headers: H
 ) -> None:
     many = {f"bench-{i}": 1 for i in range(100_000)}
     created = client.post(
         "/api/v1/models", json=new_model(benchmarks=many), headers=headers["editor"]
     )
+    assert created.status_code == 413  # 1.7 MB: over the body limit, never parsed
+    over = {f"bench-{i}": 1 for i in range(101)}
+    created = client.post(
+        "/api/v1/models", json=new_model(benchmarks=over), headers=headers["editor"]
+    )
     paths = problem_paths(created)
     assert list(paths) == ["benchmarks"] and "at most 100 items" in paths["benchmarks"]
+
+
+@pytest.mark.parametrize("score", [1e7, -1e7, 1e308])
+def test_a_benchmark_score_out_of_range_is_a_422_naming_the_key(
+    client: TestClient, headers: H, score: float
+) -> None:
+    created = client.post(
+        "/api/v1/models", json=new_model(benchmarks={"mmlu": score}), headers=headers["editor"]
+    )
+    assert list(problem_paths(created)) == ["benchmarks.mmlu"]
+
+
+def test_150000_capabilities_are_refused_quickly(client: TestClient, headers: H) -> None:
+    many = ["vision"] * 150_000  # ~1.3 MB: the body limit answers before any parsing
+    created = client.post(
+        "/api/v1/models", json=new_model(capabilities=many), headers=headers["editor"]
+    )
+    assert created.status_code == 413
+    some = ["vision", "thinking", "vision"]
+    created = client.post(
+        "/api/v1/models", json=new_model(capabilities=some), headers=headers["editor"]
+    )
+    assert list(problem_paths(created)) == ["capabilities"]
 
 
 def test_a_nul_in_an_import_row_names_the_row_and_field(client: TestClient, headers: H) -> None:

@@ -1,21 +1,24 @@
-"""The sign-in limiter on its own: an injected clock, no database and no sleeping."""
+"""The sign-in limiter over a real database (both backends): an injected clock, no
+sleeping. Its counts live in the database, so two limiters on one database (two
+processes) see each other's failures."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from datetime import UTC, datetime
 
 import pytest
 
-from modelplane.services.users import SignIn, SignInLimiter, SignInLocked, User
+from modelplane.bootstrap import Runtime
+from modelplane.services.sign_in import SignInLimiter, SignInLocked
+from modelplane.services.users import SignIn, User
 
 WINDOW = SignInLimiter.WINDOW
 
 
 class Clock:
-    """A monotonic clock that moves only when told."""
+    """A wall clock that moves only when told."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -49,8 +52,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def limiter(clock: Clock) -> SignInLimiter:
-    return SignInLimiter(now=clock)
+def limiter(runtime: Runtime, clock: Clock) -> SignInLimiter:
+    return SignInLimiter(runtime.unit_of_work, now=clock)
 
 
 def fail(limiter: SignInLimiter, username: str, address: str, times: int = 1) -> None:
@@ -63,11 +66,11 @@ def locked_for(limiter: SignInLimiter, username: str, address: str) -> int | Non
     try:
         limiter.attempt(username, address, Checks().wrong)
     except SignInLocked as exc:
-        return exc.retry_after
+        return int(exc.retry_after)
     return None
 
 
-def test_five_failures_for_a_username_any_case_lock_it_without_checking(
+def test_five_failures_for_a_username_any_case_delay_it_briefly_without_checking(
     limiter: SignInLimiter,
 ) -> None:
     for i, name in enumerate(["alice", "Alice", "ALICE", " alice ", "aLiCe"]):
@@ -75,8 +78,45 @@ def test_five_failures_for_a_username_any_case_lock_it_without_checking(
     checks = Checks()
     with pytest.raises(SignInLocked) as refused:
         limiter.attempt("alice", "10.0.1.1", checks.right)
-    assert refused.value.retry_after == 30
-    assert checks.calls == 0, "a locked-out attempt must cost no password check"
+    assert refused.value.retry_after == SignInLimiter.USERNAME_DELAY == 5
+    assert checks.calls == 0, "a held-up attempt must cost no password check"
+
+
+def test_others_failures_from_elsewhere_never_lock_a_username_beyond_the_short_delay(
+    limiter: SignInLimiter, clock: Clock
+) -> None:
+    for i in range(60):  # a distributed guesser: each address stays under its own limit
+        wait = locked_for(limiter, "alice", f"198.51.{i // 4}.{i % 4}")
+        assert wait is None or wait <= 5
+        if wait:
+            clock.advance(wait)
+            fail(limiter, "alice", f"198.51.{i // 4}.{i % 4}")
+    # The real alice, from her own address, waits a few seconds at most.
+    wait = locked_for(limiter, "alice", "10.9.9.9")
+    assert wait is None or wait <= 5
+    if wait:
+        clock.advance(wait)
+    assert limiter.attempt("alice", "10.9.9.9", Checks().right) is not None
+
+
+def test_the_guessers_own_address_is_locked_out_for_longer(limiter: SignInLimiter) -> None:
+    fail(limiter, "alice", "192.0.2.66", times=5)
+    assert locked_for(limiter, "alice", "192.0.2.66") == 30
+    assert locked_for(limiter, "alice", "10.0.0.1") == 5
+
+
+def test_two_limiters_on_one_database_share_their_counts(
+    runtime: Runtime, limiter: SignInLimiter, clock: Clock
+) -> None:
+    other_process = Runtime(runtime.settings)
+    try:
+        other = SignInLimiter(other_process.unit_of_work, now=clock)
+        fail(limiter, "bob", "192.0.2.9", times=3)
+        fail(other, "carol", "192.0.2.9", times=2)
+        assert locked_for(limiter, "dave", "192.0.2.9") == 30
+        assert locked_for(other, "dave", "192.0.2.9") == 30
+    finally:
+        other_process.close()
 
 
 def test_four_failures_do_not_lock(limiter: SignInLimiter) -> None:
@@ -163,27 +203,10 @@ def test_expired_keys_are_forgotten(limiter: SignInLimiter, clock: Clock) -> Non
     assert len(limiter) == 2
 
 
-def test_the_table_is_capped_and_the_least_recently_failed_go_first(clock: Clock) -> None:
-    limiter = SignInLimiter(now=clock, max_keys=10)
-    fail(limiter, "alice", "10.0.0.1", times=4)
-    for i in range(20):
-        fail(limiter, f"user-{i}", f"10.1.0.{i}")
-        assert len(limiter) <= 10
-    fail(limiter, "alice", "10.0.0.1")  # alice's four earlier strikes were evicted
-    assert locked_for(limiter, "alice", "10.0.0.2") is None
-    fail(limiter, "user-19", "10.2.0.1", times=4)  # still held: this makes five
-    assert locked_for(limiter, "user-19", "10.2.0.2") == 30
-
-
-def test_a_tiny_table_is_refused() -> None:
-    with pytest.raises(ValueError, match="max_keys"):
-        SignInLimiter(max_keys=1)
-
-
 def test_a_lockout_is_logged_once_with_username_and_address(
     limiter: SignInLimiter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="modelplane.services.users"):
+    with caplog.at_level(logging.WARNING, logger="modelplane.services.sign_in"):
         fail(limiter, "alice", "192.0.2.7", times=5)
         for _ in range(3):
             assert locked_for(limiter, "alice", "192.0.2.7") == 30
@@ -192,17 +215,25 @@ def test_a_lockout_is_logged_once_with_username_and_address(
     assert "'alice'" in message and "192.0.2.7" in message and "30 s" in message
 
 
-def test_concurrent_failures_keep_the_table_consistent(clock: Clock) -> None:
-    limiter = SignInLimiter(now=clock, max_keys=500)
+def test_concurrent_failures_for_one_key_are_all_counted(
+    runtime: Runtime, limiter: SignInLimiter
+) -> None:
+    """Four attempts past the check at once, each from its own address: none of the four
+    failures is lost, so the fifth locks the username."""
+    barrier = threading.Barrier(4)
 
-    def hammer(thread: int) -> None:
-        for i in range(300):
-            with contextlib.suppress(SignInLocked):
-                fail(limiter, f"user-{thread}-{i % 40}", f"10.{thread}.0.{i % 7}")
+    def wrong_after_all_checked() -> SignIn | None:
+        barrier.wait(timeout=10)
+        return None
 
-    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(8)]
+    def guess(n: int) -> None:
+        limiter.attempt("erin", f"10.7.0.{n}", wrong_after_all_checked)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert 0 < len(limiter) <= 500
+    assert locked_for(limiter, "erin", "10.7.1.1") is None  # four failures: the fifth goes
+    assert locked_for(limiter, "erin", "10.7.1.2") == 5  # and five were counted
+    assert len(limiter) == 6  # erin, and five addresses

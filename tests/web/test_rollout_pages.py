@@ -414,6 +414,9 @@ def test_create_report_and_promote_a_variant(as_role: Any, runtime: Runtime) -> 
     row = cheap_row.group(1)
     assert '<td class="num" data-col="decisions">4</td>' in row
     assert "50% / 25% / 25%" in row
+    bars = re.findall(r'<rect class="tier-(\w+)" x="([\d.]+)" y="0" width="([\d.]+)"', row)
+    assert bars == [("cheap", "0.0", "50.0"), ("mid", "50.0", "25.0"), ("premium", "75.0", "25.0")]
+    assert "style=" not in report
     assert "25.0%" in row  # exploration
     assert "$0.00200" in row
     listing = console.get("/admin/experiments").text

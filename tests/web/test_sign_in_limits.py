@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
-from modelplane.services.users import SignInLimiter
+from modelplane.services.sign_in import SignInLimiter
 from modelplane.settings import Settings
 from tests.services.test_users import Clock
 from tests.web.conftest import PASSWORD, csrf_of, make_users
@@ -24,7 +24,7 @@ WRONG = "not the password at all"
 
 def client_for(runtime: Runtime, clock: Clock, peer: str = "testclient") -> TestClient:
     app = create_app(runtime)
-    app.state.sign_in_limiter = SignInLimiter(now=clock)
+    app.state.sign_in_limiter = SignInLimiter(runtime.unit_of_work, now=clock)
     return TestClient(app, client=(peer, 50000))
 
 
@@ -108,7 +108,7 @@ def test_a_success_clears_the_usernames_count(proxied: TestClient) -> None:
 def test_a_lockout_is_logged_once_without_the_password(
     direct: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="modelplane.services.users"):
+    with caplog.at_level(logging.WARNING, logger="modelplane.services.sign_in"):
         for _ in range(5):
             attempt(direct, "editor-user")
         for _ in range(3):

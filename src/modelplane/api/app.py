@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from modelplane import __version__, web
-from modelplane.api import problems, threads
+from modelplane.api import openapi, problems, threads
+from modelplane.api.body_limit import BodyLimitMiddleware
 from modelplane.api.live_http import SnapshotMiddleware
 from modelplane.api.routes import (
     analytics,
@@ -35,6 +36,7 @@ from modelplane.api.routes import (
     users,
     webhooks,
 )
+from modelplane.api.security_headers import SecurityHeadersMiddleware
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
@@ -83,12 +85,21 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(fleet.router)
     app.include_router(audit.router)
     web.install(app)  # the admin console under /admin
+    openapi.install(app, runtime.settings.public_reads_require_token)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
         return RedirectResponse("/admin/models", status_code=307)
 
     app.add_middleware(SnapshotMiddleware, runtime=runtime)
+    limits = runtime.settings
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=limits.body_max_bytes,
+        import_max_bytes=limits.import_max_bytes,
+    )
+    production = runtime.settings.environment == "production"
+    app.add_middleware(SecurityHeadersMiddleware, production=production)  # outermost
     return app
 
 

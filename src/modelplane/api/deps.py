@@ -97,7 +97,21 @@ def require_role(role: str) -> Callable[[Identity], Identity]:
     return check
 
 
-async def public_read(runtime: RuntimeDep, credentials: BearerDep) -> None:
+PUBLIC_READ_SCHEME = "PublicReadToken"
+_public_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name=PUBLIC_READ_SCHEME,
+    description="The same API token, needed for public reads only when the server sets "
+    "`MODELPLANE_PUBLIC_READS_REQUIRE_TOKEN`.",
+)
+"""The bearer token of a public read: its own scheme name, so that the OpenAPI document
+can mark those operations' token as optional (``api/openapi.py``)."""
+
+
+async def public_read(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_public_bearer)],
+) -> None:
     """Public reads are open unless ``public_reads_require_token`` is set; then a viewer
     token or stronger is needed."""
     if runtime.settings.public_reads_require_token:

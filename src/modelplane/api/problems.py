@@ -40,6 +40,26 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """A request body passed the server's limit (``api/body_limit.py``). An HTTP exception,
+    so that FastAPI's body parsing lets it through rather than answering 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body may hold at most {limit} bytes")
+        self.limit = limit
+
+
+def body_too_large(limit: int) -> JSONResponse:
+    response = problem(
+        413,
+        "Content too large",
+        f"the request body may hold at most {limit:,} bytes",
+        limit=limit,
+    )
+    response.headers["Connection"] = "close"  # the rest of the body is not read
+    return response
+
+
 def _request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     """FastAPI's errors with paths relative to the part at fault: ``query.limit``, and for
     the body the field's own path (``pricing.input``)."""
@@ -105,6 +125,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ModelplaneError)
     async def _other(_: Request, exc: ModelplaneError) -> JSONResponse:
         return problem(400, "Bad request", str(exc))
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return body_too_large(exc.limit)
 
     @app.exception_handler(RequestValidationError)
     async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:

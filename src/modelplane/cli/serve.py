@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from modelplane.bootstrap import Runtime
 from modelplane.cli.app import reachable_engine, runtime
 from modelplane.cli.output import friendly_errors, out
+from modelplane.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +59,17 @@ def serve(
         workers=workers,
         log_level="info",
         timeout_graceful_shutdown=2,  # change streams never end by themselves
+        **proxy_options(rt.settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy options from ``MODELPLANE_TRUSTED_PROXIES`` only. uvicorn by itself
+    believes ``X-Forwarded-For`` from 127.0.0.1 (or ``FORWARDED_ALLOW_IPS``), which would let
+    anyone on the host pose as any client address; with no trusted proxy the headers are
+    not read at all."""
+    trusted = sorted(settings.trusted_proxies)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": ",".join(trusted)}
 
 
 def _first_admin(rt: Runtime) -> None:

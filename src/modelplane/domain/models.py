@@ -196,6 +196,12 @@ class DatedPrice(DomainModel):
         return value.astimezone(UTC) if value is not None else None
 
 
+BENCHMARK_MAX = 1_000_000
+BenchmarkScore = Annotated[float, Field(ge=-BENCHMARK_MAX, le=BENCHMARK_MAX, allow_inf_nan=False)]
+"""A benchmark's result: a finite number within a million either side of zero (scores,
+percentages and Elo ratings all fit)."""
+
+
 class ModelSpec(DomainModel):
     """Everything an editor sets about a model: the body of a create or an import row."""
 
@@ -216,7 +222,8 @@ class ModelSpec(DomainModel):
     user_friendly_description: LongText | None = None
     best_for: LongText | None = None
     benchmarks: (
-        dict[Annotated[str, Field(min_length=1, max_length=KEY_MAX), SINGLE_LINE], float] | None
+        dict[Annotated[str, Field(min_length=1, max_length=KEY_MAX), SINGLE_LINE], BenchmarkScore]
+        | None
     ) = Field(default=None, max_length=LIST_MAX)
     speed_tier: SpeedTier | None = None
     is_pro: bool = False

@@ -8,17 +8,11 @@ admin can be neither disabled nor demoted, so the console can never lock everyon
 from __future__ import annotations
 
 import logging
-import math
 import secrets
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine
 
 from modelplane.domain.access import (
     MAX_PASSWORD,
@@ -35,13 +29,12 @@ from modelplane.domain.errors import (
     FieldError,
     InvalidInput,
     NotFound,
-    SignInLocked,
     nearest,
 )
 from modelplane.domain.history import FieldChange
 from modelplane.services import audit
 from modelplane.store.locks import RuleFamily
-from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from modelplane.store.user_repositories import UserRecord, UserRepository
 
 log = logging.getLogger(__name__)
@@ -65,6 +58,10 @@ def user_json(user: User) -> dict[str, object]:
         "createdBy": user.created_by,
         "disabled": user.disabled,
     }
+
+
+public_user = _public
+"""A stored user without its hash (for ``services.sign_in``)."""
 
 
 def create_user(
@@ -147,136 +144,6 @@ def authenticate(uows: UnitOfWorkFactory, username: str, password: str) -> User 
         return None
     store_rehash(uows, sign_in)
     return sign_in.user
-
-
-def session_user(engine: Engine, username: str) -> tuple[User, str] | None:
-    """The enabled user named by a session, with a fingerprint of their password hash
-    that changes whenever the password does (so that sessions signed with the old one
-    end). Read without taking the write lock: every console request asks."""
-    with translate_db_errors(engine), engine.connect() as conn:
-        record = UserRepository(conn).get(username)
-    if record is None or record.disabled:
-        return None
-    return _public(record), record.password_hash.rsplit("$", 2)[-2]
-
-
-@dataclass
-class _Strikes:
-    """One key's recent failures, and how many lockouts it has earned so far."""
-
-    recent: deque[float] = field(default_factory=lambda: deque(maxlen=SignInLimiter.FAILURES))
-    lockouts: int = 0
-    locked_until: float = 0.0
-
-    def expires(self) -> float:
-        return max(self.recent[-1], self.locked_until) + SignInLimiter.WINDOW
-
-
-class SignInLimiter:
-    """Brute-force protection for sign-in, in this process's memory.
-
-    Keys are the username (case-insensitive) and the client address. After ``FAILURES``
-    failures for one key within ``WINDOW`` seconds it is locked out for 30 s; each further
-    failure after that locks it again for twice as long, up to ``MAX_LOCKOUT``. A locked-out
-    attempt is refused before the password is checked, so it costs no argon2 time and does
-    not count. A success clears the username's strikes (not the address's). A key is
-    forgotten once ``WINDOW`` seconds pass with no failure and no lockout in force, and the
-    table holds at most ``max_keys`` (the least recently failed go first).
-
-    Attempts already past the check when a lockout starts still run: a burst of parallel
-    guesses can exceed ``FAILURES`` by the number in flight, and no more.
-    """
-
-    FAILURES = 5
-    WINDOW = 15 * 60.0
-    FIRST_LOCKOUT = 30.0
-    MAX_LOCKOUT = 15 * 60.0
-
-    def __init__(self, now: Callable[[], float] = time.monotonic, max_keys: int = 10_000) -> None:
-        if max_keys < 2:
-            raise ValueError("max_keys must be at least 2: a failure strikes two keys")
-        self._now = now
-        self._max_keys = max_keys
-        self._strikes: OrderedDict[str, _Strikes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._strikes)
-
-    def attempt(
-        self, username: str, address: str, check: Callable[[], SignIn | None]
-    ) -> SignIn | None:
-        """``check()`` (the password check) unless a key is locked out, recording its
-        outcome. Raises ``SignInLocked`` without calling ``check`` while locked out."""
-        keys = _limit_keys(username, address)
-        wait = self._locked_for(keys)
-        if wait > 0:
-            raise SignInLocked(math.ceil(wait))
-        result = check()
-        if result is None:
-            self._failed(keys, username, address)
-        else:
-            with self._lock:
-                self._strikes.pop(keys[0], None)
-        return result
-
-    def _locked_for(self, keys: tuple[str, str]) -> float:
-        """Seconds until every key may try again; 0 when none is locked out."""
-        now = self._now()
-        with self._lock:
-            wait = 0.0
-            for key in keys:
-                strikes = self._strikes.get(key)
-                if strikes is not None and strikes.expires() <= now:
-                    del self._strikes[key]
-                elif strikes is not None:
-                    wait = max(wait, strikes.locked_until - now)
-            return wait
-
-    def _failed(self, keys: tuple[str, str], username: str, address: str) -> None:
-        now = self._now()
-        with self._lock:
-            self._forget_expired(now)
-            lockouts = [self._strike(key, now) for key in keys]
-            while len(self._strikes) > self._max_keys:
-                self._strikes.popitem(last=False)
-        seconds = max(lockouts)
-        if seconds > 0:
-            log.warning(
-                "too many failed sign-ins: locked out for %d s (username %r, address %s)",
-                seconds,
-                username,
-                address,
-            )
-
-    def _strike(self, key: str, now: float) -> float:
-        """Count a failure for ``key``; the length of the lockout it starts, or 0."""
-        strikes = self._strikes.pop(key, None) or _Strikes()
-        self._strikes[key] = strikes  # now the most recently failed
-        if now < strikes.locked_until:  # a guess that was in flight when the lock began
-            return 0.0
-        strikes.recent.append(now)
-        earned = strikes.lockouts > 0 or (
-            len(strikes.recent) == self.FAILURES and now - strikes.recent[0] <= self.WINDOW
-        )
-        if not earned:
-            return 0.0
-        doublings = min(strikes.lockouts, 16)  # no float overflow, however long it goes on
-        seconds = min(self.FIRST_LOCKOUT * 2.0**doublings, self.MAX_LOCKOUT)
-        strikes.lockouts += 1
-        strikes.locked_until = now + seconds
-        return seconds
-
-    def _forget_expired(self, now: float) -> None:
-        """Drop expired keys from the least recently failed end (amortised: each key goes
-        once); one that failed later but expires sooner waits for its turn or a check."""
-        while self._strikes and next(iter(self._strikes.values())).expires() <= now:
-            self._strikes.popitem(last=False)
-
-
-def _limit_keys(username: str, address: str) -> tuple[str, str]:
-    """The username's key first (a success clears it), then the address's."""
-    return f"user:{username.strip().casefold()}", f"address:{address}"
 
 
 def set_role(
@@ -382,8 +249,6 @@ __all__ = [
     "USER_ROLES",
     "PasswordChange",
     "SignIn",
-    "SignInLimiter",
-    "SignInLocked",
     "User",
     "UserRole",
     "UserSpec",
@@ -393,7 +258,7 @@ __all__ = [
     "ensure_first_admin",
     "get_user",
     "list_users",
-    "session_user",
+    "public_user",
     "set_disabled",
     "set_password",
     "set_role",

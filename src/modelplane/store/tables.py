@@ -224,6 +224,31 @@ users = Table(
 )
 """Console users, with argon2 password hashes."""
 
+revoked_sessions = Table(
+    "revoked_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("username", String(100), nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+"""Console sessions ended by signing out, by a SHA-256 of the cookie's session id (never
+the id itself), kept until the cookie would have expired anyway. Every process checks it
+on every request, so a copied cookie dies with its sign-out everywhere."""
+
+sign_in_strikes = Table(
+    "sign_in_strikes",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", Float, nullable=False),
+    Column("lockouts", Integer, nullable=False),
+    Column("locked_until", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)
+"""The sign-in limiter's failure counts per client address and per username (wall-clock
+seconds), shared by every process; a row goes once it expires."""
+
 routing_decisions = Table(
     "routing_decisions",
     metadata,

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.access import User, allows
-from modelplane.services.users import session_user
+from modelplane.services.sign_in import session_user
 from modelplane.store.unit_of_work import UnitOfWorkFactory
 from modelplane.web import notices
 from modelplane.web.session import COOKIE, LIFETIME_SECONDS, Session, Signer
@@ -168,10 +168,10 @@ def _console(request: Request) -> Console:
     session = signer.load(request.cookies.get(COOKIE)) or Session.fresh()
     user = None
     if session.username is not None:
-        found = session_user(runtime.engine, session.username)
+        found = session_user(runtime.engine, session.username, session.sid)
         if found is not None and signer.fingerprint(found[1]) == session.fingerprint:
             user = found[0]
-        else:  # disabled, deleted or password changed: the session ends
+        else:  # signed out, disabled, deleted or password changed: the session ends
             session = Session.fresh()
     start = runtime.live.current.sequence if runtime.live_reads else None
     return Console(request, runtime, signer, session, user, start_sequence=start)

@@ -38,14 +38,20 @@ def tokens(value: int | None) -> str:
     return f"{value:,}"
 
 
-def score_colour(score: Any) -> str:
-    """A background on a red-amber-green scale for a 0-100 score, readable with dark text."""
+SCORE_BANDS = 10
+"""Scores are coloured in bands of ten points: ``score-0`` (0-9) to ``score-10`` (100),
+classes of the static stylesheet on a red-amber-green scale (no inline style: the CSP)."""
+
+
+def score_class(score: Any) -> str:
+    """The ``score-N`` class of a 0-100 score's colour band; "" for no score."""
     try:
         value = max(0.0, min(100.0, float(score)))
     except (TypeError, ValueError):
         return ""
-    hue = round(value * 1.2)  # 0 red .. 120 green
-    return f"background-color: hsl({hue} 70% 85%)"
+    if value != value:  # NaN
+        return ""
+    return f"score-{int(value // SCORE_BANDS)}"
 
 
 def short_time(value: Any) -> str:
@@ -63,7 +69,7 @@ FILTERS: dict[str, Callable[..., object]] = {
     "money": money,
     "usd": usd,
     "tokens": tokens,
-    "score_colour": score_colour,
+    "score_class": score_class,
     "short_time": short_time,
     "pairs": pairs,
 }

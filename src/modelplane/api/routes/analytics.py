@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 
 from modelplane.api.deps import RuntimeDep, Viewer
 from modelplane.domain.clock import utcnow
-from modelplane.domain.usage import UsageFilter, Window
+from modelplane.domain.usage import MAX_WINDOW_DAYS, UsageFilter, Window
 from modelplane.services import analytics as svc
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -23,7 +23,14 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 def _window(
     since: Annotated[date | None, Query(description="First day (UTC), included.")] = None,
     until: Annotated[date | None, Query(description="Last day (UTC), included.")] = None,
-    days: Annotated[int | None, Query(description="Number of days; default 30.")] = None,
+    days: Annotated[
+        int | None,
+        Query(
+            description="Number of days; default 30.",
+            # documents the domain's bound (domain/usage.Window), which is checked there
+            json_schema_extra={"minimum": 1, "maximum": MAX_WINDOW_DAYS},
+        ),
+    ] = None,
 ) -> Window:
     return Window.resolve(utcnow().date(), since, until, days)
 

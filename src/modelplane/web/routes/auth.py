@@ -7,10 +7,11 @@ import threading
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from modelplane.services import sign_in as sessions
 from modelplane.services import users as svc
 from modelplane.web.console import AnyVisitor, SignedIn
 from modelplane.web.csrf import CheckedForm
-from modelplane.web.session import Session
+from modelplane.web.session import LIFETIME_SECONDS, Session
 
 router = APIRouter(prefix="/admin")
 _limiter_made = threading.Lock()
@@ -49,7 +50,7 @@ def login(console: AnyVisitor, form: CheckedForm) -> Response:
             address,
             lambda: svc.check_password(console.uows, username, password),
         )
-    except svc.SignInLocked as exc:
+    except sessions.SignInLocked as exc:
         message = (
             "Too many failed sign-ins for this account or address; "
             f"try again in {exc.retry_after} seconds."
@@ -59,26 +60,25 @@ def login(console: AnyVisitor, form: CheckedForm) -> Response:
         return page
     if sign_in is not None and sign_in.rehash is not None:
         svc.store_rehash(console.uows, sign_in)
-    found = sign_in.user if sign_in is not None else None
-    if found is None:
+    if sign_in is None:
         message = "Wrong username or password, or the account is disabled."
         return console.page("login.html", status=401, next=target, username=username, error=message)
-    fingerprint = svc.session_user(console.runtime.engine, found.username)
-    assert fingerprint is not None
+    found = sign_in.user
     # A new session id on sign-in: a token planted before it is worthless after it.
-    console.replace_session(
-        Session.fresh(found.username, console.signer.fingerprint(fingerprint[1]))
-    )
+    salt = sessions.signed_in_salt(sign_in)
+    fresh = Session.fresh(found.username, console.signer.fingerprint(salt))
+    console.replace_session(fresh)
     return console.redirect(target)
 
 
-def _limiter(request: Request) -> svc.SignInLimiter:
-    """The app's sign-in limiter, made on first use: one per app, so one per process in
-    production, and a fresh one for each test's app."""
+def _limiter(request: Request) -> sessions.SignInLimiter:
+    """The app's sign-in limiter, made on first use. Its counts are in the database, so
+    every process's limiter sees every failure; a test may put in one with its own clock."""
     with _limiter_made:
-        limiter: svc.SignInLimiter | None = getattr(request.app.state, "sign_in_limiter", None)
+        state = request.app.state
+        limiter: sessions.SignInLimiter | None = getattr(state, "sign_in_limiter", None)
         if limiter is None:
-            limiter = request.app.state.sign_in_limiter = svc.SignInLimiter()
+            limiter = state.sign_in_limiter = sessions.SignInLimiter(state.runtime.unit_of_work)
         return limiter
 
 
@@ -95,5 +95,10 @@ def _client_address(request: Request, trusted: frozenset[str]) -> str:
 
 @router.post("/logout")
 def logout(console: AnyVisitor, _: CheckedForm) -> Response:
+    session = console.session
+    if session.username is not None:  # ended everywhere: a copied cookie dies with it
+        sessions.end_session(
+            console.uows, session.sid, session.username, session.issued, LIFETIME_SECONDS
+        )
     console.replace_session(Session.fresh())
     return console.redirect("/admin/login", notice="Signed out.")

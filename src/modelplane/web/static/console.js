@@ -188,15 +188,20 @@
   }
 
   // Profiles grid: colour scale and inline saves ------------------------------------------------------
-  function colour(value) {
+  function scoreClass(value) {  // the stylesheet's bands, as web/filters.score_class
     const v = Math.max(0, Math.min(100, parseFloat(value)));
-    return Number.isNaN(v) ? "" : `hsl(${Math.round(v * 1.2)} 70% 85%)`;
+    return Number.isNaN(v) ? "" : `score-${Math.floor(v / 10)}`;
+  }
+  function colour(cell, value) {
+    for (const name of [...cell.classList]) if (/^score-\d+$/.test(name)) cell.classList.remove(name);
+    const band = scoreClass(value);
+    if (band) cell.classList.add(band);
   }
   const grid = $("#profiles-grid");
   if (grid) {
     grid.addEventListener("input", (event) => {
       const cell = event.target.closest("[data-score-cell]");
-      if (cell) cell.style.backgroundColor = colour(event.target.value);
+      if (cell) colour(cell, event.target.value);
       const row = event.target.closest("tr");
       if (row) {
         row.classList.add("dirty");

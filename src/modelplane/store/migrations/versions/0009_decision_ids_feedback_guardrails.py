@@ -1,7 +1,7 @@
 """decision ids, feedback, guardrails: outcomes linked to decisions, and the guard's rows
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 04:40:00.000000
 
 Every new column is nullable and starts empty, so adding it rewrites nothing.
@@ -27,7 +27,7 @@ from alembic import op
 from modelplane.store.types import JSONDocument, UTCDateTime
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
