@@ -158,15 +158,7 @@ class LiveCatalog:
         old = self.current
         sequence = current_sequence(self._engine)
         if not force and old.source == "db" and sequence == old.sequence:
-            # No write since, but a scheduled price may have started: it applies now, here
-            # and in every other process, each by its own clock.
-            due = old.with_due_prices(utcnow())
-            if due is None:
-                return False
-            with self._changed:
-                self.current = due
-                self._changed.notify_all()
-            return True
+            return self._apply_due_prices(old)
         update = None if force else self._model_update(old)
         if update is not None:
             snapshot, events = update
@@ -178,6 +170,17 @@ class LiveCatalog:
             self._changed.notify_all()
         for event in events:
             self._publish(event)
+        return True
+
+    def _apply_due_prices(self, old: Snapshot) -> bool:
+        """No write since ``old``, but a scheduled price may have started: it applies now,
+        here and in every other process, each by its own clock (no database needed)."""
+        due = old.with_due_prices(utcnow())
+        if due is None:
+            return False
+        with self._changed:
+            self.current = due
+            self._changed.notify_all()
         return True
 
     def _model_update(self, old: Snapshot) -> tuple[Snapshot, list[Change]] | None:
@@ -266,6 +269,8 @@ class LiveCatalog:
                 sequence = self._ping(notifications)
                 if sequence != self.current.sequence or self.current.source != "db":
                     self.refresh()
+                else:
+                    self._apply_due_prices(self.current)
                 if self._down:
                     raise DatabaseUnavailable(self.last_error or "database unreachable")
 

@@ -191,7 +191,7 @@ def evaluate_flag(
     A built-in flag with no row yet behaves as its default."""
     flag = flags.get(name) or KNOWN.get(name)
     if flag is None:
-        flag = FlagSpec(name=name)
+        flag = validate(FlagSpec, {"name": name})  # a bad name: 422 naming it, not 500
     return evaluate(flag, context, override_for(settings, name))
 
 
