@@ -5,7 +5,9 @@ running server (started by the ``server`` fixture, a real uvicorn on a local por
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +150,36 @@ def test_sync_from_a_local_file(mode: list[str]) -> None:
     code, _, stderr = run(mode, "sync", "modelsdev", "/nonexistent/api.json")
     assert code == 1 and "cannot read /nonexistent/api.json" in stderr
     assert stderr.strip().count("\n") == 0
+
+
+@pytest.fixture
+def catalogue_url() -> Iterator[str]:
+    """The LiteLLM fixture served over HTTP from this machine, as a public catalogue is."""
+    body = LITELLM.read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/litellm.json"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_sync_from_a_url_is_fetched_where_it_runs(mode: list[str], catalogue_url: str) -> None:
+    report = ok(mode, "sync", "litellm", catalogue_url, "--only", "openai:gpt-4o")
+    assert [c["id"] for c in report["created"]] == ["openai:gpt-4o"]
+    assert ok(mode, "sync", "runs")["latest"][0]["location"] == catalogue_url
