@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput, VersionConflict
 from modelplane.services import bulk as svc
 from modelplane.web import staging
 from modelplane.web.console import Console, EditorConsole, SignedIn
@@ -109,10 +109,14 @@ def apply(console: EditorConsole, form: CheckedForm) -> Response:
         report = svc.import_document(
             console.uows, data, console.author, False, reason, confirm, on_conflict
         )
-    except svc.ImportConflicts:
+    except (svc.ImportConflicts, VersionConflict) as exc:
+        # A conflict found by the plan, or an edit that committed while the import wrote.
         console.notices.append(
             "Documents in this file changed since it was exported, so nothing was applied. "
             "Choose to skip them or to overwrite them (with a reason), then apply again."
+            if isinstance(exc, svc.ImportConflicts)
+            else f"Nothing was applied: {exc}, changed while the import was written. "
+            "Here is the new preview."
         )
         fresh = svc.import_document(console.uows, data, console.author, True, reason)
         return _page(
