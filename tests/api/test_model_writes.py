@@ -192,6 +192,7 @@ def test_create_deprecate_reactivate_and_duplicate_ids_with_slashes(
     assert back.json()["status"] == "beta"
     copy = client.post(f"/api/v1/models/{model_id}/duplicate", json={}, headers=headers["editor"])
     assert copy.status_code == 201 and copy.json()["id"] == f"{model_id}-copy"
+    assert copy.json()["status"] == "beta" and copy.json()["isInternalOnly"] is True
     again = client.post(f"/api/v1/models/{model_id}/duplicate", json={}, headers=headers["editor"])
     assert again.status_code == 409
     history = client.get(f"/api/v1/models/{model_id}/history?limit=2", headers=headers["viewer"])

@@ -169,6 +169,7 @@ def test_profiles_grid_edits_inline(page: Any) -> None:
     page.goto("/admin/auto-router/profiles")
     cell = page.get_by_label("openai:gpt-5: Coding")
     cell.fill("61")
+    page.get_by_label("Reason for grid edits (required)").fill("coding evals")
     row = page.locator('tr[data-profile-id="openai:gpt-5"]')
     row.get_by_role("button", name="Save").click()
     expect(row.locator("[data-row-status]")).to_contain_text("saved · v2")

@@ -27,6 +27,9 @@ from modelplane.store.rollout_repositories import ParityRepository
 from modelplane.store.static import read_json
 from tests.web.conftest import Console, make_users
 
+OK = {"confirmed": "yes", "reason": "checked"}
+"""What a confirmation page posts back: the reason it asked for."""
+
 
 def flag(runtime: Runtime, name: str) -> Any:
     with runtime.unit_of_work() as uow:
@@ -84,7 +87,13 @@ def test_a_step_button_changes_only_the_percentage_with_the_reason(
         uow.commit()
     answer = console.post(
         "/admin/rollout/flags/models_source",
-        {"step": "10", "expectedVersion": "2", "reason": "parity clean", "groupId": "ignored"},
+        {
+            "step": "10",
+            "expectedVersion": "2",
+            "reason": "parity clean",
+            "groupId": "ignored",
+            "confirmed": "yes",
+        },
     )
     assert answer.status_code == 200
     assert "models_source is on at 10% (version 3)." in answer.text
@@ -129,6 +138,27 @@ def test_an_out_of_range_percentage_is_shown_beside_its_flag(
     assert flag(runtime, "models_source").percentage == 100
 
 
+def test_a_step_is_confirmed_with_the_traffic_it_moves_and_needs_a_reason(
+    as_role: Any, runtime: Runtime
+) -> None:
+    console = as_role("editor")
+    before = flag(runtime, "models_source")
+    asked = console.post(
+        "/admin/rollout/flags/models_source", {"step": "10", "expectedVersion": "1"}
+    )
+    assert asked.status_code == 200
+    assert "This moves 90% of traffic off models_source at once" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    blank = {"step": "10", "expectedVersion": "1", "confirmed": "yes", "reason": "  "}
+    refused = console.post("/admin/rollout/flags/models_source", blank)
+    assert refused.status_code == 422
+    assert "give a reason" in refused.text
+    assert flag(runtime, "models_source") == before
+    switch = console.post("/admin/rollout/flags/models_source/switch", {"enabled": "off"})
+    assert "This moves 100% of traffic off models_source" in switch.text
+    assert flag(runtime, "models_source").enabled
+
+
 def test_a_stale_write_is_refused_with_409_and_says_who_changed_what(
     as_role: Any, runtime: Runtime
 ) -> None:
@@ -137,7 +167,7 @@ def test_a_stale_write_is_refused_with_409_and_says_who_changed_what(
         set_flag(uow, "models_source", {"percentage": 50}, "someone-else")
         uow.commit()
     answer = console.post(
-        "/admin/rollout/flags/models_source", {"step": "10", "expectedVersion": "1"}
+        "/admin/rollout/flags/models_source", {"step": "10", "expectedVersion": "1", **OK}
     )
     assert answer.status_code == 409
     models = card(answer.text, "models_source")
@@ -155,18 +185,18 @@ def test_the_kill_switch_turns_a_flag_off_even_from_a_stale_page(
         uow.commit()
     answer = console.post(
         "/admin/rollout/flags/models_source/switch",
-        {"enabled": "off", "expectedVersion": "1", "reason": "bad prices"},
+        {"enabled": "off", "expectedVersion": "1", "reason": "bad prices", "confirmed": "yes"},
     )
     assert answer.status_code == 200
     assert "models_source is OFF at 10%" in answer.text
     assert not flag(runtime, "models_source").enabled
     # Turning it back on carries the version, so a stale page cannot.
     stale = console.post(
-        "/admin/rollout/flags/models_source/switch", {"enabled": "on", "expectedVersion": "2"}
+        "/admin/rollout/flags/models_source/switch", {"enabled": "on", "expectedVersion": "2", **OK}
     )
     assert stale.status_code == 409
     fresh = console.post(
-        "/admin/rollout/flags/models_source/switch", {"enabled": "on", "expectedVersion": "3"}
+        "/admin/rollout/flags/models_source/switch", {"enabled": "on", "expectedVersion": "3", **OK}
     )
     assert fresh.status_code == 200
     assert flag(runtime, "models_source").enabled

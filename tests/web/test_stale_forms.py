@@ -46,7 +46,10 @@ def test_deprecating_or_restoring_a_model_without_its_version_is_refused(
 ) -> None:
     console = as_role("editor")
     version = _model_version(runtime)
-    status = console.post(f"/admin/models/{M}/status", {"action": "deprecate", **broken})
+    status = console.post(
+        f"/admin/models/{M}/status",
+        {"action": "deprecate", "confirmed": "yes", "reason": "r", **broken},
+    )
     assert "Not changed" in status.text and STALE in status.text
     restore = {"version": "1", "confirmed": "yes", **broken}
     restored = console.post(f"/admin/models/{M}/restore", restore)
@@ -89,12 +92,13 @@ def test_flag_writes_need_the_version_except_turning_it_off(as_role: Any, runtim
             return get_flag(uow, "models_source").version
 
     before = version()
-    stepped = console.post("/admin/rollout/flags/models_source", {"step": "10"})
+    confirmed = {"confirmed": "yes", "reason": "checked"}
+    stepped = console.post("/admin/rollout/flags/models_source", {"step": "10", **confirmed})
     assert stepped.status_code == 422 and STALE in stepped.text
-    on = console.post("/admin/rollout/flags/models_source/switch", {"enabled": "on"})
+    on = console.post("/admin/rollout/flags/models_source/switch", {"enabled": "on", **confirmed})
     assert on.status_code == 422 and STALE in on.text
     assert version() == before
-    off = console.post("/admin/rollout/flags/models_source/switch", {"enabled": "off"})
+    off = console.post("/admin/rollout/flags/models_source/switch", {"enabled": "off", **confirmed})
     assert off.status_code == 200
     assert version() == before + 1
 

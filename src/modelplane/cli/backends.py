@@ -89,7 +89,9 @@ class Backend(Protocol):
         self, model_id: str, pricing: JSON, effective_from: str, reason: str | None
     ) -> JSON: ...
     def export(self) -> JSON: ...
-    def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON: ...
+    def import_document(
+        self, raw: bytes, dry_run: bool, reason: str | None, on_conflict: str = "refuse"
+    ) -> JSON: ...
     def create_token(self, name: str, role: str) -> JSON: ...
     def list_tokens(self) -> JSON: ...
     def revoke_token(self, name: str) -> JSON: ...
@@ -238,9 +240,13 @@ class DirectBackend:
     def export(self) -> JSON:
         return bulk.export_document(self._uows)
 
-    def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON:
+    def import_document(
+        self, raw: bytes, dry_run: bool, reason: str | None, on_conflict: str = "refuse"
+    ) -> JSON:
         data = bulk.parse_json(raw)
-        return bulk.import_document(self._uows, data, self._author, dry_run, reason).to_json()
+        return bulk.import_document(
+            self._uows, data, self._author, dry_run, reason, on_conflict=on_conflict
+        ).to_json()
 
     def create_token(self, name: str, role: str) -> JSON:
         spec = validate(TokenSpec, {"name": name, "role": role})
@@ -539,10 +545,16 @@ class HttpBackend:
     def export(self) -> JSON:
         return self._call("GET", "/api/v1/export")
 
-    def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON:
+    def import_document(
+        self, raw: bytes, dry_run: bool, reason: str | None, on_conflict: str = "refuse"
+    ) -> JSON:
         params: dict[str, Any] = {"dryRun": "true" if dry_run else "false"}
         if reason:
             params["reason"] = reason
+        if on_conflict == "force":
+            params["force"] = "true"
+        elif on_conflict == "skip":
+            params["skipConflicts"] = "true"
         headers = {"Content-Type": "application/json"}
         return self._call("POST", "/api/v1/import", params=params, content=raw, headers=headers)
 

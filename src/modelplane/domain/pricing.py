@@ -69,3 +69,12 @@ def tier_for(pricing: Pricing, prompt_tokens: int) -> Pricing | PriceTier:
         if prompt_tokens > tier.above_input_tokens:
             chosen = tier
     return chosen
+
+
+REFERENCE_TOKENS = (1000, 1000)
+"""The reference request the console prices a change with: 1K input and 1K output tokens."""
+
+
+def reference_cost(pricing: Pricing) -> Decimal:
+    """USD for the reference request (``REFERENCE_TOKENS``) at ``pricing``."""
+    return cost(pricing, *REFERENCE_TOKENS)

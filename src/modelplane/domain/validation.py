@@ -84,3 +84,12 @@ def validate_reason(value: Any) -> str | None:
     if problem is not None:
         raise InvalidInput([FieldError("reason", problem)])
     return value.strip() or None
+
+
+def require_reason(value: Any) -> str:
+    """The reason a risky write must give (a status change, a rollout step, the kill
+    switch): a ``validate_reason`` that refuses a blank one."""
+    reason = validate_reason(value)
+    if reason is None:
+        raise InvalidInput([FieldError("reason", "give a reason: it is kept in the history")])
+    return reason

@@ -175,6 +175,15 @@ def override_for(settings: Settings, name: str) -> bool | None:
     return settings.overrides().get(name)
 
 
+def enrolled_share(settings: Settings, flag: Flag) -> int:
+    """The percentage of users a flag enrols now: the environment override's all or
+    nothing, else the percentage while the flag is on, else none."""
+    override = override_for(settings, flag.name)
+    if override is not None:
+        return 100 if override else 0
+    return flag.percentage if flag.enabled else 0
+
+
 def evaluate_flag(
     settings: Settings, flags: dict[str, Flag] | Any, name: str, context: UserContext
 ) -> Evaluation:

@@ -213,11 +213,13 @@ def duplicate_model(
     new_id: str | None = None,
     reason: str | None = None,
 ) -> Model:
-    """Copy a model to ``new_id`` (default: the source id with a ``-copy`` suffix)."""
+    """Copy a model to ``new_id`` (default: the source id with a ``-copy`` suffix). The
+    copy starts as ``beta`` and internal-only, so it is neither public nor routable until
+    an editor makes it active and public: a duplicate never publishes a model by itself."""
     with uows() as uow:
         source = get_model_in(uow, model_id)
         target = new_id or f"{model_id}-copy"
-        data = {**source.spec().to_json(), "id": target}
+        data = {**source.spec().to_json(), "id": target, "status": "beta", "isInternalOnly": True}
         if new_id is None:
             data["name"] = f"{source.name} (copy)"[:200]
         spec = validate(ModelSpec, data)

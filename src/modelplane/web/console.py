@@ -16,6 +16,7 @@ from modelplane.bootstrap import Runtime
 from modelplane.domain.access import User, allows
 from modelplane.services.users import session_user
 from modelplane.store.unit_of_work import UnitOfWorkFactory
+from modelplane.web import notices
 from modelplane.web.session import COOKIE, LIFETIME_SECONDS, Session, Signer
 from modelplane.web.templates import templates
 
@@ -81,13 +82,16 @@ class Console:
     # Answers ---------------------------------------------------------------------------
 
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        notice = self.request.query_params.get("notice")
+        sealed = notices.unseal(
+            self.signer, self.session, self.request.query_params.get(notices.PARAMETER)
+        )
+        banners = [notices.Banner("notice", text) for text in self.notices]
         body = {
             "request": self.request,
             "console": self,
             "user": self.user,
             "csrf": self.csrf,
-            "notices": [*self.notices, *([notice] if notice else [])],
+            "notices": [*banners, *([sealed] if sealed else [])],
             "applied_sequence": self.written_sequence(),
             **context,
         }
@@ -95,9 +99,50 @@ class Console:
         response.headers["Cache-Control"] = "no-store"
         return self.finish(response)  # type: ignore[return-value]
 
-    def redirect(self, url: str, notice: str | None = None) -> Response:
-        if notice:
-            url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+    def confirm(
+        self,
+        *,
+        title: str,
+        lines: list[str],
+        action: str,
+        fields: list[tuple[str, Any]],
+        button: str,
+        cancel: str,
+        reason: str = "",
+        errors: list[Any] | None = None,
+        danger: bool = False,
+    ) -> HTMLResponse:
+        """A risky action's confirmation: what it does, a required reason, and one button
+        that posts the same form again with ``confirmed=yes``."""
+        return self.page(
+            "confirm.html",
+            status=422 if errors else 200,
+            title=title,
+            lines=lines,
+            action=action,
+            fields=[(name, "" if value is None else str(value)) for name, value in fields],
+            button=button,
+            cancel=cancel,
+            reason=reason,
+            errors=errors or [],
+            danger=danger,
+        )
+
+    def redirect(
+        self, url: str, notice: str | None = None, *, refused: str | None = None
+    ) -> Response:
+        """A 303 to ``url`` leaving a banner for the page there: ``notice`` for what was
+        done (success style), ``refused`` for what was not (error style)."""
+        banner = (
+            notices.Banner("error", refused)
+            if refused
+            else notices.Banner("notice", notice)
+            if notice
+            else None
+        )
+        if banner is not None:
+            token = notices.seal(self.signer, self.session, banner)
+            url += ("&" if "?" in url else "?") + urlencode({notices.PARAMETER: token})
         written = self.written_sequence()
         if written is not None:
             url += ("&" if "?" in url else "?") + urlencode({"applied": written})

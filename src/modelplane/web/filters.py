@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 
@@ -12,6 +13,19 @@ def money(value: Any) -> str:
     text = f"{float(value):,.4f}".rstrip("0")
     whole, _, cents = text.partition(".")
     return f"${whole}.{cents.ljust(2, '0')}"
+
+
+def usd(value: Decimal | None) -> str:
+    """Money to sensible precision: cents from a cent up, else four significant digits
+    (``Decimal("0.0125") -> "$0.0125"``, ``Decimal("12.345") -> "$12.35"``)."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return "$0"
+    if abs(value) >= Decimal("0.01"):
+        return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,}"
+    exponent = value.adjusted() - 3
+    return f"${value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN):f}"
 
 
 def tokens(value: int | None) -> str:
@@ -47,6 +61,7 @@ def pairs(items: Iterable[object]) -> list[tuple[str, str]]:
 
 FILTERS: dict[str, Callable[..., object]] = {
     "money": money,
+    "usd": usd,
     "tokens": tokens,
     "score_colour": score_colour,
     "short_time": short_time,

@@ -91,6 +91,28 @@ class Signer:
     def csrf_ok(self, session: Session, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(str(token), self.csrf_token(session))
 
+    def seal(self, session: Session, text: str) -> str:
+        """``text`` signed for this session only: what a redirect carries to the next page
+        (a banner), so a link cannot bring text of its own, nor one made for someone else."""
+        body = _b64(text.encode())
+        return f"{body}.{self._mac(self._sealed(session, body))}"
+
+    def unseal(self, session: Session, token: str | None) -> str | None:
+        """The text ``seal`` signed for this session; None when absent or not genuine."""
+        if not token or "." not in token:
+            return None
+        body, mac = token.rsplit(".", 1)
+        if not hmac.compare_digest(mac, self._mac(self._sealed(session, body))):
+            return None
+        try:
+            return _unb64(body).decode()
+        except (ValueError, binascii.Error):
+            return None
+
+    @staticmethod
+    def _sealed(session: Session, body: str) -> bytes:
+        return b"sealed\0" + session.sid.encode() + b"\0" + body.encode()
+
     def fingerprint(self, value: str) -> str:
         """A short keyed digest of a password hash's salt, for the cookie."""
         return self._mac(b"fp\0" + value.encode())[:22]

@@ -58,7 +58,7 @@ def change_user(console: AdminConsole, form: CheckedForm, username: str) -> Resp
     except (InvalidInput, NotFound) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else [FieldError("", str(exc))]
         message = "; ".join(e.message for e in errors)
-        return console.redirect("/admin/users", notice=f"Not changed ({username}): {message}")
+        return console.redirect("/admin/users", refused=f"Not changed ({username}): {message}")
     return console.redirect("/admin/users", notice=notice)
 
 
@@ -103,7 +103,7 @@ def revoke_token(console: AdminConsole, _: CheckedForm, name: str) -> Response:
     try:
         token_svc.revoke_token(console.uows, name, console.author)
     except NotFound as exc:
-        return console.redirect("/admin/tokens", notice=f"Not revoked: {exc}")
+        return console.redirect("/admin/tokens", refused=f"Not revoked: {exc}")
     return console.redirect("/admin/tokens", notice=f"Revoked {name}.")
 
 

@@ -186,13 +186,15 @@ def end_experiment(console: EditorConsole, form: CheckedForm, name: str) -> Resp
     promote = str(form.get("promote") or "").strip() or None
     reason = str(form.get("reason") or "").strip() or None
     if promote is None and form.get("discard") != "yes":
-        return console.redirect(f"/admin/experiments/{name}", notice="Choose a variant or discard.")
+        return console.redirect(
+            f"/admin/experiments/{name}", refused="Choose a variant or discard."
+        )
     try:
         # Promoting replaces the live config: only the version whose diff the page showed.
         expected = form_version(form.get("expectedVersion")) if promote is not None else None
         config = svc.end_experiment(console.uows, name, console.author, promote, reason, expected)
     except (InvalidInput, NotFound, VersionConflict) as exc:
-        return console.redirect(f"/admin/experiments/{name}", notice=f"Not ended: {exc}")
+        return console.redirect(f"/admin/experiments/{name}", refused=f"Not ended: {exc}")
     if config is None:
         notice = f"Ended {name}: all variants discarded; the live config is unchanged."
     else:

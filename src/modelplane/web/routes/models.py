@@ -22,17 +22,29 @@ from modelplane.domain.errors import (
     errors_json,
     nearest,
 )
+from modelplane.domain.flags import MODELS_SOURCE
 from modelplane.domain.history import diff
-from modelplane.domain.models import CAPABILITIES, STATUSES, Model, ModelSpec
+from modelplane.domain.models import (
+    CAPABILITIES,
+    STATUSES,
+    Capability,
+    Model,
+    ModelSpec,
+    Pricing,
+)
 from modelplane.domain.prices import SINCE_EVER, parse_moment, timeline_json
+from modelplane.domain.pricing import reference_cost
 from modelplane.domain.reader import ModelFilter
-from modelplane.domain.validation import validate
+from modelplane.domain.validation import require_reason, validate
+from modelplane.services import flags as flags_svc
 from modelplane.services import models as svc
 from modelplane.services import prices
 from modelplane.web.charts import line_chart
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
+from modelplane.web.filters import usd
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
+from modelplane.web.labels import humane
 from modelplane.web.urls import model_url
 
 router = APIRouter(prefix="/admin/models")
@@ -134,7 +146,23 @@ def table(
         capabilities=CAPABILITIES,
         columns=COLUMNS,
         page_sizes=PAGE_SIZES,
+        catalogue_share=_catalogue_share(console),
     )
+
+
+def _catalogue_share(console: Console) -> int:
+    """The share of users whose ``/v1/models`` this console's edits reach: the catalogue
+    flag as requests are evaluated now (the live snapshot's flags in the server)."""
+    runtime = console.runtime
+    if runtime.live_reads:
+        flag = runtime.live.current.flags.get(MODELS_SOURCE)
+    else:
+        flag = next((f for f in flags_svc.all_flags(console.uows) if f.name == MODELS_SOURCE), None)
+    if flag is None:
+        flag = next(
+            f for f in flags_svc.list_flags_with_defaults(console.uows) if f.name == MODELS_SOURCE
+        )
+    return flags_svc.enrolled_share(runtime.settings, flag)
 
 
 def _matching(console: Console, query: TableQuery) -> list[Model]:
@@ -177,7 +205,48 @@ def check(console: SignedIn, form: CheckedForm) -> JSONResponse:
         errors: list[FieldError] = []
     except InvalidInput as exc:
         errors = exc.errors
-    return JSONResponse({"errors": errors_json(errors)})
+    return JSONResponse({"errors": errors_json(humane(errors))})
+
+
+@router.post("/price-effect")
+def price_effect(console: SignedIn, form: CheckedForm) -> JSONResponse:
+    """What the prices as typed do to a reference request's cost and to the model's cost
+    tier, beside what the stored prices do: the model form shows it as you type."""
+    parsed = _parse(form)
+    model = _get(console, str(form.get("modelId") or ""))
+    try:
+        typed: Pricing | None = validate(Pricing, parsed.document.get("pricing") or {})
+    except InvalidInput:
+        typed = None
+    return JSONResponse({"text": price_effect_text(console, model, typed)})
+
+
+def price_effect_text(console: Console, model: Model | None, typed: Pricing | None) -> str:
+    tiers = console.runtime.reader.router_config().cost_tiers
+    requests = "A reference request (1K input + 1K output tokens)"
+
+    def shown(pricing: Pricing) -> tuple[str, str]:
+        return usd(reference_cost(pricing)), tiers.tier_of(float(pricing.average))
+
+    if typed is None:
+        if model is None:
+            return f"{requests}: type an input and an output price to see its cost."
+        cost, tier = shown(model.pricing)
+        return f"{requests} costs {cost} now (cost tier {tier}); the prices as typed are not valid."
+    after, after_tier = shown(typed)
+    if model is None:
+        return f"{requests} costs {after} at these prices: cost tier {after_tier}."
+    before, before_tier = shown(model.pricing)
+    if model.pricing == typed:
+        return f"{requests} costs {before} (cost tier {before_tier}); the prices are unchanged."
+    old, new = reference_cost(model.pricing), reference_cost(typed)
+    change = f" ({(new - old) / old:+.0%})" if old else ""
+    tier = (
+        f"cost tier {before_tier} → {after_tier}"
+        if before_tier != after_tier
+        else f"cost tier stays {after_tier}"
+    )
+    return f"{requests} costs {before} now → {after} with these prices{change}; {tier}."
 
 
 # One model ---------------------------------------------------------------------------------
@@ -204,6 +273,9 @@ def edit(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
         return _form_page(console, model, _values(model), exc.errors, reason, status=428)
     try:
         spec = _spec(parsed, model_id)
+        spec = spec.model_copy(
+            update={"capabilities": _in_stored_order(spec.capabilities, model.capabilities)}
+        )
         when = _effective_from(parsed)
         if when is not None:  # the new prices are scheduled; the rest is saved now
             scheduled, spec = spec.pricing, spec.model_copy(update={"pricing": model.pricing})
@@ -232,23 +304,73 @@ def duplicate(console: EditorConsole, form: CheckedForm, model_id: str) -> Respo
     try:
         copy = svc.duplicate_model(console.uows, model_id, console.author, new_id)
     except (InvalidInput, AlreadyExists, NotFound) as exc:
-        return console.redirect("/admin/models", notice=f"Not duplicated: {exc}")
-    return console.redirect(model_url(copy.id, "/edit"), notice=f"Duplicated as {copy.id}.")
+        return console.redirect("/admin/models", refused=f"Not duplicated: {exc}")
+    return console.redirect(
+        model_url(copy.id, "/edit"),
+        notice=f"Duplicated as {copy.id}: beta and internal-only (not public, not routable) "
+        "until you make it active and public.",
+    )
 
 
 @router.post("/{model_id:path}/status")
 def set_status(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
+    """Deprecate or reactivate: first a confirmation that asks for the reason, then the
+    change (``confirmed=yes`` with a reason)."""
     deprecate = form.get("action") == "deprecate"
-    reason = str(form.get("reason") or "").strip() or None
     back = str(form.get("back") or "/admin/models")
     back = back if back.startswith("/admin/") else "/admin/models"
+    typed = str(form.get("reason") or "")
+    if form.get("confirmed") != "yes":
+        return _confirm_status(console, model_id, deprecate, back, form, typed)
+    try:
+        reason = require_reason(typed)
+    except InvalidInput as exc:
+        return _confirm_status(console, model_id, deprecate, back, form, typed, exc.errors)
     try:
         expected = form_version(form.get("expectedVersion"))
         model = svc.set_status(console.uows, model_id, deprecate, console.author, expected, reason)
     except (InvalidInput, NotFound, VersionConflict) as exc:
-        return console.redirect(back, notice=f"Not changed: {exc}")
+        return console.redirect(back, refused=f"Not changed: {exc}")
     verb = "Deprecated" if deprecate else "Reactivated"
     return console.redirect(back, notice=f"{verb} {model.id} (version {model.version}).")
+
+
+def _confirm_status(
+    console: Console,
+    model_id: str,
+    deprecate: bool,
+    back: str,
+    form: Any,
+    reason: str,
+    errors: list[FieldError] | None = None,
+) -> Response:
+    model = _get(console, model_id)
+    if model is None:
+        return _missing(console, model_id)
+    if deprecate:
+        title = f"Deprecate {model_id}?"
+        lines = [
+            "The router stops choosing it and clients see it as deprecated.",
+            "It can be reactivated later; the history keeps every version.",
+        ]
+    else:
+        title = f"Reactivate {model_id}?"
+        lines = ["It returns to the status it had before it was deprecated."]
+    return console.confirm(
+        title=title,
+        lines=lines,
+        action=model_url(model_id, "/status"),
+        fields=[
+            ("action", "deprecate" if deprecate else "reactivate"),
+            ("expectedVersion", form.get("expectedVersion") or model.version),
+            ("back", back),
+        ],
+        button="Deprecate" if deprecate else "Reactivate",
+        cancel=back,
+        reason=reason,
+        errors=errors,
+        danger=deprecate,
+    )
 
 
 @router.get("/{model_id:path}/history", response_class=HTMLResponse)
@@ -278,7 +400,7 @@ def restore(console: EditorConsole, form: CheckedForm, model_id: str) -> Respons
     expected = _version(form.get("expectedVersion"))
     reason = str(form.get("reason") or "").strip() or None
     if version is None:
-        return console.redirect(model_url(model_id, "/history"), notice="No version given.")
+        return console.redirect(model_url(model_id, "/history"), refused="No version given.")
     if form.get("confirmed") != "yes":
         return _confirm_restore(console, model_id, version, expected, reason)
     try:
@@ -287,7 +409,7 @@ def restore(console: EditorConsole, form: CheckedForm, model_id: str) -> Respons
             console.uows, model_id, version, console.author, reason, confirmed
         )
     except (NotFound, InvalidInput, VersionConflict) as exc:
-        return console.redirect(model_url(model_id, "/history"), notice=f"Not restored: {exc}")
+        return console.redirect(model_url(model_id, "/history"), refused=f"Not restored: {exc}")
     notice = f"Restored version {version} as version {model.version}."
     return console.redirect(model_url(model_id, "/history"), notice=notice)
 
@@ -372,6 +494,14 @@ def _spec(parsed: ParsedForm, model_id: str | None = None) -> ModelSpec:
     return spec
 
 
+def _in_stored_order(chosen: list[Capability], stored: list[Capability]) -> list[Capability]:
+    """The checkboxes send capabilities in the form's order; the ones the model already
+    had keep their stored order (then any new ones), so a save that changes none records
+    no ``capabilities`` change."""
+    kept = [c for c in stored if c in chosen]
+    return [*kept, *(c for c in chosen if c not in kept)]
+
+
 def _values(model: Model) -> dict[str, Any]:
     return document_values(model.spec().to_json(), whole=JSON_FIELDS)
 
@@ -425,7 +555,7 @@ def _form_page(
         status=status,
         model=model,
         values=values,
-        errors=errors,
+        errors=humane(errors),
         reason=reason or "",
         expected=expected if expected is not None else (model.version if model else None),
         conflict=conflict[0] if conflict else None,
@@ -438,6 +568,7 @@ def _form_page(
         readonly=not console.can("editor"),
         timeline=timeline_json(model, utcnow()) if model else [],
         price_chart=_price_chart(model) if model else None,
+        price_effect=price_effect_text(console, model, model.pricing if model else None),
     )
 
 

@@ -30,6 +30,7 @@ from modelplane.domain.flags import (
     next_step,
 )
 from modelplane.domain.history import HistoryEntry
+from modelplane.domain.validation import require_reason
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services import flags as svc
 from modelplane.services import guard
@@ -128,11 +129,15 @@ def save_flag(console: EditorConsole, form: CheckedForm, name: str) -> Response:
     if name not in cards:
         return console.page("missing.html", status=404, what=f"flag {name!r}")
     parsed = parse_form(
-        form.multi_items(), meta=("csrf_token", "reason", "expectedVersion", "step")
+        form.multi_items(),
+        meta=("csrf_token", "reason", "expectedVersion", "step", "confirmed"),
     )
     step = parsed.meta.get("step")
     if step is not None:
         changes: dict[str, Any] = {"percentage": step}
+        refusal = _unconfirmed_step(console, cards[name], step, parsed.meta)
+        if refusal is not None:
+            return refusal
     else:  # an empty group id means the default (the flag's name); other blanks: unchanged
         changes = {k: v for k, v in parsed.document.items() if k in ("percentage", "stickiness")}
         changes["groupId"] = parsed.document.get("groupId")
@@ -141,13 +146,83 @@ def save_flag(console: EditorConsole, form: CheckedForm, name: str) -> Response:
 
 @router.post("/flags/{name}/switch", response_class=HTMLResponse)
 def switch_flag(console: EditorConsole, form: CheckedForm, name: str) -> Response:
-    """The kill switch. Off never checks the version (see the module's docstring)."""
+    """The kill switch, after a confirmation that asks for the reason. Off never checks
+    the version (see the module's docstring)."""
     cards = _cards(console)
     if name not in cards:
         return console.page("missing.html", status=404, what=f"flag {name!r}")
-    meta = {k: str(form.get(k) or "") for k in ("reason", "expectedVersion")}
+    meta = {k: str(form.get(k) or "") for k in ("reason", "expectedVersion", "confirmed")}
     turn_on = form.get("enabled") == "on"
+    flag = cards[name].flag
+    errors = _reason_errors(meta)
+    if errors is not None:
+        if turn_on:
+            title = f"Turn {name} on?"
+            lines = [f"{flag.percentage}% of users are enrolled again at once, in every process."]
+        else:
+            title = f"Turn {name} off?"
+            lines = [
+                f"This moves {flag.percentage}% of traffic off {name} at once, in every "
+                "process: nobody is enrolled until it is turned on again."
+            ]
+        return console.confirm(
+            title=title,
+            lines=lines,
+            action=f"/admin/rollout/flags/{name}/switch",
+            fields=[("enabled", "on" if turn_on else "off"), ("expectedVersion", flag.version)],
+            button=f"Turn {name} {'on' if turn_on else 'off'}",
+            cancel=f"/admin/rollout#flag-{name}",
+            reason=meta["reason"],
+            errors=errors,
+            danger=not turn_on,
+        )
     return _write(console, cards, name, {"enabled": turn_on}, {}, meta, versioned=turn_on)
+
+
+def _reason_errors(meta: Mapping[str, str]) -> list[FieldError] | None:
+    """``None`` when the form is confirmed with a reason; else what the confirmation shows
+    (no errors the first time)."""
+    if meta.get("confirmed") != "yes":
+        return []
+    try:
+        require_reason(meta.get("reason"))
+    except InvalidInput as exc:
+        return exc.errors
+    return None
+
+
+def _unconfirmed_step(
+    console: Console, card: FlagCard, step: str, meta: Mapping[str, str]
+) -> Response | None:
+    """A step moves traffic at once: it is confirmed, with the share it moves and a
+    reason, before it is written."""
+    errors = _reason_errors(meta)
+    if errors is None:
+        return None
+    flag = card.flag
+    target = int(step) if step.isdigit() else flag.percentage
+    moved = abs(target - flag.percentage)
+    direction = "onto" if target > flag.percentage else "off"
+    if not flag.enabled:
+        lines = [f"{card.name} is off: the new percentage moves no traffic until it is turned on."]
+    else:
+        lines = [
+            f"This moves {moved}% of traffic {direction} {card.name} at once "
+            f"({flag.percentage}% → {target}% of users)."
+        ]
+    if card.is_source:
+        lines.append("Read the parity report before a step: it is the evidence for it.")
+    return console.confirm(
+        title=f"Set {card.name} to {target}%?",
+        lines=lines,
+        action=f"/admin/rollout/flags/{card.name}",
+        fields=[("step", step), ("expectedVersion", meta.get("expectedVersion"))],
+        button=f"Move {moved}% of traffic",
+        cancel=f"/admin/rollout#flag-{card.name}",
+        reason=meta.get("reason", ""),
+        errors=errors,
+        danger=direction == "off",
+    )
 
 
 @router.post("/flags/{name}/guard", response_class=HTMLResponse)

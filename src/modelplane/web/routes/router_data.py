@@ -26,7 +26,7 @@ from modelplane.domain.router_config import (
     RouterConfig,
     RouterConfigDoc,
 )
-from modelplane.domain.validation import validate
+from modelplane.domain.validation import require_reason, validate
 from modelplane.services import router_data as svc
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
@@ -170,13 +170,13 @@ def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
     reason = str(form.get("reason") or "").strip() or None
     back = "/admin/auto-router/history"
     if version is None:
-        return console.redirect(back, notice="No version given.")
+        return console.redirect(back, refused="No version given.")
     current = console.runtime.reader.router_config()
     if form.get("confirmed") != "yes":
         try:
             old = svc.router_config_at(console.uows, version)
         except NotFound as exc:
-            return console.redirect(back, notice=str(exc))
+            return console.redirect(back, refused=str(exc))
         document = {k: v for k, v in old.items() if k != "version"}
         return console.page(
             "router_restore.html",
@@ -190,7 +190,7 @@ def restore_config(console: EditorConsole, form: CheckedForm) -> Response:
         confirmed = form_version(form.get("expectedVersion"))
         saved = svc.rollback_router_config(console.uows, version, console.author, reason, confirmed)
     except (NotFound, InvalidInput, VersionConflict) as exc:
-        return console.redirect(back, notice=f"Not restored: {exc}")
+        return console.redirect(back, refused=f"Not restored: {exc}")
     return console.redirect(back, notice=f"Restored version {version} as version {saved.version}.")
 
 
@@ -227,6 +227,81 @@ def profile_row(console: SignedIn, model_id: str) -> Response:
     )
 
 
+@router.get("/profiles/{model_id:path}/history", response_class=HTMLResponse)
+def profile_history_page(
+    console: SignedIn, model_id: str, offset: Annotated[int, Query(ge=0)] = 0
+) -> Response:
+    limit = 25
+    try:
+        entries, total = svc.profile_history(console.uows, model_id, offset, limit)
+    except NotFound:
+        return console.page("missing.html", status=404, what=f"profile {model_id}")
+    return console.page(
+        "profile_history.html",
+        model_id=model_id,
+        profile=console.runtime.reader.profile(model_id),
+        entries=entries,
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.post("/profiles/{model_id:path}/restore", response_class=HTMLResponse)
+def restore_profile(console: EditorConsole, form: CheckedForm, model_id: str) -> Response:
+    """Restore a profile's old version: a confirmation with what changes and a required
+    reason, then a new version with the old scores."""
+    back = f"/admin/auto-router/profiles/{model_id}/history"
+    version = _int(form.get("version"))
+    if version is None:
+        return console.redirect(back, refused="No version given.")
+    typed = str(form.get("reason") or "")
+    errors: list[FieldError] = []
+    if form.get("confirmed") == "yes":
+        try:
+            reason = require_reason(typed)
+            confirmed = form_version(form.get("expectedVersion"))
+            saved = svc.rollback_profile(
+                console.uows, model_id, version, console.author, reason, confirmed
+            )
+        except InvalidInput as exc:
+            errors = exc.errors
+        except (NotFound, VersionConflict) as exc:
+            return console.redirect(back, refused=f"Not restored: {exc}")
+        else:
+            notice = f"Restored version {version} of {model_id} as version {saved.version}."
+            return console.redirect(back, notice=notice)
+    try:
+        old = svc.profile_at(console.uows, model_id, version)
+    except NotFound as exc:
+        return console.redirect(back, refused=f"Not restored: {exc}")
+    current = console.runtime.reader.profile(model_id)
+    now = current.spec().to_json() if current is not None else {}
+    changes = diff(now, {k: v for k, v in old.items() if k != "version"})
+    lines = [
+        f"This writes a new version of {model_id}'s profile with the scores of version "
+        f"{version}; the current scores stay in the history."
+    ]
+    lines += [
+        f"{c.field}: {c.old if c.old is not None else '—'} → "
+        f"{c.new if c.new is not None else '— (default score)'}"
+        for c in changes
+    ]
+    return console.confirm(
+        title=f"Restore version {version} of the profile of {model_id}?",
+        lines=lines,
+        action=f"/admin/auto-router/profiles/{model_id}/restore",
+        fields=[
+            ("version", version),
+            ("expectedVersion", form.get("expectedVersion") or (current.version if current else 0)),
+        ],
+        button=f"Restore version {version}",
+        cancel=back,
+        reason=typed,
+        errors=errors,
+    )
+
+
 @router.post("/profiles/{model_id:path}")
 def save_profile(
     request: Request, console: EditorConsole, form: CheckedForm, model_id: str
@@ -245,7 +320,7 @@ def save_profile(
             body = {"errors": errors_json(errors)}
             return JSONResponse(body, status_code=409 if isinstance(exc, VersionConflict) else 422)
         message = "; ".join(str(e) for e in errors)
-        return console.redirect("/admin/auto-router/profiles", notice=f"Not saved: {message}")
+        return console.redirect("/admin/auto-router/profiles", refused=f"Not saved: {message}")
     if wants_json:
         return JSONResponse({"version": saved.version, "modelId": saved.model_id})
     return console.redirect(

@@ -213,17 +213,36 @@
     });
   }
   const saving = new Map();  // profile id -> promise of this page's own save
-  document.addEventListener("submit", async (event) => {
+  document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-profile-form")) return;
     event.preventDefault();
     const row = form.closest("tr");
     const status = $("[data-row-status]", row);
+    const reason = $("#profiles-reason");
+    if (reason && !reason.value.trim()) {
+      status.textContent = "not saved: give a reason above";
+      reason.setAttribute("aria-invalid", "true");
+      reason.focus();
+      return;
+    }
+    if (reason) reason.removeAttribute("aria-invalid");
+    const emptied = $$(`input[form="${CSS.escape(form.id)}"]`).filter(
+      (input) => input.defaultValue !== "" && input.value.trim() === ""
+    );
+    const save = () => saveProfile(form, row, status, reason ? reason.value : "");
+    if (!emptied.length) { save(); return; }
+    const names = emptied.map((input) => input.dataset.label || input.name).join(", ");
+    confirmThen(`Remove the ${names} score of ${row.dataset.profileId}? The router's default score applies instead.`, save);
+  });
+  async function saveProfile(form, row, status, reason) {
     status.textContent = "saving…";
+    const body = new FormData(form);
+    body.set("reason", reason);
     let done;
     saving.set(row.dataset.profileId, new Promise((resolve) => { done = resolve; }));
     const response = await fetch(form.action, {
-      method: "POST", body: new FormData(form), headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
+      method: "POST", body, headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
     });
     const answer = await response.json().catch(() => ({}));
     saving.delete(row.dataset.profileId);
@@ -232,12 +251,63 @@
       $("input[name=expectedVersion]", form).value = answer.version;
       row.dataset.version = answer.version;
       row.classList.remove("dirty");
+      $$(`input[form="${CSS.escape(form.id)}"]`).forEach((input) => { input.defaultValue = input.value; });
       status.textContent = `saved · v${answer.version}`;
     } else {
       const errors = (answer.errors || []).map((e) => (e.path ? e.path + ": " : "") + e.message);
       status.textContent = "not saved: " + (errors.join("; ") || response.statusText);
     }
+  }
+
+  // Models table: search as you type (the server filters; debounced) -------------------------------
+  const search = $("form[data-search-as-you-type]");
+  if (search) {
+    const box = $("input[name=q]", search);
+    let pending = null;
+    box.addEventListener("input", () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        const params = new URLSearchParams(new FormData(search));
+        params.delete("page");
+        for (const [k, v] of Array.from(params.entries())) if (v === "") params.delete(k);
+        window.location.assign(`${search.action}?${params}#q`);
+      }, 400);
+    });
+    if (location.hash === "#q") { box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
+  }
+
+  // The sticky save bar never covers the field being edited ------------------------------------
+  document.addEventListener("focusin", (event) => {
+    const field = event.target;
+    const bar = field.closest && field.closest("form") && $(".sticky-save", field.closest("form"));
+    if (!bar || bar.contains(field) || getComputedStyle(bar).position !== "sticky") return;
+    const a = field.getBoundingClientRect();
+    const b = bar.getBoundingClientRect();
+    if (a.bottom > b.top && a.top < b.bottom) window.scrollBy(0, a.bottom - b.top + 16);
   });
+
+  // Model form: the cost effect of the prices as typed ---------------------------------------------
+  const effect = $("#price-effect[data-price-effect-url]");
+  if (effect) {
+    const form = effect.closest("form");
+    let timer = null;
+    let asked = 0;
+    form.addEventListener("input", (event) => {
+      if (!event.target.name || !event.target.name.startsWith("pricing.")) return;
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        const body = new FormData(form);
+        body.set("modelId", effect.dataset.modelId || "");
+        const response = await fetch(effect.dataset.priceEffectUrl, {
+          method: "POST", body, headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
+        });
+        if (!response.ok || mine !== asked) return;
+        const answer = await response.json();
+        effect.textContent = answer.text;
+      }, 250);
+    });
+  }
 
   // Rollout: percentage sliders (delegated: cards are swapped in live), unsaved-edit marks,
   // and the experiment form's JSON and weight checks ----------------------------------------------
