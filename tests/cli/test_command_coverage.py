@@ -66,6 +66,20 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/users/{username}/disable"): "users disable",
     ("POST", "/api/v1/users/{username}/enable"): "users enable",
     ("POST", "/api/v1/users/{username}/password"): "users set-password",
+    ("POST", "/api/v1/models/{model_id}/prices"): "models update",  # with --effective-from
+    ("POST", "/api/v1/models/{model_id}/replace"): "models replace",
+    ("POST", "/api/v1/feedback"): "feedback",
+    ("PUT", "/api/v1/flags/{name}/guardrails"): "flags guardrails",
+    ("PUT", "/api/v1/flags/{name}/schedule"): "flags schedule",
+    ("POST", "/api/v1/flags/{name}/schedule/pause"): "flags pause",
+    ("POST", "/api/v1/flags/{name}/schedule/resume"): "flags resume",
+    ("PUT", "/api/v1/experiments/{name}/guardrails"): "experiments guardrails",
+    ("POST", "/api/v1/guard/run"): "guard run",
+    ("POST", "/api/v1/webhooks"): "webhooks create",
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): "webhooks update",
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): "webhooks delete",
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): "webhooks replay",
+    ("POST", "/api/v1/sync"): "sync litellm",  # and openrouter, modelsdev (?source=)
 }
 """Each API write and the CLI command that sends it (``route`` posts a prompt, no write)."""
 

@@ -7,7 +7,9 @@ whichever it talks to.
 from __future__ import annotations
 
 import getpass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -15,22 +17,29 @@ import httpx
 from modelplane.bootstrap import Runtime
 from modelplane.domain.access import PasswordChange, TokenSpec, UserSpec
 from modelplane.domain.audit import parse_filter
+from modelplane.domain.catalogue_sources import SourceName
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput, ModelplaneError
 from modelplane.domain.flags import Flag, UserContext
 from modelplane.domain.models import ModelSpec, Provider
-from modelplane.domain.prices import parse_moment, timeline_json
+from modelplane.domain.prices import parse_moment, price_json, timeline_json
 from modelplane.domain.profiles import ProfileSpec
 from modelplane.domain.validation import deep_merge, validate
+from modelplane.domain.webhooks import WebhookSpec
 from modelplane.services import (
     audit,
     bulk,
     experiments,
+    feedback,
     flags,
+    guard,
     prices,
+    replace,
     router_data,
+    sync,
     tokens,
     users,
+    webhooks,
 )
 from modelplane.services import models as model_svc
 from modelplane.services.fleet import fleet_status
@@ -46,6 +55,20 @@ JSON = dict[str, Any]
 
 class RemoteError(ModelplaneError):
     """The server refused a request, or could not be reached."""
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """One sync as the CLI asks for it: a source, a file or URL, and the options."""
+
+    source: SourceName
+    location: str
+    dry_run: bool = False
+    reason: str | None = None
+    providers: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    overwrite: bool = False
+    accept_held: bool = False
 
 
 class Backend(Protocol):
@@ -66,7 +89,9 @@ class Backend(Protocol):
         self, model_id: str, pricing: JSON, effective_from: str, reason: str | None
     ) -> JSON: ...
     def export(self) -> JSON: ...
-    def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON: ...
+    def import_document(
+        self, raw: bytes, dry_run: bool, reason: str | None, on_conflict: str = "refuse"
+    ) -> JSON: ...
     def create_token(self, name: str, role: str) -> JSON: ...
     def list_tokens(self) -> JSON: ...
     def revoke_token(self, name: str) -> JSON: ...
@@ -113,6 +138,34 @@ class Backend(Protocol):
     def rollback_profile(
         self, model_id: str, version: int, expected: int | None, reason: str | None
     ) -> JSON: ...
+
+    # feedback, guardrails, schedules and the guard
+    def record_feedback(self, events: list[Any]) -> JSON: ...
+    def set_flag_guardrails(
+        self, name: str, guardrails: list[Any] | None, reason: str | None
+    ) -> JSON: ...
+    def set_flag_schedule(
+        self, name: str, steps: list[int] | None, dwell: int, reason: str | None
+    ) -> JSON: ...
+    def pause_schedule(self, name: str, paused: bool, reason: str | None) -> JSON: ...
+    def flag_guard(self, name: str) -> JSON: ...
+    def set_experiment_guardrails(self, name: str, guardrails: list[Any]) -> JSON: ...
+    def run_guard(self) -> JSON: ...
+    def guard_events(self) -> JSON: ...
+    # dated prices and replacement
+    def price_at(self, model_id: str, at: str | None) -> JSON: ...
+    def price_timeline(self, model_id: str) -> list[JSON]: ...
+    def replace_model(self, old: str, new: str, dry_run: bool, reason: str | None) -> JSON: ...
+    # webhooks
+    def list_webhooks(self) -> list[JSON]: ...
+    def create_webhook(self, document: JSON) -> JSON: ...
+    def update_webhook(self, webhook_id: int, patch: JSON) -> JSON: ...
+    def delete_webhook(self, webhook_id: int) -> JSON: ...
+    def webhook_deliveries(self, webhook_id: int | None, limit: int) -> JSON: ...
+    def replay_delivery(self, delivery_id: int) -> JSON: ...
+    # catalogue sync
+    def sync(self, request: SyncRequest) -> JSON: ...
+    def sync_runs(self) -> JSON: ...
 
 
 def cli_author() -> str:
@@ -187,9 +240,13 @@ class DirectBackend:
     def export(self) -> JSON:
         return bulk.export_document(self._uows)
 
-    def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON:
+    def import_document(
+        self, raw: bytes, dry_run: bool, reason: str | None, on_conflict: str = "refuse"
+    ) -> JSON:
         data = bulk.parse_json(raw)
-        return bulk.import_document(self._uows, data, self._author, dry_run, reason).to_json()
+        return bulk.import_document(
+            self._uows, data, self._author, dry_run, reason, on_conflict=on_conflict
+        ).to_json()
 
     def create_token(self, name: str, role: str) -> JSON:
         spec = validate(TokenSpec, {"name": name, "role": role})
@@ -324,6 +381,97 @@ class DirectBackend:
         )
         return profile.to_json()
 
+    def record_feedback(self, events: list[Any]) -> JSON:
+        return feedback.record_feedback(self._uows, events).to_json()
+
+    def set_flag_guardrails(
+        self, name: str, guardrails: list[Any] | None, reason: str | None
+    ) -> JSON:
+        return guard.set_flag_guardrails(
+            self._uows, name, guardrails, self._author, reason
+        ).to_json()
+
+    def set_flag_schedule(
+        self, name: str, steps: list[int] | None, dwell: int, reason: str | None
+    ) -> JSON:
+        schedule = {"steps": steps, "dwellSeconds": dwell} if steps else None
+        return guard.set_flag_schedule(self._uows, name, schedule, self._author, reason).to_json()
+
+    def pause_schedule(self, name: str, paused: bool, reason: str | None) -> JSON:
+        return guard.pause_schedule(self._uows, name, paused, self._author, reason).to_json()
+
+    def flag_guard(self, name: str) -> JSON:
+        return guard.flag_status(self._uows, name)
+
+    def set_experiment_guardrails(self, name: str, guardrails: list[Any]) -> JSON:
+        return guard.set_experiment_guardrails(self._uows, name, guardrails, self._author).to_json()
+
+    def run_guard(self) -> JSON:
+        actions = guard.run_guard(self._uows)
+        return {"actions": [a.to_json() for a in actions], "count": len(actions)}
+
+    def guard_events(self) -> JSON:
+        events = guard.guard_events(self._uows)
+        return {"data": events, "count": len(events)}
+
+    def price_at(self, model_id: str, at: str | None) -> JSON:
+        try:
+            moment = parse_moment(at, "at") if at else utcnow()
+        except ValueError as exc:
+            raise InvalidInput([FieldError("at", str(exc))]) from None
+        return price_json(self._runtime.reader.get(model_id), moment)
+
+    def price_timeline(self, model_id: str) -> list[JSON]:
+        return timeline_json(self._runtime.reader.get(model_id), utcnow())
+
+    def replace_model(self, old: str, new: str, dry_run: bool, reason: str | None) -> JSON:
+        return replace.replace_model(self._uows, old, new, self._author, dry_run, reason)
+
+    @property
+    def _allow_private(self) -> bool:
+        return self._runtime.settings.webhooks_allow_private
+
+    def list_webhooks(self) -> list[JSON]:
+        return [w.public_json() for w in webhooks.list_webhooks(self._uows)]
+
+    def create_webhook(self, document: JSON) -> JSON:
+        spec = validate(WebhookSpec, document)
+        hook = webhooks.create_webhook(self._uows, spec, self._author, self._allow_private)
+        return hook.public_json()
+
+    def update_webhook(self, webhook_id: int, patch: JSON) -> JSON:
+        hook = webhooks.update_webhook(self._uows, webhook_id, patch, self._allow_private)
+        return hook.public_json()
+
+    def delete_webhook(self, webhook_id: int) -> JSON:
+        return webhooks.delete_webhook(self._uows, webhook_id).public_json()
+
+    def webhook_deliveries(self, webhook_id: int | None, limit: int) -> JSON:
+        found, total = webhooks.deliveries(self._uows, webhook_id, limit)
+        return {"data": [d.to_json() for d in found], "total": total}
+
+    def replay_delivery(self, delivery_id: int) -> JSON:
+        return webhooks.replay_delivery(self._uows, delivery_id).to_json()
+
+    def sync(self, request: SyncRequest) -> JSON:
+        settings = self._runtime.settings
+        options = sync.SyncOptions(
+            source=request.source,
+            location=request.location,
+            dry_run=request.dry_run,
+            reason=request.reason,
+            providers=request.providers,
+            only=request.only,
+            overwrite=request.overwrite,
+            accept_held=request.accept_held,
+            hold_below=settings.sync_hold_below,
+            hold_above=settings.sync_hold_above,
+        )
+        return sync.sync(self._uows, options, self._author).to_json()
+
+    def sync_runs(self) -> JSON:
+        return sync.sync_runs(self._uows)
+
 
 class HttpBackend:
     """Sends the same requests to a running server, with a bearer token."""
@@ -397,10 +545,16 @@ class HttpBackend:
     def export(self) -> JSON:
         return self._call("GET", "/api/v1/export")
 
-    def import_document(self, raw: bytes, dry_run: bool, reason: str | None) -> JSON:
+    def import_document(
+        self, raw: bytes, dry_run: bool, reason: str | None, on_conflict: str = "refuse"
+    ) -> JSON:
         params: dict[str, Any] = {"dryRun": "true" if dry_run else "false"}
         if reason:
             params["reason"] = reason
+        if on_conflict == "force":
+            params["force"] = "true"
+        elif on_conflict == "skip":
+            params["skipConflicts"] = "true"
         headers = {"Content-Type": "application/json"}
         return self._call("POST", "/api/v1/import", params=params, content=raw, headers=headers)
 
@@ -549,6 +703,98 @@ class HttpBackend:
         body = {"version": version, "expectedVersion": current, "reason": reason}
         return self._call("POST", f"{path}/rollback", json=body)
 
+    def record_feedback(self, events: list[Any]) -> JSON:
+        return self._call("POST", "/api/v1/feedback", json=events)
+
+    def set_flag_guardrails(
+        self, name: str, guardrails: list[Any] | None, reason: str | None
+    ) -> JSON:
+        body = {"guardrails": guardrails, "reason": reason}
+        return self._call("PUT", f"/api/v1/flags/{name}/guardrails", json=body)
+
+    def set_flag_schedule(
+        self, name: str, steps: list[int] | None, dwell: int, reason: str | None
+    ) -> JSON:
+        body = {"steps": steps, "dwellSeconds": dwell, "reason": reason}
+        return self._call("PUT", f"/api/v1/flags/{name}/schedule", json=body)
+
+    def pause_schedule(self, name: str, paused: bool, reason: str | None) -> JSON:
+        action = "pause" if paused else "resume"
+        path = f"/api/v1/flags/{name}/schedule/{action}"
+        return self._call("POST", path, json={"reason": reason})
+
+    def flag_guard(self, name: str) -> JSON:
+        return self._call("GET", f"/api/v1/flags/{name}/guard")
+
+    def set_experiment_guardrails(self, name: str, guardrails: list[Any]) -> JSON:
+        path = f"/api/v1/experiments/{name}/guardrails"
+        return self._call("PUT", path, json={"guardrails": guardrails})
+
+    def run_guard(self) -> JSON:
+        return self._call("POST", "/api/v1/guard/run")
+
+    def guard_events(self) -> JSON:
+        return self._call("GET", "/api/v1/guard/events")
+
+    def price_at(self, model_id: str, at: str | None) -> JSON:
+        params = {"at": at} if at else {}
+        return self._call("GET", f"/api/v1/models/{model_id}/price", params=params)
+
+    def price_timeline(self, model_id: str) -> list[JSON]:
+        data: list[JSON] = self._call("GET", f"/api/v1/models/{model_id}/prices")["data"]
+        return data
+
+    def replace_model(self, old: str, new: str, dry_run: bool, reason: str | None) -> JSON:
+        body = {"newId": new, "dryRun": dry_run, "reason": reason}
+        return self._call("POST", f"/api/v1/models/{old}/replace", json=body)
+
+    def list_webhooks(self) -> list[JSON]:
+        data: list[JSON] = self._call("GET", "/api/v1/webhooks")["data"]
+        return data
+
+    def create_webhook(self, document: JSON) -> JSON:
+        return self._call("POST", "/api/v1/webhooks", json=document)
+
+    def update_webhook(self, webhook_id: int, patch: JSON) -> JSON:
+        return self._call("PATCH", f"/api/v1/webhooks/{webhook_id}", json=patch)
+
+    def delete_webhook(self, webhook_id: int) -> JSON:
+        return self._call("DELETE", f"/api/v1/webhooks/{webhook_id}")
+
+    def webhook_deliveries(self, webhook_id: int | None, limit: int) -> JSON:
+        path = "/api/v1/webhooks" + (f"/{webhook_id}" if webhook_id is not None else "")
+        page = self._call("GET", f"{path}/deliveries", params={"limit": limit})
+        return {"data": page["data"], "total": page["total"]}
+
+    def replay_delivery(self, delivery_id: int) -> JSON:
+        return self._call("POST", f"/api/v1/webhooks/deliveries/{delivery_id}/replay")
+
+    def sync(self, request: SyncRequest) -> JSON:
+        params: dict[str, Any] = {
+            "source": request.source,
+            "dryRun": _flag(request.dry_run),
+            "overwrite": _flag(request.overwrite),
+            "acceptHeld": _flag(request.accept_held),
+            "provider": list(request.providers),
+            "only": list(request.only),
+        }
+        if request.reason:
+            params["reason"] = request.reason
+        if request.location.startswith(("http://", "https://")):
+            params["url"] = request.location  # the server fetches it
+            return self._call("POST", "/api/v1/sync", params=params)
+        try:
+            raw = Path(request.location).read_bytes()
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            problem = FieldError("location", f"cannot read {request.location}: {why}")
+            raise InvalidInput([problem]) from None
+        headers = {"Content-Type": "application/json"}
+        return self._call("POST", "/api/v1/sync", params=params, content=raw, headers=headers)
+
+    def sync_runs(self) -> JSON:
+        return self._call("GET", "/api/v1/sync/runs")
+
 
 def _page(data: list[Any], total: int, offset: int, limit: int) -> JSON:
     return {"data": data, "count": len(data), "total": total, "offset": offset, "limit": limit}
@@ -556,6 +802,10 @@ def _page(data: list[Any], total: int, offset: int, limit: int) -> JSON:
 
 def _since(hours: float | None) -> datetime | None:
     return datetime.now(UTC) - timedelta(hours=hours) if hours else None
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _problem_text(response: httpx.Response) -> str:

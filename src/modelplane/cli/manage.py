@@ -238,20 +238,34 @@ def export_command(
     out.print(f"exported {counts} to {file}")
 
 
+_FORCE_HELP = "Overwrite documents changed since the export; needs --reason."
+_SKIP_HELP = "Import all but the documents changed since the export."
+
+
 def import_command(
     file: Annotated[Path, typer.Argument(help="An export (or part of one), as JSON.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff; write nothing.")] = (
         False
     ),
     reason: ReasonOpt = None,
+    force: Annotated[bool, typer.Option("--force", help=_FORCE_HELP)] = False,
+    skip_conflicts: Annotated[bool, typer.Option("--skip-conflicts", help=_SKIP_HELP)] = False,
     server: ServerOpt = None,
     token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import a document in one transaction, all or nothing; the diff is printed as a table."""
+    """Import a document in one transaction, all or nothing; the diff is printed as a table.
+
+    A document changed since the export the file was taken from is a conflict: the import is
+    refused whole unless --skip-conflicts or --force with --reason."""
+    if force and skip_conflicts:
+        fail("choose one of --force and --skip-conflicts")
+    if force and not reason and not dry_run:
+        fail("--force needs --reason (kept in the history of what it overwrites)")
+    on_conflict = "force" if force else "skip" if skip_conflicts else "refuse"
     raw = _read_with_progress(file)
     with backend(server, token) as b:
-        report = b.import_document(raw, dry_run, reason)
+        report = b.import_document(raw, dry_run, reason, on_conflict)
     if as_json:
         print_json(report)
         return
@@ -442,6 +456,30 @@ def _print_diff(report: dict[str, Any]) -> None:
     out.print(f"{verb} {report['changeCount']}, unchanged {unchanged}")
     for warning in report["warnings"]:
         out.print(f"warning: {warning}")
+    _print_conflicts(report)
+
+
+def _print_conflicts(report: dict[str, Any]) -> None:
+    conflicts = report.get("conflicts") or []
+    if conflicts:
+        how = {"skip": "skipped", "force": "forced"}.get(report.get("onConflict", ""), "conflict")
+        rows = [
+            (how, c["kind"], c["id"], c["baseVersion"], c["currentVersion"], _fields(c))
+            for c in conflicts
+        ]
+        print_table(["", "kind", "id", "base", "current", "changed since"], rows)
+        if how == "conflict":
+            out.print(
+                "changed since the export: an apply is refused without --skip-conflicts or --force"
+            )
+    bases = report.get("noBaseVersion") or {}
+    unversioned = [f"{kind} {key}" for kind, keys in bases.items() for key in keys]
+    if unversioned:
+        out.print(f"no base version (imported over whatever is current): {', '.join(unversioned)}")
+
+
+def _fields(conflict: dict[str, Any]) -> str:
+    return ", ".join(conflict["changedFields"])
 
 
 def _changes_text(changes: list[dict[str, Any]]) -> str:

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from modelplane.cli.app import models_app, runtime
-from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
-from modelplane.domain.clock import utcnow
-from modelplane.domain.prices import parse_moment, price_json, timeline_json
+from modelplane.cli.app import models_app
+from modelplane.cli.manage import ServerOpt, TokenOpt, backend
+from modelplane.cli.output import fail, out, print_json, print_table
+from modelplane.domain.prices import parse_moment
 
 
 def price_command(
@@ -21,22 +21,24 @@ def price_command(
     timeline: Annotated[
         bool, typer.Option("--timeline", help="Also list every dated price, past and scheduled.")
     ] = False,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The model's price in force at a moment (now by default)."""
     try:
-        moment = parse_moment(at) if at else utcnow()
+        if at:
+            parse_moment(at)
     except ValueError as exc:
         fail(f"--{exc}")
-    with friendly_errors():
-        model = runtime().reader.get(model_id)
-    answer = price_json(model, moment)
-    entries = timeline_json(model, utcnow())
+    with backend(server, token) as b:
+        answer = b.price_at(model_id, at)
+        entries = b.price_timeline(model_id) if timeline else []
     if as_json:
         print_json({**answer, "timeline": entries} if timeline else answer)
         return
     since = answer["effectiveFrom"] or "always"
-    out.print(f"{model.id} at {answer['at']} (in force since {since}):")
+    out.print(f"{answer['id']} at {answer['at']} (in force since {since}):")
     pricing = answer["pricing"]
     assert isinstance(pricing, dict)
     print_table(["price", "USD per 1M tokens"], list(pricing.items()))

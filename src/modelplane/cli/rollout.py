@@ -11,9 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.cli.app import runtime
 from modelplane.cli.manage import ServerOpt, TokenOpt, backend
-from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
+from modelplane.cli.output import fail, out, print_json, print_table
 
 flags_app = typer.Typer(no_args_is_help=True, help="Rollout flags (per-user source choice).")
 rollout_app = typer.Typer(no_args_is_help=True, help="Evidence for the next rollout step.")
@@ -31,12 +30,6 @@ ExpectedOpt = Annotated[
         "(default: the version current when the command runs).",
     ),
 ]
-
-
-def _author() -> str:
-    from modelplane.cli.backends import cli_author
-
-    return cli_author()
 
 
 def register(app: typer.Typer) -> None:
@@ -383,25 +376,25 @@ def experiments_end(
 
 def feedback_command(
     file: Annotated[Path, typer.Argument(help="JSON Lines: one feedback event a line.")],
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import feedback on routing decisions ({decisionId, signal, value, eventId?,
     comment?} a line), all or nothing; resent event ids are skipped."""
-    from modelplane.services.feedback import record_feedback
-
     try:
         lines = file.read_text("utf-8").splitlines()
         events = [json.loads(line) for line in lines if line.strip()]
     except (OSError, ValueError) as exc:
         fail(f"{file}: {exc}")
-    with friendly_errors():
-        result = record_feedback(runtime().unit_of_work, events)
+    with backend(server, token) as b:
+        result = b.record_feedback(events)
     if as_json:
-        print_json(result.to_json())
+        print_json(result)
     else:
         out.print(
-            f"{result.accepted} recorded, {result.duplicates} already held, "
-            f"{result.orphaned} for decisions not in the log"
+            f"{result['accepted']} recorded, {result['duplicates']} already held, "
+            f"{result['orphaned']} for decisions not in the log"
         )
 
 
@@ -424,20 +417,21 @@ def flags_guardrails(
     ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Remove the guardrails.")] = False,
     reason: ReasonOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Set a flag's guardrails (versioned); a breach makes the guard roll it back."""
-    from modelplane.services.guard import set_flag_guardrails
-
     if (file is None) == (not clear):
         fail("give a guardrails file or --clear")
     data = None if clear or file is None else _read_json(file)
-    with friendly_errors():
-        flag = set_flag_guardrails(runtime().unit_of_work, name, data, _author(), reason)
+    with backend(server, token) as b:
+        flag = b.set_flag_guardrails(name, data, reason)
     if as_json:
-        print_json(flag.to_json())
+        print_json(flag)
     else:
-        out.print(f"{flag.name}: {len(flag.guardrails or [])} guardrails (version {flag.version})")
+        count = len(flag.get("guardrails") or [])
+        out.print(f"{flag['name']}: {count} guardrails (version {flag['version']})")
 
 
 @flags_app.command("schedule")
@@ -447,54 +441,59 @@ def flags_schedule(
     dwell: Annotated[int, typer.Option(help="Seconds at each step at least.")] = 3600,
     clear: Annotated[bool, typer.Option("--clear", help="Remove the schedule.")] = False,
     reason: ReasonOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Give a flag a progressive schedule the guard walks while its guardrails hold."""
-    from modelplane.services.guard import set_flag_schedule
-
     if (steps is None) == (not clear):
         fail("give --steps or --clear")
-    schedule = None
+    percentages = None
     if steps is not None:
         try:
-            schedule = {"steps": [int(s) for s in steps.split(",")], "dwellSeconds": dwell}
+            percentages = [int(s) for s in steps.split(",")]
         except ValueError:
             fail(f"--steps: expected whole percentages separated by commas, got {steps!r}")
-    with friendly_errors():
-        flag = set_flag_schedule(runtime().unit_of_work, name, schedule, _author(), reason)
+    with backend(server, token) as b:
+        flag = b.set_flag_schedule(name, percentages, dwell, reason)
     if as_json:
-        print_json(flag.to_json())
+        print_json(flag)
     else:
-        out.print(f"{flag.name}: at {flag.percentage}%, schedule {steps or 'removed'}")
+        out.print(f"{flag['name']}: at {flag['percentage']}%, schedule {steps or 'removed'}")
 
 
-def _pause(name: str, paused: bool) -> None:
-    from modelplane.services.guard import pause_schedule
-
-    with friendly_errors():
-        flag = pause_schedule(runtime().unit_of_work, name, paused, _author())
-    out.print(f"{flag.name}: schedule {'paused' if paused else 'running'} at {flag.percentage}%")
+def _pause(
+    name: str, paused: bool, reason: str | None, server: str | None, token: str | None
+) -> None:
+    with backend(server, token) as b:
+        flag = b.pause_schedule(name, paused, reason)
+    state = "paused" if paused else "running"
+    out.print(f"{flag['name']}: schedule {state} at {flag['percentage']}%")
 
 
 @flags_app.command("pause")
-def flags_pause(name: str) -> None:
+def flags_pause(
+    name: str, reason: ReasonOpt = None, server: ServerOpt = None, token: TokenOpt = None
+) -> None:
     """Stop a flag's schedule where it is."""
-    _pause(name, True)
+    _pause(name, True, reason, server, token)
 
 
 @flags_app.command("resume")
-def flags_resume(name: str) -> None:
+def flags_resume(
+    name: str, reason: ReasonOpt = None, server: ServerOpt = None, token: TokenOpt = None
+) -> None:
     """Let a flag's schedule advance again."""
-    _pause(name, False)
+    _pause(name, False, reason, server, token)
 
 
 @flags_app.command("guard")
-def flags_guard_status(name: str, as_json: JsonOpt = False) -> None:
+def flags_guard_status(
+    name: str, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
     """How each of a flag's guardrails stands now (enrolled against the rest)."""
-    from modelplane.services.guard import flag_status
-
-    with friendly_errors():
-        status = flag_status(runtime().unit_of_work, name)
+    with backend(server, token) as b:
+        status = b.flag_guard(name)
     if as_json:
         print_json(status)
         return
@@ -508,43 +507,41 @@ def flags_guard_status(name: str, as_json: JsonOpt = False) -> None:
 def experiments_guardrails(
     name: str,
     file: Annotated[Path, typer.Argument(help="JSON list of guardrails.")],
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Set a running experiment's guardrails; a breach ends it with discard."""
-    from modelplane.services.guard import set_experiment_guardrails
-
     data = _read_json(file)
-    with friendly_errors():
-        experiment = set_experiment_guardrails(runtime().unit_of_work, name, data, _author())
+    with backend(server, token) as b:
+        experiment = b.set_experiment_guardrails(name, data)
     if as_json:
-        print_json(experiment.to_json())
+        print_json(experiment)
     else:
-        out.print(f"{experiment.name}: {len(experiment.guardrails or [])} guardrails")
+        out.print(f"{experiment['name']}: {len(experiment.get('guardrails') or [])} guardrails")
 
 
 @guard_app.command("run")
-def guard_run(as_json: JsonOpt = False) -> None:
+def guard_run(server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """Check every guarded flag and experiment once (for cron): roll back, advance, discard."""
-    from modelplane.services.guard import run_guard
-
-    with friendly_errors():
-        actions = run_guard(runtime().unit_of_work)
+    with backend(server, token) as b:
+        result = b.run_guard()
     if as_json:
-        print_json({"actions": [a.to_json() for a in actions], "count": len(actions)})
+        print_json(result)
         return
-    for action in actions:
-        out.print(f"{action.kind} {action.name}: {action.action}: {action.reason}")
-    if not actions:
+    for action in result["actions"]:
+        out.print(f"{action['kind']} {action['name']}: {action['action']}: {action['reason']}")
+    if not result["actions"]:
         out.print("nothing to do: every guardrail holds or waits for its sample")
 
 
 @guard_app.command("events")
-def guard_events_command(as_json: JsonOpt = False) -> None:
+def guard_events_command(
+    server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
     """What the guard did, newest first."""
-    from modelplane.services.guard import guard_events
-
-    with friendly_errors():
-        events = guard_events(runtime().unit_of_work)
+    with backend(server, token) as b:
+        events = b.guard_events()["data"]
     if as_json:
         print_json({"data": events, "count": len(events)})
         return

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.cli.app import models_app, runtime
-from modelplane.cli.backends import cli_author
-from modelplane.cli.output import JsonOpt, err, friendly_errors, out, print_json, print_table
+from modelplane.cli.app import models_app
+from modelplane.cli.backends import Backend, SyncRequest
+from modelplane.cli.manage import ServerOpt, TokenOpt, backend
+from modelplane.cli.output import JsonOpt, err, out, print_json, print_table
 from modelplane.domain.catalogue_sources import SOURCES, SourceName
 from modelplane.domain.errors import ModelplaneError
 from modelplane.services import sync as sync_svc
@@ -53,10 +54,11 @@ def _command(source: SourceName) -> Callable[..., None]:
         overwrite: OverwriteOpt = False,
         accept_held: AcceptHeldOpt = False,
         every: EveryOpt = None,
+        server: ServerOpt = None,
+        token: TokenOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        rt = runtime()
-        options = sync_svc.SyncOptions(
+        request = SyncRequest(
             source=source,
             location=location,
             dry_run=dry_run,
@@ -65,32 +67,28 @@ def _command(source: SourceName) -> Callable[..., None]:
             only=tuple(only or ()),
             overwrite=overwrite,
             accept_held=accept_held,
-            hold_below=rt.settings.sync_hold_below,
-            hold_above=rt.settings.sync_hold_above,
         )
 
-        def once() -> sync_svc.SyncReport | None:
-            report = sync_svc.sync(rt.unit_of_work, options, cli_author())
+        def once(b: Backend) -> None:
+            report = b.sync(request)
             if as_json:
-                print_json(report.to_json())
+                print_json(report)
             else:
-                print_report(report.to_json())
-            return report
+                print_report(report)
 
-        with friendly_errors():
+        with backend(server, token) as b:
             if every is None:
-                once()
+                once(b)
                 return
             seconds = sync_svc.parse_interval(every)
 
-        def repeated() -> sync_svc.SyncReport | None:
-            try:
-                return once()
-            except ModelplaneError as exc:  # a failed run is logged; the loop goes on
-                err.print(f"error: {exc}", markup=False, highlight=False)
-                return None
+            def repeated() -> None:
+                try:
+                    once(b)
+                except ModelplaneError as exc:  # a failed run is logged; the loop goes on
+                    err.print(f"error: {exc}", markup=False, highlight=False)
 
-        sync_svc.sync_every(repeated, seconds)
+            sync_svc.sync_every(repeated, seconds)
 
     command.__doc__ = (
         f"Sync from {source}: show the diff, and apply it in one transaction unless --dry-run."
@@ -98,10 +96,12 @@ def _command(source: SourceName) -> Callable[..., None]:
     return command
 
 
-def runs_command(as_json: JsonOpt = False) -> None:
+def runs_command(
+    server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
     """The last sync of each source, and the most recent runs."""
-    with friendly_errors():
-        runs = sync_svc.sync_runs(runtime().unit_of_work)
+    with backend(server, token) as b:
+        runs = b.sync_runs()
     if as_json:
         print_json(runs)
         return
@@ -167,13 +167,13 @@ def replace_command(
     new: Annotated[str, typer.Argument(help="The model that replaces it.")],
     dry_run: DryRunOpt = False,
     reason: ReasonOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Move every reference from OLD to NEW as one change, then deprecate OLD."""
-    from modelplane.services.replace import replace_model
-
-    with friendly_errors():
-        report = replace_model(runtime().unit_of_work, old, new, cli_author(), dry_run, reason)
+    with backend(server, token) as b:
+        report = b.replace_model(old, new, dry_run, reason)
     if as_json:
         print_json(report)
         return

@@ -6,12 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.cli.app import runtime
-from modelplane.cli.backends import cli_author
-from modelplane.cli.output import friendly_errors, out, print_json, print_table
-from modelplane.domain.validation import validate
-from modelplane.domain.webhooks import EVENT_KINDS, Delivery, WebhookSpec
-from modelplane.services import webhooks as svc
+from modelplane.cli.manage import ServerOpt, TokenOpt, backend
+from modelplane.cli.output import out, print_json, print_table
+from modelplane.domain.webhooks import EVENT_KINDS
 
 webhooks_app = typer.Typer(
     no_args_is_help=True,
@@ -24,19 +21,20 @@ EventsOpt = Annotated[
 ]
 
 
-def _allow_private() -> bool:
-    return runtime().settings.webhooks_allow_private
-
-
 @webhooks_app.command("list")
-def list_command(as_json: JsonOpt = False) -> None:
+def list_command(
+    server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
     """List subscriptions (secrets masked)."""
-    with friendly_errors():
-        found = svc.list_webhooks(runtime().unit_of_work)
+    with backend(server, token) as b:
+        found = b.list_webhooks()
     if as_json:
-        print_json([w.public_json() for w in found])
+        print_json(found)
         return
-    rows = [(w.id, w.url, ", ".join(w.events), "active" if w.active else "paused") for w in found]
+    rows = [
+        (w["id"], w["url"], ", ".join(w["events"]), "active" if w["active"] else "paused")
+        for w in found
+    ]
     print_table(["id", "url", "events", "state"], rows)
 
 
@@ -48,19 +46,20 @@ def create_command(
     ],
     events: EventsOpt = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Subscribe URL to the given event kinds."""
     document: dict[str, Any] = {"url": url, "secret": secret, "events": events or []}
     if description is not None:
         document["description"] = description
-    with friendly_errors():
-        spec = validate(WebhookSpec, document)
-        hook = svc.create_webhook(runtime().unit_of_work, spec, cli_author(), _allow_private())
+    with backend(server, token) as b:
+        hook = b.create_webhook(document)
     if as_json:
-        print_json(hook.public_json())
+        print_json(hook)
     else:
-        out.print(f"webhook {hook.id} created: {hook.url} ({', '.join(hook.events)})")
+        out.print(f"webhook {hook['id']} created: {hook['url']} ({', '.join(hook['events'])})")
 
 
 @webhooks_app.command("update")
@@ -73,6 +72,8 @@ def update_command(
     active: Annotated[
         bool | None, typer.Option("--active/--paused", help="Deliver, or hold deliveries.")
     ] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a subscription: only the options given change."""
@@ -86,33 +87,39 @@ def update_command(
     ):
         if value is not None:
             patch[key] = value
-    with friendly_errors():
-        hook = svc.update_webhook(runtime().unit_of_work, webhook_id, patch, _allow_private())
+    with backend(server, token) as b:
+        hook = b.update_webhook(webhook_id, patch)
     if as_json:
-        print_json(hook.public_json())
+        print_json(hook)
     else:
-        out.print(f"webhook {hook.id} updated")
+        out.print(f"webhook {hook['id']} updated")
 
 
 @webhooks_app.command("delete")
-def delete_command(webhook_id: int) -> None:
+def delete_command(
+    webhook_id: int, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
     """Delete a subscription and its delivery log."""
-    with friendly_errors():
-        hook = svc.delete_webhook(runtime().unit_of_work, webhook_id)
-    out.print(f"webhook {hook.id} deleted")
+    with backend(server, token) as b:
+        hook = b.delete_webhook(webhook_id)
+    if as_json:
+        print_json(hook)
+    else:
+        out.print(f"webhook {hook['id']} deleted")
 
 
-def _delivery_row(d: Delivery) -> tuple[object, ...]:
-    last = d.log[-1] if d.log else None
+def _delivery_row(d: dict[str, Any]) -> tuple[object, ...]:
+    last = d["log"][-1] if d["log"] else None
+    code = last.get("statusCode") if last else None
     return (
-        d.id,
-        d.webhook_id,
-        d.kind,
-        d.status,
-        d.attempts,
-        last.status_code if last and last.status_code is not None else "-",
-        f"{last.latency_ms} ms" if last else "-",
-        (last.error or "") if last else "",
+        d["id"],
+        d["webhookId"],
+        d["kind"],
+        d["status"],
+        d["attempts"],
+        code if code is not None else "-",
+        f"{last['latencyMs']} ms" if last else "-",
+        (last.get("error") or "") if last else "",
     )
 
 
@@ -120,24 +127,32 @@ def _delivery_row(d: Delivery) -> tuple[object, ...]:
 def deliveries_command(
     webhook_id: Annotated[int | None, typer.Argument(help="One subscription's only.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 50,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The delivery log, newest first: each delivery's attempts, status code and latency."""
-    with friendly_errors():
-        found, total = svc.deliveries(runtime().unit_of_work, webhook_id, limit)
+    with backend(server, token) as b:
+        page = b.webhook_deliveries(webhook_id, limit)
+    found = page["data"]
     if as_json:
-        print_json({"data": [d.to_json() for d in found], "total": total})
+        print_json(page)
         return
     headers = ["id", "webhook", "event", "status", "attempts", "last code", "latency", "error"]
     print_table(headers, [_delivery_row(d) for d in found])
 
 
 @webhooks_app.command("replay")
-def replay_command(delivery_id: int) -> None:
+def replay_command(
+    delivery_id: int, server: ServerOpt = None, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
     """Send a delivery again (the same event id); a running server's deliverer sends it."""
-    with friendly_errors():
-        found = svc.replay_delivery(runtime().unit_of_work, delivery_id)
-    out.print(f"delivery {found.id} ({found.kind}) queued again")
+    with backend(server, token) as b:
+        found = b.replay_delivery(delivery_id)
+    if as_json:
+        print_json(found)
+    else:
+        out.print(f"delivery {found['id']} ({found['kind']}) queued again")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,13 @@
 An import is checked whole before anything is written, and every problem is reported at
 once with its JSON path (``models[3].pricing.input``). It is applied in one transaction.
 Import adds and updates; it never deletes what the document leaves out.
+
+An export records each versioned document's version (``models[i].version``,
+``profiles[i].version``, ``routerConfig.version``): the base an import of it starts from. A
+document whose base is older than its current version is a conflict (someone changed it
+since the export). An import with conflicts is refused whole, unless it skips them or is
+forced with a reason. A document without a base version (a hand-written file, an older
+export) is imported over whatever is current, and the report says so.
 """
 
 from __future__ import annotations
@@ -10,26 +17,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput, unknown
+from modelplane.domain.errors import FieldError, InvalidInput, ModelplaneError, unknown
 from modelplane.domain.history import FieldChange, diff
 from modelplane.domain.models import ModelSpec, Provider
 from modelplane.domain.profiles import ProfileSpec, TaskCategory
 from modelplane.domain.router_config import RouterConfigDoc
-from modelplane.domain.validation import field_errors, validate_reason
+from modelplane.domain.validation import MAX_REASON, field_errors, validate_reason
 from modelplane.services.models import save_in
 from modelplane.services.router_data import (
+    CONFIG_ID,
     deprecation_error,
     put_profile_in,
     router_model_errors,
     save_router_config_in,
 )
-from modelplane.services.versioned import Change
+from modelplane.services.versioned import Change, conflict
 from modelplane.store.locks import RuleFamily
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -42,7 +49,54 @@ _IGNORED_PROFILE_KEYS = ("speedTier", "costTier")
 of the model (edit it there); the cost tier follows from the price and the router's
 thresholds. Both are ignored, with a warning, rather than written anywhere."""
 
+ON_CONFLICT = ("refuse", "skip", "force")
+"""What an import does with documents changed since its base version: refuse the whole
+import (the default), skip those documents and import the rest, or overwrite them (with a
+reason, which their history keeps as forced)."""
+VERSIONED = ("models", "profiles", "routerConfig")
+ROUTER_KEY = "router"
+"""The router config's id in an import's diff and conflicts."""
+FORCED = "forced over a version conflict: "
+
 S = TypeVar("S", bound=BaseModel)
+
+
+@dataclass
+class Conflict:
+    """A document the import would overwrite although it changed since the import's base."""
+
+    kind: str
+    id: str
+    base_version: int
+    current_version: int
+    changed_fields: list[str]
+
+    def __str__(self) -> str:
+        fields = f": {', '.join(self.changed_fields)}" if self.changed_fields else ""
+        where = f"{self.kind} {self.id!r}"
+        return f"{where} (base version {self.base_version}, now {self.current_version}{fields})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "baseVersion": self.base_version,
+            "currentVersion": self.current_version,
+            "changedFields": self.changed_fields,
+        }
+
+
+class ImportConflicts(ModelplaneError):
+    """An import refused whole: documents in it changed since its base versions."""
+
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        listed = "; ".join(str(c) for c in conflicts)
+        super().__init__(
+            f"{len(conflicts)} document{'s' if len(conflicts) != 1 else ''} changed since the "
+            f"export this import is based on, so nothing was imported: {listed}. Export again, "
+            "skip the conflicts, or force the import with a reason"
+        )
 
 
 @dataclass
@@ -53,6 +107,11 @@ class ImportDocument:
     profiles: list[tuple[int, ProfileSpec]]
     router_config: RouterConfigDoc | None
     warnings: list[str]
+    base_versions: dict[str, dict[str, int | None]] = field(
+        default_factory=lambda: {k: {} for k in VERSIONED}
+    )
+    """Per versioned kind and id, the version the document says it is based on (``None``:
+    it records none)."""
 
 
 @dataclass
@@ -76,8 +135,20 @@ class KindDiff:
 class ImportReport:
     dry_run: bool
     reason: str
+    on_conflict: str = "refuse"
     diff: dict[str, KindDiff] = field(default_factory=lambda: {k: KindDiff() for k in KINDS})
     warnings: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    """Documents changed since the import's base: refused, skipped or forced."""
+    no_base_version: dict[str, list[str]] = field(
+        default_factory=lambda: {k: [] for k in VERSIONED}
+    )
+    """Documents the import updates that record no base version: imported over whatever
+    is current."""
+    current_versions: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {k: {} for k in VERSIONED}, repr=False
+    )
+    """The versions the plan was made against; the apply writes only over these."""
 
     @property
     def change_count(self) -> int:
@@ -91,6 +162,11 @@ class ImportReport:
             "changeCount": self.change_count,
             "diff": {k: d.to_json() for k, d in self.diff.items()},
             "warnings": self.warnings,
+            "onConflict": self.on_conflict,
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "skipped": [c.to_json() for c in self.conflicts] if self.on_conflict == "skip" else [],
+            "forced": [c.to_json() for c in self.conflicts] if self.on_conflict == "force" else [],
+            "noBaseVersion": self.no_base_version,
         }
 
 
@@ -111,9 +187,9 @@ def _export(uow: UnitOfWork) -> dict[str, Any]:
         "exportedAt": utcnow().isoformat().replace("+00:00", "Z"),
         "providers": [p.to_json() for p in uow.providers.all()],
         "categories": [c.to_json() for c in uow.categories.all()],
-        "models": [m.spec().to_json() for m in uow.models.filtered()],
-        "profiles": [p.spec().to_json() for p in uow.profiles.all()],
-        "routerConfig": config.doc().to_json() if config else None,
+        "models": [{**m.spec().to_json(), "version": m.version} for m in uow.models.filtered()],
+        "profiles": [{**p.spec().to_json(), "version": p.version} for p in uow.profiles.all()],
+        "routerConfig": {**config.doc().to_json(), "version": config.version} if config else None,
     }
 
 
@@ -138,23 +214,38 @@ def import_document(
     dry_run: bool,
     reason: str | None = None,
     confirm: Callable[[ImportReport], None] | None = None,
+    on_conflict: str = "refuse",
 ) -> ImportReport:
     """Check ``data`` whole, work out the diff, and (unless ``dry_run``) write it in one
     transaction; a dry run only reads.
 
     Raises ``InvalidInput`` listing every problem, before any write. ``confirm`` sees the
     report before the commit and may raise to roll everything back (the console refuses an
-    import whose diff is not the one it previewed).
+    import whose diff is not the one it previewed). Documents changed since their base
+    version are conflicts (see ``ON_CONFLICT``); with ``refuse`` an apply that has any
+    raises ``ImportConflicts`` before writing anything (a dry run lists them).
     """
     reason = validate_reason(reason)
+    if on_conflict not in ON_CONFLICT:
+        message = f"unknown mode {on_conflict!r}; known: {', '.join(ON_CONFLICT)}"
+        raise InvalidInput([FieldError("onConflict", message)])
+    if on_conflict == "force" and not dry_run:
+        _check_forced_reason(reason)
     with uows(read_only=dry_run) as uow:
         if not dry_run:  # its checks read what the router-model rule reads: hold it first
             uow.lock(RuleFamily.ROUTER_MODELS)
         doc = parse_document(uow, data)
         why = reason or DEFAULT_REASON
-        report = ImportReport(dry_run=dry_run, reason=why, warnings=doc.warnings)
+        report = ImportReport(
+            dry_run=dry_run, reason=why, on_conflict=on_conflict, warnings=doc.warnings
+        )
         _plan(uow, doc, report)
+        _conflicts(uow, doc, report)
+        if report.conflicts and on_conflict == "skip":
+            _skip_conflicts(uow, doc, report)
         if not dry_run:
+            if report.conflicts and on_conflict == "refuse":
+                raise ImportConflicts(report.conflicts)
             _apply(uow, doc, report, author)
             if confirm is not None:
                 confirm(report)
@@ -174,19 +265,64 @@ def parse_document(uow: UnitOfWork, data: Any) -> ImportDocument:
         message = f"unsupported; this server reads version {SCHEMA_VERSION}"
         errors.append(FieldError("schemaVersion", message))
     warnings: list[str] = []
-    profiles_data = _strip_profile_extras(data.get("profiles"), warnings)
+    models_data, model_bases = _take_versions(data.get("models"), "models", errors)
+    profiles_data, profile_bases = _take_versions(data.get("profiles"), "profiles", errors)
+    profiles_data = _strip_profile_extras(profiles_data, warnings)
+    config_data, config_base = _take_version(data.get("routerConfig"), "routerConfig", errors)
     doc = ImportDocument(
         providers=_section(data.get("providers"), "providers", Provider, errors),
         categories=_section(data.get("categories"), "categories", TaskCategory, errors),
-        models=_section(data.get("models"), "models", ModelSpec, errors),
+        models=_section(models_data, "models", ModelSpec, errors),
         profiles=_section(profiles_data, "profiles", ProfileSpec, errors),
-        router_config=_router_config(data.get("routerConfig"), errors),
+        router_config=_router_config(config_data, errors),
         warnings=warnings,
     )
+    doc.base_versions["models"] = {m.id: model_bases.get(i) for i, m in doc.models}
+    doc.base_versions["profiles"] = {p.model_id: profile_bases.get(i) for i, p in doc.profiles}
+    doc.base_versions["routerConfig"] = {ROUTER_KEY: config_base}
     errors += _references(uow, doc)
     if errors:
         raise InvalidInput(errors, title="invalid import")
     return doc
+
+
+def _take_versions(
+    value: Any, section: str, errors: list[FieldError]
+) -> tuple[Any, dict[int, int]]:
+    """The section's rows without their ``version`` keys, and those versions by index."""
+    if not isinstance(value, list):
+        return value, {}
+    rows: list[Any] = []
+    bases: dict[int, int] = {}
+    for index, item in enumerate(value):
+        row, base = _take_version(item, f"{section}[{index}]", errors)
+        rows.append(row)
+        if base is not None:
+            bases[index] = base
+    return rows, bases
+
+
+def _take_version(value: Any, path: str, errors: list[FieldError]) -> tuple[Any, int | None]:
+    """A document without its ``version`` key (the version its export was taken at)."""
+    if not isinstance(value, dict) or "version" not in value:
+        return value, None
+    base = value["version"]
+    rest = {k: v for k, v in value.items() if k != "version"}
+    if isinstance(base, bool) or not isinstance(base, int) or base < 0:
+        message = "must be a whole number >= 0: the version the export was taken at"
+        errors.append(FieldError(f"{path}.version", message))
+        return rest, None
+    return rest, base
+
+
+def _check_forced_reason(reason: str | None) -> None:
+    """A forced import needs a reason, short enough to keep with its forced mark."""
+    if not reason:
+        message = "a forced import needs a reason (kept in the history of what it overwrites)"
+        raise InvalidInput([FieldError("reason", message)])
+    if len(FORCED) + len(reason) > MAX_REASON:
+        limit = MAX_REASON - len(FORCED)
+        raise InvalidInput([FieldError("reason", f"a forced import's reason: at most {limit}")])
 
 
 def _section(value: Any, name: str, kind: type[S], errors: list[FieldError]) -> list[tuple[int, S]]:
@@ -314,15 +450,60 @@ def _plan(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
     _compare(
         report.diff["categories"], categories, [(c.id, c.to_json()) for _, c in doc.categories]
     )
-    models = {m.id: m.spec().to_json() for m in uow.models.filtered()}
+    versions = report.current_versions
+    stored_models = uow.models.filtered()
+    versions["models"] = {m.id: m.version for m in stored_models}
+    models = {m.id: m.spec().to_json() for m in stored_models}
     _compare(report.diff["models"], models, [(m.id, m.to_json()) for _, m in doc.models])
-    profiles = {p.model_id: p.spec().to_json() for p in uow.profiles.all()}
+    stored_profiles = uow.profiles.all()
+    versions["profiles"] = {p.model_id: p.version for p in stored_profiles}
+    profiles = {p.model_id: p.spec().to_json() for p in stored_profiles}
     new_profiles = [(p.model_id, p.to_json()) for _, p in doc.profiles]
     _compare(report.diff["profiles"], profiles, new_profiles)
+    config = uow.router_config.get()
+    versions["routerConfig"] = {ROUTER_KEY: config.version} if config is not None else {}
     if doc.router_config is not None:
-        config = uow.router_config.get()
-        current = {"router": config.doc().to_json()} if config else {}
-        _compare(report.diff["routerConfig"], current, [("router", doc.router_config.to_json())])
+        current = {ROUTER_KEY: config.doc().to_json()} if config else {}
+        new_config = [(ROUTER_KEY, doc.router_config.to_json())]
+        _compare(report.diff["routerConfig"], current, new_config)
+
+
+def _conflicts(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
+    """The documents the import updates whose base version is older than the current one
+    (each with the fields changed since), and those that record no base."""
+    current = report.current_versions
+    histories = {
+        "models": (uow.model_history, "model"),
+        "profiles": (uow.profile_history, "profile"),
+        "routerConfig": (uow.router_config_history, "router config"),
+    }
+    for kind in VERSIONED:
+        history, name = histories[kind]
+        for key, _ in report.diff[kind].updated:
+            base = doc.base_versions[kind].get(key)
+            now = current[kind][key]
+            if base is None:
+                report.no_base_version[kind].append(key)
+            elif base < now:
+                entity = CONFIG_ID if kind == "routerConfig" else key
+                changed = conflict(history, name, entity, base, now).changed_fields
+                report.conflicts.append(Conflict(kind, key, base, now, changed))
+
+
+def _skip_conflicts(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
+    """Leave the conflicting documents out, and check the rest again on its own: what the
+    import no longer changes may be what another of its rows relied on."""
+    skipped = {(c.kind, c.id) for c in report.conflicts}
+    doc.models = [(i, m) for i, m in doc.models if ("models", m.id) not in skipped]
+    doc.profiles = [(i, p) for i, p in doc.profiles if ("profiles", p.model_id) not in skipped]
+    if ("routerConfig", ROUTER_KEY) in skipped:
+        doc.router_config = None
+    for kind in VERSIONED:
+        plan = report.diff[kind]
+        plan.updated = [(k, c) for k, c in plan.updated if (kind, k) not in skipped]
+    errors = _references(uow, doc)
+    if errors:
+        raise InvalidInput(errors, title="invalid import once its conflicts are skipped")
 
 
 def _compare(
@@ -352,29 +533,38 @@ def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: s
         else:
             uow.categories.replace(category)
         uow.touch("category", category.id)
+    forced = {(c.kind, c.id) for c in report.conflicts} if report.on_conflict == "force" else set()
     why = report.reason
+
+    def change(kind: str, key: str) -> Change:
+        reason = f"{FORCED}{why}" if (kind, key) in forced else why
+        return Change(author, reason, "imported", at)
+
+    def expected(kind: str, key: str) -> int:
+        # Write only over the version the plan was made against (0: there is none): an
+        # edit that commits meanwhile is a conflict, not silently overwritten.
+        return report.current_versions[kind].get(key, 0)
+
     # Deprecations go after the router config, which may stop naming those models; the rest
     # before it, since it may name models the import creates.
     models = _changed(doc.models, plan["models"], lambda m: m.id)
     deprecations = [m for m in models if _deprecates(uow, m[1])]
     for _, spec in [m for m in models if m not in deprecations]:
-        _apply_model(uow, spec, author, why, at)
-    change = Change(author, why, "imported", at)
+        save_in(uow, spec, change("models", spec.id), expected("models", spec.id))
     for _, profile in _changed(doc.profiles, plan["profiles"], lambda p: p.model_id):
-        put_profile_in(uow, profile, change, None)
+        key = profile.model_id
+        put_profile_in(uow, profile, change("profiles", key), expected("profiles", key))
     if doc.router_config is not None and _changed_any(plan["routerConfig"]):
-        save_router_config_in(uow, doc.router_config, change, None)
+        config_change = change("routerConfig", ROUTER_KEY)
+        config_expected = expected("routerConfig", ROUTER_KEY)
+        save_router_config_in(uow, doc.router_config, config_change, config_expected)
     for _, spec in deprecations:
-        _apply_model(uow, spec, author, why, at)
+        save_in(uow, spec, change("models", spec.id), expected("models", spec.id))
 
 
 def _deprecates(uow: UnitOfWork, spec: ModelSpec) -> bool:
     current = uow.models.get(spec.id)
     return spec.status == "deprecated" and current is not None and current.status != "deprecated"
-
-
-def _apply_model(uow: UnitOfWork, spec: ModelSpec, author: str, why: str, at: datetime) -> None:
-    save_in(uow, spec, Change(author, why, "imported", at), None)
 
 
 def _changed(rows: list[tuple[int, S]], plan: KindDiff, key: Any) -> list[tuple[int, S]]:

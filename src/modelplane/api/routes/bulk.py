@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from modelplane.api.deps import Editor, RuntimeDep, Viewer
+from modelplane.api.problems import problem
 from modelplane.api.threads import DatabaseRoute, run_write
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.validation import MAX_REASON
 from modelplane.services import bulk as svc
 
@@ -22,6 +25,7 @@ def export(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
 @router.post(
     "/import",
     summary="Import a document (an export, or a part of one)",
+    response_model=dict[str, Any],
     description=(
         "The whole document is checked first and every problem is answered at once (422), "
         "each with its JSON path such as `models[3].pricing.input`. With `dryRun=true` the "
@@ -30,8 +34,22 @@ def export(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
         "one history entry (change type `imported`, the given `reason`) per changed "
         "document. Nothing is deleted. Profiles may come in the extended tables' shape; "
         "their `speedTier` and `costTier` keys are ignored with a warning. Documents larger "
-        "than the server's limit get 413."
+        "than the server's limit get 413.\n\n"
+        "An export records each model's, profile's and the router config's `version`: the "
+        "import's base. A document changed since its base is a conflict (listed under "
+        "`conflicts` with its base and current versions and the fields changed since). An "
+        "import with conflicts is refused whole with 409, nothing written, unless "
+        "`skipConflicts=true` (import the rest; the report lists them as `skipped`) or "
+        "`force=true` with a `reason` (overwrite them; their history says it was forced). "
+        "Documents without a `version` are imported over whatever is current and listed "
+        "under `noBaseVersion`."
     ),
+    responses={
+        409: {
+            "description": "Documents changed since the import's base versions",
+            "content": {"application/problem+json": {"schema": {"type": "object"}}},
+        }
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -45,16 +63,30 @@ async def import_document(
     who: Editor,
     dry_run: Annotated[bool, Query(alias="dryRun")] = False,
     reason: Annotated[str | None, Query(max_length=MAX_REASON)] = None,
-) -> dict[str, Any]:
+    force: Annotated[bool, Query(description="Overwrite conflicts; needs a reason.")] = False,
+    skip_conflicts: Annotated[
+        bool, Query(alias="skipConflicts", description="Import all but the conflicts.")
+    ] = False,
+) -> dict[str, Any] | JSONResponse:
+    if force and skip_conflicts:
+        message = "choose one of force and skipConflicts"
+        raise InvalidInput([FieldError("query.force", message)])
+    on_conflict = "force" if force else "skip" if skip_conflicts else "refuse"
     limit = runtime.settings.import_max_bytes
     data = svc.parse_json(await read_body(request, limit))
 
     def work() -> dict[str, Any]:
         why = None if dry_run else reason
-        report = svc.import_document(runtime.unit_of_work, data, who.name, dry_run, why)
+        report = svc.import_document(
+            runtime.unit_of_work, data, who.name, dry_run, why, on_conflict=on_conflict
+        )
         return report.to_json()
 
-    return await run_write(work)
+    try:
+        return await run_write(work)
+    except svc.ImportConflicts as exc:
+        conflicts = [c.to_json() for c in exc.conflicts]
+        return problem(409, "Import conflicts", str(exc), conflicts=conflicts)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

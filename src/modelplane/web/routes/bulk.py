@@ -5,6 +5,8 @@ The uploaded file waits between preview and apply (``web/staging.py``: in the us
 directory, owner-only, for an hour), named for the session that uploaded it. Applying
 re-plans the import in its transaction and refuses (rolls back and shows the new preview) if
 the plan is not the one that was confirmed: someone may have changed the catalogue in between.
+Documents changed since the file was exported are conflicts: the preview lists them, and the
+apply form asks whether to skip them or to overwrite them (forced, with a reason).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput, VersionConflict
 from modelplane.services import bulk as svc
 from modelplane.web import staging
 from modelplane.web.console import Console, EditorConsole, SignedIn
@@ -93,6 +95,7 @@ def apply(console: EditorConsole, form: CheckedForm) -> Response:
     stage = str(form.get("stage") or "")
     digest = str(form.get("digest") or "")
     reason = str(form.get("reason") or "").strip() or None
+    on_conflict = str(form.get("on_conflict") or "refuse")
     data = staging.staged(_owner(console), stage)
     if data is None:
         problem = FieldError("file", "this preview has expired; upload the file again")
@@ -103,7 +106,28 @@ def apply(console: EditorConsole, form: CheckedForm) -> Response:
             raise _Refused(report)  # the service rolls everything back
 
     try:
-        report = svc.import_document(console.uows, data, console.author, False, reason, confirm)
+        report = svc.import_document(
+            console.uows, data, console.author, False, reason, confirm, on_conflict
+        )
+    except (svc.ImportConflicts, VersionConflict) as exc:
+        # A conflict found by the plan, or an edit that committed while the import wrote.
+        console.notices.append(
+            "Documents in this file changed since it was exported, so nothing was applied. "
+            "Choose to skip them or to overwrite them (with a reason), then apply again."
+            if isinstance(exc, svc.ImportConflicts)
+            else f"Nothing was applied: {exc}, changed while the import was written. "
+            "Here is the new preview."
+        )
+        fresh = svc.import_document(console.uows, data, console.author, True, reason)
+        return _page(
+            console,
+            [],
+            report=fresh,
+            stage=stage,
+            digest=_digest(fresh),
+            reason=reason or "",
+            status=409,
+        )
     except _Refused as refused:
         console.notices.append(
             "The catalogue changed since your preview, so nothing was applied. "
@@ -141,7 +165,15 @@ def _document(data: Any, kind: str) -> tuple[Any, list[str]]:
 
 
 def _digest(report: svc.ImportReport) -> str:
-    plan = {k: d.to_json() for k, d in report.diff.items()}
+    """The plan a preview showed: its changes but the conflicting ones (which an apply may
+    skip), and the conflicts with their versions (an edit since the preview changes it)."""
+    conflicting = {(c.kind, c.id) for c in report.conflicts}
+    plan: dict[str, Any] = {}
+    for kind, d in report.diff.items():
+        shown = d.to_json()
+        shown["updated"] = [u for u in shown["updated"] if (kind, u["id"]) not in conflicting]
+        plan[kind] = shown
+    plan["conflicts"] = [c.to_json() for c in report.conflicts]
     return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
 
 
