@@ -48,10 +48,10 @@ class Settings(BaseSettings):
     sqlite_poll_interval_ms: int = Field(default=200, ge=10, le=250)
     db_connect_timeout: int = Field(default=2, ge=2, le=60)
     """Seconds to open a PostgreSQL connection before giving up (then 503)."""
-    db_statement_timeout: float = Field(default=5.0, gt=0, le=3600)
+    db_statement_timeout: float = Field(default=4.0, gt=0, le=3600)
     """Seconds one statement may run (PostgreSQL ``statement_timeout``); the client gives up
     on any answer half a second after it, so a silent database costs at most that."""
-    db_lock_timeout: float = Field(default=4.0, gt=0, le=3600)
+    db_lock_timeout: float = Field(default=3.0, gt=0, le=3600)
     """Seconds a statement may wait for a lock (PostgreSQL ``lock_timeout``)."""
     db_pool_timeout: float = Field(default=3.0, gt=0, le=600)
     """Seconds a request waits for a free pooled connection before answering 503."""
