@@ -60,3 +60,11 @@ def test_a_large_import_preview_is_grouped_and_folded(
     group.locator("details.import-created > summary").click()
     expect(group.locator("details.import-created")).to_contain_text(f"{first['id']}-imported")
     screenshot(page, "43-import-preview-open", full_page=True)
+    # on a phone no table is clipped or widens the page: each scrolls in its .table-wrap
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    unwrapped = preview.evaluate(
+        "el => Array.from(el.querySelectorAll('table'))"
+        ".filter(t => !t.parentElement.classList.contains('table-wrap')).length"
+    )
+    assert unwrapped == 0
