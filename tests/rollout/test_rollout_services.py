@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -152,9 +153,30 @@ def test_a_seeded_price_discrepancy_appears_in_the_parity_report(seeded: Engine)
     assert set(report["sources"]) == {"static", "db"}
     assert report["sources"]["db"]["requests"] == 1
     assert report["sources"]["db"]["errorRate"] == 0
-    price = report["mismatches"]["price"]
-    assert price["count"] == 1
-    assert price["examples"][0]["modelId"] == "openai:gpt-5"
-    assert price["examples"][0]["details"]["fields"]["input"] == {"static": 2.5, "db": 3}
-    assert report["mismatches"]["cost"]["count"] == 1
-    assert "missing_in_db" not in report["mismatches"]
+    # ops's edit explains the price and cost differences: named, and no request counted
+    assert report["mismatches"] == {}
+    assert report["mismatchedRequests"] == 0
+    explained = {(e["kind"], e["modelId"]): e for e in report["explained"]}
+    assert set(explained) == {("price", "openai:gpt-5"), ("cost", "openai:gpt-5")}
+    assert explained["price", "openai:gpt-5"]["requests"] == 1
+    assert "by ops" in explained["price", "openai:gpt-5"]["edit"]
+
+
+def test_the_parity_report_counts_requests_not_differences(seeded: Engine) -> None:
+    from modelplane.rollout.parity import Sample
+    from modelplane.store.rollout_repositories import ParityRepository
+
+    samples = [Sample("catalogue"), Sample("catalogue")]
+    samples[1].at = samples[0].at + timedelta(seconds=1)
+    for sample in samples:  # two requests, each with two price differences, no edit behind
+        sample.mismatch("price", "openai:gpt-5-mini", fields={"input": {"static": 1, "db": 2}})
+        sample.mismatch("price", "openai:gpt-5-nano", fields={"input": {"static": 1, "db": 2}})
+    with seeded.begin() as conn:
+        for sample in samples:
+            ParityRepository(conn).add(sample.samples, sample.mismatches)
+    with UnitOfWork(seeded) as uow:
+        report = rollout_report(uow)
+    assert report["mismatchedRequests"] == 2
+    assert report["mismatches"]["price"]["requests"] == 2
+    assert report["mismatches"]["price"]["count"] == 4
+    assert report["explained"] == []

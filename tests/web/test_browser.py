@@ -99,7 +99,9 @@ def test_import_with_preview_then_apply(page: Any, live_server: LiveServer, tmp_
     preview = page.locator("#import-preview")
     expect(preview).to_contain_text("2 changes")
     expect(preview).to_contain_text("openai:gpt-5-imported")
-    expect(preview.locator("details", has_text="openai:gpt-5 ")).to_contain_text("pricing.output")
+    expect(preview.locator("details.updated", has_text="openai:gpt-5 ")).to_contain_text(
+        "pricing.output"
+    )
     screenshot(page, "06-import-preview")
     page.get_by_label("Reason (kept in the history of every changed document)").fill("Q3 prices")
     page.get_by_role("button", name="Apply 2 changes").click()

@@ -18,6 +18,8 @@ PAGES = (
     "/admin/models/new",
     "/admin/models/openai:gpt-5/edit",
     "/admin/models/openai:gpt-5/history",
+    "/admin/models/openai:gpt-5",
+    "/admin/providers/openai",
     "/admin/auto-router",
     "/admin/auto-router/profiles",
     "/admin/auto-router/history",

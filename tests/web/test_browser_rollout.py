@@ -127,6 +127,9 @@ def test_parity_report_page(page: Any, live_server: LiveServer) -> None:
         update_model(uow, "openai:gpt-5", {"pricing": {"input": 3}}, "ops", None)
         uow.commit()
     sample = compare_catalogues(*runtime.source_readers())
+    # a difference no edit explains (the static tables and the database disagree by themselves)
+    sample.mismatch("price", "openai:gpt-5-mini", fields={"input": {"static": 0.25, "db": 0.3}})
+    sample.mismatch("cost", "openai:gpt-5-mini", static="0.0025", db="0.003", tokens=[1000, 1000])
     with runtime.engine.begin() as conn:
         ParityRepository(conn).add(sample.samples, sample.mismatches)
     runtime.close()
@@ -137,7 +140,18 @@ def test_parity_report_page(page: Any, live_server: LiveServer) -> None:
     expect(page).to_have_url(re.compile(r"window=week"))
     expect(page.locator("#parity-sources tr[data-source=db]")).to_contain_text("1")
     price = page.locator("[data-kind=price]")
-    expect(price).to_contain_text("openai:gpt-5")
+    expect(price).to_contain_text("openai:gpt-5-mini")
+    expect(price.locator("[data-requests]")).to_have_text("1 request")  # not 2 differences
+    expect(price).to_contain_text("input price: static tables 0.25, database 0.3")
+    expect(price.locator("code.details")).to_have_count(0)  # readable rows, not raw JSON
+    expect(page.locator("[data-kind=cost]")).to_contain_text("static tables 0.0025, database")
+    # the price ops set in the database explains gpt-5's differences: named, not counted
+    explained = page.locator('#explained tr[data-explained="price"]')
+    expect(explained).to_contain_text("openai:gpt-5")
+    expect(explained).to_contain_text("price changed in the database by ops")
+    expect(page.locator('#explained tr[data-explained="cost"]')).to_contain_text("openai:gpt-5")
+    expect(price.locator('a.model-link[href$="/openai:gpt-5"]')).to_have_count(0)
+    expect(page.locator("#evidence")).to_contain_text("1 with a mismatch")
     expect(page.locator("#evidence")).to_contain_text("Look at them before raising a step")
     screenshot(page, "23-parity", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from modelplane.web.charts import bar_chart, line_chart, nice_max
+from modelplane.web.charts import CHAR_WIDTH, bar_chart, line_chart, nice_max
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -47,3 +48,16 @@ def test_an_empty_chart_says_so_and_mismatched_input_is_refused() -> None:
     assert "no data" in str(bar_chart([], [], "Nothing"))
     with pytest.raises(ValueError, match="one value per label"):
         line_chart(["a"], [], "x")
+
+
+def test_bar_labels_are_thinned_so_that_none_overlap() -> None:
+    ids = [f"openai:model-{i:02d}" for i in range(24)]  # shortened to 14 characters each
+    svg = ET.fromstring(str(bar_chart(ids, [float(i) for i in range(24)], "Requests")))
+    assert len(svg.findall(f"{SVG}rect")) == 24  # every bar is drawn
+    x_labels = [t for t in svg.findall(f"{SVG}text") if (t.text or "").startswith("openai")]
+    assert 1 < len(x_labels) < 24
+    xs = [float(t.get("x", 0)) for t in x_labels]
+    widest = max(len(t.text or "") for t in x_labels) * CHAR_WIDTH
+    assert all(b - a >= widest for a, b in itertools.pairwise(xs))
+    few = ET.fromstring(str(bar_chart(["a", "b", "c"], [1.0, 2.0, 3.0], "Few")))
+    assert [t.text for t in few.findall(f"{SVG}text")][-3:] == ["a", "b", "c"]  # room: all

@@ -282,15 +282,15 @@ def test_the_parity_report_shows_sources_and_mismatches_by_window(
     db_row = re.search(r'<tr data-source="db">(.*?)</tr>', week, re.S)
     assert db_row is not None
     assert "100.00%" in db_row.group(1)  # its one sample failed
-    assert "<strong>1</strong> mismatch and <strong>1</strong> error" in week
+    assert "<strong>1</strong> with a mismatch and <strong>1</strong> error" in week
     assert console.get("/admin/rollout/parity", params={"window": "year"}).status_code == 422
 
 
 def test_the_rollout_page_points_at_the_evidence(as_role: Any, runtime: Runtime) -> None:
     record_parity(runtime)
     page = as_role("viewer").get("/admin/rollout").text
-    assert "<strong>1</strong> mismatch and <strong>1</strong> error" in page
-    assert "1 mismatch, 1 error" in card(page, "models_source")
+    assert "<strong>1</strong> with a mismatch and <strong>1</strong> error" in page
+    assert "1 with a mismatch, 1 error" in card(page, "models_source")
 
 
 # Experiments ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ variant to the live config (a new, versioned config with a reason) or discarding
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -201,4 +202,15 @@ def _series(outcomes: Sequence[DecisionOutcome], variants: Sequence[str]) -> lis
             },
         }
         for hour in sorted(counts)
+    ]
+
+
+def experiments_naming(uows: UnitOfWorkFactory, model_id: str) -> list[Experiment]:
+    """The experiments whose variants' router configs name ``model_id`` anywhere (as the
+    router or fallback model, in a rule, in a list), newest first."""
+    needle = json.dumps(model_id)
+    return [
+        e
+        for e in list_experiments(uows)
+        if any(needle in json.dumps(v.config.model_dump(mode="json")) for v in e.variants)
     ]

@@ -123,6 +123,15 @@ class ParityRepository:
             query = query.where(m.at >= since)
         return {kind: int(n) for kind, n in self._conn.execute(query)}
 
+    def mismatched(self, since: datetime | None) -> list[tuple[datetime, str, str, str | None]]:
+        """Each distinct (request, kind, model) that differed: a request is its sample's
+        moment and kind, which all of one sample's mismatches share."""
+        m = t.parity_mismatches.c
+        query = select(m.at, m.request_kind, m.kind, m.model_id).distinct()
+        if since is not None:
+            query = query.where(m.at >= since)
+        return [(r.at, r.request_kind, r.kind, r.model_id) for r in self._conn.execute(query)]
+
     def mismatch_examples(
         self, kind: str, limit: int, since: datetime | None
     ) -> list[dict[str, Any]]:

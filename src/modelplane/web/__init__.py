@@ -24,6 +24,7 @@ from modelplane.web.routes import (
     fleet,
     models,
     playground,
+    providers,
     replace,
     rollout,
     router_data,
@@ -54,6 +55,7 @@ def install(app: FastAPI) -> None:
         webhooks,
         fleet,
         audit,
+        providers,
     )
     for module in modules:
         app.include_router(module.router, include_in_schema=False)

@@ -106,6 +106,17 @@ def _short(text: str, limit: int = 14) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+CHAR_WIDTH = 6.5
+"""Width in px of one character of an axis label (11px sans-serif), with room to spare."""
+
+
+def label_step(labels: Sequence[str], slot: float) -> int:
+    """Label every n-th bar so that no two labels overlap: n is how many bar slots the
+    widest (shortened) label needs, with a gap of one character."""
+    widest = max((len(_short(label)) for label in labels), default=0)
+    return max(1, math.ceil((widest + 1) * CHAR_WIDTH / max(slot, 1.0)))
+
+
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[float],
@@ -123,6 +134,7 @@ def bar_chart(
     if not values:
         parts.append(_empty(frame))
     slot = frame.plot_width / max(len(values), 1)
+    every = label_step(labels, slot)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = frame.left + i * slot + slot * 0.15
         y = frame.y(value, top)
@@ -132,7 +144,8 @@ def bar_chart(
             f'height="{bar_height:.1f}" fill="#3b6fb6"><title>{escape(label)}: '
             f"{escape(fmt(value))}</title></rect>"
         )
-        parts.append(_x_label(frame, x + slot * 0.35, _short(label)))
+        if i % every == 0:
+            parts.append(_x_label(frame, x + slot * 0.35, _short(label)))
     parts.append("</svg>")
     return Markup("".join(parts))
 

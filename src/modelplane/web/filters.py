@@ -65,7 +65,47 @@ def pairs(items: Iterable[object]) -> list[tuple[str, str]]:
     return [(str(i), str(i)) for i in items]
 
 
+def parity_details(details: Any) -> list[str]:
+    """A parity mismatch's details as lines a person reads: each differing value as
+    "what: static tables X, database Y"."""
+    if not isinstance(details, dict):
+        return [] if details is None else [str(details)]
+    lines: list[str] = []
+    if "static" in details or "db" in details:
+        lines.append(
+            f"static tables {_plain(details.get('static'))}, database {_plain(details.get('db'))}"
+        )
+    for key, value in details.items():
+        if key in ("static", "db"):
+            continue
+        if key == "fields" and isinstance(value, dict):
+            for name, pair in value.items():
+                if isinstance(pair, dict):
+                    lines.append(
+                        f"{name} price: static tables {_plain(pair.get('static'))}, "
+                        f"database {_plain(pair.get('db'))}"
+                    )
+        elif key == "tokens" and isinstance(value, list):
+            lines.append(
+                "for "
+                + ", ".join(f"{n:,}" for n in value if isinstance(n, int))
+                + " tokens (input, output, cached, reasoning)"
+            )
+        else:
+            lines.append(f"{key}: {_plain(value)}")
+    return lines
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value) or "none"
+    return str(value)
+
+
 FILTERS: dict[str, Callable[..., object]] = {
+    "parity_details": parity_details,
     "money": money,
     "usd": usd,
     "tokens": tokens,

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from modelplane.domain.validation import MAX_REASON
 from modelplane.web import forms
 from modelplane.web.filters import FILTERS
-from modelplane.web.urls import model_url
+from modelplane.web.urls import model_link, model_url
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -28,6 +28,7 @@ def _static_version() -> str:
 
 templates.env.globals.update(
     model_url=model_url,
+    model_link=model_link,
     shown=forms.shown,
     errors_at=forms.errors_at,
     static_version=_static_version(),

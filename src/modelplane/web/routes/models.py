@@ -33,9 +33,10 @@ from modelplane.domain.models import (
     Pricing,
 )
 from modelplane.domain.prices import SINCE_EVER, parse_moment, timeline_json
-from modelplane.domain.pricing import reference_cost
+from modelplane.domain.pricing import cost, reference_cost, tier_for
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.validation import require_reason, validate
+from modelplane.services import experiments as experiments_svc
 from modelplane.services import flags as flags_svc
 from modelplane.services import models as svc
 from modelplane.services import prices
@@ -452,6 +453,36 @@ def state(console: SignedIn, model_id: str) -> JSONResponse:
         return JSONResponse({"error": "not found"}, status_code=404)
     values = {k: _shown_value(v) for k, v in _values(model).items()}
     return JSONResponse({"version": model.version, "values": values})
+
+
+@router.get("/{model_id:path}", response_class=HTMLResponse)
+def view_page(
+    console: SignedIn,
+    model_id: str,
+    input: Annotated[int, Query(ge=0, le=100_000_000)] = 1000,
+    output: Annotated[int, Query(ge=0, le=100_000_000)] = 1000,
+    cached: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+) -> Response:
+    """The read-only model page for every role, with a cost calculator that works as a
+    plain GET form (no script needed). Registered last: the suffixed routes match first."""
+    model = _get(console, model_id)
+    if model is None:
+        return _missing(console, model_id)
+    reader = console.runtime.reader
+    config = reader.router_config()
+    prices = tier_for(model.pricing, input + cached)
+    return console.page(
+        "model_view.html",
+        model=model,
+        cost_tier=config.cost_tiers.tier_of(float(model.pricing.average)),
+        profile=reader.profile(model_id),
+        categories=reader.categories(),
+        experiments=experiments_svc.experiments_naming(console.uows, model_id),
+        calc={"input": input, "output": output, "cached": cached},
+        calc_cost=cost(model.pricing, input, output, cached),
+        calc_tier=None if prices is model.pricing else prices,
+        now=utcnow(),
+    )
 
 
 # Helpers -----------------------------------------------------------------------------------

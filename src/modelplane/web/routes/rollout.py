@@ -382,6 +382,7 @@ def parity_page(console: SignedIn, window: Annotated[WindowName, Query()] = "day
         evidence=_evidence(report),
         sources=_sources(report),
         mismatches=report["mismatches"],
+        explained=report["explained"],
         kinds=MISMATCH_KINDS,
         sampling=sampling,
     )
@@ -410,7 +411,7 @@ def _evidence(report: dict[str, Any]) -> Evidence:
     return Evidence(
         requests=max((s["requests"] for s in sources), default=0),
         errors=sum(s["errors"] for s in sources),
-        mismatches=sum(m["count"] for m in report["mismatches"].values()),
+        mismatches=report["mismatchedRequests"],
     )
 
 
