@@ -246,6 +246,9 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/change-requests"): Call(
         EDITOR, "/api/v1/change-requests", 422, json={"title": "x", "changes": []}
     ),
+    ("POST", "/api/v1/change-requests/run-due"): Call(
+        ADMIN, "/api/v1/change-requests/run-due", json={}
+    ),
     ("GET", "/api/v1/change-requests/{request_id}"): Call(
         VIEWER, "/api/v1/change-requests/999", 404
     ),

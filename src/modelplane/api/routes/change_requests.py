@@ -62,6 +62,14 @@ def create_request(
     )
 
 
+@router.post(f"{_R}/run-due", summary="Apply the scheduled requests whose time has come")
+def run_due(runtime: RuntimeDep, who: Admin, body: Action = None) -> dict[str, Any]:
+    """What every server does each second on its own (for cron: `modelplane changes
+    run-due`). Each request is claimed once, however many processes look."""
+    applied = svc.run_due(runtime.unit_of_work, who.name)
+    return {"applied": applied, "count": len(applied)}
+
+
 @router.get(f"{_R}/{{request_id}}", summary="One change request, its diff and its events")
 def get_request(runtime: RuntimeDep, _: Viewer, request_id: int) -> dict[str, Any]:
     """Each change shows its diff field by field (current against proposed), whether it is
