@@ -189,3 +189,19 @@ def test_scheduled_apply_runs_once_at_its_time(client: TestClient, headers: H) -
     assert svc.run_due(uows) == []
     assert client.get(f"{CR}/{rid}", headers=editor).json()["state"] == "applied"
     assert client.get(CONFIG).json()["routerSettings"]["maxRetries"] == 4
+
+
+def test_an_admin_emergency_override_writes_directly_and_says_so(
+    client: TestClient, headers: H
+) -> None:
+    _policy(client, headers)
+    body = {"routerSettings": {"maxRetries": 6}, "expectedVersion": 1}
+    editor = {**headers["editor"], "X-Emergency-Override": "outage"}
+    assert client.patch(CONFIG, json=body, headers=editor).status_code == 403
+    admin = {**headers["admin"], "X-Emergency-Override": "provider outage"}
+    done = client.patch(CONFIG, json=body, headers=admin)
+    assert done.status_code == 200, done.text
+    history = client.get(f"{CONFIG}/history", headers=headers["viewer"]).json()
+    assert history["data"][0]["reason"] == "emergency override: provider outage"
+    body = {"routerSettings": {"maxRetries": 7}, "expectedVersion": 2}
+    assert client.patch(CONFIG, json=body, headers=headers["admin"]).status_code == 409
