@@ -238,6 +238,29 @@ ROUTES: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/fleet"): Call(VIEWER, "/api/v1/fleet"),
     ("GET", "/api/v1/audit"): Call(VIEWER, "/api/v1/audit?kind=model&format=csv"),
+    ("GET", "/api/v1/approval-policies"): Call(VIEWER, "/api/v1/approval-policies"),
+    ("PUT", "/api/v1/approval-policies/{kind}"): Call(
+        ADMIN, "/api/v1/approval-policies/flag", json={"approvers": 0, "role": "editor"}
+    ),
+    ("GET", "/api/v1/change-requests"): Call(VIEWER, "/api/v1/change-requests"),
+    ("POST", "/api/v1/change-requests"): Call(
+        EDITOR, "/api/v1/change-requests", 422, json={"title": "x", "changes": []}
+    ),
+    ("POST", "/api/v1/change-requests/run-due"): Call(
+        ADMIN, "/api/v1/change-requests/run-due", json={}
+    ),
+    ("GET", "/api/v1/change-requests/{request_id}"): Call(
+        VIEWER, "/api/v1/change-requests/999", 404
+    ),
+    ("POST", "/api/v1/change-requests/{request_id}/comments"): Call(
+        VIEWER, "/api/v1/change-requests/999/comments", 404, json={"text": "hi"}
+    ),
+    **{
+        ("POST", f"/api/v1/change-requests/{{request_id}}/{action}"): Call(
+            EDITOR, f"/api/v1/change-requests/999/{action}", 404, json={}
+        )
+        for action in ("approve", "reject", "withdraw", "rebase", "apply")
+    },
     ("GET", "/api/v1/users"): Call(ADMIN, "/api/v1/users"),
     ("POST", "/api/v1/users"): Call(
         ADMIN,

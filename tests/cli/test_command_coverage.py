@@ -80,6 +80,15 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): "webhooks delete",
     ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): "webhooks replay",
     ("POST", "/api/v1/sync"): "sync litellm",  # and openrouter, modelsdev (?source=)
+    ("PUT", "/api/v1/approval-policies/{kind}"): "changes policy set",
+    ("POST", "/api/v1/change-requests"): "changes create",
+    ("POST", "/api/v1/change-requests/run-due"): "changes run-due",
+    ("POST", "/api/v1/change-requests/{request_id}/comments"): "changes comment",
+    ("POST", "/api/v1/change-requests/{request_id}/approve"): "changes approve",
+    ("POST", "/api/v1/change-requests/{request_id}/reject"): "changes reject",
+    ("POST", "/api/v1/change-requests/{request_id}/withdraw"): "changes withdraw",
+    ("POST", "/api/v1/change-requests/{request_id}/rebase"): "changes rebase",
+    ("POST", "/api/v1/change-requests/{request_id}/apply"): "changes apply",  # and schedule
 }
 """Each API write and the CLI command that sends it (``route`` posts a prompt, no write)."""
 

@@ -17,6 +17,7 @@ from modelplane.api.routes import (
     analytics,
     audit,
     bulk,
+    change_requests,
     events,
     experiments,
     feedback,
@@ -40,6 +41,7 @@ from modelplane.api.security_headers import SecurityHeadersMiddleware
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
+from modelplane.services.change_requests import SchedulerLoop
 from modelplane.services.guard import GuardLoop
 from modelplane.services.webhooks import start_deliverer
 from modelplane.settings import Settings
@@ -80,6 +82,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(flags.router)
     app.include_router(guard.router)
+    app.include_router(change_requests.router)
     app.include_router(experiments.router)
     app.include_router(users.router)
     app.include_router(fleet.router)
@@ -123,7 +126,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         guard_loop = GuardLoop(runtime.unit_of_work, runtime.settings.guard_interval)
         guard_loop.start()
     app.state.guard = guard_loop
+    scheduler = None
+    if runtime.live_reads:  # a scheduled change request applies at its time
+        scheduler = SchedulerLoop(runtime.unit_of_work)
+        scheduler.start()
     yield
+    if scheduler is not None:
+        scheduler.close()
     if guard_loop is not None:
         guard_loop.close()
     if deliverer is not None:

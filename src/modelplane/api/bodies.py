@@ -195,3 +195,40 @@ class PasswordReset(Document):
 
     password: Annotated[Any, WithJsonSchema({"type": "string", "format": "password"})] = None
     reason: Reason = None
+
+
+Role = Annotated[Any, WithJsonSchema({"type": "string", "enum": ["viewer", "editor", "admin"]})]
+
+
+class ApprovalPolicy(Document):
+    """How many approvals a change of the kind needs, and by which role (or stronger)."""
+
+    approvers: Integer = None
+    role: Annotated[
+        Any, WithJsonSchema({"type": "string", "enum": ["viewer", "editor", "admin"]})
+    ] = None
+
+
+class ChangeRequestCreate(Document):
+    """A titled set of changes: each names its `kind`, `id`, a `patch` (merged like the
+    kind's PATCH) and the `expectedVersion` it was based on."""
+
+    title: Text = None
+    reason: Reason = None
+    changes: Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "object"}})] = None
+
+
+class ChangeRequestComment(Document):
+    text: Text = None
+
+
+class ChangeRequestAction(Document):
+    """An optional note (`reason`) kept with the request's event."""
+
+    reason: Reason = None
+
+
+class ChangeRequestApply(Document):
+    """Without `at`: apply now. With `at` (ISO 8601, with a zone): schedule for then."""
+
+    at: Annotated[Any, WithJsonSchema({"type": "string", "format": "date-time"})] = None

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelplane.domain.errors import (
     AlreadyExists,
+    ApprovalRequired,
     ConcurrentWrite,
     DatabaseUnavailable,
     FieldError,
@@ -20,6 +21,7 @@ from modelplane.domain.errors import (
     ModelplaneError,
     NotAuthenticated,
     NotFound,
+    RequestConflict,
     VersionConflict,
     errors_json,
 )
@@ -115,6 +117,14 @@ def install(app: FastAPI) -> None:
             expectedVersion=exc.expected,
             changedFields=exc.changed_fields,
         )
+
+    @app.exception_handler(ApprovalRequired)
+    async def _approval(_: Request, exc: ApprovalRequired) -> JSONResponse:
+        return problem(409, "Approval required", str(exc), changeRequests=exc.link)
+
+    @app.exception_handler(RequestConflict)
+    async def _request_conflict(_: Request, exc: RequestConflict) -> JSONResponse:
+        return problem(409, "Change request conflict", str(exc), fields=exc.fields)
 
     @app.exception_handler(DatabaseUnavailable)
     async def _unavailable(_: Request, exc: DatabaseUnavailable) -> JSONResponse:

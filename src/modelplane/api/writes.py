@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPBearer
 
-from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.api.deps import current_token
+from modelplane.domain.access import allows
+from modelplane.domain.errors import FieldError, Forbidden, InvalidInput
 from modelplane.domain.validation import MAX_REASON, validate_reason
+from modelplane.services import versioned
 
 T = TypeVar("T")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
@@ -53,8 +58,17 @@ async def write_meta(
     if_match: Annotated[
         str | None, Header(alias="If-Match", description="The ETag of a GET.")
     ] = None,
+    emergency: Annotated[
+        str | None,
+        Header(
+            alias="X-Emergency-Override",
+            description="Admins only: why this write skips its kind's approval policy.",
+        ),
+    ] = None,
 ) -> WriteMeta:
     """The one reading of a write's ``If-Match``, ``expectedVersion`` and ``reason``."""
+    if emergency is not None:
+        await _emergency(request, emergency)
     body = await _json_body(request)
     header = parse_if_match(if_match)
     sent = _body_version(body.get("expectedVersion"))
@@ -65,6 +79,18 @@ async def write_meta(
 
 
 WriteMetaDep = Annotated[WriteMeta, Depends(write_meta)]
+
+
+async def _emergency(request: Request, reason: str) -> None:
+    """An admin's emergency override: this request's writes pass the approval policy."""
+    credentials = await HTTPBearer(auto_error=False)(request)
+    identity = await run_in_threadpool(current_token, request.app.state.runtime, credentials)
+    if not allows(identity.role, "admin"):
+        raise Forbidden(f"an emergency override needs the admin role; {identity.name!r} is not")
+    why = validate_reason(reason.strip())
+    if not why:
+        raise InvalidInput([FieldError("X-Emergency-Override", "must give the reason")])
+    versioned.emergency_override(why)
 
 
 async def _json_body(request: Request) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import typer
 
 from modelplane.cli import (
     audit,
+    changes,
     classify,
     db,
     fleet,
@@ -66,6 +67,7 @@ _REGISTRATIONS: tuple[Callable[[typer.Typer], None], ...] = (
     sync.register,
     fleet.register,
     audit.register,
+    changes.register,
 )
 for _register in _REGISTRATIONS:
     _register(app)

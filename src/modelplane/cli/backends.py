@@ -29,6 +29,7 @@ from modelplane.domain.webhooks import WebhookSpec
 from modelplane.services import (
     audit,
     bulk,
+    change_requests,
     experiments,
     feedback,
     flags,
@@ -98,6 +99,14 @@ class Backend(Protocol):
     def create_provider(self, document: JSON) -> JSON: ...
     def record_usage(self, body: Any) -> JSON: ...
     def fleet(self) -> JSON: ...
+    # change requests and approval policies
+    def list_policies(self) -> JSON: ...
+    def set_policy(self, kind: str, approvers: int, role: str) -> JSON: ...
+    def list_changes(self, state: str | None) -> JSON: ...
+    def get_change(self, request_id: int) -> JSON: ...
+    def create_change(self, document: JSON) -> JSON: ...
+    def change_action(self, request_id: int, action: str, body: JSON) -> JSON: ...
+    def run_due(self) -> JSON: ...
     def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON: ...
     def audit_export(self, filters: dict[str, str | None], fmt: str) -> str: ...
     # flags and the rollout report
@@ -269,6 +278,47 @@ class DirectBackend:
 
     def fleet(self) -> JSON:
         return fleet_status(self._uows, self._runtime.settings)
+
+    def list_policies(self) -> JSON:
+        rows = change_requests.list_policies(self._uows)
+        return {"data": rows, "count": len(rows)}
+
+    def set_policy(self, kind: str, approvers: int, role: str) -> JSON:
+        return change_requests.set_policy(self._uows, kind, approvers, role, self._author)
+
+    def list_changes(self, state: str | None) -> JSON:
+        return change_requests.list_requests(self._uows, state)
+
+    def get_change(self, request_id: int) -> JSON:
+        return change_requests.get_request(self._uows, request_id)
+
+    def create_change(self, document: JSON) -> JSON:
+        return change_requests.create_request(
+            self._uows,
+            document.get("title"),
+            document.get("reason"),
+            document.get("changes"),
+            self._author,
+        )
+
+    def change_action(self, request_id: int, action: str, body: JSON) -> JSON:
+        """On the database itself the CLI acts as its owner (the admin role)."""
+        uows, who, note = self._uows, self._author, body.get("reason")
+        if action == "approve":
+            return change_requests.approve(uows, request_id, who, "admin", note)
+        if action == "reject":
+            return change_requests.reject(uows, request_id, who, note)
+        if action == "withdraw":
+            return change_requests.withdraw(uows, request_id, who, note)
+        if action == "rebase":
+            return change_requests.rebase(uows, request_id, who, note)
+        if action == "comments":
+            return change_requests.comment(uows, request_id, body.get("text"), who)
+        return change_requests.apply(uows, request_id, who, body.get("at"))
+
+    def run_due(self) -> JSON:
+        applied = change_requests.run_due(self._uows, self._author)
+        return {"applied": applied, "count": len(applied)}
 
     def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON:
         return audit.audit_log(self._uows, parse_filter(**filters), offset, limit)
@@ -575,6 +625,29 @@ class HttpBackend:
 
     def fleet(self) -> JSON:
         return self._call("GET", "/api/v1/fleet")
+
+    def list_policies(self) -> JSON:
+        return self._call("GET", "/api/v1/approval-policies")
+
+    def set_policy(self, kind: str, approvers: int, role: str) -> JSON:
+        body = {"approvers": approvers, "role": role}
+        return self._call("PUT", f"/api/v1/approval-policies/{kind}", json=body)
+
+    def list_changes(self, state: str | None) -> JSON:
+        params = {"state": state} if state else {}
+        return self._call("GET", "/api/v1/change-requests", params=params)
+
+    def get_change(self, request_id: int) -> JSON:
+        return self._call("GET", f"/api/v1/change-requests/{request_id}")
+
+    def create_change(self, document: JSON) -> JSON:
+        return self._call("POST", "/api/v1/change-requests", json=document)
+
+    def change_action(self, request_id: int, action: str, body: JSON) -> JSON:
+        return self._call("POST", f"/api/v1/change-requests/{request_id}/{action}", json=body)
+
+    def run_due(self) -> JSON:
+        return self._call("POST", "/api/v1/change-requests/run-due", json={})
 
     @staticmethod
     def _audit_params(filters: dict[str, str | None]) -> dict[str, Any]:

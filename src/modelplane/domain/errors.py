@@ -117,3 +117,25 @@ def nearest(key: str, known: Iterable[str], n: int = 3) -> list[str]:
     by_tail = [by_name[m] for m in difflib.get_close_matches(tail, list(by_name), n=n, cutoff=0.6)]
     ordered = list(dict.fromkeys([*by_full, *by_tail]))
     return ordered[:n]
+
+
+class ApprovalRequired(ModelplaneError):
+    """A direct write of a kind whose approval policy asks for approvers: open a change
+    request instead."""
+
+    link = "/api/v1/change-requests"
+
+    def __init__(self, kind: str, approvers: int, role: str) -> None:
+        self.kind = kind
+        super().__init__(
+            f"{kind} changes need {approvers} approval(s) by the {role} role: "
+            f"open a change request (POST {self.link})"
+        )
+
+
+class RequestConflict(ModelplaneError):
+    """A change request that cannot move as asked (not approved, stale, withdrawn, ...)."""
+
+    def __init__(self, message: str, fields: Sequence[str] = ()) -> None:
+        self.fields = list(fields)
+        super().__init__(message)

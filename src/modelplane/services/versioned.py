@@ -16,17 +16,20 @@ here, once.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from modelplane.domain.base import DomainModel
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import NotFound, VersionConflict, nearest
+from modelplane.domain.errors import ApprovalRequired, NotFound, VersionConflict, nearest
 from modelplane.domain.history import ChangeType, HistoryEntry, diff
 from modelplane.domain.validation import validate, validate_reason
 from modelplane.services import webhooks
+from modelplane.store.change_requests import ChangeRequestRepository
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.unit_of_work import UnitOfWork
 
@@ -173,6 +176,44 @@ def check_version(
         raise conflict(kind.history(uow), kind.kind, key, expected, current)
 
 
+_APPROVED: ContextVar[bool] = ContextVar("approved_write", default=False)
+
+
+@contextmanager
+def approved() -> Iterator[None]:
+    """Writes inside are past the approval policy: an approved change request's apply, or
+    an admin's emergency override (whose reason says so)."""
+    token = _APPROVED.set(True)
+    try:
+        yield
+    finally:
+        _APPROVED.reset(token)
+
+
+_EMERGENCY: ContextVar[str | None] = ContextVar("emergency_override", default=None)
+
+
+def emergency_override(reason: str) -> None:
+    """Let this request's writes past the approval policy (the API sets it for an admin
+    who sent ``X-Emergency-Override: <reason>``); their history reason says so."""
+    _EMERGENCY.set(reason)
+
+
+def check_policy(uow: UnitOfWork, change_kind: str) -> str | None:
+    """``ApprovalRequired`` when ``change_kind``'s policy asks for approvers and this write
+    is not an approved one (the one place the approval rule is enforced). The answer is the
+    emergency override's reason when that is what let the write through."""
+    if _APPROVED.get():
+        return None
+    policy = ChangeRequestRepository(uow.connection).policy(change_kind)
+    if policy is not None and policy.approvers > 0:
+        override = _EMERGENCY.get()
+        if override is None:
+            raise ApprovalRequired(change_kind, policy.approvers, policy.role)
+        return override
+    return None
+
+
 def save(
     uow: UnitOfWork,
     kind: Versioned[S, V],
@@ -194,6 +235,10 @@ def save(
     kind.check(uow, key, spec, current)
     if current is not None and kind.spec_of(current) == spec and not force:
         return current
+    override = check_policy(uow, kind.change_kind)
+    if override is not None:
+        why = f"emergency override: {override}"
+        change = Change(change.author, why[:1000], change.change_type, change.at)
     at = change.at or utcnow()
     value = kind.build(spec, current, version + 1, change.author, at)
     if current is None:
@@ -225,6 +270,7 @@ def create_many(
     """Store each spec as a new document at version 1, in bulk: the rows ``save`` writes
     for a creation (the value, its history entry, the change-log note) in a few statements.
     The caller has checked that none exists yet and that ``kind.check`` holds."""
+    check_policy(uow, kind.change_kind)
     at = change.at or utcnow()
     values = [kind.build(spec, None, 1, change.author, at) for spec in specs]
     kind.add_many(uow, values)

@@ -582,3 +582,42 @@ audit_events = Table(
 )
 """Changes that have no history table of their own (tokens, users, experiments): who, when,
 what, why and through which face. The audit feed reads it with the history tables."""
+
+approval_policies = Table(
+    "approval_policies",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("approvers", Integer, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+"""How many approvals a direct write of each kind needs (none stored: 0, apply directly)."""
+
+change_requests = Table(
+    "change_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("reason", Text),
+    Column("author", String(200), nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("changes", JSONDocument, nullable=False),
+    Column("apply_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Proposed changes to versioned documents, applied together once approved."""
+
+change_request_events = Table(
+    "change_request_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("change_requests.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("text", Text),
+)
+"""Every state change of a change request (and its comments): who, when, why."""

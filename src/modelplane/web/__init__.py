@@ -20,6 +20,7 @@ from modelplane.web.routes import (
     audit,
     auth,
     bulk,
+    change_requests,
     experiments,
     fleet,
     models,
@@ -56,6 +57,7 @@ def install(app: FastAPI) -> None:
         fleet,
         audit,
         providers,
+        change_requests,
     )
     for module in modules:
         app.include_router(module.router, include_in_schema=False)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.access import User, allows
+from modelplane.services.change_requests import pending_count
 from modelplane.services.sign_in import session_user
 from modelplane.store.unit_of_work import UnitOfWorkFactory
 from modelplane.web import notices
@@ -93,6 +94,7 @@ class Console:
             "csrf": self.csrf,
             "notices": [*banners, *([sealed] if sealed else [])],
             "applied_sequence": self.written_sequence(),
+            "pending_changes": pending_count(self.uows) if self.user is not None else 0,
             **context,
         }
         response = templates.TemplateResponse(self.request, template, body, status_code=status)

@@ -1,0 +1,522 @@
+"""Change requests and approval policies.
+
+A kind's policy (``model``, ``router_config``, ``profile``, ``flag``, ``experiment``) says
+how many approvals, by which role, a change of that kind needs; with one or more, a direct
+write is refused in ``versioned.save`` and the change goes through a request here: opened,
+commented, approved by others than its author, then applied (now or at a stored time) in
+one transaction through the same save path, each history reason naming the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from modelplane.domain.access import ROLE_ORDER, allows
+from modelplane.domain.clock import utcnow
+from modelplane.domain.errors import (
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RequestConflict,
+    VersionConflict,
+)
+from modelplane.domain.history import diff, flatten
+from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
+from modelplane.services import flags, models, router_data, versioned
+from modelplane.store.change_requests import ChangeRequestRepository, PolicyRow, RequestRow
+from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from modelplane.store.user_repositories import UserRepository
+
+POLICY_KINDS = ("model", "router_config", "profile", "flag", "experiment")
+KINDS: dict[str, versioned.Versioned[Any, Any]] = {
+    "model": models.KIND,
+    "router_config": router_data.ROUTER_CONFIG,
+    "profile": router_data.PROFILES,
+    "flag": flags.KIND,
+}
+"""The kinds a request can change (experiments have no versioned document to patch)."""
+STATES = ("open", "pending", "approved", "scheduled", "applied", "rejected", "withdrawn", "failed")
+PENDING = ("open", "pending", "approved", "scheduled")
+_MAX_CHANGES = 50
+SCHEDULER_INTERVAL = 1.0
+"""Seconds between two looks for due scheduled requests (each process of the fleet looks;
+the claim lets one apply)."""
+log = logging.getLogger(__name__)
+
+
+def _repo(uow: UnitOfWork) -> ChangeRequestRepository:
+    return ChangeRequestRepository(uow.connection)
+
+
+# Policies ----------------------------------------------------------------------------------
+
+
+def _policy_json(row: PolicyRow) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "approvers": row.approvers,
+        "role": row.role,
+        "version": row.version,
+        "updatedAt": row.updated_at.isoformat(),
+        "updatedBy": row.updated_by,
+    }
+
+
+def list_policies(uows: UnitOfWorkFactory) -> list[dict[str, Any]]:
+    """Every kind's policy; a kind never set is 0 approvers (apply directly)."""
+    with uows(read_only=True) as uow:
+        stored = {p.kind: p for p in _repo(uow).policies()}
+    return [
+        _policy_json(stored[k])
+        if k in stored
+        else {"kind": k, "approvers": 0, "role": "editor", "version": 0}
+        for k in POLICY_KINDS
+    ]
+
+
+def set_policy(
+    uows: UnitOfWorkFactory, kind: str, approvers: Any, role: Any, author: str
+) -> dict[str, Any]:
+    """Store ``kind``'s policy as its next version; the answer carries a ``warning`` when
+    fewer active users have ``role`` (or stronger) than the approvers it asks for."""
+    errors = []
+    if kind not in POLICY_KINDS:
+        errors.append(FieldError("kind", f"must be one of {', '.join(POLICY_KINDS)}"))
+    if isinstance(approvers, bool) or not isinstance(approvers, int) or not 0 <= approvers <= 20:
+        errors.append(FieldError("approvers", "must be a whole number from 0 to 20"))
+    if role not in ROLE_ORDER:
+        errors.append(FieldError("role", f"must be one of {', '.join(ROLE_ORDER)}"))
+    if errors:
+        raise InvalidInput(errors)
+    with uows() as uow:
+        repo = _repo(uow)
+        current = repo.policy(kind)
+        row = PolicyRow(
+            kind, approvers, role, (current.version if current else 0) + 1, utcnow(), author
+        )
+        repo.put_policy(row)
+        able = sum(
+            1
+            for u in UserRepository(uow.connection).all()
+            if not u.disabled and allows(u.role, role)
+        )
+        uow.commit()
+    answer = _policy_json(row)
+    if approvers > able:
+        answer["warning"] = (
+            f"the policy asks for {approvers} approver(s) but only {able} active user(s) "
+            f"have the {role} role; requests of this kind cannot be approved until more do"
+        )
+    return answer
+
+
+def _needed(repo: ChangeRequestRepository, changes: list[dict[str, Any]]) -> tuple[int, str]:
+    """The approvals the request needs (the strictest of its kinds' policies) and by whom."""
+    needed, role = 0, "editor"
+    for change in changes:
+        policy = repo.policy(change["kind"])
+        if policy is not None and policy.approvers > 0:
+            needed = max(needed, policy.approvers)
+            if ROLE_ORDER[policy.role] > ROLE_ORDER.get(role, 0) or needed == policy.approvers:
+                role = policy.role if ROLE_ORDER[policy.role] >= ROLE_ORDER[role] else role
+    return needed, role
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+def _current(uow: UnitOfWork, kind: str, key: str) -> tuple[dict[str, Any] | None, int]:
+    spec_kind = KINDS[kind]
+    value = spec_kind.get(uow, key)
+    if value is None:
+        return None, 0
+    return dict(spec_kind.spec_of(value).to_json()), spec_kind.version_of(value)
+
+
+def _proposed(kind: str, key: str, current: dict[str, Any] | None, patch: dict[str, Any]) -> Any:
+    base = dict(current) if current is not None else {}
+    if current is None and kind == "flag":
+        base = {"name": key}
+    if current is None and kind == "profile":
+        base = {"modelId": key}
+    if current is None and kind == "model":
+        raise NotFound("model", key)
+    merged = deep_merge(base, patch)
+    if kind == "flag":
+        merged["name"] = key
+    return validate(KINDS[kind].spec_type, merged)
+
+
+def _key(kind: str, key: str) -> str:
+    return router_data.CONFIG_ID if kind == "router_config" else key
+
+
+def _diff(uow: UnitOfWork, change: dict[str, Any]) -> dict[str, Any]:
+    kind, key = change["kind"], _key(change["kind"], change["id"])
+    current, version = _current(uow, kind, key)
+    try:
+        proposed = dict(_proposed(kind, key, current, change["patch"]).to_json())
+        fields = [c.model_dump(mode="json") for c in diff(current, proposed)]
+        problem = None
+    except (InvalidInput, NotFound) as exc:
+        fields, problem = [], str(exc)
+    stale = change["expectedVersion"] != version
+    out = {**change, "currentVersion": version, "stale": stale, "diff": fields}
+    if problem:
+        out["problem"] = problem
+    return out
+
+
+def _json(uow: UnitOfWork, row: RequestRow, details: bool) -> dict[str, Any]:
+    repo = _repo(uow)
+    needed, role = _needed(repo, row.changes)
+    events = repo.events(row.id)
+    approvers = sorted({e.actor for e in events if e.action == "approved"})
+    body: dict[str, Any] = {
+        "id": row.id,
+        "title": row.title,
+        "reason": row.reason,
+        "author": row.author,
+        "state": row.state,
+        "applyAt": row.apply_at.isoformat() if row.apply_at else None,
+        "createdAt": row.created_at.isoformat(),
+        "updatedAt": row.updated_at.isoformat(),
+        "approvalsNeeded": needed,
+        "approverRole": role,
+        "approvedBy": approvers,
+    }
+    if details:
+        body["changes"] = [_diff(uow, c) for c in row.changes]
+        body["events"] = [
+            {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "text": e.text}
+            for e in events
+        ]
+    else:
+        body["changes"] = row.changes
+    return body
+
+
+def _require(repo: ChangeRequestRepository, request_id: int, lock: bool = False) -> RequestRow:
+    row = repo.get(request_id, lock=lock)
+    if row is None:
+        raise NotFound("change request", str(request_id))
+    return row
+
+
+def get_request(uows: UnitOfWorkFactory, request_id: int) -> dict[str, Any]:
+    with uows(read_only=True) as uow:
+        return _json(uow, _require(_repo(uow), request_id), True)
+
+
+def list_requests(uows: UnitOfWorkFactory, state: str | None = None) -> dict[str, Any]:
+    if state is not None and state not in STATES:
+        raise InvalidInput([FieldError("state", f"must be one of {', '.join(STATES)}")])
+    with uows(read_only=True) as uow:
+        rows = [_json(uow, r, False) for r in _repo(uow).matching(state)]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["state"]] = counts.get(r["state"], 0) + 1
+    return {"data": rows, "count": len(rows), "counts": counts}
+
+
+def pending_count(uows: UnitOfWorkFactory) -> int:
+    """Requests waiting for someone (the console's header badge)."""
+    with uows(read_only=True) as uow:
+        return _repo(uow).count(("open", "pending", "approved", "scheduled"))
+
+
+# Writing -----------------------------------------------------------------------------------
+
+
+def _changes(data: Any) -> list[dict[str, Any]]:
+    if not isinstance(data, list) or not 1 <= len(data) <= _MAX_CHANGES:
+        raise InvalidInput([FieldError("changes", f"must list 1 to {_MAX_CHANGES} changes")])
+    out, errors = [], []
+    for i, item in enumerate(data):
+        path = f"changes[{i}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError(path, "must be an object"))
+            continue
+        kind, key, version = item.get("kind"), item.get("id"), item.get("expectedVersion")
+        if kind not in KINDS:
+            errors.append(FieldError(f"{path}.kind", f"must be one of {', '.join(KINDS)}"))
+        if kind == "router_config" and key is None:
+            key = router_data.CONFIG_ID
+        if not isinstance(key, str) or not 1 <= len(key) <= 200:
+            errors.append(FieldError(f"{path}.id", "must be the document's id"))
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            errors.append(FieldError(f"{path}.expectedVersion", "must be a version number"))
+        if not isinstance(item.get("patch"), dict) or not item["patch"]:
+            errors.append(FieldError(f"{path}.patch", "must be a non-empty object"))
+        out.append(
+            {"kind": kind, "id": key, "patch": item.get("patch"), "expectedVersion": version}
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+def create_request(
+    uows: UnitOfWorkFactory, title: Any, reason: Any, changes: Any, author: str
+) -> dict[str, Any]:
+    """Open a request: ``pending`` when its kinds need approvals, else ``open``."""
+    if not isinstance(title, str) or not 1 <= len(title.strip()) <= 200:
+        raise InvalidInput([FieldError("title", "must be 1 to 200 characters")])
+    why = validate_reason(reason)
+    parsed = _changes(changes)
+    with uows() as uow:
+        repo = _repo(uow)
+        errors = []
+        for i, change in enumerate(parsed):
+            key = _key(change["kind"], change["id"])
+            current, _ = _current(uow, change["kind"], key)
+            try:
+                patch = require_object(change["patch"], "a patch")
+                spec = _proposed(change["kind"], key, current, patch)
+                kind = KINDS[change["kind"]]
+                kind.check(uow, key, spec, kind.get(uow, key))  # the database's rules too
+            except InvalidInput as exc:
+                errors += [
+                    FieldError(f"changes[{i}].patch.{e.path}", e.message) for e in exc.errors
+                ]
+            except NotFound as exc:
+                errors.append(FieldError(f"changes[{i}].id", str(exc)))
+        if errors:
+            raise InvalidInput(errors)
+        needed, _ = _needed(repo, parsed)
+        request_id = repo.add(title.strip(), why, author, "pending" if needed else "open", parsed)
+        repo.event(request_id, author, "opened", why)
+        uow.commit()
+    return get_request(uows, request_id)
+
+
+def comment(uows: UnitOfWorkFactory, request_id: int, text: Any, author: str) -> dict[str, Any]:
+    if not isinstance(text, str) or not 1 <= len(text.strip()) <= 4000:
+        raise InvalidInput([FieldError("text", "must be 1 to 4000 characters")])
+    with uows() as uow:
+        repo = _repo(uow)
+        _require(repo, request_id)
+        repo.event(request_id, author, "commented", text.strip())
+        uow.commit()
+    return get_request(uows, request_id)
+
+
+def _refuse_closed(row: RequestRow, action: str) -> None:
+    if row.state in ("applied", "rejected", "withdrawn", "failed"):
+        raise RequestConflict(f"change request #{row.id} is {row.state}; it cannot be {action}")
+
+
+def approve(
+    uows: UnitOfWorkFactory, request_id: int, actor: str, role: str, text: Any = None
+) -> dict[str, Any]:
+    """Record ``actor``'s approval: not the author's own, and only with the policy's role."""
+    with uows() as uow:
+        repo = _repo(uow)
+        row = _require(repo, request_id, lock=True)
+        _refuse_closed(row, "approved")
+        if actor == row.author:
+            raise Forbidden(
+                f"{actor!r} opened change request #{row.id}; its author cannot approve it"
+            )
+        needed, needed_role = _needed(repo, row.changes)
+        if not allows(role, needed_role):
+            raise Forbidden(f"approving needs the {needed_role} role; {actor!r} is {role}")
+        repo.event(request_id, actor, "approved", validate_reason(text))
+        approvers = {e.actor for e in repo.events(request_id) if e.action == "approved"}
+        if row.state in ("open", "pending") and len(approvers) >= needed:
+            repo.set(request_id, state="approved")
+            repo.event(request_id, actor, "state:approved", None)
+        uow.commit()
+    return get_request(uows, request_id)
+
+
+def reject(
+    uows: UnitOfWorkFactory, request_id: int, actor: str, text: Any = None
+) -> dict[str, Any]:
+    return _close(uows, request_id, actor, "rejected", validate_reason(text))
+
+
+def withdraw(
+    uows: UnitOfWorkFactory, request_id: int, actor: str, text: Any = None
+) -> dict[str, Any]:
+    with uows(read_only=True) as uow:
+        row = _require(_repo(uow), request_id)
+    if actor != row.author:
+        raise Forbidden(f"only its author ({row.author!r}) can withdraw change request #{row.id}")
+    return _close(uows, request_id, actor, "withdrawn", validate_reason(text))
+
+
+def _close(
+    uows: UnitOfWorkFactory, request_id: int, actor: str, state: str, text: str | None
+) -> dict[str, Any]:
+    with uows() as uow:
+        repo = _repo(uow)
+        row = _require(repo, request_id, lock=True)
+        _refuse_closed(row, state)
+        repo.set(request_id, state=state, apply_at=None)
+        repo.event(request_id, actor, state, text)
+        uow.commit()
+    return get_request(uows, request_id)
+
+
+def rebase(
+    uows: UnitOfWorkFactory, request_id: int, actor: str, text: Any = None
+) -> dict[str, Any]:
+    """Move every change onto its document's current version, keeping the changes where no
+    field changed since overlaps a field the change sets; an overlap is a 409 naming them."""
+    with uows() as uow:
+        repo = _repo(uow)
+        row = _require(repo, request_id, lock=True)
+        _refuse_closed(row, "rebased")
+        moved, overlaps = [], []
+        for change in row.changes:
+            kind = KINDS[change["kind"]]
+            key = _key(change["kind"], change["id"])
+            _, version = _current(uow, change["kind"], key)
+            if version != change["expectedVersion"]:
+                since = versioned.conflict(
+                    kind.history(uow), kind.kind, key, change["expectedVersion"], version
+                ).changed_fields
+                mine = set(flatten(change["patch"]))
+                overlaps += [
+                    f"{change['kind']}:{key}:{f}"
+                    for f in since
+                    if any(f == m or f.startswith(m + ".") or m.startswith(f + ".") for m in mine)
+                ]
+            moved.append({**change, "expectedVersion": version})
+        if overlaps:
+            raise RequestConflict(
+                f"change request #{row.id} overlaps changes made since: {', '.join(overlaps)}",
+                overlaps,
+            )
+        repo.set(request_id, changes=moved)
+        repo.event(request_id, actor, "rebased", validate_reason(text))
+        uow.commit()
+    return get_request(uows, request_id)
+
+
+def _parse_at(at: Any) -> datetime | None:
+    if at is None:
+        return None
+    try:
+        when = datetime.fromisoformat(str(at))
+    except ValueError:
+        raise InvalidInput([FieldError("at", "must be an ISO 8601 time")]) from None
+    if when.tzinfo is None:
+        raise InvalidInput([FieldError("at", "must name its time zone (e.g. Z or +02:00)")])
+    return when
+
+
+def apply(uows: UnitOfWorkFactory, request_id: int, actor: str, at: Any = None) -> dict[str, Any]:
+    """Apply now, or (with ``at``) schedule for that time; a time in the past is refused."""
+    when = _parse_at(at)
+    with uows() as uow:
+        repo = _repo(uow)
+        row = _require(repo, request_id, lock=True)
+        _refuse_unready(repo, row)
+        if when is not None:
+            if when <= repo.database_now():
+                raise InvalidInput([FieldError("at", "is in the past; name a time to come")])
+            repo.set(request_id, state="scheduled", apply_at=when)
+            repo.event(request_id, actor, "scheduled", when.isoformat())
+        else:
+            _apply_in(uow, repo, row, actor)
+        uow.commit()
+    return get_request(uows, request_id)
+
+
+def _refuse_unready(repo: ChangeRequestRepository, row: RequestRow) -> None:
+    if row.state in ("withdrawn", "rejected", "applied", "failed"):
+        raise RequestConflict(f"change request #{row.id} is {row.state}; it cannot be applied")
+    needed, _ = _needed(repo, row.changes)
+    approvers = {e.actor for e in repo.events(row.id) if e.action == "approved"}
+    if len(approvers) < needed:
+        raise RequestConflict(
+            f"change request #{row.id} is not approved: {len(approvers)} of {needed} approval(s)"
+        )
+
+
+def _apply_in(uow: UnitOfWork, repo: ChangeRequestRepository, row: RequestRow, actor: str) -> None:
+    """Every change through the versioned save path, in the caller's transaction."""
+    why = f"change request #{row.id}: {row.title}"
+    with versioned.approved():
+        for change in row.changes:
+            kind = KINDS[change["kind"]]
+            key = _key(change["kind"], change["id"])
+            current, _ = _current(uow, change["kind"], key)
+            spec = _proposed(change["kind"], key, current, change["patch"])
+            try:
+                versioned.save(
+                    uow,
+                    kind,
+                    key,
+                    spec,
+                    change=versioned.Change(row.author, why[:1000]),
+                    expected_version=change["expectedVersion"],
+                )
+            except VersionConflict as exc:
+                raise RequestConflict(
+                    f"change request #{row.id} is stale: {exc}; rebase it",
+                    exc.changed_fields,
+                ) from exc
+    repo.set(row.id, state="applied")
+    repo.event(row.id, actor, "applied", None)
+
+
+def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler") -> list[int]:
+    """Apply every scheduled request whose time has come by the database's clock. Each is
+    claimed in its own transaction (``UPDATE … WHERE state='scheduled'``), so however many
+    processes run this, one applies it; one that fails is marked ``failed`` with why."""
+    with uows(read_only=True) as uow:
+        due = _repo(uow).due()
+    applied = []
+    for request_id in due:
+        try:
+            with uows() as uow:
+                repo = _repo(uow)
+                if not repo.claim(request_id):
+                    continue
+                row = _require(repo, request_id)
+                _refuse_unready(repo, row)
+                _apply_in(uow, repo, row, actor)
+                uow.commit()
+            applied.append(request_id)
+        except (RequestConflict, InvalidInput, NotFound) as exc:
+            with uows() as uow:
+                repo = _repo(uow)
+                row = _require(repo, request_id, lock=True)
+                if row.state == "scheduled":
+                    repo.set(request_id, state="failed")
+                    repo.event(request_id, actor, "failed", str(exc)[:1000])
+                uow.commit()
+    return applied
+
+
+class SchedulerLoop:
+    """Every ``interval`` seconds, ``run_due`` on a thread of its own (the server's
+    lifespan starts one per process; ``modelplane changes run-due`` is the cron form)."""
+
+    def __init__(self, uows: UnitOfWorkFactory, interval: float = SCHEDULER_INTERVAL) -> None:
+        self._uows = uows
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="change-requests", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                run_due(self._uows)
+            except Exception as exc:  # the database may be away: look again next time
+                log.warning("scheduled change requests failed: %s", exc)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)

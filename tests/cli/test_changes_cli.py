@@ -1,0 +1,69 @@
+"""``modelplane changes``: a policy, a request, its approval by someone else, a schedule
+and its run, against the database and against a running server."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from typer.testing import CliRunner
+
+from modelplane.cli import app
+from tests.cli.test_manage_cli import mode, run, server
+
+__all__ = ["mode", "server"]  # fixtures, used by name
+
+
+def ok(mode: list[str], *args: str) -> Any:
+    code, stdout, stderr = run(mode, *args, "--json")
+    assert code == 0, stderr
+    return json.loads(stdout)
+
+
+def test_policy_request_approval_schedule_and_run(mode: list[str]) -> None:
+    policy = ok(mode, "changes", "policy", "set", "router_config", "--approvers", "1")
+    assert (policy["approvers"], policy["role"]) == (1, "editor")
+    code, _, stderr = run(mode, "router", "set", "routerSettings.maxRetries=4")
+    assert code == 1 and "change request" in stderr
+    created = ok(
+        mode,
+        "changes",
+        "create",
+        "--title",
+        "retries",
+        "--kind",
+        "router_config",
+        "--expected-version",
+        "1",
+        "--set",
+        "routerSettings.maxRetries=4",
+    )
+    rid = str(created["id"])
+    assert created["state"] == "pending"
+    assert created["changes"][0]["diff"][0]["field"] == "routerSettings.maxRetries"
+    code, _, stderr = run(mode, "changes", "approve", rid)
+    assert code == 1 and "author" in stderr
+    other = CliRunner().invoke(
+        app,
+        [*mode[:2], "changes", "approve", rid, "--json"],
+        env={"MODELPLANE_AUTHOR": "cli:reviewer"},
+    )
+    assert other.exit_code == 0, other.stderr
+    assert json.loads(other.stdout)["state"] == "approved"
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    scheduled = ok(mode, "changes", "schedule", rid, "--at", at.isoformat())
+    assert scheduled["state"] == "scheduled"
+    listed = ok(mode, "changes", "list", "--state", "scheduled")
+    assert [r["id"] for r in listed["data"]] == [int(rid)]
+    time.sleep(max((at - datetime.now(UTC)).total_seconds(), 0) + 0.2)
+    # the server in server mode may have applied it already: either way, exactly once
+    ran = ok(mode, "changes", "run-due")
+    shown = ok(mode, "changes", "show", rid)
+    assert shown["state"] == "applied"
+    assert ran["applied"] in ([int(rid)], [])
+    assert [e["action"] for e in shown["events"]].count("applied") == 1
+    config = CliRunner().invoke(app, [*mode[:2], "router", "config", "--json"])
+    assert json.loads(config.stdout)["routerSettings"]["maxRetries"] == 4
+    assert ok(mode, "changes", "policy", "list")["data"][0]["kind"] == "model"
