@@ -68,6 +68,25 @@ class ThrowawayDatabases:
         admin.dispose()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``backends(...)`` runs only on those backends, and a browser test only on
+    SQLite: the other variants are deselected rather than collected and skipped."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        marker = item.get_closest_marker("backends")
+        allowed = marker.args if marker else None
+        if allowed is None and item.get_closest_marker("browser"):
+            allowed = ("sqlite",)
+        wrong_backend = backend is not None and allowed is not None and backend not in allowed
+        (dropped if wrong_backend else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayDatabases]:
     dbs = ThrowawayDatabases(tmp_path_factory.mktemp("db"))

@@ -22,11 +22,12 @@ from tests.support import TcpProxy
 
 MODEL = "google:gemini-2.5-pro"
 
+# The limits, and the relay in front of the server, are PostgreSQL's.
+pytestmark = pytest.mark.backends("postgresql")
+
 
 @pytest.fixture
 def bounded(seeded: Engine, database_url: str) -> Iterator[Engine]:
-    if seeded.dialect.name != "postgresql":
-        pytest.skip("the limits are PostgreSQL's")
     timeouts = Timeouts(statement=0.5, lock=0.3, pool=0.3)
     engine = create_db_engine(database_url, timeouts, pool_size=1, max_overflow=0)
     yield engine
@@ -81,8 +82,6 @@ def relay() -> Iterator[TcpProxy]:
 def test_a_silent_database_misses_the_deadline_and_later_writes_fail_at_once(
     seeded: Engine, database_url: str, relay: TcpProxy
 ) -> None:
-    if seeded.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL relay")
     url = make_url(database_url).set(port=relay.port).render_as_string(hide_password=False)
     engine = create_db_engine(url, Timeouts(statement=0.5))
     try:
@@ -112,8 +111,6 @@ def test_a_silent_database_misses_the_deadline_and_later_writes_fail_at_once(
 def test_writes_answer_503_with_retry_after_while_the_database_is_silent(
     seeded: Engine, database_url: str, relay: TcpProxy
 ) -> None:
-    if seeded.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL relay")
     from modelplane.services.tokens import TokenSpec, create_token
 
     with UnitOfWork(seeded) as uow:
