@@ -19,7 +19,6 @@ from modelplane.domain.models import DatedPrice, Model, ModelSpec
 from modelplane.domain.prices import SINCE_EVER, price_at
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
 from modelplane.services import webhooks
-from modelplane.store.price_repository import PriceRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -29,7 +28,7 @@ def follow(uow: UnitOfWork, before: Model | None, after: Model, author: str, at:
     price from ever until then)."""
     if before is None:
         return
-    repo = PriceRepository(uow.connection)
+    repo = uow.prices
     timeline = before.price_timeline  # read with the model, just before this write
     if price_at(timeline, at, before.pricing) == after.pricing:
         return
@@ -64,7 +63,7 @@ def schedule_price(
         old = current.pricing_at(effective_from)
         merged = deep_merge(current.spec().to_json(), {"pricing": deep_merge(old.to_json(), patch)})
         new = validate(ModelSpec, merged).pricing
-        repo = PriceRepository(uow.connection)
+        repo = uow.prices
         if not current.price_timeline:
             since = DatedPrice(effective_from=SINCE_EVER, pricing=current.pricing)
             repo.put(model_id, since, now, current.updated_by or author)
