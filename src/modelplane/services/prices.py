@@ -54,7 +54,9 @@ def schedule_price(
     reason: str | None = None,
 ) -> Model:
     """From ``effective_from`` on, the model costs ``pricing`` (a partial price merged
-    over the one in force then). Announced as ``model.price_changed`` at once."""
+    over the one in force then). A price dated in the past applies at once and is
+    announced (``model.price_changed``) at once; one in the future is announced, with a
+    version of its own in the model's history, when it takes effect (``services/moments``)."""
     reason = validate_reason(reason)
     patch = require_object(pricing, "pricing")
     now = utcnow()
@@ -71,9 +73,16 @@ def schedule_price(
         repo.put(model_id, entry, now, author)
         # Every process re-reads the model with its timeline; reads price it as in force.
         uow.touch("model", model_id)
-        webhooks.price_changed(
-            uow, model_id, old.to_json(), new.to_json(), effective_from.isoformat(), author, reason
-        )
+        if effective_from <= now:
+            webhooks.price_changed(
+                uow,
+                model_id,
+                old.to_json(),
+                new.to_json(),
+                effective_from.isoformat(),
+                author,
+                reason,
+            )
         model = _require(uow, model_id)
         uow.commit()
     return model
