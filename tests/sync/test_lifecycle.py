@@ -4,10 +4,10 @@ never choosing a model past its sunset, switching at that instant with no write.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from fastapi.testclient import TestClient
 
 from modelplane.bootstrap import Runtime
@@ -48,12 +48,11 @@ def _date_two_models(runtime: Runtime) -> None:
     _set(runtime, "openai:gpt-5-mini", sunsetDate="2027-03-01T00:00:00Z")
 
 
-def _assert_list_headers(headers: httpx.Headers, base: str) -> None:
+def _assert_list_headers(headers: Mapping[str, str], base: str) -> None:
     assert headers["Deprecation"] == "@1799884800"  # the earliest deprecation listed
     assert headers["Sunset"] == "Mon, 01 Mar 2027 00:00:00 GMT"  # the earliest sunset
     assert headers["Link"] == (
-        f'<{base}/{M}>; rel="deprecation sunset", '
-        f'<{base}/openai:gpt-5-mini>; rel="sunset"'
+        f'<{base}/{M}>; rel="deprecation sunset", <{base}/openai:gpt-5-mini>; rel="sunset"'
     )
 
 

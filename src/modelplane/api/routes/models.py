@@ -61,7 +61,7 @@ _CREATE_EXAMPLE = {
     description="`data` holds the models (each as `GET /api/v1/models/{id}` answers); "
     "`count` how many. When listed models have lifecycle dates, `Deprecation` and `Sunset` "
     "give the earliest among them and `Link` names the soonest 20 "
-    "(`rel=\"deprecation\"`, `rel=\"sunset\"`).",
+    '(`rel="deprecation"`, `rel="sunset"`).',
 )
 async def list_models(
     reader: ReaderDep,

@@ -54,8 +54,8 @@ def openai_model(model: Model) -> dict[str, Any]:
     "Internal-only and deprecated models are left out; `platform=mobile` also "
     "leaves out experimental ones. Each model carries its `deprecationDate`, `sunsetDate` "
     "and `successorId`; when some have dates, `Deprecation` and `Sunset` give the earliest "
-    "among the listed models and `Link` names the soonest 20 (`rel=\"deprecation\"`, "
-    "`rel=\"sunset\"`).",
+    'among the listed models and `Link` names the soonest 20 (`rel="deprecation"`, '
+    '`rel="sunset"`).',
 )
 async def list_openai(reader: ReaderDep, platform: Platform | None = None) -> Response:
     def render() -> tuple[bytes, dict[str, str]]:
