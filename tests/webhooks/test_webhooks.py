@@ -215,19 +215,3 @@ def test_only_admins_manage_webhooks(
             assert answer.status_code == 403, (role, path)
         answer = client.request(method, path, json=json_body, headers=admin)
         assert answer.status_code in (200, 201), (path, answer.text)
-
-
-def test_a_scheduled_price_is_announced_with_its_time(
-    client: TestClient, admin: dict[str, str], receiver: Receiver
-) -> None:
-    subscribe(client, admin, receiver.url, ["model.price_changed"])
-    scheduled = client.post(
-        f"/api/v1/models/{MODEL}/prices",
-        json={"pricing": {"output": 12}, "effectiveFrom": "2028-01-01T00:00:00Z"},
-        headers=admin,
-    )
-    assert scheduled.status_code == 201, scheduled.text
-    got = wait_until(lambda: receiver.of_kind("model.price_changed"))[0]
-    assert got.signed_by(SECRET)
-    assert got.payload["data"]["effectiveFrom"] == "2028-01-01T00:00:00+00:00"
-    assert got.payload["data"]["new"]["output"] == 12

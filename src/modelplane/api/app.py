@@ -43,6 +43,7 @@ from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
 from modelplane.services.change_requests import SchedulerLoop
 from modelplane.services.guard import GuardLoop
+from modelplane.services.moments import MomentsLoop
 from modelplane.services.webhooks import start_deliverer
 from modelplane.settings import Settings
 
@@ -130,7 +131,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if runtime.live_reads:  # a scheduled change request applies at its time
         scheduler = SchedulerLoop(runtime.unit_of_work)
         scheduler.start()
+    moments = None
+    if runtime.live_reads:  # a scheduled price taking effect, a sunset passing: announced once
+        moments = MomentsLoop(runtime.unit_of_work)
+        moments.start()
     yield
+    if moments is not None:
+        moments.close()
     if scheduler is not None:
         scheduler.close()
     if guard_loop is not None:

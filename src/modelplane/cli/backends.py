@@ -34,6 +34,7 @@ from modelplane.services import (
     feedback,
     flags,
     guard,
+    moments,
     prices,
     replace,
     router_data,
@@ -318,7 +319,13 @@ class DirectBackend:
 
     def run_due(self) -> JSON:
         applied = change_requests.run_due(self._uows, self._author)
-        return {"applied": applied, "count": len(applied)}
+        priced, retired = moments.run_due(self._uows)
+        return {
+            "applied": applied,
+            "count": len(applied),
+            "pricesTookEffect": priced,
+            "sunsetsPassed": retired,
+        }
 
     def audit_page(self, filters: dict[str, str | None], offset: int, limit: int) -> JSON:
         return audit.audit_log(self._uows, parse_filter(**filters), offset, limit)

@@ -161,6 +161,12 @@ def run_due_command(
         print_json(result)
     else:
         out.print(f"applied {result['count']}: {', '.join(f'#{i}' for i in result['applied'])}")
+        for label, key in (
+            ("prices took effect", "pricesTookEffect"),
+            ("sunsets", "sunsetsPassed"),
+        ):
+            if result.get(key):
+                out.print(f"{label}: {', '.join(result[key])}")
 
 
 def policy_set_command(

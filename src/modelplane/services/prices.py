@@ -19,7 +19,6 @@ from modelplane.domain.models import DatedPrice, Model, ModelSpec
 from modelplane.domain.prices import SINCE_EVER, price_at
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
 from modelplane.services import webhooks
-from modelplane.store.price_repository import PriceRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -29,7 +28,7 @@ def follow(uow: UnitOfWork, before: Model | None, after: Model, author: str, at:
     price from ever until then)."""
     if before is None:
         return
-    repo = PriceRepository(uow.connection)
+    repo = uow.prices
     timeline = before.price_timeline  # read with the model, just before this write
     if price_at(timeline, at, before.pricing) == after.pricing:
         return
@@ -55,7 +54,9 @@ def schedule_price(
     reason: str | None = None,
 ) -> Model:
     """From ``effective_from`` on, the model costs ``pricing`` (a partial price merged
-    over the one in force then). Announced as ``model.price_changed`` at once."""
+    over the one in force then). A price dated in the past applies at once and is
+    announced (``model.price_changed``) at once; one in the future is announced, with a
+    version of its own in the model's history, when it takes effect (``services/moments``)."""
     reason = validate_reason(reason)
     patch = require_object(pricing, "pricing")
     now = utcnow()
@@ -64,7 +65,7 @@ def schedule_price(
         old = current.pricing_at(effective_from)
         merged = deep_merge(current.spec().to_json(), {"pricing": deep_merge(old.to_json(), patch)})
         new = validate(ModelSpec, merged).pricing
-        repo = PriceRepository(uow.connection)
+        repo = uow.prices
         if not current.price_timeline:
             since = DatedPrice(effective_from=SINCE_EVER, pricing=current.pricing)
             repo.put(model_id, since, now, current.updated_by or author)
@@ -72,9 +73,16 @@ def schedule_price(
         repo.put(model_id, entry, now, author)
         # Every process re-reads the model with its timeline; reads price it as in force.
         uow.touch("model", model_id)
-        webhooks.price_changed(
-            uow, model_id, old.to_json(), new.to_json(), effective_from.isoformat(), author, reason
-        )
+        if effective_from <= now:
+            webhooks.price_changed(
+                uow,
+                model_id,
+                old.to_json(),
+                new.to_json(),
+                effective_from.isoformat(),
+                author,
+                reason,
+            )
         model = _require(uow, model_id)
         uow.commit()
     return model

@@ -322,9 +322,11 @@ def record(
     author: str,
     reason: str | None,
     at: datetime,
+    effective_from: datetime | None = None,
 ) -> None:
     """A history row holding the field-level diff and the whole new document, a note for
-    the change log, and the webhook events the change means."""
+    the change log, and the webhook events the change means (``effective_from``: when a
+    new price applies, if not at once)."""
     entry = HistoryEntry(
         entity_id=key,
         version=version,
@@ -347,6 +349,7 @@ def record(
         after=after,
         author=author,
         reason=reason,
+        effective_from=effective_from,
     )
 
 

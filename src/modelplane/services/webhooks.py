@@ -18,7 +18,7 @@ import uuid
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ import httpx
 
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput, NotFound
+from modelplane.domain.models import Model
 from modelplane.domain.validation import deep_merge, require_object, validate
 from modelplane.domain.webhooks import (
     ATTEMPT_TIMEOUT_SECONDS,
@@ -202,8 +203,11 @@ def emit_change(
     after: dict[str, Any],
     author: str,
     reason: str | None,
+    effective_from: datetime | None = None,
 ) -> None:
-    """The events one versioned write means (called by ``versioned.record``)."""
+    """The events one versioned write means (called by ``versioned.record``). A sunset
+    date being set is a ``model.updated``; ``model.sunset`` is sent when it passes
+    (``sunset_passed``)."""
     common = {
         "id": key,
         "version": version,
@@ -222,11 +226,25 @@ def emit_change(
     emit(uow, "model.updated", {**common, "model": after})
     if after.get("status") == "deprecated" and before.get("status") != "deprecated":
         emit(uow, "model.deprecated", common)
-    sunset = after.get("sunsetDate")
-    if sunset is not None and sunset != before.get("sunsetDate"):
-        emit(uow, "model.sunset", {**common, "sunsetDate": sunset})
     if before.get("pricing") != after.get("pricing"):
-        price_changed(uow, key, before.get("pricing"), after.get("pricing"), None, author, reason)
+        since = effective_from.isoformat() if effective_from else None
+        price_changed(uow, key, before.get("pricing"), after.get("pricing"), since, author, reason)
+
+
+def sunset_passed(uow: UnitOfWork, model: Model) -> None:
+    """``model.sunset``: ``model`` is past its sunset, and the router no longer picks it."""
+    assert model.sunset_date is not None
+    emit(
+        uow,
+        "model.sunset",
+        {
+            "id": model.id,
+            "version": model.version,
+            "sunsetDate": model.to_json()["sunsetDate"],
+            "successorId": model.successor_id,
+            "reason": f"sunset {model.sunset_date.isoformat()} passed",
+        },
+    )
 
 
 def price_changed(

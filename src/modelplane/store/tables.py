@@ -455,6 +455,17 @@ model_prices = Table(
     UniqueConstraint("model_id", "effective_from"),
 )
 
+announced_moments = Table(
+    "announced_moments",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("model_id", String(200), primary_key=True),
+    Column("at", UTCDateTime, primary_key=True),
+    Column("announced_at", UTCDateTime, nullable=False),
+)
+"""A moment that came and was announced once: a scheduled price taking effect (``price``),
+a sunset passing (``sunset``). Inserting the row is the claim: one process wins."""
+
 # Webhooks: subscriptions, the outbox of events, one delivery per subscriber, its attempts ----
 
 webhooks = Table(

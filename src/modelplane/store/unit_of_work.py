@@ -27,6 +27,8 @@ from modelplane.store.audit import AuditRepository
 from modelplane.store.database import WRITE_OPTION, describe_failure
 from modelplane.store.liveness import liveness_of
 from modelplane.store.locks import RuleFamily, hold
+from modelplane.store.moments import MomentRepository
+from modelplane.store.price_repository import PriceRepository
 from modelplane.store.repositories import (
     CategoryRepository,
     ChangeLogRepository,
@@ -99,6 +101,8 @@ class UnitOfWork:
     flags: FlagRepository
     flag_history: HistoryRepository
     experiments: ExperimentRepository
+    prices: PriceRepository
+    moments: MomentRepository
     provenance: ProvenanceRepository
     sync_runs: SyncRunRepository
     audit: AuditRepository
@@ -162,6 +166,8 @@ class UnitOfWork:
         self.flags = FlagRepository(conn)
         self.flag_history = HistoryRepository(conn, t.flag_history, self.face)
         self.experiments = ExperimentRepository(conn)
+        self.prices = PriceRepository(conn)
+        self.moments = MomentRepository(conn)
         self.provenance = ProvenanceRepository(conn)
         self.sync_runs = SyncRunRepository(conn)
         self.audit = AuditRepository(conn, self.face)

@@ -12,6 +12,7 @@ from modelplane.api import bodies
 from modelplane.api.deps import Admin, Editor, RuntimeDep, Viewer
 from modelplane.api.threads import DatabaseRoute
 from modelplane.services import change_requests as svc
+from modelplane.services import moments
 
 router = APIRouter(tags=["change requests"], route_class=DatabaseRoute)
 _P = "/api/v1/approval-policies"
@@ -65,9 +66,16 @@ def create_request(
 @router.post(f"{_R}/run-due", summary="Apply the scheduled requests whose time has come")
 def run_due(runtime: RuntimeDep, who: Admin, body: Action = None) -> dict[str, Any]:
     """What every server does each second on its own (for cron: `modelplane changes
-    run-due`). Each request is claimed once, however many processes look."""
+    run-due`). Each request is claimed once, however many processes look; so are the
+    scheduled prices that took effect and the sunsets that passed, announced with it."""
     applied = svc.run_due(runtime.unit_of_work, who.name)
-    return {"applied": applied, "count": len(applied)}
+    priced, retired = moments.run_due(runtime.unit_of_work)
+    return {
+        "applied": applied,
+        "count": len(applied),
+        "pricesTookEffect": priced,
+        "sunsetsPassed": retired,
+    }
 
 
 @router.get(f"{_R}/{{request_id}}", summary="One change request, its diff and its events")

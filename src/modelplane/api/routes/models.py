@@ -21,7 +21,7 @@ from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, 
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.history import HistoryEntry
-from modelplane.domain.lifecycle import lifecycle_headers
+from modelplane.domain.lifecycle import lifecycle_headers, list_headers
 from modelplane.domain.models import Capability, Model, ModelSpec, Status
 from modelplane.domain.prices import parse_moment, price_json, timeline_json
 from modelplane.domain.reader import ModelFilter
@@ -59,7 +59,9 @@ _CREATE_EXAMPLE = {
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}},
     description="`data` holds the models (each as `GET /api/v1/models/{id}` answers); "
-    "`count` how many.",
+    "`count` how many. When listed models have lifecycle dates, `Deprecation` and `Sunset` "
+    "give the earliest among them and `Link` names the soonest 20 "
+    '(`rel="deprecation"`, `rel="sunset"`).',
 )
 async def list_models(
     reader: ReaderDep,
@@ -72,19 +74,22 @@ async def list_models(
 ) -> Response:
     filters = ModelFilter(provider, status, capability, internal_only, experimental)
 
-    def render() -> bytes:
+    def render() -> tuple[bytes, dict[str, str]]:
         # Each model's JSON was rendered with its snapshot: the list only joins them.
         models = reader.models(filters)[:limit]
         parts = []
         for model in models:
             rendered = reader.rendered(model.id)
             parts.append(rendered[0] if rendered is not None else _compact(model.to_json()))
-        return b'{"data":[' + b",".join(parts) + b'],"count":' + str(len(models)).encode() + b"}"
+        count = str(len(models)).encode()
+        body = b'{"data":[' + b",".join(parts) + b'],"count":' + count + b"}"
+        return body, list_headers(models, router.prefix)
 
-    body = reader.memo(("api/v1/models", filters, limit), render)
-    if body is None:
-        body = await run_in_threadpool(render)
-    return Response(body, media_type="application/json")
+    answer = reader.memo(("api/v1/models", filters, limit), render)
+    if answer is None:
+        answer = await run_in_threadpool(render)
+    body, headers = answer
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def _compact(document: object) -> bytes:
@@ -94,6 +99,7 @@ def _compact(document: object) -> bytes:
 @router.get("/search", dependencies=[PublicRead], summary="Search ids, names and descriptions")
 def search_models(
     reader: ReaderDep,
+    response: Response,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Limit = 50,
     provider: str | None = None,
@@ -104,6 +110,7 @@ def search_models(
 ) -> dict[str, Any]:
     filters = ModelFilter(provider, status, capability, internal_only, experimental)
     models = reader.search(q, limit, filters)
+    response.headers.update(list_headers(models, router.prefix))
     return {"data": [m.to_json() for m in models], "count": len(models)}
 
 

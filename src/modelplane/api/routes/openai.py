@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from modelplane.api.deps import PublicRead, ReaderDep
 from modelplane.domain.errors import NotFound
-from modelplane.domain.lifecycle import lifecycle_headers
+from modelplane.domain.lifecycle import lifecycle_headers, list_headers
 from modelplane.domain.models import AUTO_MODEL_ID, Model, auto_model_entry
 from modelplane.domain.reader import Platform
 
@@ -52,19 +52,25 @@ def openai_model(model: Model) -> dict[str, Any]:
     responses={200: {"content": {"application/json": {}}}},
     description="The built-in `auto` meta-model (the router chooses) comes first. "
     "Internal-only and deprecated models are left out; `platform=mobile` also "
-    "leaves out experimental ones.",
+    "leaves out experimental ones. Each model carries its `deprecationDate`, `sunsetDate` "
+    "and `successorId`; when some have dates, `Deprecation` and `Sunset` give the earliest "
+    'among the listed models and `Link` names the soonest 20 (`rel="deprecation"`, '
+    '`rel="sunset"`).',
 )
 async def list_openai(reader: ReaderDep, platform: Platform | None = None) -> Response:
-    def render() -> bytes:
-        models = [AUTO_ENTRY, *(openai_model(m) for m in reader.public(platform))]
+    def render() -> tuple[bytes, dict[str, str]]:
+        listed = reader.public(platform)
+        models = [AUTO_ENTRY, *(openai_model(m) for m in listed)]
         body = {"object": "list", "data": models}
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return encoded, list_headers(listed, router.prefix)
 
     # Rendered once per snapshot and platform; from a live database, every time.
-    body = reader.memo(("v1/models", platform), render)
-    if body is None:
-        body = await run_in_threadpool(render)
-    return Response(body, media_type="application/json")
+    answer = reader.memo(("v1/models", platform), render)
+    if answer is None:
+        answer = await run_in_threadpool(render)
+    body, headers = answer
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(
