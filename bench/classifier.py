@@ -28,10 +28,15 @@ from pathlib import Path
 from bench.just_eval import DIFFICULTY_TO_COMPLEXITY, PROMPTS, TASK_TYPES, Prompt, load
 from modelplane.domain.profiles import DEFAULT_CATEGORIES
 from modelplane.router import Classification, ClassifierContext, EmbeddedClassifier, Message
+from modelplane.router.classification.category_model import combine, read_learned
 from modelplane.store.static import static_tables
 
 HIGH_STAKES = Path(__file__).resolve().parent / "data/high_stakes_prompts.json"
 RESEARCH = Path(__file__).resolve().parent / "data/research_prompts.json"
+WRITTEN = Path(__file__).resolve().parent / "data/category_prompts.json"
+PREVIOUS = Path(__file__).resolve().parent / "data/category_weights_previous.json"
+"""The table shipped before the category model learned every category from the embedding
+(no dense weights; read with today's hand weights, which did not change)."""
 CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 1.01)
 LEARNED = (
     Path(__file__).resolve().parents[1]
@@ -164,6 +169,63 @@ def report_high_stakes(classifier: EmbeddedClassifier, ctx: ClassifierContext) -
             )
 
 
+def written(split: str) -> list[tuple[str, str]]:
+    """``(category, text)``: our own research requests and the other written categories."""
+    out = [("research", t) for t in json.loads(RESEARCH.read_text("utf-8"))[split]]
+    data = json.loads(WRITTEN.read_text("utf-8"))["categories"]
+    return out + [(c, t) for c, splits in data.items() for t in splits[split]]
+
+
+def previous_classifier() -> EmbeddedClassifier:
+    raw = json.loads(PREVIOUS.read_text("utf-8"))
+    return EmbeddedClassifier(combine(*read_learned(raw, str(PREVIOUS))))
+
+
+def report_side_by_side(
+    classifiers: Sequence[tuple[str, EmbeddedClassifier]],
+    ctx: ClassifierContext,
+    prompts: Sequence[Prompt],
+) -> None:
+    """Held-out figures only (never trained on), one column per classifier."""
+    rows: list[tuple[str, list[str]]] = []
+    held = [p for p in prompts if p.split == "held-out"]
+    ours = written("held-out")
+    names = [name for name, _ in classifiers]
+    cells: dict[str, list[str]] = defaultdict(list)
+    for _, classifier in classifiers:
+        said = [classifier.classify(Message(p.text), ctx).primary_category for p in held]
+        n = len(held)
+        cells["just-eval held-out, any label"].append(
+            pct(sum(c in p.accepted for c, p in zip(said, held, strict=True)), n)
+        )
+        cells["just-eval held-out, first label"].append(
+            pct(sum(c in TASK_TYPES[p.task_types[0]] for c, p in zip(said, held, strict=True)), n)
+        )
+        by_category: dict[str, list[bool]] = defaultdict(list)
+        for category, text in ours:
+            got = classifier.classify(Message(text), ctx).primary_category
+            by_category[category].append(got == category)
+        for category, hits in by_category.items():
+            cells[f"our {category} held-out ({len(hits)})"].append(pct(sum(hits), len(hits)))
+    rows = list(cells.items())
+    width = max(len(label) for label, _ in rows)
+    print("== held-out primary-category accuracy, side by side")
+    print(f"  {'':<{width}}  " + "  ".join(f"{n:>10}" for n in names))
+    for label, values in rows:
+        print(f"  {label:<{width}}  " + "  ".join(f"{v:>10}" for v in values))
+
+
+def report_written(classifier: EmbeddedClassifier, ctx: ClassifierContext) -> None:
+    for split in ("development", "held-out"):
+        said: dict[str, Counter[str]] = defaultdict(Counter)
+        for category, text in written(split):
+            said[category][classifier.classify(Message(text), ctx).primary_category] += 1
+        for category, counts in said.items():
+            n = counts.total()
+            print(f"\n== our {category} prompts, {split}: {n}: right {pct(counts[category], n)}")
+            print("  predicted: " + ", ".join(f"{c} {k}" for c, k in counts.most_common()))
+
+
 def report_research(classifier: EmbeddedClassifier, ctx: ClassifierContext) -> None:
     data = json.loads(RESEARCH.read_text("utf-8"))
     for split in ("development", "held-out"):
@@ -210,6 +272,9 @@ def main() -> None:
     classifier, ctx = EmbeddedClassifier(), context()
     for p in prompts[:50]:  # warm the regex and table caches
         classifier.classify(Message(p.text), ctx)
+    report_side_by_side(
+        [("previous", previous_classifier()), ("shipped", classifier)], ctx, prompts
+    )
     results = [Result(p, classifier.classify(Message(p.text), ctx)) for p in prompts]
     cv = json.loads(LEARNED.read_text("utf-8"))["trainedOn"].get("crossValidatedAnyLabel")
     for split in ("development", "held-out"):
@@ -219,7 +284,7 @@ def main() -> None:
                 "(the table was fitted on development; 5-fold cross-validated any-label "
                 f"accuracy inside it: {cv:.1%})"
             )
-    report_research(classifier, ctx)
+    report_written(classifier, ctx)
     report_high_stakes(classifier, ctx)
     report_latency(classifier, ctx, prompts)
     predicted = Counter(r.classification.primary_category for r in results)

@@ -4,14 +4,15 @@
 The model is multinomial logistic regression, on top of the fixed hand weights
 (``category_model.HAND_WEIGHTS``), over two kinds of features of a message: the binary named
 features of ``features.py`` (words, word pairs, cues) and its unit-length WordLlama
-embedding (``difficulty.embed``, the same one the difficulty estimator reads). It learns the
-five categories the data teaches: factual, reasoning, creative and coding from just-eval's
-development split (``just_eval.development()``; the held-out fifth never reaches this
-script), research from the development part of our own hand-written research requests
-(``bench/data/research_prompts.json``; its held-out part never reaches this script either).
-The hand-only categories (analysis, conversation, multimodal) take part in the softmax with
-their hand scores, so learning also teaches when their cues mislead. Fitted by full-batch
-AdaGrad with an L2 penalty: deterministic, same prompts, same table.
+embedding (``difficulty.embed``, the same one the difficulty estimator reads). It learns all
+eight categories: factual, reasoning, creative and coding from just-eval's development
+split (``just_eval.development()``; the held-out fifth never reaches this script);
+research, analysis, conversation and multimodal from the development part of the prompts
+we wrote ourselves (``bench/data/research_prompts.json`` and
+``bench/data/category_prompts.json``; their held-out parts never reach this script either).
+The embedding's weights are penalised more than the named features' (``l2_dense``, chosen
+by the 5-fold cross-validation inside development). Fitted by full-batch AdaGrad with an L2
+penalty: deterministic, same prompts, same table.
 
     uv run python -m bench.train_classifier            # fit on all of development, write
     uv run python -m bench.train_classifier --cv       # 5-fold CV inside development only
@@ -44,9 +45,10 @@ from modelplane.router.classification.features import extract
 
 Matrix = npt.NDArray[np.float64]
 
-CLASSES = ("factual", "reasoning", "creative", "coding", "research")
 ALL = tuple(DEFAULT_CATEGORIES)
+CLASSES = ALL
 RESEARCH = Path(__file__).resolve().parent / "data/research_prompts.json"
+WRITTEN = Path(__file__).resolve().parent / "data/category_prompts.json"
 DENSE_SCALE = float(np.sqrt(EMBEDDING_DIM))
 """Training sees the embedding times this, so its parts are of the order of one, like the
 binary features, and one L2 penalty suits both."""
@@ -78,7 +80,7 @@ class Example:
 @dataclass(frozen=True, slots=True)
 class Hyper:
     l2: float = 0.001
-    l2_dense: float = 0.008
+    l2_dense: float = 0.02
     min_df: int = 2
     first_share: float = 0.7
     """Of the target mass, the share on the first (main) task type; the rest is spread over
@@ -86,11 +88,22 @@ class Hyper:
     epochs: int = 400
     rate: float = 0.3
     prune: float = 0.02
+    kinds: tuple[str, ...] = ("w", "b", "f", "f2", "len", "cue")
+    """The named feature kinds (prefixes, see ``features.py``) the table learns weights for."""
 
 
 def research_prompts(split: str) -> list[str]:
     texts: list[str] = json.loads(RESEARCH.read_text("utf-8"))[split]
     return texts
+
+
+def written_prompts(split: str) -> list[tuple[str, str]]:
+    """``(category, text)`` for our own prompts of ``split``: the research requests of
+    ``research_prompts.json`` and every category of ``category_prompts.json``."""
+    out = [("research", t) for t in research_prompts(split)]
+    data = json.loads(WRITTEN.read_text("utf-8"))["categories"]
+    out += [(c, t) for c, splits in data.items() for t in splits[split]]
+    return out
 
 
 def target(p: Prompt, first_share: float) -> tuple[float, ...]:
@@ -109,10 +122,9 @@ def examples(hyper: Hyper) -> list[Example]:
         Example(p.text, target(p, hyper.first_share), (p.id // 5) % 5, p.accepted)
         for p in development()
     ]
-    one_hot = tuple(1.0 if c == "research" else 0.0 for c in CLASSES)
     out += [
-        Example(text, one_hot, i % 5, frozenset({"research"}))
-        for i, text in enumerate(research_prompts("development"))
+        Example(text, tuple(float(c == category) for c in CLASSES), i % 5, frozenset({category}))
+        for i, (category, text) in enumerate(written_prompts("development"))
     ]
     return out
 
@@ -140,7 +152,11 @@ class Fitted:
 def fit(items: Sequence[Example], hyper: Hyper) -> Fitted:
     docs = [extract(e.text) for e in items]
     df = Counter(f for d in docs for f in d)
-    names = sorted(f for f, n in df.items() if n >= hyper.min_df or f.startswith("cue:"))
+    names = sorted(
+        f
+        for f, n in df.items()
+        if f.split(":", 1)[0] in hyper.kinds and (n >= hyper.min_df or f.startswith("cue:"))
+    )
     index = {f: i for i, f in enumerate(names)}
     xs = np.zeros((len(items), len(names)))
     for row, d in enumerate(docs):
@@ -208,6 +224,7 @@ def export(fitted: Fitted, hyper: Hyper, prompts: Sequence[Prompt]) -> dict[str,
             "prompts": len(prompts),
             "idsSha256": hashlib.sha256(ids.encode()).hexdigest(),
             "researchPrompts": len(research_prompts("development")),
+            "writtenPrompts": dict(Counter(c for c, _ in written_prompts("development"))),
         },
         "hyper": {
             "l2": hyper.l2,
@@ -231,7 +248,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.cv:
         for l2 in (0.001, 0.003):
-            for l2_dense in (0.0005, 0.002, 0.008):
+            for l2_dense in (0.002, 0.02, 0.05):
                 hyper = Hyper(l2=l2, l2_dense=l2_dense, epochs=250)
                 print(f"l2={l2} l2Dense={l2_dense}: {cross_validate(examples(hyper), hyper):.1%}")
         return

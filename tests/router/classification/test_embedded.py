@@ -10,7 +10,7 @@ from collections import Counter
 from importlib import resources
 
 import pytest
-from bench.classifier import HIGH_STAKES
+from bench.classifier import HIGH_STAKES, written
 from bench.just_eval import TASK_TYPES, Prompt, development, held_out
 
 from modelplane.router import EmbeddedClassifier, Message
@@ -130,3 +130,36 @@ def test_maths_and_proofs_require_reasoning_and_chit_chat_does_not() -> None:
 def test_an_image_attachment_makes_the_task_multimodal() -> None:
     c = embedded.classify(Message("what is in this?", attachment_types=("image/png",)), CONTEXT)
     assert c.primary_category == "multimodal" and c.requires_vision
+
+
+# Our own prompts for the categories just-eval lacks ------------------------------------------
+
+
+def held_out_written(category: str) -> list[str]:
+    return [t for c, t in written("held-out") if c == category]
+
+
+def test_held_out_research_requests_are_research() -> None:
+    texts = held_out_written("research")
+    said = [embedded.classify(Message(t), CONTEXT).primary_category for t in texts]
+    assert len(texts) >= 50
+    assert said.count("research") / len(said) >= 0.8, Counter(said)
+
+
+@pytest.mark.parametrize("category", ["analysis", "conversation", "multimodal"])
+def test_held_out_written_categories_clear_a_floor(category: str) -> None:
+    said = [
+        embedded.classify(Message(t), CONTEXT).primary_category for t in held_out_written(category)
+    ]
+    assert said.count(category) / len(said) >= 0.7, Counter(said)
+
+
+def test_the_shipped_table_never_saw_a_held_out_written_prompt() -> None:
+    raw = json.loads(
+        resources.files("modelplane.router.classification")
+        .joinpath("data/category_weights.json")
+        .read_text()
+    )
+    development_counts = Counter(c for c, _ in written("development"))
+    assert raw["trainedOn"]["writtenPrompts"] == dict(development_counts)
+    assert not {t for _, t in written("held-out")} & {t for _, t in written("development")}

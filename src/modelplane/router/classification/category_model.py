@@ -7,13 +7,13 @@ unit-length WordLlama embedding (the same embedding the difficulty estimator rea
 message is embedded once). The weights have two sources, added together:
 
 - ``HAND_WEIGHTS``, written here by a person: strong cues whose meaning is not in doubt
-  (a code fence means code, "act as" means role-play) and every weight of the categories
-  that no labelled data teaches (analysis, research, conversation, multimodal);
+  (a code fence means code, "act as" means role-play, "generate an image" is multimodal);
 - ``data/category_weights.json``, learned by ``bench/train_classifier.py`` on top of the
-  hand weights from the development split of just-eval and the development half of our
-  own research requests (``bench/data/research_prompts.json``): for factual, reasoning,
-  creative, coding and research it corrects and extends them word by word, and adds the
-  dense weights that carry meaning beyond the exact words.
+  hand weights, for all eight categories, from the development split of just-eval and the
+  development part of the prompts we wrote (research requests, analyses, conversation,
+  image tasks: ``bench/data/research_prompts.json``, ``bench/data/category_prompts.json``):
+  it corrects and extends them word by word, and adds the dense weights that carry meaning
+  beyond the exact words.
 
 Because scores are sums, every decision can be explained by listing the named features
 that moved it (``CategoryModel.contributions``; the embedding's share is one number).
@@ -55,8 +55,7 @@ HAND_BIAS: Mapping[str, float] = {
     "conversation": -4.0,
     "multimodal": -6.0,
 }
-"""Categories without training data start well below the learned ones and win only on
-their cues."""
+"""Where the hand-written cues started these categories; the learned bias now corrects it."""
 
 HAND_WEIGHTS: Mapping[str, Mapping[str, float]] = {
     "cue:code_fence": {"coding": 3.0},

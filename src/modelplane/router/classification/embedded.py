@@ -5,14 +5,14 @@ A message becomes a set of named features (``features.py``: words, word pairs, t
 words, and hand-written cues for code, arithmetic, role-play, requests for images, ...)
 and one unit-length WordLlama embedding (``difficulty.embed``; the table ships in the
 ``wordllama`` wheel). Each category's score is a sum of feature weights plus a dot product
-with the embedding (``category_model.py``): hand-set for strong cues and for the
-categories without labelled data, learned from the development split of just-eval and
-our own research requests for the rest. The same embedding gives the difficulty
-(``difficulty.py``), so a message is embedded once. The softmax of the scores gives the
-primary category, the secondary one (if it keeps at least ``SECONDARY_SHARE`` of the
-probability) and the
-confidence (the primary's probability, so 0.9 means "right about nine times in ten" on
-prompts like just-eval's; ``bench/classifier.py`` checks that).
+with the embedding (``category_model.py``): hand-set for strong cues, and learned for all
+eight categories from the development split of just-eval and of the prompts we wrote for
+the categories it lacks (research requests, analyses, conversation, image tasks). The same
+embedding gives the difficulty (``difficulty.py``), so a message is embedded once. The
+softmax of the scores gives the primary category, the secondary one (if it keeps at least
+``SECONDARY_SHARE`` of the probability) and the confidence (the primary's probability,
+so 0.9 means "right about nine times in ten" on prompts like just-eval's;
+``bench/classifier.py`` checks that).
 
 Attachments decide vision and sizes decide long context (see ``classifier.py``);
 high-stakes domains come from ``high_stakes.py``. A classification takes a few hundred
@@ -22,8 +22,11 @@ Both models load on first use, once per process; ``require_models`` loads them a
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Sequence
+from functools import cache
+from importlib import metadata, resources
 
 from modelplane.domain.router_config import Complexity
 from modelplane.router.classification import difficulty as _difficulty
@@ -45,7 +48,13 @@ from modelplane.router.classification.features import extract
 from modelplane.router.classification.high_stakes import HighStakesDetector
 from modelplane.router.classification.result import Action, Classification
 
-__all__ = ["SECONDARY_SHARE", "VISION_WEIGHT", "EmbeddedClassifier", "require_models"]
+__all__ = [
+    "SECONDARY_SHARE",
+    "VISION_WEIGHT",
+    "EmbeddedClassifier",
+    "require_models",
+    "shipped_weights",
+]
 
 SECONDARY_SHARE = 0.2
 """A runner-up with at least this probability is named as the secondary category."""
@@ -151,6 +160,21 @@ def require_models() -> None:
         _difficulty.default_model()
     except _difficulty.DifficultyModelError as error:
         raise SystemExit(f"modelplane: cannot start: {error}") from None
+
+
+@cache
+def shipped_weights() -> dict[str, str]:
+    """What the embedded classifier (and every classification's difficulty) is computed
+    from, for ``/healthz``: each weights file as ``name@`` the first 12 hex digits of its
+    SHA-256, and the embedding's package and version. Call after ``require_models``."""
+    folder = resources.files("modelplane.router.classification").joinpath("data")
+    named = {"categories": "category_weights.json", "difficulty": "difficulty_weights.json"}
+    out = {
+        key: f"{name}@{hashlib.sha256(folder.joinpath(name).read_bytes()).hexdigest()[:12]}"
+        for key, name in named.items()
+    }
+    out["embedding"] = f"wordllama {metadata.version('wordllama')} l2_supercat 256-d"
+    return out
 
 
 def _fallback(features: Collection[str], known: Sequence[str]) -> str:
