@@ -408,7 +408,7 @@ PUBLIC_WITHOUT_SCOPE = {
 
 
 def _scoped(runtime: Runtime, name: str, scopes: list[str], role: str = "admin") -> dict[str, str]:
-    spec = TokenSpec(name=name, role=role, scopes=scopes)  # type: ignore[arg-type]
+    spec = validate(TokenSpec, {"name": name, "role": role, "scopes": scopes})
     _, token = create_token(runtime.unit_of_work, spec, "test")
     return {"Authorization": f"Bearer {token}"}
 
