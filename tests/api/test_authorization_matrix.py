@@ -1,10 +1,12 @@
 """Every route, called by anonymous, viewer, editor and admin callers: each gets exactly
-what its role allows. A route added to the app without a row here fails the test."""
+what its role allows; then by scoped tokens: each gets exactly what its scopes allow. A
+route added to the app without a row here, or without a scope, fails the test."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,12 @@ from starlette.routing import BaseRoute
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
+from modelplane.domain.access import TokenSpec, hash_token
+from modelplane.domain.errors import InvalidInput
+from modelplane.domain.scopes import NO_SCOPE, SCOPES, needed_scope
+from modelplane.domain.validation import validate
+from modelplane.services.tokens import create_token
+from modelplane.store.auth_repositories import TokenRecord, TokenRepository
 
 ANYONE, TOKEN, VIEWER, EDITOR, ADMIN = "public", "any token", "viewer", "editor", "admin"
 CALLERS = ("anonymous", "viewer", "editor", "admin")
@@ -384,3 +392,125 @@ def test_public_reads_need_a_token_when_the_setting_says_so(
                 assert client.get(path, headers=headers["viewer"]).status_code == 200, path
     finally:
         strict.close()
+
+
+# scopes -------------------------------------------------------------------------------------
+
+PUBLIC_WITHOUT_SCOPE = {
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+    ("GET", "/healthz"),
+    ("GET", "/"),
+}
+"""Routes that never look at a token, so no scope applies to them."""
+
+
+def _scoped(runtime: Runtime, name: str, scopes: list[str], role: str = "admin") -> dict[str, str]:
+    spec = validate(TokenSpec, {"name": name, "role": role, "scopes": scopes})
+    _, token = create_token(runtime.unit_of_work, spec, "test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_every_route_declares_the_scope_it_needs() -> None:
+    undeclared = {
+        (method, path)
+        for method, path in app_routes()
+        if (method, path) not in PUBLIC_WITHOUT_SCOPE and needed_scope(method, path) == NO_SCOPE
+    }
+    assert undeclared == set(), "name these routes' kind in domain/scopes.WRITE_KINDS"
+    assert all(
+        needed_scope(m, p) in SCOPES for m, p in ROUTES if (m, p) not in PUBLIC_WITHOUT_SCOPE
+    )
+
+
+def test_the_openapi_document_lists_no_route_without_a_scope(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        for method in operations:
+            key = (method.upper(), path)
+            if key not in {(m, p.replace(":path", "")) for m, p in PUBLIC_WITHOUT_SCOPE}:
+                assert needed_scope(method, path) in SCOPES, key
+
+
+_WRITES = [k for k in MATRIX if k[0] != "GET"]
+_TOKEN_READS = [k for k in MATRIX if k[0] == "GET" and ROUTES[k].needs != ANYONE]
+
+
+def test_a_read_only_token_reads_and_gets_403_naming_the_scope_on_every_write(
+    runtime: Runtime, client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    reader = _scoped(runtime, "read-only", ["read"])
+    for route in _TOKEN_READS:
+        call = ROUTES[route]
+        assert client.get(call.path, headers=reader).status_code == call.ok, route
+    for route in _WRITES:
+        call = ROUTES[route]
+        response = client.request(route[0], call.path, json=call.json, headers=reader)
+        assert response.status_code == 403, route
+        assert repr(needed_scope(*route)) in response.json()["detail"], route
+
+
+def test_a_route_only_token_can_route_and_do_nothing_else(
+    runtime: Runtime, client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    router = _scoped(runtime, "route-only", ["route"])
+    for route in _TOKEN_READS + _WRITES:
+        call = ROUTES[route]
+        response = client.request(route[0], call.path, json=call.json, headers=router)
+        if route == ("POST", "/api/v1/route"):
+            assert response.status_code == 200, response.text
+        else:
+            assert response.status_code == 403, route
+            assert "'route'" not in response.json()["detail"]
+
+
+_WITHIN = {("POST", "/api/v1/tokens"): {"name": "new", "role": "admin", "scopes": ["write:token"]}}
+"""A scoped token may only create tokens within its own scopes."""
+
+
+@pytest.mark.parametrize("route", _WRITES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_write_passes_with_its_own_scope_alone(
+    runtime: Runtime,
+    client: TestClient,
+    headers: dict[str, dict[str, str]],
+    route: tuple[str, str],
+) -> None:
+    call = ROUTES[route]
+    own = _scoped(runtime, "own-scope", [needed_scope(*route)])
+    body = _WITHIN.get(route, call.json)
+    response = client.request(route[0], call.path, json=body, headers=own)
+    assert response.status_code == call.ok, response.text
+
+
+def test_a_scope_never_grants_more_than_the_role(runtime: Runtime, client: TestClient) -> None:
+    # A viewer cannot be given write:model; a viewer token scoped to read still cannot
+    # write, and an editor token with write:sync is refused at creation too.
+    for role, scope in (("viewer", "write:model"), ("editor", "write:sync"), ("ingest", "read")):
+        with pytest.raises(InvalidInput) as refused:
+            validate(TokenSpec, {"name": "x", "role": role, "scopes": [scope]})
+        assert refused.value.errors[0].path == "scopes"
+    viewer = _scoped(runtime, "scoped-viewer", ["read", "write:change_request"], role="viewer")
+    call = ROUTES[("POST", "/api/v1/change-requests/{request_id}/approve")]
+    response = client.post(call.path, json={}, headers=viewer)
+    assert response.status_code == 403
+    assert "editor role" in response.json()["detail"]
+
+
+def test_an_expired_token_gets_401_saying_when(runtime: Runtime, client: TestClient) -> None:
+    gone = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with runtime.unit_of_work() as uow:
+        record = TokenRecord("old-bot", "admin", gone - timedelta(days=30), "test", None, None)
+        TokenRepository(uow.connection).add(replace(record, expires_at=gone), hash_token("mp_old"))
+        uow.commit()
+    for path in (f"/api/v1/models/{M}/history", "/api/v1/tokens"):
+        response = client.get(path, headers={"Authorization": "Bearer mp_old"})
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["expiredAt"] == "2026-01-02T03:04:05Z"
+        assert "expired at 2026-01-02T03:04:05Z" in body["detail"]
+    listed = client.get("/api/v1/tokens", headers=_scoped(runtime, "lister", ["read"]))
+    old = next(t for t in listed.json()["data"] if t["name"] == "old-bot")
+    assert (old["state"], old["expired"], old["active"]) == ("expired", True, False)

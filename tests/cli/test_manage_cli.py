@@ -7,16 +7,21 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from modelplane.api.app import create_app
 from modelplane.bootstrap import Runtime
 from modelplane.cli import app
+from modelplane.domain.validation import validate
 from modelplane.services.tokens import TokenSpec, create_token
+from modelplane.store.tables import api_tokens
 
 M = "openai:gpt-5"
 
@@ -142,3 +147,73 @@ def test_an_id_the_api_could_not_address_is_refused_by_create_and_import(
     assert code == 1 and "models[0].id" in err and "the API uses that path" in err
     code, _, err = run(mode, "models", "duplicate", M, "--new-id", "openai:x/deprecate")
     assert code == 1 and "the API uses that path" in err
+
+
+def test_tokens_create_with_scopes_and_an_expiry_and_list_them(mode: list[str]) -> None:
+    code, out, err = run(
+        mode, "tokens", "create", "--name", "cat-bot", "--role", "editor",
+        "--scope", "read", "--scope", "write:model", "--expires", "30d", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    created = json.loads(out)
+    assert created["scopes"] == ["read", "write:model"]
+    expires = datetime.fromisoformat(created["expiresAt"])
+    assert timedelta(days=29) < expires - datetime.now(UTC) <= timedelta(days=30)
+    code, out, err = run(
+        mode, "tokens", "create", "--name", "dated", "--role", "viewer",
+        "--expires", "2099-01-01T00:00:00Z", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert (json.loads(out)["expiresAt"], json.loads(out)["scopes"]) == (
+        "2099-01-01T00:00:00Z",
+        None,
+    )
+    code, out, _ = run(mode, "tokens", "list")
+    row = next(line for line in out.splitlines() if "cat-bot" in line)
+    assert "read write:model" in row and created["expiresAt"] in row and "active" in row
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "problem"),
+    [
+        (["--scope", "write:everything"], "scopes", "unknown scope 'write:everything'"),
+        (["--scope", "write:sync"], "scopes", "for admin tokens"),
+        (["--expires", "2020-01-01T00:00:00Z"], "expiresAt", "in the past"),
+        (["--expires", "soon"], "expiresAt", "is not a moment"),
+        (["--expires", "0d"], "expiresIn", "longer than nothing"),
+    ],
+)
+def test_bad_token_input_names_the_field(
+    mode: list[str], args: list[str], field: str, problem: str
+) -> None:
+    code, _, err = run(mode, "tokens", "create", "--name", "bad", "--role", "editor", *args)
+    assert code == 1
+    assert field in err and problem in err, err
+
+
+def test_scopes_and_expiry_are_enforced_over_http(runtime: Runtime, server: str) -> None:
+    def token(name: str, **spec: object) -> dict[str, str]:
+        document = {"name": name, "role": "admin", **spec}
+        _, made = create_token(runtime.unit_of_work, validate(TokenSpec, document), "test")
+        return {"Authorization": f"Bearer {made}"}
+
+    reader, router = token("reader", scopes=["read"]), token("router", scopes=["route"])
+    soon = token("soon", expiresIn="1m")
+    with httpx.Client(base_url=server) as http:
+        assert http.get(f"/api/v1/models/{M}/history", headers=reader).status_code == 200
+        refused = http.patch(f"/api/v1/models/{M}", json={"name": "x"}, headers=reader)
+        assert refused.status_code == 403
+        assert "'write:model' scope" in refused.json()["detail"]
+        route = {"text": "write a haiku", "seed": 1}
+        assert http.post("/api/v1/route", json=route, headers=router).status_code == 200
+        assert http.get("/api/v1/tokens", headers=router).status_code == 403
+        assert http.get("/api/v1/tokens", headers=soon).status_code == 200
+        with runtime.unit_of_work() as uow:  # an hour later, as far as the row is concerned
+            past = datetime.now(UTC) - timedelta(hours=1)
+            uow.connection.execute(
+                update(api_tokens).where(api_tokens.c.name == "soon").values(expires_at=past)
+            )
+            uow.commit()
+        expired = http.get("/api/v1/tokens", headers=soon)
+        assert expired.status_code == 401, expired.text
+        assert "expired at" in expired.json()["detail"] and expired.json()["expiredAt"]

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
+from modelplane.domain.scopes import SCOPES
 from modelplane.domain.validation import MAX_REASON
 
 _META = frozenset({"expectedVersion", "reason"})
@@ -110,11 +111,27 @@ class ProfilePut(WriteBody):
 
 
 class TokenCreate(Document):
-    """A token's name and role (admin, editor, viewer or ingest)."""
+    """A token's name and role (admin, editor, viewer or ingest), its optional scopes and
+    optional expiry: ``expiresAt`` (a moment) or ``expiresIn`` (``30d``, ``12h``, ``90m``,
+    ``2w``), not both."""
 
     name: Text = None
     role: Annotated[
         Any, WithJsonSchema({"type": "string", "enum": ["admin", "editor", "viewer", "ingest"]})
+    ] = None
+    scopes: Annotated[
+        Any,
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": list(SCOPES)},
+                "uniqueItems": True,
+            }
+        ),
+    ] = None
+    expiresAt: Annotated[Any, WithJsonSchema({"type": "string", "format": "date-time"})] = None  # noqa: N815
+    expiresIn: Annotated[  # noqa: N815
+        Any, WithJsonSchema({"type": "string", "pattern": r"^\d{1,6}[mhdw]$", "examples": ["30d"]})
     ] = None
 
 

@@ -14,6 +14,7 @@ from modelplane.domain.access import Identity, allows
 from modelplane.domain.errors import Forbidden, NotAuthenticated
 from modelplane.domain.flags import UserContext
 from modelplane.domain.reader import CatalogReader
+from modelplane.domain.scopes import NO_SCOPE, grants, needed_scope
 from modelplane.services.shadow import shadow_catalogue
 from modelplane.services.tokens import authenticate
 
@@ -70,14 +71,38 @@ _bearer = HTTPBearer(
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_token(runtime: RuntimeDep, credentials: BearerDep) -> Identity:
-    """The caller's token; 401 when it is missing, unknown or revoked."""
+def current_token(request: Request, runtime: RuntimeDep, credentials: BearerDep) -> Identity:
+    """The caller's token; 401 when it is missing, unknown, revoked or expired, 403 when
+    its scopes leave out the one this route needs.
+
+    The one place scopes are enforced: every route that takes a token comes through here,
+    and the scope it needs is read from its method and path in ``domain/scopes.py``."""
     if credentials is None:
         raise NotAuthenticated("this endpoint needs a bearer token")
     known = runtime.live.current.tokens if runtime.live_reads else None
     if known is not None and runtime.live.current.source != "db":
         known = None  # the static tables know no tokens
-    return authenticate(runtime.engine, credentials.credentials, known, runtime.note_token_use)
+    identity = authenticate(runtime.engine, credentials.credentials, known, runtime.note_token_use)
+    if identity.scopes is not None:
+        check_scope(identity, request.method, route_path(request))
+    return identity
+
+
+def route_path(request: Request) -> str:
+    """The matched route's path template (``/api/v1/flags/{name}``), not the URL's path."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", request.url.path))
+
+
+def check_scope(identity: Identity, method: str, path: str) -> None:
+    needed = needed_scope(method, path)
+    if not grants(identity.scopes, needed):
+        held = ", ".join(sorted(identity.scopes or ()))
+        if needed == NO_SCOPE:
+            raise Forbidden(f"no scope opens {method} {path}; token {identity.name!r} is scoped")
+        raise Forbidden(
+            f"this needs the {needed!r} scope; token {identity.name!r} has only: {held}"
+        )
 
 
 CurrentToken = Annotated[Identity, Depends(current_token)]
@@ -109,13 +134,14 @@ can mark those operations' token as optional (``api/openapi.py``)."""
 
 
 async def public_read(
+    request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_public_bearer)],
 ) -> None:
     """Public reads are open unless ``public_reads_require_token`` is set; then a viewer
     token or stronger is needed."""
     if runtime.settings.public_reads_require_token:
-        identity = await run_in_threadpool(current_token, runtime, credentials)
+        identity = await run_in_threadpool(current_token, request, runtime, credentials)
         if not allows(identity.role, "viewer"):
             raise Forbidden(f"token {identity.name!r} ({identity.role}) cannot read")
 

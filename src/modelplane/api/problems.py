@@ -22,6 +22,7 @@ from modelplane.domain.errors import (
     NotAuthenticated,
     NotFound,
     RequestConflict,
+    TokenExpired,
     VersionConflict,
     errors_json,
 )
@@ -82,7 +83,10 @@ def _request_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
-        response = problem(401, "Unauthorized", str(exc))
+        extra: dict[str, Any] = {}
+        if isinstance(exc, TokenExpired):
+            extra["expiredAt"] = exc.expired_at.isoformat().replace("+00:00", "Z")
+        response = problem(401, "Unauthorized", str(exc), **extra)
         response.headers["WWW-Authenticate"] = 'Bearer realm="modelplane"'
         return response
 

@@ -24,6 +24,7 @@ from modelplane.domain.flags import Flag, UserContext
 from modelplane.domain.models import ModelSpec, Provider
 from modelplane.domain.prices import parse_moment, price_json, timeline_json
 from modelplane.domain.profiles import ProfileSpec
+from modelplane.domain.scopes import is_duration
 from modelplane.domain.validation import deep_merge, validate
 from modelplane.domain.webhooks import WebhookSpec
 from modelplane.services import (
@@ -94,7 +95,9 @@ class Backend(Protocol):
     def import_document(
         self, raw: bytes, dry_run: bool, reason: str | None, on_conflict: str = "refuse"
     ) -> JSON: ...
-    def create_token(self, name: str, role: str) -> JSON: ...
+    def create_token(
+        self, name: str, role: str, scopes: list[str] | None = None, expires: str | None = None
+    ) -> JSON: ...
     def list_tokens(self) -> JSON: ...
     def revoke_token(self, name: str) -> JSON: ...
     def create_provider(self, document: JSON) -> JSON: ...
@@ -258,8 +261,10 @@ class DirectBackend:
             self._uows, data, self._author, dry_run, reason, on_conflict=on_conflict
         ).to_json()
 
-    def create_token(self, name: str, role: str) -> JSON:
-        spec = validate(TokenSpec, {"name": name, "role": role})
+    def create_token(
+        self, name: str, role: str, scopes: list[str] | None = None, expires: str | None = None
+    ) -> JSON:
+        spec = validate(TokenSpec, token_body(name, role, scopes, expires))
         record, token = tokens.create_token(self._uows, spec, self._author)
         return {**tokens.token_json(record), "token": token}
 
@@ -615,8 +620,10 @@ class HttpBackend:
         headers = {"Content-Type": "application/json"}
         return self._call("POST", "/api/v1/import", params=params, content=raw, headers=headers)
 
-    def create_token(self, name: str, role: str) -> JSON:
-        return self._call("POST", "/api/v1/tokens", json={"name": name, "role": role})
+    def create_token(
+        self, name: str, role: str, scopes: list[str] | None = None, expires: str | None = None
+    ) -> JSON:
+        return self._call("POST", "/api/v1/tokens", json=token_body(name, role, scopes, expires))
 
     def list_tokens(self) -> JSON:
         return self._call("GET", "/api/v1/tokens")
@@ -874,6 +881,19 @@ class HttpBackend:
 
     def sync_runs(self) -> JSON:
         return self._call("GET", "/api/v1/sync/runs")
+
+
+def token_body(
+    name: str, role: str, scopes: list[str] | None, expires: str | None
+) -> dict[str, Any]:
+    """The token to create as the API takes it: ``--expires 30d`` is a lifetime
+    (``expiresIn``), anything else a moment (``expiresAt``)."""
+    body: dict[str, Any] = {"name": name, "role": role}
+    if scopes:
+        body["scopes"] = scopes
+    if expires:
+        body["expiresIn" if is_duration(expires) else "expiresAt"] = expires
+    return body
 
 
 def _page(data: list[Any], total: int, offset: int, limit: int) -> JSON:

@@ -279,17 +279,37 @@ def import_command(
 def tokens_create(
     name: Annotated[str, typer.Option("--name", help="Recorded as the author of its writes.")],
     role: Annotated[str, typer.Option("--role", help="admin, editor, viewer or ingest.")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope",
+            help="Limit the token to this scope (repeatable): read, route, ingest, "
+            "write:model, write:flag, ... (see README). None: its role alone decides.",
+        ),
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="When it stops working: a moment (2027-01-01T00:00:00Z) or a lifetime "
+            "(30d, 12h, 90m, 2w).",
+        ),
+    ] = None,
     server: ServerOpt = None,
     token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a token. It is printed this once; only its hash is kept."""
     with backend(server, token) as b:
-        created = b.create_token(name, role)
+        created = b.create_token(name, role, scope or None, expires)
     if as_json:
         print_json(created)
         return
-    out.print(f"token {created['name']!r} ({created['role']}); shown once, keep it now:")
+    limits = f"; scopes {', '.join(created['scopes'])}" if created.get("scopes") else ""
+    until = f"; expires {created['expiresAt']}" if created.get("expiresAt") else ""
+    out.print(
+        f"token {created['name']!r} ({created['role']}{limits}{until}); shown once, keep it now:"
+    )
     sys.stdout.write(created["token"] + "\n")
 
 
@@ -302,10 +322,24 @@ def tokens_list(server: ServerOpt = None, token: TokenOpt = None, as_json: JsonO
         print_json(listed)
         return
     rows = [
-        (t["name"], t["role"], t["createdAt"], t["lastUsedAt"], t["revokedAt"] or "active")
+        (
+            t["name"],
+            t["role"],
+            " ".join(t.get("scopes") or ()) or "(role)",
+            t["createdAt"],
+            t.get("expiresAt") or "never",
+            t["lastUsedAt"],
+            _token_state(t),
+        )
         for t in listed["data"]
     ]
-    print_table(["name", "role", "created", "last used", "revoked"], rows)
+    print_table(["name", "role", "scopes", "created", "expires", "last used", "state"], rows)
+
+
+def _token_state(t: dict[str, Any]) -> str:
+    if t["revokedAt"]:
+        return f"revoked {t['revokedAt']}"
+    return "EXPIRED" if t.get("expired") else "active"
 
 
 @tokens_app.command("revoke")

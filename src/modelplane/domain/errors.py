@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class ModelplaneError(Exception):
@@ -84,6 +85,15 @@ class ConcurrentWrite(ModelplaneError):
 
 class NotAuthenticated(ModelplaneError):
     """No token (or session), or one that is unknown or revoked."""
+
+
+class TokenExpired(NotAuthenticated):
+    """A token past its expiry: 401, saying when it expired."""
+
+    def __init__(self, name: str, expired_at: datetime) -> None:
+        self.expired_at = expired_at
+        at = expired_at.isoformat().replace("+00:00", "Z")
+        super().__init__(f"token {name!r} expired at {at}; create a new one")
 
 
 class Forbidden(ModelplaneError):

@@ -1,4 +1,5 @@
-"""API tokens: random, shown once, stored as a hash, each with one role.
+"""API tokens: random, shown once, stored as a hash, each with one role, optional scopes
+(``domain/scopes.py``) and an optional expiry.
 
 Why SHA-256 and not argon2: a token holds 256 random bits, so no one can guess it from its
 hash however fast the hash is; a slow, salted password hash buys nothing here and would
@@ -25,9 +26,11 @@ from modelplane.domain.errors import (
     ModelplaneError,
     NotAuthenticated,
     NotFound,
+    TokenExpired,
     nearest,
 )
 from modelplane.domain.history import FieldChange
+from modelplane.domain.scopes import TokenState
 from modelplane.services import audit
 from modelplane.store.auth_repositories import TokenRecord, TokenRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory, translate_db_errors
@@ -49,23 +52,50 @@ __all__ = [
     "list_tokens",
     "revoke_token",
     "token_json",
+    "token_state",
 ]
 
 
-def create_token(uows: UnitOfWorkFactory, spec: TokenSpec, author: str) -> tuple[TokenRecord, str]:
-    """A new token; the second value is the token itself, which is never stored."""
+def create_token(
+    uows: UnitOfWorkFactory,
+    spec: TokenSpec,
+    author: str,
+    within: frozenset[str] | None = None,
+) -> tuple[TokenRecord, str]:
+    """A new token; the second value is the token itself, which is never stored.
+
+    ``within`` is the creating token's scopes: a scoped token may only create tokens
+    limited to scopes it holds itself, so that scopes cannot be widened by minting."""
+    _check_within(spec, within)
     with uows() as uow:
         repo = TokenRepository(uow.connection)
         if repo.get(spec.name) is not None:
             raise AlreadyExists("token", spec.name)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        record = TokenRecord(spec.name, spec.role, utcnow(), author, None, None)
+        record = TokenRecord(
+            spec.name, spec.role, utcnow(), author, None, None, spec.scopes, spec.expiry()
+        )
         repo.add(record, hash_token(token))
         uow.touch("token", spec.name)  # live snapshots learn of it
         changes = [FieldChange(field="role", old=None, new=spec.role)]
+        if record.scopes:
+            changes.append(FieldChange(field="scopes", old=None, new=list(record.scopes)))
+        if record.expires_at:
+            changes.append(FieldChange(field="expiresAt", old=None, new=_iso(record.expires_at)))
         audit.record(uow, "token", spec.name, "created", author, None, changes)
         uow.commit()
     return record, token
+
+
+def _check_within(spec: TokenSpec, within: frozenset[str] | None) -> None:
+    if within is None:
+        return
+    held = ", ".join(sorted(within))
+    if spec.scopes is None:
+        raise Forbidden(f"a token limited to scopes ({held}) may only create scoped tokens")
+    wider = [s for s in spec.scopes if s not in within]
+    if wider:
+        raise Forbidden(f"this token holds only {held}; it cannot grant {', '.join(wider)}")
 
 
 def list_tokens(uows: UnitOfWorkFactory) -> list[TokenRecord]:
@@ -117,9 +147,12 @@ def authenticate(
             raise
     if record is None or not record.active:
         raise NotAuthenticated("unknown or revoked token")
+    if record.expires_at is not None and record.expired(utcnow()):
+        raise TokenExpired(record.name, record.expires_at)
     if due_for_note(engine, record.name):
         (note_use or (lambda name: note_uses(engine, [name])))(record.name)
-    return Identity(record.name, record.role)
+    scopes = frozenset(record.scopes) if record.scopes else None
+    return Identity(record.name, record.role, scopes)
 
 
 _last_noted: dict[tuple[int, str], float] = {}
@@ -147,15 +180,28 @@ def note_uses(engine: Engine, names: Sequence[str]) -> None:
         pass
 
 
+def token_state(record: TokenRecord, now: datetime | None = None) -> TokenState:
+    if not record.active:
+        return "revoked"
+    return "expired" if record.expired(now or utcnow()) else "active"
+
+
 def token_json(record: TokenRecord) -> dict[str, object]:
+    """``scopes`` null: limited by its role alone; ``expiresAt`` null: never expires.
+    ``active`` is false once revoked or expired; ``state`` says which."""
+    state = token_state(record)
     return {
         "name": record.name,
         "role": record.role,
+        "scopes": list(record.scopes) if record.scopes else None,
         "createdAt": _iso(record.created_at),
         "createdBy": record.created_by,
+        "expiresAt": _iso(record.expires_at),
         "lastUsedAt": _iso(record.last_used_at),
         "revokedAt": _iso(record.revoked_at),
-        "active": record.active,
+        "state": state,
+        "expired": state == "expired",
+        "active": state == "active",
     }
 
 

@@ -22,10 +22,17 @@ class TokenRecord:
     created_by: str
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: tuple[str, ...] | None = None
+    """``None``: limited by its role alone."""
+    expires_at: datetime | None = None
 
     @property
     def active(self) -> bool:
+        """Not revoked (an expired token is still active in this sense: see ``expired``)."""
         return self.revoked_at is None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 class TokenRepository:
@@ -40,6 +47,8 @@ class TokenRepository:
                 token_hash=token_hash,
                 created_at=record.created_at,
                 created_by=record.created_by,
+                scopes=" ".join(record.scopes) if record.scopes else None,
+                expires_at=record.expires_at,
             )
         )
 
@@ -83,6 +92,8 @@ def _record(row: Any) -> TokenRecord:
         created_by=row.created_by,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        scopes=tuple(row.scopes.split()) if row.scopes else None,
+        expires_at=row.expires_at,
     )
 
 

@@ -206,9 +206,12 @@ api_tokens = Table(
     Column("created_by", String(200), nullable=False),
     Column("last_used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
+    Column("scopes", String(1000)),
+    Column("expires_at", UTCDateTime),
     CheckConstraint("role IN ('admin', 'editor', 'viewer', 'ingest')", name="role"),
 )
-"""API tokens: only a hash of each token is kept; the token itself is shown once."""
+"""API tokens: only a hash of each token is kept; the token itself is shown once. ``scopes``
+is space-separated (NULL: limited by role alone); ``expires_at`` NULL never expires."""
 
 users = Table(
     "users",

@@ -20,19 +20,35 @@ router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], route_class=Databas
     "",
     status_code=201,
     summary="Create a token",
-    description="Body: `{name, role}`; role is admin, editor, viewer or ingest. "
-    "The answer's `token` is shown this once; only its hash is kept.",
+    description="Body: `{name, role, scopes?, expiresAt? | expiresIn?}`; role is admin, "
+    'editor, viewer or ingest. `scopes` (e.g. `["read", "write:model"]`) limit the '
+    "token to those routes, within what its role allows; none: its role alone decides. "
+    "`expiresAt` is a moment, `expiresIn` a lifetime such as `30d`; after it the token "
+    "gets 401 saying when it expired. A scoped token may create only tokens within its own "
+    "scopes. The answer's `token` is shown this once; only its hash is kept.",
 )
 def create_token(
     runtime: RuntimeDep,
     who: Admin,
     body: Annotated[
         bodies.TokenCreate,
-        Body(openapi_examples={"ci": {"value": {"name": "ci-bot", "role": "editor"}}}),
+        Body(
+            openapi_examples={
+                "ci": {"value": {"name": "ci-bot", "role": "editor"}},
+                "scoped": {
+                    "value": {
+                        "name": "catalogue-bot",
+                        "role": "editor",
+                        "scopes": ["read", "write:model"],
+                        "expiresIn": "30d",
+                    }
+                },
+            }
+        ),
     ],
 ) -> dict[str, Any]:
     spec = validate(TokenSpec, body.as_sent())
-    record, token = svc.create_token(runtime.unit_of_work, spec, who.name)
+    record, token = svc.create_token(runtime.unit_of_work, spec, who.name, who.scopes)
     return {**svc.token_json(record), "token": token}
 
 
