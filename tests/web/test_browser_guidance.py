@@ -324,3 +324,33 @@ def test_the_models_table_searches_as_you_type_keeps_its_header_and_numbers_its_
     wrap_top = page.locator(".table-wrap.tall").evaluate("w => w.getBoundingClientRect().top")
     assert abs(top - wrap_top) < 3, "the table header scrolled away"
     screenshot(page, "39-models-sticky-header")
+
+
+def test_an_admin_creates_a_scoped_expiring_token_and_sees_it_listed(page: Any) -> None:
+    sign_in(page, "admin")
+    page.goto("/admin/tokens")
+    page.get_by_label("Name").fill("router-bot")
+    page.get_by_label("Role").select_option("editor")
+    page.get_by_label("Expires").fill("2000-01-01")
+    page.get_by_role("checkbox", name=re.compile("^route ")).check()
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator(".field-error")).to_contain_text("in the past")
+    expect(page.get_by_role("checkbox", name=re.compile("^route "))).to_be_checked()
+    page.get_by_label("Expires").fill("2099-06-30")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-token")).to_contain_text("router-bot")
+    token = page.locator("#token-value").input_value()
+    row = page.locator('tr[data-token="router-bot"]')
+    expect(row.locator(".token-scopes")).to_have_text("route")
+    expect(row).to_contain_text("2099-06-30")
+    screenshot(page, "37-scoped-token")
+    headers = {"Authorization": f"Bearer {token}"}
+    routed = page.request.post(
+        "/api/v1/route", headers=headers, data={"text": "write a haiku about the sea"}
+    )
+    assert routed.status == 200, routed.text()
+    refused = page.request.patch(
+        "/api/v1/router/config", headers=headers, data={"patch": {}, "reason": "try"}
+    )
+    assert refused.status == 403
+    assert "write:router_config" in refused.text()

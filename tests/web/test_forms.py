@@ -324,3 +324,18 @@ def _config_form(
             fields.append((path, str(value)))
     replaced = [(k, change.get(k, v)) for k, v in fields]
     return replaced + [(k, v) for k, v in change.items() if k not in dict(fields)]
+
+
+def test_the_token_form_takes_scopes_and_an_expiry_and_lists_them(as_role: Any) -> None:
+    console = as_role("admin")
+    bad = console.post("/admin/tokens", {"name": "x", "role": "viewer", "scopes": "write:model"})
+    assert bad.status_code == 422
+    assert "write:model" in bad.text
+    made = console.post(
+        "/admin/tokens",
+        [("name", "reader"), ("role", "viewer"), ("scopes", "read"), ("expiresAt", "2099-01-02")],
+    )
+    assert made.status_code == 200, made.text
+    row = made.text.split('data-token="reader"')[1].split("</tr>")[0]
+    assert "<code>read</code>" in row
+    assert "2099-01-02" in row

@@ -17,6 +17,8 @@ from typing import Any
 from modelplane.domain.errors import FieldError
 
 LABELS: dict[str, str] = {
+    "expiresAt": "Expires",
+    "scopes": "Scopes",
     "id": "Id",
     "provider": "Provider",
     "name": "Display name",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from modelplane.domain.access import PasswordChange, TokenSpec, UserSpec
 from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound
+from modelplane.domain.scopes import SCOPE_HELP
 from modelplane.domain.validation import validate
 from modelplane.services import tokens as token_svc
 from modelplane.services import users as svc
@@ -87,9 +90,10 @@ def tokens_page(console: AdminConsole) -> Response:
 
 @router.post("/tokens", response_class=HTMLResponse)
 def create_token(console: AdminConsole, form: CheckedForm) -> Response:
-    values = {k: str(form.get(k) or "") for k in ("name", "role")}
+    values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("name", "role", "expiresAt")}
+    values["scopes"] = [str(s) for s in form.getlist("scopes")]
     try:
-        spec = validate(TokenSpec, values)
+        spec = validate(TokenSpec, {k: v for k, v in values.items() if v})
         record, token = token_svc.create_token(console.uows, spec, console.author)
     except InvalidInput as exc:
         return _tokens(console, exc.errors, values, None, status=422)
@@ -110,7 +114,7 @@ def revoke_token(console: AdminConsole, _: CheckedForm, name: str) -> Response:
 def _tokens(
     console: Console,
     errors: list[FieldError],
-    values: dict[str, str],
+    values: dict[str, Any],
     created: tuple[str, str] | None,
     status: int = 200,
 ) -> Response:
@@ -119,7 +123,9 @@ def _tokens(
         "tokens.html",
         status=status,
         tokens=tokens,
+        states={t.name: token_svc.token_state(t) for t in tokens},
         roles=token_svc.ROLES,
+        scopes=SCOPE_HELP,
         errors=errors,
         values=values,
         created=created,

@@ -1,7 +1,7 @@
 """token scopes and expiry: api_tokens.scopes, api_tokens.expires_at
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-02 17:15:00.000000
 
 Two nullable columns; existing tokens keep no scopes (their role decides) and never expire.
@@ -17,7 +17,7 @@ from alembic import op
 from modelplane.store.types import UTCDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
