@@ -193,6 +193,36 @@ def test_scheduled_apply_runs_once_at_its_time(client: TestClient, headers: H) -
     assert client.get(CONFIG).json()["routerSettings"]["maxRetries"] == 4
 
 
+def test_a_rebased_request_needs_approving_again(client: TestClient, headers: H) -> None:
+    editor, admin = headers["editor"], headers["admin"]
+    _policy(client, headers)
+    first = _open(client, headers, 4)
+    body = {
+        "title": "timeout",
+        "changes": [
+            {
+                "kind": "router_config",
+                "id": "router",
+                "patch": {"routerSettings": {"classifierTimeoutSeconds": 9}},
+                "expectedVersion": 1,
+            }
+        ],
+    }
+    second = client.post(CR, json=body, headers=editor).json()
+    for rid in (first["id"], second["id"]):
+        approved = client.post(f"{CR}/{rid}/approve", json={}, headers=admin)
+        assert approved.json()["state"] == "approved", approved.text
+    assert client.post(f"{CR}/{first['id']}/apply", headers=editor).status_code == 200
+    rebased = client.post(f"{CR}/{second['id']}/rebase", headers=editor).json()
+    assert rebased["state"] == "pending" and rebased["approvedBy"] == []
+    reset = rebased["events"][-1]
+    assert reset["action"] == "state:pending" and "rebase" in reset["text"]
+    refused = client.post(f"{CR}/{second['id']}/apply", headers=editor)
+    assert refused.status_code == 409 and "0 of 1" in refused.json()["detail"]
+    client.post(f"{CR}/{second['id']}/approve", json={}, headers=admin)
+    assert client.post(f"{CR}/{second['id']}/apply", headers=editor).status_code == 200
+
+
 def test_next_due_names_the_earliest_scheduled_time_on_the_database_clock(
     client: TestClient, headers: H
 ) -> None:

@@ -30,7 +30,12 @@ from modelplane.domain.errors import (
 from modelplane.domain.history import diff, flatten
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
 from modelplane.services import flags, models, router_data, versioned
-from modelplane.store.change_requests import ChangeRequestRepository, PolicyRow, RequestRow
+from modelplane.store.change_requests import (
+    ChangeRequestRepository,
+    EventRow,
+    PolicyRow,
+    RequestRow,
+)
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from modelplane.store.user_repositories import UserRepository
 
@@ -187,7 +192,7 @@ def _json(uow: UnitOfWork, row: RequestRow, details: bool) -> dict[str, Any]:
     repo = _repo(uow)
     needed, role = _needed(repo, row.changes)
     events = repo.events(row.id)
-    approvers = sorted({e.actor for e in events if e.action == "approved"})
+    approvers = sorted(_approvers(events))
     body: dict[str, Any] = {
         "id": row.id,
         "title": row.title,
@@ -210,6 +215,13 @@ def _json(uow: UnitOfWork, row: RequestRow, details: bool) -> dict[str, Any]:
     else:
         body["changes"] = row.changes
     return body
+
+
+def _approvers(events: list[EventRow]) -> set[str]:
+    """Who approved the request as it now stands: approvals before its last rebase were
+    of other changes, so they no longer count."""
+    since = max((i for i, e in enumerate(events) if e.action == "rebased"), default=-1)
+    return {e.actor for e in events[since + 1 :] if e.action == "approved"}
 
 
 def _require(repo: ChangeRequestRepository, request_id: int, lock: bool = False) -> RequestRow:
@@ -338,7 +350,7 @@ def approve(
         if not allows(role, needed_role):
             raise Forbidden(f"approving needs the {needed_role} role; {actor!r} is {role}")
         repo.event(request_id, actor, "approved", validate_reason(text))
-        approvers = {e.actor for e in repo.events(request_id) if e.action == "approved"}
+        approvers = _approvers(repo.events(request_id))
         if row.state in ("open", "pending") and len(approvers) >= needed:
             repo.set(request_id, state="approved")
             repo.event(request_id, actor, "state:approved", None)
@@ -407,6 +419,11 @@ def rebase(
             )
         repo.set(request_id, changes=moved)
         repo.event(request_id, actor, "rebased", validate_reason(text))
+        needed, _ = _needed(repo, moved)
+        if needed and row.state in ("approved", "scheduled"):
+            # What was approved is not what now stands: it needs approving again.
+            repo.set(request_id, state="pending", apply_at=None)
+            repo.event(request_id, actor, "state:pending", "approvals reset by the rebase")
         uow.commit()
     return get_request(uows, request_id)
 
@@ -446,7 +463,7 @@ def _refuse_unready(repo: ChangeRequestRepository, row: RequestRow) -> None:
     if row.state in ("withdrawn", "rejected", "applied", "failed"):
         raise RequestConflict(f"change request #{row.id} is {row.state}; it cannot be applied")
     needed, _ = _needed(repo, row.changes)
-    approvers = {e.actor for e in repo.events(row.id) if e.action == "approved"}
+    approvers = _approvers(repo.events(row.id))
     if len(approvers) < needed:
         raise RequestConflict(
             f"change request #{row.id} is not approved: {len(approvers)} of {needed} approval(s)"
