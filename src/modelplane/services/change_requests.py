@@ -541,10 +541,11 @@ def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler", ahead: float = 0.
 
 
 def _hold_until(repo: ChangeRequestRepository, at: datetime) -> None:
-    """Sleep until ``at`` on the database's clock (half a round trip's error at most)."""
+    """Sleep until just past ``at`` on the database's clock (the margin covers the half
+    round trip by which the reading may be off), so the commit never lands early."""
     sent = time.monotonic()
     now = repo.database_clock()
-    left = (at - now).total_seconds() - (time.monotonic() - sent) / 2
+    left = (at - now).total_seconds() - (time.monotonic() - sent) / 2 + _MARGIN
     if left > 0:
         time.sleep(left)
 
