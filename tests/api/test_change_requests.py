@@ -3,11 +3,13 @@ others approve, then apply (now or at a time) through the versioned save path.""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from modelplane.domain.changes import Change
 from modelplane.services import change_requests as svc
 
 H = dict[str, dict[str, str]]
@@ -189,6 +191,79 @@ def test_scheduled_apply_runs_once_at_its_time(client: TestClient, headers: H) -
     assert svc.run_due(uows) == []
     assert client.get(f"{CR}/{rid}", headers=editor).json()["state"] == "applied"
     assert client.get(CONFIG).json()["routerSettings"]["maxRetries"] == 4
+
+
+def test_a_rebased_request_needs_approving_again(client: TestClient, headers: H) -> None:
+    editor, admin = headers["editor"], headers["admin"]
+    _policy(client, headers)
+    first = _open(client, headers, 4)
+    body = {
+        "title": "timeout",
+        "changes": [
+            {
+                "kind": "router_config",
+                "id": "router",
+                "patch": {"routerSettings": {"classifierTimeoutSeconds": 9}},
+                "expectedVersion": 1,
+            }
+        ],
+    }
+    second = client.post(CR, json=body, headers=editor).json()
+    for rid in (first["id"], second["id"]):
+        approved = client.post(f"{CR}/{rid}/approve", json={}, headers=admin)
+        assert approved.json()["state"] == "approved", approved.text
+    assert client.post(f"{CR}/{first['id']}/apply", headers=editor).status_code == 200
+    rebased = client.post(f"{CR}/{second['id']}/rebase", headers=editor).json()
+    assert rebased["state"] == "pending" and rebased["approvedBy"] == []
+    reset = rebased["events"][-1]
+    assert reset["action"] == "state:pending" and "rebase" in reset["text"]
+    refused = client.post(f"{CR}/{second['id']}/apply", headers=editor)
+    assert refused.status_code == 409 and "0 of 1" in refused.json()["detail"]
+    client.post(f"{CR}/{second['id']}/approve", json={}, headers=admin)
+    assert client.post(f"{CR}/{second['id']}/apply", headers=editor).status_code == 200
+
+
+def test_next_due_names_the_earliest_scheduled_time_on_the_database_clock(
+    client: TestClient, headers: H
+) -> None:
+    uows = client.app.state.runtime.unit_of_work  # type: ignore[attr-defined]
+    assert svc.next_due(uows)[0] is None  # nothing scheduled: nothing to wake for
+    later = _open(client, headers)["id"]
+    sooner = _open(client, headers, retries=5)["id"]
+    for rid, seconds in ((later, 60), (sooner, 30)):
+        at = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+        client.post(f"{CR}/{rid}/apply", json={"at": at}, headers=headers["editor"])
+    left, now = svc.next_due(uows)
+    assert left is not None and 20 < left <= 30
+    assert now.tzinfo is not None
+
+
+def test_a_scheduler_wakes_when_a_request_is_scheduled_and_applies_it(
+    client: TestClient, headers: H
+) -> None:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    listeners: list[Any] = []
+
+    def subscribe(listener: Any) -> Any:
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    loop = svc.SchedulerLoop(runtime.unit_of_work, 3600, subscribe=subscribe)
+    loop.start()
+    try:
+        rid = _open(client, headers)["id"]
+        at = (datetime.now(UTC) + timedelta(seconds=0.5)).isoformat()
+        client.post(f"{CR}/{rid}/apply", json={"at": at}, headers=headers["editor"])
+        # What the live catalogue hands every process's scheduler when one is scheduled:
+        for listener in listeners:
+            listener(Change(1, "change_request", (str(rid),)))
+        deadline = datetime.now(UTC) + timedelta(seconds=30)  # the loop sleeps an hour else
+        while client.get(f"{CR}/{rid}", headers=headers["editor"]).json()["state"] != "applied":
+            assert datetime.now(UTC) < deadline, "the scheduler did not wake"
+            time.sleep(0.05)
+    finally:
+        loop.close()
+    assert listeners == []
 
 
 def test_an_admin_emergency_override_writes_directly_and_says_so(

@@ -10,7 +10,9 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from modelplane.bootstrap import Runtime
 from modelplane.cli import app
+from modelplane.services.router_data import router_config_history
 from tests.cli.test_manage_cli import mode, run, server
 
 __all__ = ["mode", "server"]  # fixtures, used by name
@@ -67,3 +69,19 @@ def test_policy_request_approval_schedule_and_run(mode: list[str]) -> None:
     config = CliRunner().invoke(app, [*mode[:2], "router", "config", "--json"])
     assert json.loads(config.stdout)["routerSettings"]["maxRetries"] == 4
     assert ok(mode, "changes", "policy", "list")["data"][0]["kind"] == "model"
+
+
+def test_an_emergency_override_writes_past_the_policy_and_says_so(
+    mode: list[str], runtime: Runtime
+) -> None:
+    ok(mode, "changes", "policy", "set", "router_config", "--approvers", "1")
+    code, _, stderr = run(mode, "router", "set", "routerSettings.maxRetries=6")
+    assert code == 1 and "change request" in stderr
+    tail = ["--server", mode[3], "--token", mode[4]] if "--server-args" in mode else []
+    argv = [*mode[:2], "--emergency-override", "provider outage", "router", "set"]
+    done = CliRunner().invoke(app, [*argv, "routerSettings.maxRetries=6", "--json", *tail])
+    assert done.exit_code == 0, done.stderr
+    entries, _ = router_config_history(runtime.unit_of_work)
+    assert entries[0].reason == "emergency override: provider outage"
+    code, _, stderr = run(mode, "router", "set", "routerSettings.maxRetries=7")
+    assert code == 1 and "change request" in stderr  # the override was for that one only

@@ -68,13 +68,50 @@ def test_two_threads_racing_on_a_due_request_apply_it_once(pg_url: str, pg_engin
         assert config is not None and config.version == 2
 
 
-def test_an_approved_request_scheduled_ahead_is_served_after_its_time(
+def test_schedulers_preparing_ahead_apply_once_and_commit_at_its_time(
+    pg_url: str, pg_engine: Engine
+) -> None:
+    uows = factory_for(pg_engine)
+    svc.set_policy(uows, "router_config", 1, "editor", "admin")
+    rid = svc.create_request(uows, "retries", None, [CHANGE], "ana")["id"]
+    svc.approve(uows, rid, "bo", "editor")
+    at = datetime.now(UTC) + timedelta(seconds=1.5)
+    svc.apply(uows, rid, "ana", at.isoformat())
+    assert svc.run_due(uows, "early", ahead=0.2) == []  # not within 0.2 s yet
+    time.sleep(max((at - datetime.now(UTC)).total_seconds() - 0.5, 0))
+    engines = [create_db_engine(pg_url) for _ in range(3)]
+    barrier = threading.Barrier(3)
+    results: list[list[int]] = []
+
+    def race(engine: Engine) -> None:
+        barrier.wait()
+        results.append(svc.run_due(factory_for(engine), "racer", ahead=1.0))
+
+    threads = [threading.Thread(target=race, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for engine in engines:
+        engine.dispose()
+    assert sorted(results, key=len) == [[], [], [rid]]
+    with UnitOfWork(pg_engine) as uow:
+        committed = uow.changes.since(0, uow.changes.current())[-1]
+        config = uow.router_config.get()
+    assert committed.kind == "router_config" and committed.at is not None
+    assert committed.at >= at  # prepared early, landed on its time
+    assert config is not None and config.version == 2
+    shown = svc.get_request(uows, rid)
+    assert [e["action"] for e in shown["events"]].count("applied") == 1
+
+
+def test_an_approved_request_scheduled_ahead_is_served_by_three_servers_at_its_time(
     pg_url: str, pg_engine: Engine, tmp_path: Path
 ) -> None:
     tokens = _tokens(pg_engine)
     servers: list[ServerProcess] = []
     try:
-        for _ in range(2):
+        for _ in range(3):
             servers.append(ServerProcess(pg_url, tmp_path, **FAST))
         api = servers[0].url + "/api/v1"
         put = httpx.put(
@@ -114,9 +151,13 @@ def test_an_approved_request_scheduled_ahead_is_served_after_its_time(
                 for s in servers
             )
 
-        wait_until(served, timeout=30, interval=0.1)
-        assert datetime.now(UTC) >= at
-        history = servers[1].get("/api/v1/router/config/history", headers=tokens["editor"])
+        wait_until(served, timeout=30, interval=0.05)
+        done = datetime.now(UTC)
+        assert done >= at
+        # It lands when its time comes, not at a later look: a generous bound for a loaded
+        # machine (bench/scheduled_apply.py measures the lag).
+        assert done - at < timedelta(seconds=3)
+        history = servers[2].get("/api/v1/router/config/history", headers=tokens["editor"])
         assert history.json()["data"][0]["reason"] == f"change request #{rid}: more retries"
         shown = servers[1].get(f"/api/v1/change-requests/{rid}", headers=tokens["editor"])
         assert [e["action"] for e in shown.json()["events"]].count("applied") == 1

@@ -41,7 +41,11 @@ from modelplane.api.security_headers import SecurityHeadersMiddleware
 from modelplane.api.writes import API_DESCRIPTION
 from modelplane.bootstrap import Runtime
 from modelplane.router.classification.embedded import require_models
-from modelplane.services.change_requests import SchedulerLoop
+from modelplane.services.change_requests import (
+    SCHEDULER_AHEAD,
+    SCHEDULER_HEARING,
+    SchedulerLoop,
+)
 from modelplane.services.guard import GuardLoop
 from modelplane.services.moments import MomentsLoop
 from modelplane.services.webhooks import start_deliverer
@@ -129,7 +133,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.guard = guard_loop
     scheduler = None
     if runtime.live_reads:  # a scheduled change request applies at its time
-        scheduler = SchedulerLoop(runtime.unit_of_work)
+        postgres = runtime.engine.dialect.name == "postgresql"
+        scheduler = SchedulerLoop(
+            runtime.unit_of_work,
+            SCHEDULER_HEARING,
+            subscribe=runtime.live.subscribe,
+            ahead=SCHEDULER_AHEAD if postgres else 0.0,
+        )
         scheduler.start()
     moments = None
     if runtime.live_reads:  # a scheduled price taking effect, a sunset passing: announced once

@@ -20,6 +20,7 @@ models_app = typer.Typer(no_args_is_help=True, help="Read the model catalogue.")
 
 class _State:
     database_url: str | None = None
+    emergency_override: str | None = None
     runtime: Runtime | None = None
 
 
@@ -38,8 +39,21 @@ def _main(
             show_default=False,
         ),
     ] = None,
+    emergency_override: Annotated[
+        str | None,
+        typer.Option(
+            "--emergency-override",
+            metavar="REASON",
+            help=(
+                "An admin's emergency override: this command's writes pass the approval "
+                "policies, marked 'emergency override: REASON' in their history."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     _state.database_url = database_url
+    _state.emergency_override = emergency_override
     _state.runtime = None
     ctx.call_on_close(_close_runtime)
 
@@ -62,6 +76,11 @@ def runtime() -> Runtime:
             settings = settings.model_copy(update={"database_url": _state.database_url})
         _state.runtime = Runtime(settings, face="cli")
     return _state.runtime
+
+
+def emergency_override() -> str | None:
+    """The global ``--emergency-override`` reason, if one was given."""
+    return _state.emergency_override
 
 
 def reachable_engine() -> Any:

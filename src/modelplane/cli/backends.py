@@ -542,8 +542,12 @@ class HttpBackend:
         self._client = client
 
     @classmethod
-    def connect(cls, server: str, token: str | None) -> HttpBackend:
+    def connect(
+        cls, server: str, token: str | None, emergency_override: str | None = None
+    ) -> HttpBackend:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if emergency_override is not None:  # the server checks the admin role and reason
+            headers["X-Emergency-Override"] = emergency_override
         return cls(httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120))
 
     def close(self) -> None:

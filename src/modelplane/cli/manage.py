@@ -17,10 +17,13 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-from modelplane.cli.app import models_app, runtime
+from modelplane.cli.app import emergency_override, models_app, runtime
 from modelplane.cli.backends import Backend, DirectBackend, HttpBackend, cli_author
 from modelplane.cli.output import JsonOpt, fail, friendly_errors, out, print_json, print_table
 from modelplane.cli.stats import usage_app
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.validation import validate_reason
+from modelplane.services import versioned
 
 tokens_app = typer.Typer(no_args_is_help=True, help="API tokens (shown once, stored hashed).")
 providers_app = typer.Typer(no_args_is_help=True, help="Model providers.")
@@ -56,15 +59,22 @@ PROGRESS_FROM_BYTES = 1024 * 1024
 @contextmanager
 def backend(server: str | None, token: str | None) -> Iterator[Backend]:
     """The backend for one command; its errors become one line on stderr and exit 1."""
+    override = emergency_override()
     with friendly_errors():
         if server:
-            remote = HttpBackend.connect(server, token)
+            remote = HttpBackend.connect(server, token, override)
             try:
                 yield remote
             finally:
                 remote.close()
-        else:
+        elif override is None:
             yield DirectBackend(runtime(), cli_author())
+        else:  # on the database itself the CLI acts as its owner (the admin role)
+            why = validate_reason(override.strip())
+            if not why:
+                raise InvalidInput([FieldError("--emergency-override", "must give the reason")])
+            with versioned.overriding(why):
+                yield DirectBackend(runtime(), cli_author())
 
 
 # models ------------------------------------------------------------------------------------

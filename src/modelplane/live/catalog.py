@@ -193,7 +193,8 @@ class LiveCatalog:
         edits = model_edits_since(self._engine, old.sequence, _INCREMENTAL_LIMIT)
         if edits is None:
             return None
-        return old.with_models(edits.sequence, edits.models), edits.changes
+        snapshot = old.with_models(edits.sequence, edits.models, router_config=edits.router_config)
+        return snapshot, edits.changes
 
     def _events_between(self, old: Snapshot, new: Snapshot) -> list[Change]:
         if old.source != "db" or new.sequence < old.sequence:

@@ -119,11 +119,16 @@ class Snapshot:
         return value
 
     def with_models(
-        self, sequence: int, changed: dict[str, Model | None], now: datetime | None = None
+        self,
+        sequence: int,
+        changed: dict[str, Model | None],
+        now: datetime | None = None,
+        router_config: RouterConfig | None = None,
     ) -> Snapshot:
         """A new snapshot at ``sequence`` where only ``changed`` models differ (``None``:
         gone). Everything else is shared with this one; only changed models are rendered
-        and compiled for the router."""
+        and compiled for the router, unless a new ``router_config`` comes too: its dials
+        reach every model's terms, so the router is compiled again whole."""
         now = now or utcnow()
         changed = {k: m.priced_at(now) if m is not None else None for k, m in changed.items()}
         changed = {**self._due_prices(now), **changed}  # a price that started meanwhile too
@@ -137,18 +142,20 @@ class Snapshot:
                 models[model_id] = model
                 rendered[model_id] = _render(model)
         by_id = dict(sorted(models.items()))
-        if self.router_data is not None:
+        config = router_config or self.router_config
+        if self.router_data is not None and router_config is None:
             data: CompiledRouter | None = recompile_models(
                 self.router_data, list(by_id.values()), changed, self.profiles
             )
             error = None
         else:
             data, error = _compiled(
-                list(by_id.values()), self.profiles_list(), self.router_config, self.categories
+                list(by_id.values()), self.profiles_list(), config, self.categories
             )
         return replace(
             self,
             sequence=sequence,
+            router_config=config,
             models=MappingProxyType(by_id),
             model_json=MappingProxyType(rendered),
             ordered_ids=tuple(by_id),

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from modelplane.domain.access import ROLE_ORDER, allows
+from modelplane.domain.changes import RELOAD, Change
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
     FieldError,
@@ -27,7 +30,12 @@ from modelplane.domain.errors import (
 from modelplane.domain.history import diff, flatten
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
 from modelplane.services import flags, models, router_data, versioned
-from modelplane.store.change_requests import ChangeRequestRepository, PolicyRow, RequestRow
+from modelplane.store.change_requests import (
+    ChangeRequestRepository,
+    EventRow,
+    PolicyRow,
+    RequestRow,
+)
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from modelplane.store.user_repositories import UserRepository
 
@@ -43,8 +51,17 @@ STATES = ("open", "pending", "approved", "scheduled", "applied", "rejected", "wi
 PENDING = ("open", "pending", "approved", "scheduled")
 _MAX_CHANGES = 50
 SCHEDULER_INTERVAL = 1.0
-"""Seconds between two looks for due scheduled requests (each process of the fleet looks;
-the claim lets one apply)."""
+"""The longest a scheduler sleeps between two reads of the next due time when nothing
+wakes it (a server's scheduler hears every scheduling and is given a longer one)."""
+SCHEDULER_HEARING = 30.0
+"""The same for a scheduler that hears every change (the live catalogue catches a lost
+notification within a second and passes it on)."""
+SCHEDULER_AHEAD = 0.25
+"""Seconds before its time a server's scheduler (PostgreSQL) starts applying a request,
+so that the commit, not the start of the work, lands on the time."""
+SCHEDULER_RETRY = 1.0
+"""Seconds before a scheduler that failed (the database away) looks again."""
+_MARGIN = 0.001
 log = logging.getLogger(__name__)
 
 
@@ -175,7 +192,7 @@ def _json(uow: UnitOfWork, row: RequestRow, details: bool) -> dict[str, Any]:
     repo = _repo(uow)
     needed, role = _needed(repo, row.changes)
     events = repo.events(row.id)
-    approvers = sorted({e.actor for e in events if e.action == "approved"})
+    approvers = sorted(_approvers(events))
     body: dict[str, Any] = {
         "id": row.id,
         "title": row.title,
@@ -198,6 +215,13 @@ def _json(uow: UnitOfWork, row: RequestRow, details: bool) -> dict[str, Any]:
     else:
         body["changes"] = row.changes
     return body
+
+
+def _approvers(events: list[EventRow]) -> set[str]:
+    """Who approved the request as it now stands: approvals before its last rebase were
+    of other changes, so they no longer count."""
+    since = max((i for i, e in enumerate(events) if e.action == "rebased"), default=-1)
+    return {e.actor for e in events[since + 1 :] if e.action == "approved"}
 
 
 def _require(repo: ChangeRequestRepository, request_id: int, lock: bool = False) -> RequestRow:
@@ -326,7 +350,7 @@ def approve(
         if not allows(role, needed_role):
             raise Forbidden(f"approving needs the {needed_role} role; {actor!r} is {role}")
         repo.event(request_id, actor, "approved", validate_reason(text))
-        approvers = {e.actor for e in repo.events(request_id) if e.action == "approved"}
+        approvers = _approvers(repo.events(request_id))
         if row.state in ("open", "pending") and len(approvers) >= needed:
             repo.set(request_id, state="approved")
             repo.event(request_id, actor, "state:approved", None)
@@ -395,6 +419,11 @@ def rebase(
             )
         repo.set(request_id, changes=moved)
         repo.event(request_id, actor, "rebased", validate_reason(text))
+        needed, _ = _needed(repo, moved)
+        if needed and row.state in ("approved", "scheduled"):
+            # What was approved is not what now stands: it needs approving again.
+            repo.set(request_id, state="pending", apply_at=None)
+            repo.event(request_id, actor, "state:pending", "approvals reset by the rebase")
         uow.commit()
     return get_request(uows, request_id)
 
@@ -423,6 +452,7 @@ def apply(uows: UnitOfWorkFactory, request_id: int, actor: str, at: Any = None) 
                 raise InvalidInput([FieldError("at", "is in the past; name a time to come")])
             repo.set(request_id, state="scheduled", apply_at=when)
             repo.event(request_id, actor, "scheduled", when.isoformat())
+            uow.touch("change_request", str(request_id))  # wakes every process's scheduler
         else:
             _apply_in(uow, repo, row, actor)
         uow.commit()
@@ -433,15 +463,22 @@ def _refuse_unready(repo: ChangeRequestRepository, row: RequestRow) -> None:
     if row.state in ("withdrawn", "rejected", "applied", "failed"):
         raise RequestConflict(f"change request #{row.id} is {row.state}; it cannot be applied")
     needed, _ = _needed(repo, row.changes)
-    approvers = {e.actor for e in repo.events(row.id) if e.action == "approved"}
+    approvers = _approvers(repo.events(row.id))
     if len(approvers) < needed:
         raise RequestConflict(
             f"change request #{row.id} is not approved: {len(approvers)} of {needed} approval(s)"
         )
 
 
-def _apply_in(uow: UnitOfWork, repo: ChangeRequestRepository, row: RequestRow, actor: str) -> None:
-    """Every change through the versioned save path, in the caller's transaction."""
+def _apply_in(
+    uow: UnitOfWork,
+    repo: ChangeRequestRepository,
+    row: RequestRow,
+    actor: str,
+    at: datetime | None = None,
+) -> None:
+    """Every change through the versioned save path, in the caller's transaction (its
+    history dated ``at``, the moment it is to land, when that is given)."""
     why = f"change request #{row.id}: {row.title}"
     with versioned.approved():
         for change in row.changes:
@@ -455,7 +492,7 @@ def _apply_in(uow: UnitOfWork, repo: ChangeRequestRepository, row: RequestRow, a
                     kind,
                     key,
                     spec,
-                    change=versioned.Change(row.author, why[:1000]),
+                    change=versioned.Change(row.author, why[:1000], at=at),
                     expected_version=change["expectedVersion"],
                 )
             except VersionConflict as exc:
@@ -464,25 +501,32 @@ def _apply_in(uow: UnitOfWork, repo: ChangeRequestRepository, row: RequestRow, a
                     exc.changed_fields,
                 ) from exc
     repo.set(row.id, state="applied")
-    repo.event(row.id, actor, "applied", None)
+    repo.event(row.id, actor, "applied", None, at=at)
 
 
-def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler") -> list[int]:
+def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler", ahead: float = 0.0) -> list[int]:
     """Apply every scheduled request whose time has come by the database's clock. Each is
     claimed in its own transaction (``UPDATE … WHERE state='scheduled'``), so however many
-    processes run this, one applies it; one that fails is marked ``failed`` with why."""
+    processes run this, one applies it; one that fails is marked ``failed`` with why.
+
+    With ``ahead`` (seconds; PostgreSQL), a request due within that time is claimed and
+    applied at once, and its transaction commits when its time comes on the database's
+    clock: the work is done before the moment, the commit lands on it. Its claim holds the
+    request's row until then, so a racing process waits and then finds it applied."""
     with uows(read_only=True) as uow:
-        due = _repo(uow).due()
+        due = _repo(uow).due(ahead)
     applied = []
     for request_id in due:
         try:
             with uows() as uow:
                 repo = _repo(uow)
-                if not repo.claim(request_id):
+                if not repo.claim(request_id, ahead):
                     continue
                 row = _require(repo, request_id)
                 _refuse_unready(repo, row)
-                _apply_in(uow, repo, row, actor)
+                _apply_in(uow, repo, row, actor, row.apply_at if ahead else None)
+                if row.apply_at is not None and ahead:
+                    _hold_until(repo, row.apply_at)
                 uow.commit()
             applied.append(request_id)
         except (RequestConflict, InvalidInput, NotFound) as exc:
@@ -496,27 +540,87 @@ def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler") -> list[int]:
     return applied
 
 
-class SchedulerLoop:
-    """Every ``interval`` seconds, ``run_due`` on a thread of its own (the server's
-    lifespan starts one per process; ``modelplane changes run-due`` is the cron form)."""
+def _hold_until(repo: ChangeRequestRepository, at: datetime) -> None:
+    """Sleep until just past ``at`` on the database's clock (the margin covers the half
+    round trip by which the reading may be off), so the commit never lands early."""
+    sent = time.monotonic()
+    now = repo.database_clock()
+    left = (at - now).total_seconds() - (time.monotonic() - sent) / 2 + _MARGIN
+    if left > 0:
+        time.sleep(left)
 
-    def __init__(self, uows: UnitOfWorkFactory, interval: float = SCHEDULER_INTERVAL) -> None:
+
+def next_due(uows: UnitOfWorkFactory) -> tuple[float | None, datetime]:
+    """Seconds from now, by the database's clock, until the earliest scheduled request is
+    due (``None``: none is scheduled; 0 or less: one is due), and that clock's reading."""
+    with uows(read_only=True) as uow:
+        at, now = _repo(uow).next_due()
+    return (None if at is None else (at - now).total_seconds()), now
+
+
+class SchedulerLoop:
+    """Applies scheduled requests at their time, on a thread of its own (the server's
+    lifespan starts one per process; ``modelplane changes run-due`` is the cron form).
+
+    It sleeps until the earliest ``apply_at`` on the database's clock: it reads that time
+    and the database's ``clock_timestamp()`` in one round trip and sleeps the difference on
+    its own monotonic clock from the middle of that round trip, so an offset between this
+    host's clock and the database's does not move the moment. With ``ahead`` (PostgreSQL)
+    it wakes that much sooner and prepares the apply, whose commit waits for the moment
+    (``run_due``). Scheduling a request is a
+    change (``change_request``) that every process's live catalogue hears, and ``subscribe``
+    hands those to the loop, which wakes and reads the time again. Without ``subscribe``
+    (or a change lost) it reads again at least every ``interval`` seconds. Every process
+    wakes at the same moment and races; the claim lets one apply."""
+
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        interval: float = SCHEDULER_INTERVAL,
+        subscribe: Callable[[Callable[[Change], None]], Callable[[], None]] | None = None,
+        ahead: float = 0.0,
+    ) -> None:
         self._uows = uows
         self._interval = interval
+        self._ahead = ahead
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._unsubscribe = subscribe(self._heard) if subscribe is not None else None
         self._thread = threading.Thread(target=self._run, name="change-requests", daemon=True)
+
+    def _heard(self, change: Change) -> None:
+        if change.kind in ("change_request", RELOAD):
+            self._wake.set()
 
     def start(self) -> None:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
+        while not self._stop.is_set():
+            self._wake.clear()  # a change heard from here on wakes the wait below
             try:
-                run_due(self._uows)
-            except Exception as exc:  # the database may be away: look again next time
+                run_due(self._uows, ahead=self._ahead)
+                wait = self._until_next()
+            except Exception as exc:  # the database may be away: look again soon
                 log.warning("scheduled change requests failed: %s", exc)
+                wait = SCHEDULER_RETRY
+            self._wake.wait(wait)
+
+    def _until_next(self) -> float:
+        """Seconds to sleep: until ``ahead`` before the next due time on the database's
+        clock (plus a millisecond, so that the database agrees it has come), at most
+        ``interval``."""
+        sent = time.monotonic()
+        left, _ = next_due(self._uows)
+        if left is None:
+            return self._interval
+        elapsed = time.monotonic() - sent
+        return min(max(left - self._ahead - elapsed / 2 + _MARGIN, 0.0), self._interval)
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         if self._thread.is_alive():
             self._thread.join(10)

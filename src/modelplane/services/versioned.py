@@ -199,6 +199,16 @@ def emergency_override(reason: str) -> None:
     _EMERGENCY.set(reason)
 
 
+@contextmanager
+def overriding(reason: str) -> Iterator[None]:
+    """``emergency_override`` for the writes inside only (the CLI's direct mode)."""
+    token = _EMERGENCY.set(reason)
+    try:
+        yield
+    finally:
+        _EMERGENCY.reset(token)
+
+
 def check_policy(uow: UnitOfWork, change_kind: str) -> str | None:
     """``ApprovalRequired`` when ``change_kind``'s policy asks for approvers and this write
     is not an approved one (the one place the approval rule is enforced). The answer is the

@@ -4,7 +4,7 @@ makes a scheduled apply run exactly once however many processes look."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -129,37 +129,67 @@ class ChangeRequestRepository:
             return now
         return utcnow()
 
-    def due(self) -> list[int]:
-        """Scheduled requests whose time has come, by the database's clock."""
+    def next_due(self) -> tuple[datetime | None, datetime]:
+        """The earliest scheduled request's time and the database's clock at this read, in
+        one round trip (PostgreSQL's ``clock_timestamp()``: the moment of the statement,
+        not the transaction's start), so a caller can sleep until it on the database's
+        clock whatever its own says."""
         c = t.change_requests.c
+        if self._conn.dialect.name != "postgresql":
+            query = select(func.min(c.apply_at)).where(c.state == "scheduled")
+            return self._conn.execute(query).scalar_one(), utcnow()
+        query = select(func.min(c.apply_at), func.clock_timestamp()).where(c.state == "scheduled")
+        row = self._conn.execute(query).one()
+        at: datetime | None = row[0]
+        now: datetime = row[1]
+        return at, now
+
+    def database_clock(self) -> datetime:
+        """The database's clock at this statement (``now()`` is the transaction's start)."""
+        if self._conn.dialect.name == "postgresql":
+            now = self._conn.execute(select(func.clock_timestamp())).scalar_one()
+            assert isinstance(now, datetime)
+            return now
+        return utcnow()
+
+    def due(self, ahead: float = 0.0) -> list[int]:
+        """Scheduled requests whose time has come (or comes within ``ahead`` seconds), by
+        the database's clock."""
+        c = t.change_requests.c
+        until = self.database_now() + timedelta(seconds=ahead)
         query = (
             select(c.id)
-            .where(c.state == "scheduled", c.apply_at <= self.database_now())
+            .where(c.state == "scheduled", c.apply_at <= until)
             .order_by(c.apply_at, c.id)
         )
         return [int(r) for r in self._conn.execute(query).scalars()]
 
-    def claim(self, request_id: int) -> bool:
-        """Take a due scheduled request for this transaction: True for exactly one claimant.
-        A racing transaction waits on the row lock, then finds the state moved on."""
+    def claim(self, request_id: int, ahead: float = 0.0) -> bool:
+        """Take a due scheduled request (or one due within ``ahead`` seconds) for this
+        transaction: True for exactly one claimant. A racing transaction waits on the row
+        lock, then finds the state moved on."""
         c = t.change_requests.c
+        until = self.database_now() + timedelta(seconds=ahead)
         result = self._conn.execute(
             t.change_requests.update()
-            .where(
-                c.id == request_id,
-                c.state == "scheduled",
-                c.apply_at <= self.database_now(),
-            )
+            .where(c.id == request_id, c.state == "scheduled", c.apply_at <= until)
             .values(state="applying", updated_at=utcnow())
         )
         return result.rowcount == 1
 
     # events -----------------------------------------------------------------------------
 
-    def event(self, request_id: int, actor: str, action: str, text: str | None) -> None:
+    def event(
+        self,
+        request_id: int,
+        actor: str,
+        action: str,
+        text: str | None,
+        at: datetime | None = None,
+    ) -> None:
         self._conn.execute(
             t.change_request_events.insert().values(
-                request_id=request_id, at=utcnow(), actor=actor, action=action, text=text
+                request_id=request_id, at=at or utcnow(), actor=actor, action=action, text=text
             )
         )
 

@@ -98,12 +98,21 @@ class ModelEdits:
     sequence: int
     changes: list[Change]
     models: dict[str, Model | None]
+    router_config: RouterConfig | None = None
+    """The router config as it is now, when one of the changes is to it."""
+
+
+_CHEAP = ("model", "router_config", "change_request")
+"""Changes a snapshot follows without a full reload: model edits, the router config (one
+row), and change requests (no snapshot holds them; scheduling one wakes every process's
+scheduler)."""
 
 
 def model_edits_since(engine: Engine, after: int, limit: int) -> ModelEdits | None:
-    """In one consistent read: when every change after ``after`` is a model edit, none is
-    missing and at most ``limit`` models are touched, those changes and models; else
-    ``None`` (nothing new, a gap, another kind of change, or too many models)."""
+    """In one consistent read: when every change after ``after`` is a model edit (or the
+    router config's, or a change request's), none is missing and at most ``limit`` models
+    are touched, those changes, models (and config); else ``None`` (nothing new, a gap,
+    another kind of change, or too many models)."""
     with _consistent(engine) as conn:
         log = ChangeLogRepository(conn)
         sequence = log.current()
@@ -111,13 +120,19 @@ def model_edits_since(engine: Engine, after: int, limit: int) -> ModelEdits | No
         numbers = [c.sequence for c in changes]
         if not changes or numbers != list(range(after + 1, sequence + 1)):
             return None  # a gap (a rolled-back number, or history cut short)
-        if any(c.kind != "model" for c in changes):
+        if any(c.kind not in _CHEAP for c in changes):
             return None
-        ids = list(dict.fromkeys(i for c in changes for i in c.ids))
+        ids = list(dict.fromkeys(i for c in changes if c.kind == "model" for i in c.ids))
         if len(ids) > limit:
             return None
         repo = ModelRepository(conn)
-        return ModelEdits(sequence, changes, {model_id: repo.get(model_id) for model_id in ids})
+        config = None
+        if any(c.kind == "router_config" for c in changes):
+            config = RouterConfigRepository(conn).get()
+            if config is None:
+                return None
+        models = {model_id: repo.get(model_id) for model_id in ids}
+        return ModelEdits(sequence, changes, models, config)
 
 
 def notifies(engine: Engine) -> bool:
