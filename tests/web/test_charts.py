@@ -78,11 +78,11 @@ def _boxes(svg: ET.Element) -> list[tuple[str, float, float, float]]:
 
 def test_percentile_lines_have_a_legend_titled_axes_and_no_overlapping_labels() -> None:
     days = [f"2026-11-{d:02d}" for d in range(1, 31)]
-    p50 = [100.0 + d for d in range(30)]
-    series = [
+    p50: list[float | None] = [100.0 + d for d in range(30)]
+    series: list[tuple[str, list[float | None]]] = [
         ("p50", p50),
-        ("p95", [v * 3 for v in p50]),
-        ("p99", [None, *[v * 5 for v in p50[1:]]]),
+        ("p95", [3 * v for v in p50 if v is not None]),
+        ("p99", [None, *[5 * v for v in p50[1:] if v is not None]]),
     ]
     svg = ET.fromstring(
         str(lines_chart(days, series, "Latency", x_title="Day (UTC)", y_title="Latency (ms)"))
