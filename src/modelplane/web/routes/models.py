@@ -40,6 +40,7 @@ from modelplane.services import experiments as experiments_svc
 from modelplane.services import flags as flags_svc
 from modelplane.services import models as svc
 from modelplane.services import prices
+from modelplane.web import price_effect as effects
 from modelplane.web.charts import line_chart
 from modelplane.web.console import AdminConsole, Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
@@ -435,11 +436,25 @@ def history_page(
         "history.html",
         model=model,
         model_id=model_id,
+        price_notes=_price_notes(console, model_id, entries),
         entries=entries,
         total=total,
         offset=offset,
         limit=limit,
     )
+
+
+def _price_notes(console: Console, model_id: str, entries: list[Any]) -> dict[int, str]:
+    """Each repricing version's effect on the reference request and the cost tier (its
+    prices from the version's whole document)."""
+    tiers = console.runtime.reader.router_config().cost_tiers
+    notes = {}
+    for entry in entries:
+        if entry.change_type != "created" and effects.changes_prices(entry.changes):
+            document = svc.model_at(console.uows, model_id, entry.version)
+            pricing = validate(Pricing, document.get("pricing") or {})
+            notes[entry.version] = effects.row_text(tiers, pricing, entry.changes, "new")
+    return notes
 
 
 @router.post("/{model_id:path}/restore", response_class=HTMLResponse)
