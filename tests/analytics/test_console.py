@@ -50,6 +50,16 @@ def test_a_viewer_sees_svg_charts_with_their_numbers_beside_them(
     assert 'href="/admin/analytics?since=2026-03-01&amp;until=2026-03-03&amp;table=daily' in html
 
 
+def test_latency_is_drawn_as_percentile_lines_per_day(client: TestClient, dataset: Runtime) -> None:
+    _sign_in(client, dataset)
+    html = client.get(f"/admin/analytics?{WINDOW}").text
+    assert "p95 latency by model" not in html  # the old one-bar-per-model chart
+    assert "Latency percentiles per day" in html
+    for p in ("p50", "p95", "p99"):
+        assert f'data-series="{p}"' in html or f"<title>{p}, 2026-03-0" in html
+    assert ">Latency (ms)</text>" in html and ">Day (UTC)</text>" in html
+
+
 def test_each_table_downloads_as_csv(client: TestClient, dataset: Runtime) -> None:
     _sign_in(client, dataset)
     response = client.get(f"/admin/analytics?{WINDOW}&table=top-models&format=csv")

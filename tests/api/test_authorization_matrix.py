@@ -92,6 +92,12 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/models/{model_id:path}/reactivate"): Call(
         EDITOR, f"/api/v1/models/{M}/reactivate", 422, json={"expectedVersion": 1}
     ),  # allowed, but the model is not deprecated
+    ("POST", "/api/v1/models/{model_id:path}/retire"): Call(
+        ADMIN, f"/api/v1/models/{M}/retire", 422, json={}
+    ),  # allowed, but a retirement needs a reason
+    ("POST", "/api/v1/models/bulk-status"): Call(
+        EDITOR, "/api/v1/models/bulk-status", json={"ids": [M], "status": "active", "reason": "r"}
+    ),  # already active: nothing written
     ("POST", "/api/v1/models/{model_id:path}/duplicate"): Call(
         EDITOR, f"/api/v1/models/{M}/duplicate", 201, json={}
     ),

@@ -45,6 +45,8 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/models/{model_id}/deprecate"): "models deprecate",
     ("POST", "/api/v1/models/{model_id}/reactivate"): "models reactivate",
     ("POST", "/api/v1/models/{model_id}/duplicate"): "models duplicate",
+    ("POST", "/api/v1/models/{model_id}/retire"): "models retire",
+    ("POST", "/api/v1/models/bulk-status"): "models bulk-status",
     ("POST", "/api/v1/models/{model_id}/rollback"): "models rollback",
     ("POST", "/api/v1/providers"): "providers create",
     ("PATCH", "/api/v1/router/config"): "router set",

@@ -145,3 +145,26 @@ def test_rollbacks_providers_and_usage(mode: list[str], tmp_path: Path) -> None:
     file = tmp_path / "usage.json"
     file.write_text(json.dumps({"events": [event, event]}))
     assert ok(mode, "usage", "record", str(file))["accepted"] == 2
+
+
+def test_retire_and_bulk_status_the_same_way(mode: list[str]) -> None:
+    chosen = ["openai:gpt-5-nano", "openai:gpt-5.1"]
+    bulk = ok(mode, "models", "bulk-status", *chosen, "--status", "deprecated", "--reason", "tidy")
+    assert sorted(c["id"] for c in bulk["changed"]) == chosen and bulk["status"] == "deprecated"
+    code, _, stderr = run(
+        mode,
+        "models",
+        "bulk-status",
+        "openai:gpt-5-mini",
+        "--status",
+        "deprecated",
+        "--reason",
+        "x",
+    )
+    assert code == 1 and "openai:gpt-5-mini" in stderr and "fallback" in stderr
+    retired = ok(mode, "models", "retire", "openai:gpt-5", "--reason", "switched off")
+    assert (retired["modelId"], retired["reason"]) == ("openai:gpt-5", "switched off")
+    code, _, stderr = run(mode, "models", "retire", "openai:gpt-5", "--reason", "again")
+    assert code == 1 and "retired" in stderr
+    history = ok(mode, "models", "history", "openai:gpt-5")
+    assert history["data"][0]["changeType"] == "retired"

@@ -83,6 +83,8 @@ class Backend(Protocol):
         self, model_id: str, deprecated: bool, expected: int | None, reason: str | None
     ) -> JSON: ...
     def duplicate(self, model_id: str, new_id: str | None, reason: str | None) -> JSON: ...
+    def retire(self, model_id: str, reason: str | None) -> JSON: ...
+    def bulk_status(self, ids: list[str], status: str, reason: str | None) -> JSON: ...
     def history(self, model_id: str, offset: int, limit: int) -> JSON: ...
     def model_at(self, model_id: str, version: int) -> JSON: ...
     def rollback(
@@ -214,6 +216,13 @@ class DirectBackend:
         return model_svc.set_status(
             self._uows, model_id, deprecated, self._author, expected, reason
         ).to_json()
+
+    def retire(self, model_id: str, reason: str | None) -> JSON:
+        return model_svc.retire_model(self._uows, model_id, self._author, reason).to_json()
+
+    def bulk_status(self, ids: list[str], status: str, reason: str | None) -> JSON:
+        answer = model_svc.bulk_set_status(self._uows, ids, status, self._author, reason)
+        return answer.to_json()
 
     def duplicate(self, model_id: str, new_id: str | None, reason: str | None) -> JSON:
         return model_svc.duplicate_model(
@@ -583,6 +592,13 @@ class HttpBackend:
         action = "deprecate" if deprecated else "reactivate"
         body = {"expectedVersion": version, "reason": reason}
         return self._call("POST", f"/api/v1/models/{model_id}/{action}", json=body)
+
+    def retire(self, model_id: str, reason: str | None) -> JSON:
+        return self._call("POST", f"/api/v1/models/{model_id}/retire", json={"reason": reason})
+
+    def bulk_status(self, ids: list[str], status: str, reason: str | None) -> JSON:
+        body = {"ids": ids, "status": status, "reason": reason}
+        return self._call("POST", "/api/v1/models/bulk-status", json=body)
 
     def duplicate(self, model_id: str, new_id: str | None, reason: str | None) -> JSON:
         body = {"newId": new_id, "reason": reason}

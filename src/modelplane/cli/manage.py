@@ -163,6 +163,45 @@ def reactivate(
         _show_model(b.set_status(model_id, False, expected, reason), "reactivated", as_json)
 
 
+def retire(
+    model_id: str,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it is retired for good; kept in the history.")
+    ],
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retire a model for good (admins): hidden from every list, its id reserved."""
+    with backend(server, token) as b:
+        answer = b.retire(model_id, reason)
+    if as_json:
+        print_json(answer)
+    else:
+        out.print(f"{answer['modelId']} retired for good: its id stays reserved")
+
+
+def bulk_status(
+    ids: Annotated[list[str], typer.Argument(help="The model ids.", show_default=False)],
+    status: Annotated[
+        str, typer.Option("--status", help="active or deprecated.", show_default=False)
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why; kept in every model's history.")],
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deprecate or activate many models with one reason, in one transaction."""
+    with backend(server, token) as b:
+        answer = b.bulk_status(ids, status, reason)
+    if as_json:
+        print_json(answer)
+        return
+    out.print(f"{len(answer['changed'])} now {answer['status']}")
+    if answer["unchanged"]:
+        out.print(f"{len(answer['unchanged'])} already {answer['status']}, left alone")
+
+
 def duplicate(
     model_id: str,
     new_id: Annotated[
@@ -411,6 +450,8 @@ def register(app: typer.Typer) -> None:
         ("deprecate", deprecate),
         ("reactivate", reactivate),
         ("duplicate", duplicate),
+        ("retire", retire),
+        ("bulk-status", bulk_status),
         ("history", history),
         ("rollback", rollback),
     ):

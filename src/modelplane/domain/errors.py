@@ -57,6 +57,18 @@ class AlreadyExists(ModelplaneError):
         super().__init__(f"{kind} {key!r} already exists")
 
 
+class Retired(AlreadyExists):
+    """A write naming a retired model's id: the id is reserved and the model never changes
+    again. ``sentence`` says who retired it, when and why."""
+
+    def __init__(self, key: str, sentence: str) -> None:
+        super().__init__("model", key)
+        self.args = (sentence,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 @dataclass
 class VersionConflict(ModelplaneError):
     """A write based on a version that is no longer current."""

@@ -10,7 +10,14 @@ from pydantic import Field
 from modelplane.domain.base import DomainModel
 
 ChangeType: TypeAlias = Literal[
-    "created", "updated", "deprecated", "reactivated", "rolled_back", "imported", "synced"
+    "created",
+    "updated",
+    "deprecated",
+    "reactivated",
+    "rolled_back",
+    "imported",
+    "synced",
+    "retired",
 ]
 
 

@@ -302,6 +302,27 @@ class Model(ModelSpec):
         return data
 
 
+class Retirement(DomainModel):
+    """A model retired for good: hidden from every list, its id reserved, its history kept.
+
+    Not a status: clients only ever see active, beta and deprecated models, and a retired
+    one is not shown to them at all. Retiring also deprecates the model, so a reader of the
+    raw rows never finds it routable."""
+
+    model_id: str
+    retired_at: datetime
+    retired_by: str
+    reason: str
+
+    def sentence(self) -> str:
+        """``model 'a:b' is retired (by ann on 2026-12-02: "too old"); its id stays reserved``"""
+        when = self.retired_at.strftime("%Y-%m-%d")
+        return (
+            f"model {self.model_id!r} is retired (by {self.retired_by} on {when}: "
+            f"{self.reason!r}); its id stays reserved"
+        )
+
+
 AUTO_MODEL_ID = "auto"
 """The built-in meta-model that asks the router to choose. Not a catalogue row."""
 

@@ -203,6 +203,29 @@ def latency_in(queries: UsageQueries, window: Window, filters: UsageFilter) -> l
     return model_latencies(queries.latency(window, filters))
 
 
+LINE_PERCENTILES: tuple[int, ...] = (50, 95, 99)
+"""The percentiles the latency-over-time lines draw."""
+
+
+@dataclass(frozen=True)
+class DayLatency:
+    """One day's latency percentiles over every matching model (bucket upper bounds)."""
+
+    day: date
+    percentiles: dict[int, int | None]
+
+
+def latency_by_day_in(
+    queries: UsageQueries, window: Window, filters: UsageFilter
+) -> list[DayLatency]:
+    """p50, p95 and p99 per day with usage, oldest first."""
+    days = queries.latency_by_day(window, filters)
+    return [
+        DayLatency(day, {p: percentile_ms(days[day], p) for p in LINE_PERCENTILES})
+        for day in sorted(days)
+    ]
+
+
 def model_latencies(rows: Sequence[LatencyRow]) -> list[ModelLatency]:
     """Each model's mean and percentiles from its sums and histogram, most requests first,
     ties by model id."""
@@ -393,6 +416,7 @@ class Dashboard:
     providers: list[Group]
     latency: list[ModelLatency]
     router: RouterStats
+    latency_by_day: list[DayLatency] = field(default_factory=list)
 
 
 def dashboard(
@@ -413,6 +437,7 @@ def dashboard(
             providers=breakdown_in(usage, window, filters, "provider"),
             latency=latency_in(usage, window, filters),
             router=router_stats_in(DecisionQueries(uow.connection), reader, window, filters),
+            latency_by_day=latency_by_day_in(usage, window, filters),
         )
 
 
@@ -421,6 +446,7 @@ __all__ = [
     "TOP_BY",
     "BreakdownBy",
     "Dashboard",
+    "DayLatency",
     "Group",
     "ModelLatency",
     "RouterStats",

@@ -240,6 +240,7 @@ def import_document(
             dry_run=dry_run, reason=why, on_conflict=on_conflict, warnings=doc.warnings
         )
         _plan(uow, doc, report)
+        _refuse_retired(uow, doc, report)
         _conflicts(uow, doc, report)
         if report.conflicts and on_conflict == "skip":
             _skip_conflicts(uow, doc, report)
@@ -504,6 +505,21 @@ def _skip_conflicts(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) 
     errors = _references(uow, doc)
     if errors:
         raise InvalidInput(errors, title="invalid import once its conflicts are skipped")
+
+
+def _refuse_retired(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
+    """A retired model's id is reserved: an import that would write one is refused, naming
+    it (an unchanged row, as in a re-imported export, writes nothing and passes)."""
+    retired = uow.retirements.ids()
+    written = {k for k, _ in report.diff["models"].updated} | set(report.diff["models"].created)
+    errors = []
+    for index, spec in doc.models:
+        if spec.id in retired and spec.id in written:
+            retirement = uow.retirements.get(spec.id)
+            assert retirement is not None
+            errors.append(FieldError(f"models[{index}].id", retirement.sentence()))
+    if errors:
+        raise InvalidInput(errors, title="invalid import")
 
 
 def _compare(

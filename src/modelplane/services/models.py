@@ -9,22 +9,26 @@ form error rather than pass ``None`` for a person's edit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
     AlreadyExists,
     FieldError,
     InvalidInput,
     NotFound,
+    Retired,
     unknown,
 )
 from modelplane.domain.history import ChangeType, HistoryEntry
-from modelplane.domain.models import Model, ModelSpec, Status
-from modelplane.domain.validation import deep_merge, require_object, validate
+from modelplane.domain.models import Model, ModelSpec, Retirement, Status
+from modelplane.domain.validation import deep_merge, require_object, require_reason, validate
 from modelplane.services import prices, versioned
-from modelplane.services.router_data import refuse_deprecating
+from modelplane.services.router_data import deprecation_error, refuse_deprecating
 from modelplane.services.versioned import Change
+from modelplane.store.locks import RuleFamily
 from modelplane.store.repositories import HistoryRepository, ModelRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -69,6 +73,7 @@ class _Models(versioned.Versioned[ModelSpec, Model]):
         uow.models.add_many(values)
 
     def check(self, uow: UnitOfWork, key: str, spec: ModelSpec, current: Model | None) -> None:
+        refuse_retired(uow, key)
         if spec.id != key:
             raise InvalidInput(
                 [FieldError("id", "a model's id cannot change; duplicate it instead")]
@@ -95,6 +100,7 @@ def get_model_in(uow: UnitOfWork, model_id: str) -> Model:
 
 def create_in(uow: UnitOfWork, spec: ModelSpec, change: Change) -> Model:
     """Add a model at version 1 and record its creation."""
+    refuse_retired(uow, spec.id)
     if uow.models.get(spec.id) is not None:
         raise AlreadyExists("model", spec.id)
     return versioned.save(uow, KIND, spec.id, spec, change=change, expected_version=0)
@@ -108,6 +114,14 @@ def save_in(
     return versioned.save(
         uow, KIND, spec.id, spec, change=change, expected_version=expected_version
     )
+
+
+def refuse_retired(uow: UnitOfWork, model_id: str) -> None:
+    """``Retired`` (a 409 saying who retired it, when and why) when ``model_id`` is retired:
+    a retired model's id is reserved, and nothing writes it again."""
+    retirement = uow.retirements.get(model_id)
+    if retirement is not None:
+        raise Retired(model_id, retirement.sentence())
 
 
 def require_provider(uow: UnitOfWork, provider: str) -> None:
@@ -196,6 +210,121 @@ def set_status(
         model = save_in(uow, spec, Change(author, reason, change), expected_version)
         uow.commit()
     return model
+
+
+BULK_STATUSES: tuple[Status, ...] = ("active", "deprecated")
+BULK_MAX = 5000
+
+
+@dataclass(frozen=True)
+class BulkStatus:
+    """What a bulk status change did: the models it changed (as they are now) and the ids
+    already at that status (left alone)."""
+
+    status: Status
+    changed: list[Model]
+    unchanged: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "changed": [{"id": m.id, "version": m.version} for m in self.changed],
+            "unchanged": self.unchanged,
+        }
+
+
+def bulk_set_status(
+    uows: UnitOfWorkFactory, ids: list[str], status: str, author: str, reason: str | None
+) -> BulkStatus:
+    """Set many models to ``active`` or ``deprecated`` with one reason, in one transaction.
+
+    Every problem is found before anything is written, and any problem writes nothing: an
+    unknown or retired id, or (deprecating) a model the router config names, each error
+    naming its model. Models already at ``status`` are left alone and listed."""
+    why = require_reason(reason)
+    if status not in BULK_STATUSES:
+        choices = " or ".join(BULK_STATUSES)
+        raise InvalidInput([FieldError("status", f"must be {choices}, not {status!r}")])
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        raise InvalidInput([FieldError("ids", "choose at least one model")])
+    if len(wanted) > BULK_MAX:
+        raise InvalidInput([FieldError("ids", f"at most {BULK_MAX} models at once")])
+    target: Status = "deprecated" if status == "deprecated" else "active"
+    with uows() as uow:
+        uow.lock(RuleFamily.ROUTER_MODELS)
+        current = _bulk_current(uow, wanted, target)
+        change = Change(author, why, "deprecated" if target == "deprecated" else "reactivated")
+        changed = [
+            save_in(uow, m.spec().model_copy(update={"status": target}), change, m.version)
+            for m in current
+            if m.status != target
+        ]
+        uow.commit()
+    return BulkStatus(target, changed, [m.id for m in current if m.status == target])
+
+
+def _bulk_current(uow: UnitOfWork, ids: list[str], status: str) -> list[Model]:
+    """The models ``ids`` name, or ``InvalidInput`` listing every id that cannot move."""
+    errors: list[FieldError] = []
+    found: list[Model] = []
+    retired = uow.retirements.ids()
+    config = uow.router_config.get()
+    doc = config.doc() if config is not None else None
+    for model_id in ids:
+        model = uow.models.get(model_id)
+        if model is None or model_id in retired:
+            retirement = uow.retirements.get(model_id)
+            message = retirement.sentence() if retirement else f"no model {model_id!r}"
+            errors.append(FieldError("ids", message))
+            continue
+        if status == "deprecated" and model.status != "deprecated":
+            error = deprecation_error(doc, model_id, "ids")
+            if error is not None:
+                errors.append(error)
+                continue
+        found.append(model)
+    if errors:
+        raise InvalidInput(errors)
+    return found
+
+
+def retire_model(
+    uows: UnitOfWorkFactory,
+    model_id: str,
+    author: str,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> Retirement:
+    """Retire a model for good (admins only, at the faces): it is deprecated in a last
+    version whose change type is ``retired``, and disappears from every list; its id stays
+    reserved and its history stays readable. The reason is required. The router's fallback
+    and router models cannot be retired (the deprecation rule)."""
+    why = require_reason(reason)
+    with uows() as uow:
+        current = get_model_in(uow, model_id)
+        refuse_retired(uow, model_id)
+        versioned.check_version(uow, KIND, model_id, expected_version, current.version)
+        refuse_deprecating(uow, model_id)
+        change = Change(author, why, "retired")
+        spec = current.spec().model_copy(update={"status": "deprecated"})
+        saved = versioned.save(
+            uow, KIND, model_id, spec, change=change, expected_version=None, force=True
+        )
+        at = saved.updated_at or utcnow()
+        retirement = Retirement(model_id=model_id, retired_at=at, retired_by=author, reason=why)
+        uow.retirements.add(retirement)
+        uow.commit()
+    return retirement
+
+
+def retirement_of(uows: UnitOfWorkFactory, model_id: str) -> tuple[Model, Retirement] | None:
+    """A retired model as stored and its retirement; ``None`` when it is not retired.
+    ``NotFound`` when there is no such model at all."""
+    with uows(read_only=True) as uow:
+        model = get_model_in(uow, model_id)
+        retirement = uow.retirements.get(model_id)
+        return (model, retirement) if retirement is not None else None
 
 
 def _status_before_deprecation(uow: UnitOfWork, model_id: str) -> Status:

@@ -256,7 +256,7 @@ def _plan(uow: UnitOfWork, catalogue: Catalogue, options: SyncOptions, report: S
     current = {m.id: m for m in uow.models.filtered()}
     provenance = uow.provenance.all()
     providers = {p.id for p in uow.providers.all()}
-    seen: set[str] = set()
+    seen: set[str] = uow.retirements.ids()  # a retired model is never written again
     for entry in catalogue.entries:
         if not wanted(entry.id, entry.provider) or entry.id in seen:
             continue

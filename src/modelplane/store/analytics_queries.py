@@ -102,6 +102,15 @@ class UsageQueries:
         rows = self._conn.execute(query.order_by(func.sum(_D.requests).desc(), column))
         return [(r[0], _sums(r[1:])) for r in rows]
 
+    def latency_by_day(self, window: Window, filters: UsageFilter) -> dict[date, dict[int, int]]:
+        """Each day's latency histogram over every matching model (days with usage only)."""
+        buckets = [func.sum(_D[bucket_column(b)]) for b in range(LATENCY_BUCKETS)]
+        query = self._where(select(_D.day, *buckets), window, filters).group_by(_D.day)
+        return {
+            day: {b: int(n) for b, n in enumerate(counts) if n}
+            for day, *counts in self._conn.execute(query)
+        }
+
     def latency(self, window: Window, filters: UsageFilter) -> list[LatencyRow]:
         """Per model with usage, in no particular order."""
         buckets = [func.sum(_D[bucket_column(b)]) for b in range(LATENCY_BUCKETS)]

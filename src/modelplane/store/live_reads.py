@@ -28,6 +28,7 @@ from modelplane.store.repositories import (
     ModelRepository,
     ProfileRepository,
     ProviderRepository,
+    RetirementRepository,
     RouterConfigRepository,
 )
 from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
@@ -69,7 +70,7 @@ def read_everything(engine: Engine) -> Everything:
             raise NotFound("router config", "router (run `modelplane seed`)")
         return Everything(
             sequence=ChangeLogRepository(conn).current(),
-            models=ModelRepository(conn).filtered(),
+            models=_listed(conn, ModelRepository(conn).filtered()),
             providers=ProviderRepository(conn).all(),
             categories=CategoryRepository(conn).all(),
             profiles=ProfileRepository(conn).all(),
@@ -78,6 +79,12 @@ def read_everything(engine: Engine) -> Everything:
             experiments=ExperimentRepository(conn).all(),
             tokens=TokenRepository(conn).active_by_hash(),
         )
+
+
+def _listed(conn: Connection, models: list[Model]) -> list[Model]:
+    """The models a snapshot holds: every one but the retired (hidden from every list)."""
+    retired = RetirementRepository(conn).ids()
+    return [m for m in models if m.id not in retired] if retired else models
 
 
 def current_sequence(engine: Engine) -> int:
@@ -125,13 +132,13 @@ def model_edits_since(engine: Engine, after: int, limit: int) -> ModelEdits | No
         ids = list(dict.fromkeys(i for c in changes if c.kind == "model" for i in c.ids))
         if len(ids) > limit:
             return None
-        repo = ModelRepository(conn)
+        repo, retired = ModelRepository(conn), RetirementRepository(conn).ids()
         config = None
         if any(c.kind == "router_config" for c in changes):
             config = RouterConfigRepository(conn).get()
             if config is None:
                 return None
-        models = {model_id: repo.get(model_id) for model_id in ids}
+        models = {i: None if i in retired else repo.get(i) for i in ids}
         return ModelEdits(sequence, changes, models, config)
 
 

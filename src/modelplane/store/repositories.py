@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement
 from modelplane.domain.changes import Change
 from modelplane.domain.clock import utcnow
 from modelplane.domain.history import ChangeType, FieldChange, HistoryEntry
-from modelplane.domain.models import DatedPrice, Model, Provider
+from modelplane.domain.models import DatedPrice, Model, Provider, Retirement
 from modelplane.domain.profiles import Profile, TaskCategory
 from modelplane.domain.reader import ModelFilter
 from modelplane.domain.router_config import RouterConfig
@@ -199,6 +199,40 @@ class ModelRepository:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class RetirementRepository:
+    """Retired models (``domain.models.Retirement``): rows are added, never removed."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, model_id: str) -> Retirement | None:
+        table = t.model_retirements
+        row = self._conn.execute(select(table).where(table.c.model_id == model_id)).first()
+        return _retirement(row) if row is not None else None
+
+    def ids(self) -> set[str]:
+        return set(self._conn.scalars(select(t.model_retirements.c.model_id)))
+
+    def add(self, retirement: Retirement) -> None:
+        self._conn.execute(
+            t.model_retirements.insert().values(
+                model_id=retirement.model_id,
+                retired_at=retirement.retired_at,
+                retired_by=retirement.retired_by,
+                reason=retirement.reason,
+            )
+        )
+
+
+def _retirement(row: Any) -> Retirement:
+    return Retirement(
+        model_id=row.model_id,
+        retired_at=row.retired_at,
+        retired_by=row.retired_by,
+        reason=row.reason,
+    )
 
 
 class ProviderRepository:

@@ -142,6 +142,16 @@ def _history_table(name: str, entity_column: str) -> Table:
 
 model_history = _history_table("model_history", "model_id")
 
+model_retirements = Table(
+    "model_retirements",
+    metadata,
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("retired_at", UTCDateTime, nullable=False),
+    Column("retired_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+"""Models retired for good: hidden from every list, the id reserved (no write deletes a row)."""
+
 task_categories = Table(
     "task_categories",
     metadata,

@@ -36,6 +36,7 @@ from modelplane.store.repositories import (
     ModelRepository,
     ProfileRepository,
     ProviderRepository,
+    RetirementRepository,
     RouterConfigRepository,
 )
 from modelplane.store.rollout_repositories import ExperimentRepository, FlagRepository
@@ -95,6 +96,7 @@ class UnitOfWork:
     profiles: ProfileRepository
     router_config: RouterConfigRepository
     model_history: HistoryRepository
+    retirements: RetirementRepository
     profile_history: HistoryRepository
     router_config_history: HistoryRepository
     changes: ChangeLogRepository
@@ -155,6 +157,7 @@ class UnitOfWork:
             self._tx = conn.begin()
         self._conn = conn
         self.models = ModelRepository(conn)
+        self.retirements = RetirementRepository(conn)
         self.providers = ProviderRepository(conn)
         self.categories = CategoryRepository(conn)
         self.profiles = ProfileRepository(conn)

@@ -23,6 +23,7 @@ from modelplane.web.routes import (
     change_requests,
     experiments,
     fleet,
+    model_bulk,
     models,
     playground,
     providers,
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
     modules = (
         auth,
         replace,
+        model_bulk,
         models,
         bulk,
         sync,

@@ -97,8 +97,8 @@ def _y_axis(frame: _Frame, top: float, fmt: Formatter, ticks: int = 4) -> list[s
     return parts
 
 
-def _x_label(frame: _Frame, x: float, text: str) -> str:
-    y = frame.top + frame.plot_height + 14
+def _x_label(frame: _Frame, x: float, text: str, below: int = 14) -> str:
+    y = frame.top + frame.plot_height + below
     return f'<text x="{x:.1f}" y="{y}" text-anchor="middle" {_FONT}>{escape(text)}</text>'
 
 
@@ -191,10 +191,111 @@ def line_chart(
     return Markup("".join(parts))
 
 
+_SERIES_STYLES = (
+    ("#3b6fb6", ""),
+    ("#c77d12", ' stroke-dasharray="6 3"'),
+    ("#b23b3b", ' stroke-dasharray="2 3"'),
+    ("#4b8b3b", ' stroke-dasharray="8 3 2 3"'),
+)
+"""Each line's colour and dash pattern: told apart without colour too."""
+
+
+def lines_chart(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    title: str,
+    *,
+    x_title: str,
+    y_title: str,
+    fmt: Formatter = plain,
+    width: int = 560,
+    height: int = 260,
+) -> Markup:
+    """Several lines over the same labels (p50, p95 and p99 per day, say), with a legend,
+    both axes titled, and x labels thinned so that no two overlap. A ``None`` value leaves
+    a gap in its line."""
+    if len(series) > len(_SERIES_STYLES):
+        raise ValueError(f"at most {len(_SERIES_STYLES)} lines")
+    if any(len(values) != len(labels) for _, values in series):
+        raise ValueError("one value per label in every line")
+    frame = _Frame(width, height, left=76, top=44, bottom=52)
+    found = [v for _, values in series for v in values if v is not None]
+    top = nice_max(max(found, default=0))
+    parts = [*_open(frame, title), *_legend(frame, [name for name, _ in series])]
+    parts += [*_y_axis(frame, top, fmt), *_axis_titles(frame, x_title, y_title)]
+    if not found:
+        parts.append(_empty(frame))
+    step = frame.plot_width / max(len(labels) - 1, 1)
+
+    def x_of(i: int) -> float:
+        return frame.left + i * step if len(labels) > 1 else frame.left + frame.plot_width / 2
+
+    for (name, values), (colour, dash) in zip(series, _SERIES_STYLES, strict=False):
+        parts += _line(
+            [
+                (x_of(i), frame.y(v, top), label, v)
+                for i, (label, v) in enumerate(zip(labels, values, strict=True))
+                if v is not None
+            ],
+            name,
+            colour,
+            dash,
+            fmt,
+        )
+    every = label_step(labels, step) if len(labels) > 1 else 1
+    for i, label in enumerate(labels):
+        if i % every == 0:
+            parts.append(_x_label(frame, x_of(i), _short(label), below=20))  # under "0"
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _line(
+    points: list[tuple[float, float, str, float]], name: str, colour: str, dash: str, fmt: Formatter
+) -> list[str]:
+    parts = []
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
+        parts.append(
+            f'<polyline class="series" data-series="{escape(name)}" points="{path}" fill="none" '
+            f'stroke="{colour}" stroke-width="2"{dash}/>'
+        )
+    for x, y, label, value in points:
+        parts.append(
+            f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}">'
+            f"<title>{escape(name)}, {escape(label)}: {escape(fmt(value))}</title></circle>"
+        )
+    return parts
+
+
+def _legend(frame: _Frame, names: Sequence[str]) -> list[str]:
+    """One swatch and name per line, in a row under the title."""
+    parts, x, y = [], float(frame.left), 32
+    for name, (colour, dash) in zip(names, _SERIES_STYLES, strict=False):
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x + 18:.1f}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
+            f'stroke-width="2"{dash}/>'
+        )
+        parts.append(f'<text class="legend" x="{x + 22:.1f}" y="{y}" {_FONT}>{escape(name)}</text>')
+        x += 22 + (len(name) + 3) * CHAR_WIDTH
+    return parts
+
+
+def _axis_titles(frame: _Frame, x_title: str, y_title: str) -> list[str]:
+    x = frame.left + frame.plot_width / 2
+    y = frame.top + frame.plot_height / 2
+    return [
+        f'<text class="axis-title" x="{x:.1f}" y="{frame.height - 8}" text-anchor="middle" '
+        f"{_FONT}>{escape(x_title)}</text>",
+        f'<text class="axis-title" x="14" y="{y:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {y:.1f})" {_FONT}>{escape(y_title)}</text>',
+    ]
+
+
 def _empty(frame: _Frame) -> str:
     x = frame.left + frame.plot_width / 2
     y = frame.top + frame.plot_height / 2
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" {_FONT}>no data</text>'
 
 
-__all__ = ["bar_chart", "line_chart", "nice_max", "plain"]
+__all__ = ["bar_chart", "line_chart", "lines_chart", "nice_max", "plain"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from modelplane.domain.validation import MAX_REASON
-from modelplane.web import forms
+from modelplane.web import forms, price_effect
 from modelplane.web.filters import FILTERS
 from modelplane.web.urls import model_link, model_url
 
@@ -31,6 +31,7 @@ templates.env.globals.update(
     model_link=model_link,
     shown=forms.shown,
     errors_at=forms.errors_at,
+    import_price_effect=price_effect.import_row,
     static_version=_static_version(),
     MAX_REASON=MAX_REASON,
 )

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from modelplane.api import bodies
-from modelplane.api.deps import Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
+from modelplane.api.deps import Admin, Editor, PublicRead, ReaderDep, RuntimeDep, Viewer
 from modelplane.api.threads import DatabaseRoute
 from modelplane.api.writes import VERSION_RULES, WriteMeta, WriteMetaDep, etag, set_etag
 from modelplane.domain.clock import utcnow
@@ -46,6 +46,10 @@ _CREATE_EXAMPLE = {
     "pricing": {"input": 0.5, "output": 1.5},
     "capabilities": ["function-calling"],
     "reason": "new model from Acme",
+}
+
+_BULK_EXAMPLE: dict[str, Any] = {
+    "deprecate": {"value": {"ids": ["acme:fast-1"], "status": "deprecated", "reason": "superseded"}}
 }
 
 
@@ -154,6 +158,30 @@ def create_model(
 
 
 @router.post(
+    "/bulk-status",
+    summary="Deprecate or activate many models with one reason",
+    description=(
+        "Body: `{ids, status, reason}` with `status` `active` or `deprecated`; the reason is "
+        "required. One transaction: any unknown or retired id, or (deprecating) a model the "
+        "router config names, refuses the whole change, each error naming its model. Models "
+        "already at that status are listed as `unchanged`."
+    ),
+)
+def bulk_status(
+    runtime: RuntimeDep,
+    who: Editor,
+    body: Annotated[dict[str, Any], Body(openapi_examples=_BULK_EXAMPLE)],
+) -> dict[str, Any]:
+    _only_keys(body, {"ids", "status"})
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise InvalidInput([FieldError("ids", "must be a list of model ids")])
+    status, reason = body.get("status"), body.get("reason")
+    result = svc.bulk_set_status(runtime.unit_of_work, ids, str(status), who.name, reason)
+    return result.to_json()
+
+
+@router.post(
     "/{model_id:path}/deprecate",
     summary="Deprecate a model",
     description=VERSION_RULES,
@@ -216,6 +244,29 @@ def reactivate(
     body: Annotated[bodies.StatusChange | None, Body()] = None,
 ) -> dict[str, Any]:
     return _set_status(runtime, who.name, meta, model_id, response, body, deprecated=False)
+
+
+@router.post(
+    "/{model_id:path}/retire",
+    summary="Retire a model for good (admins)",
+    description=(
+        "Body: `{reason, expectedVersion?}`; the reason is required. The model is deprecated "
+        "in a last version and hidden from every list (`/v1/models`, this API's lists, the "
+        "console, the router); its id stays reserved (creating or importing it again is "
+        "refused) and its history stays readable. The router's fallback and router models "
+        "cannot be retired."
+    ),
+)
+def retire(
+    runtime: RuntimeDep,
+    who: Admin,
+    meta: WriteMetaDep,
+    model_id: str,
+    body: Annotated[bodies.StatusChange | None, Body()] = None,
+) -> dict[str, Any]:
+    _only_keys(body.document() if body else {}, set())
+    retired = svc.retire_model(runtime.unit_of_work, model_id, who.name, meta.reason, meta.version)
+    return retired.to_json()
 
 
 @router.post(

@@ -20,7 +20,7 @@ from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.usage import PERCENTILES, UsageFilter, Window
 from modelplane.services import analytics as svc
-from modelplane.web.charts import bar_chart, line_chart, plain
+from modelplane.web.charts import bar_chart, line_chart, lines_chart, plain
 from modelplane.web.console import Console, SignedIn
 
 router = APIRouter(prefix="/admin/analytics")
@@ -140,7 +140,7 @@ def _tables(
         _top(found.top_models),
         _breakdown("features", "By feature", found.features),
         _breakdown("providers", "By provider", found.providers),
-        _latency(found.latency),
+        _latency(found.latency, found.latency_by_day),
         *_router(found.router),
     ]
     return {t.id: t for t in built}, found.router
@@ -210,11 +210,13 @@ def _breakdown(table_id: str, title: str, groups: Sequence[svc.Group]) -> DataTa
     )
 
 
-def _latency(models: Sequence[svc.ModelLatency]) -> DataTable:
-    chart = bar_chart(
-        [m.model_id.split(":")[-1] for m in models],
-        [m.percentiles[95] or 0 for m in models],
-        "p95 latency by model (ms)",
+def _latency(models: Sequence[svc.ModelLatency], days: Sequence[svc.DayLatency]) -> DataTable:
+    chart = lines_chart(
+        [d.day.isoformat() for d in days],
+        [(f"p{p}", [_ms(d.percentiles[p]) for d in days]) for p in svc.LINE_PERCENTILES],
+        "Latency percentiles per day, every model in the filter",
+        x_title="Day (UTC)",
+        y_title="Latency (ms)",
     )
     return DataTable(
         "latency",
@@ -234,6 +236,10 @@ def _latency(models: Sequence[svc.ModelLatency]) -> DataTable:
         note="Percentiles are histogram bucket upper bounds: at most about 26% above the "
         "true value.",
     )
+
+
+def _ms(value: int | None) -> float | None:
+    return float(value) if value is not None else None
 
 
 def _router(stats: svc.RouterStats) -> list[DataTable]:

@@ -40,8 +40,9 @@ from modelplane.services import experiments as experiments_svc
 from modelplane.services import flags as flags_svc
 from modelplane.services import models as svc
 from modelplane.services import prices
+from modelplane.web import price_effect as effects
 from modelplane.web.charts import line_chart
-from modelplane.web.console import Console, EditorConsole, SignedIn
+from modelplane.web.console import AdminConsole, Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
 from modelplane.web.filters import usd
 from modelplane.web.forms import ParsedForm, document_values, form_version, parse_form
@@ -126,7 +127,7 @@ def table(
         per if per in PAGE_SIZES else 100,
     )
     reader = console.runtime.reader
-    models = _matching(console, query)
+    models = matching(console, query)
     total = len(models)
     pages = max(1, -(-total // query.per))
     page_no = min(query.page, pages)
@@ -166,7 +167,8 @@ def _catalogue_share(console: Console) -> int:
     return flags_svc.enrolled_share(runtime.settings, flag)
 
 
-def _matching(console: Console, query: TableQuery) -> list[Model]:
+def matching(console: Console, query: TableQuery) -> list[Model]:
+    """The models the table's search and filters select, in the table's order."""
     reader = console.runtime.reader
     models = reader.models(query.filters())
     if query.q:
@@ -374,6 +376,52 @@ def _confirm_status(
     )
 
 
+@router.post("/{model_id:path}/retire")
+def retire(console: AdminConsole, form: CheckedForm, model_id: str) -> Response:
+    """Retire for good (admins): a confirmation that says what it means and asks for the
+    reason, then the retirement (``confirmed=yes``); the model page then says retired."""
+    typed = str(form.get("reason") or "")
+    errors: list[FieldError] = []
+    if form.get("confirmed") == "yes":
+        try:
+            svc.retire_model(console.uows, model_id, console.author, typed)
+        except InvalidInput as exc:
+            errors = exc.errors
+        except (NotFound, AlreadyExists) as exc:
+            return console.redirect(model_url(model_id), refused=f"Not retired: {exc}")
+        else:
+            return console.redirect(model_url(model_id), notice=f"Retired {model_id} for good.")
+    if _get(console, model_id) is None:
+        return _retired_or_missing(console, model_id)
+    return console.confirm(
+        title=f"Retire {model_id} for good?",
+        lines=[
+            "It disappears from every list: the console, /v1/models, the API and the router.",
+            "This cannot be undone: its id stays reserved (it cannot be created or imported "
+            "again) and its history stays readable.",
+        ],
+        action=model_url(model_id, "/retire"),
+        fields=[],
+        button="Retire for good",
+        cancel=model_url(model_id),
+        reason=typed,
+        errors=humane(errors),
+        danger=True,
+    )
+
+
+def _retired_or_missing(console: Console, model_id: str) -> Response:
+    """A retired model's page (who retired it, when and why; its history), else not found."""
+    try:
+        retired = svc.retirement_of(console.uows, model_id)
+    except NotFound:
+        retired = None
+    if retired is None:
+        return _missing(console, model_id)
+    model, retirement = retired
+    return console.page("model_retired.html", model=model, retirement=retirement)
+
+
 @router.get("/{model_id:path}/history", response_class=HTMLResponse)
 def history_page(
     console: SignedIn, model_id: str, offset: Annotated[int, Query(ge=0)] = 0
@@ -388,11 +436,25 @@ def history_page(
         "history.html",
         model=model,
         model_id=model_id,
+        price_notes=_price_notes(console, model_id, entries),
         entries=entries,
         total=total,
         offset=offset,
         limit=limit,
     )
+
+
+def _price_notes(console: Console, model_id: str, entries: list[Any]) -> dict[int, str]:
+    """Each repricing version's effect on the reference request and the cost tier (its
+    prices from the version's whole document)."""
+    tiers = console.runtime.reader.router_config().cost_tiers
+    notes = {}
+    for entry in entries:
+        if entry.change_type != "created" and effects.changes_prices(entry.changes):
+            document = svc.model_at(console.uows, model_id, entry.version)
+            pricing = validate(Pricing, document.get("pricing") or {})
+            notes[entry.version] = effects.row_text(tiers, pricing, entry.changes, "new")
+    return notes
 
 
 @router.post("/{model_id:path}/restore", response_class=HTMLResponse)
@@ -467,7 +529,7 @@ def view_page(
     plain GET form (no script needed). Registered last: the suffixed routes match first."""
     model = _get(console, model_id)
     if model is None:
-        return _missing(console, model_id)
+        return _retired_or_missing(console, model_id)
     reader = console.runtime.reader
     config = reader.router_config()
     prices = tier_for(model.pricing, input + cached)
