@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,7 +15,7 @@ from modelplane.domain.errors import Forbidden, NotAuthenticated
 from modelplane.domain.flags import UserContext
 from modelplane.domain.reader import CatalogReader
 from modelplane.services.shadow import shadow_catalogue
-from modelplane.services.tokens import authenticate
+from modelplane.services.tokens import authenticate, hash_token
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -70,23 +70,31 @@ _bearer = HTTPBearer(
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_token(runtime: RuntimeDep, credentials: BearerDep) -> Identity:
-    """The caller's token; 401 when it is missing, unknown or revoked."""
+async def current_token(runtime: RuntimeDep, credentials: BearerDep) -> Identity:
+    """The caller's token; 401 when it is missing, unknown or revoked.
+
+    A token the live snapshot knows is checked right here, on the event loop (a hash and
+    a dictionary look-up; its use is queued for a background writer). Only one it does not
+    know (created a moment ago elsewhere, or a one-shot process) is looked up in the
+    database, on a worker thread."""
     if credentials is None:
         raise NotAuthenticated("this endpoint needs a bearer token")
     known = runtime.live.current.tokens if runtime.live_reads else None
     if known is not None and runtime.live.current.source != "db":
         known = None  # the static tables know no tokens
-    return authenticate(runtime.engine, credentials.credentials, known, runtime.note_token_use)
+    token, note = credentials.credentials, runtime.note_token_use
+    if known is not None and hash_token(token.strip()) in known:
+        return authenticate(runtime.engine, token, known, note)
+    return await run_in_threadpool(authenticate, runtime.engine, token, known, note)
 
 
 CurrentToken = Annotated[Identity, Depends(current_token)]
 
 
-def require_role(role: str) -> Callable[[Identity], Identity]:
+def require_role(role: str) -> Callable[[Identity], Awaitable[Identity]]:
     """A dependency that admits ``role`` and stronger ones (viewer < editor < admin)."""
 
-    def check(identity: CurrentToken) -> Identity:
+    async def check(identity: CurrentToken) -> Identity:  # no I/O: no worker thread
         if not allows(identity.role, role):
             raise Forbidden(
                 f"this needs the {role} role; token {identity.name!r} is {identity.role}"
@@ -115,7 +123,7 @@ async def public_read(
     """Public reads are open unless ``public_reads_require_token`` is set; then a viewer
     token or stronger is needed."""
     if runtime.settings.public_reads_require_token:
-        identity = await run_in_threadpool(current_token, runtime, credentials)
+        identity = await current_token(runtime, credentials)
         if not allows(identity.role, "viewer"):
             raise Forbidden(f"token {identity.name!r} ({identity.role}) cannot read")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import threading
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -84,6 +84,18 @@ def route(
     if assignment.shadowed:
         shadow_route(runtime, request, decision)
     return decision
+
+
+def may_block(runtime: Runtime, request: RouteRequest) -> bool:
+    """Whether ``route`` could wait on anything but the CPU for this request: the LLM
+    classifier's HTTP call (possible only when an LLM base URL is set and the request
+    brings no classification of its own), or a one-shot process loading its snapshot from
+    the database. Otherwise routing is pure computation on the pinned snapshot (the
+    decision row is queued, never written here), and a server may run it on its event
+    loop instead of paying a hop to a worker thread."""
+    if not runtime.live_reads:
+        return True
+    return request.classification is None and bool(runtime.settings.llm_base_url)
 
 
 def what_if(runtime: Runtime, request: RouteRequest, config: RouterConfig) -> RouteDecision:
@@ -161,12 +173,17 @@ def _shared_client() -> httpx.Client:
         return _http
 
 
-__all__ = ["configured_classifier", "preview", "route", "route_on", "what_if"]
+__all__ = ["configured_classifier", "may_block", "preview", "route", "route_on", "what_if"]
 
 
 def new_decision_id() -> str:
-    """A fresh decision id: 32 hex digits of a random UUID, unique without coordination."""
-    return uuid.uuid4().hex
+    """A fresh decision id: 32 hex digits of a random (version 4) UUID, unique without
+    coordination. Built from the OS's random bytes directly: ``uuid.uuid4().hex`` gives
+    the same digits at five times the cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 def enrolled_flags(assignment: Assignment) -> str:
