@@ -86,18 +86,6 @@ def route(
     return decision
 
 
-def may_block(runtime: Runtime, request: RouteRequest) -> bool:
-    """Whether ``route`` could wait on anything but the CPU for this request: the LLM
-    classifier's HTTP call (possible only when an LLM base URL is set and the request
-    brings no classification of its own), or a one-shot process loading its snapshot from
-    the database. Otherwise routing is pure computation on the pinned snapshot (the
-    decision row is queued, never written here), and a server may run it on its event
-    loop instead of paying a hop to a worker thread."""
-    if not runtime.live_reads:
-        return True
-    return request.classification is None and bool(runtime.settings.llm_base_url)
-
-
 def what_if(runtime: Runtime, request: RouteRequest, config: RouterConfig) -> RouteDecision:
     """Route with an unsaved config over the process-wide data (the console's "what if"):
     compiled afresh, never kept, never logged."""
@@ -173,7 +161,7 @@ def _shared_client() -> httpx.Client:
         return _http
 
 
-__all__ = ["configured_classifier", "may_block", "preview", "route", "route_on", "what_if"]
+__all__ = ["configured_classifier", "preview", "route", "route_on", "what_if"]
 
 
 def new_decision_id() -> str:

@@ -3,13 +3,6 @@
 Used for the evidence trails (the routing decision log, parity samples): losing a row when
 the database is down is acceptable; making a user wait for it is not. The queue is
 bounded; what does not fit is dropped and counted.
-
-A batch gathers for up to ``linger`` seconds (50 ms) after its first row, or until it holds
-``batch`` rows: under load one transaction then carries many rows instead of one each, and
-the writer's thread takes a small share of the process's CPU (and of the interpreter's
-lock, which the request path shares). The durability is unchanged in kind: a row is
-written within about ``linger`` of its decision, and what a crash loses is what was
-queued, as before; ``flush`` still waits for everything queued so far.
 """
 
 from __future__ import annotations
@@ -17,7 +10,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -38,13 +30,11 @@ class BackgroundWriter(Generic[T]):
         name: str,
         capacity: int = 10_000,
         batch: int = 500,
-        linger: float = 0.05,
     ) -> None:
         self._engine = engine
         self._write = write
         self._name = name
         self._batch = batch
-        self._linger = linger
         self._queue: queue.Queue[object] = queue.Queue(capacity)
         self.dropped = 0
         self.written = 0
@@ -73,9 +63,6 @@ class BackgroundWriter(Generic[T]):
                 self._queue.task_done()
                 return
             items: list[object] = [first]
-            if self._linger > 0:
-                # Sleep rather than wait on the queue: a put then wakes no thread.
-                time.sleep(self._linger)
             while len(items) < self._batch:
                 try:
                     more = self._queue.get_nowait()

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.router.request import TOP_CANDIDATES, CandidateListing
-from modelplane.services.routing import may_block, route
+from modelplane.services.routing import route
 
 router = APIRouter(prefix="/api/v1", tags=["router"])
 
@@ -44,7 +43,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_RESPONSES,
     response_class=Response,
 )
-async def route_message(
+def route_message(
     body: RouteRequest,
     runtime: RuntimeDep,
     _: CurrentToken,
@@ -57,13 +56,7 @@ async def route_message(
     if candidates is not None and candidates != body.candidates:
         body = body.model_copy(update={"candidates": candidates})
     try:
-        # Routing on the pinned snapshot is computation only (the decision row is queued):
-        # it runs here, on the event loop, rather than paying a hop to a worker thread.
-        # Only a request that may wait (the LLM classifier's call) goes to one.
-        if may_block(runtime, body):
-            decision = await run_in_threadpool(route, runtime, body, context=context)
-        else:
-            decision = route(runtime, body, context=context)
+        decision = route(runtime, body, context=context)
     except AllModelsExhausted as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
     # Serialised once, by the decision's own model: validating it again against the
