@@ -155,25 +155,29 @@ class Router:
 
 def _listed(outcome: Outcome, everything: bool) -> tuple[list[Candidate], int | None]:
     """The candidates to list, best score first (then by id), and the chosen model's rank.
-    Every eligible model is scored (a float each); only the listed ones get a breakdown, so
-    a ``top`` answer costs a partial sort and a handful of breakdowns, not one per model."""
+    Every eligible model is scored once (a float each); only the listed ones get a
+    breakdown, so a ``top`` answer costs one pass, a partial sort and a handful of
+    breakdowns, not one per model."""
     scorer, chosen = outcome.scorer, outcome.model
     score = scorer.score
-
-    def key(model: CompiledModel) -> tuple[float, str]:
-        return (-score(model), model.id)
-
-    eligible = list(outcome.eligible.all())
-    chosen_key = key(chosen)
-    among = any(m is chosen for m in eligible) and not outcome.is_fallback
-    rank = 1 + sum(1 for m in eligible if key(m) < chosen_key) if among else None
+    keyed = [(-score(m), m.id, m) for m in outcome.eligible.all()]
+    rank: int | None = None
+    if not outcome.is_fallback:
+        chosen_key = next(((s, i) for s, i, m in keyed if m is chosen), None)
+        if chosen_key is not None:
+            rank = 1 + sum(1 for s, i, _ in keyed if (s, i) < chosen_key)
     if everything:
-        ranked = sorted(eligible, key=key)
+        keyed.sort(key=_by_key)
+        ranked = [m for _, _, m in keyed]
     else:
-        ranked = heapq.nsmallest(TOP_CANDIDATES, eligible, key=key)
-        if among and rank is not None and rank > TOP_CANDIDATES:
+        ranked = [m for _, _, m in heapq.nsmallest(TOP_CANDIDATES, keyed, key=_by_key)]
+        if rank is not None and rank > TOP_CANDIDATES:
             ranked.append(chosen)
     return [scorer.candidate(m) for m in ranked], rank
+
+
+def _by_key(entry: tuple[float, str, CompiledModel]) -> tuple[float, str]:
+    return entry[0], entry[1]
 
 
 def without_data(
