@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +103,52 @@ def summary(values: list[float]) -> dict[str, Any]:
         "p99": percentile(values, 99),
         "max": max(values),
     }
+
+
+class Arrivals:
+    """Follows each server's event stream and records, per server, when each change sequence
+    arrived (by ``clock``); ``kind`` keeps only the changes of that kind."""
+
+    def __init__(
+        self,
+        servers: list[Server],
+        kind: str | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.seen: list[dict[int, float]] = [{} for _ in servers]
+        self._marker = f'"{kind}"' if kind else '"kind"'
+        self._clock = clock
+        self._condition = threading.Condition()
+        self._ready = threading.Barrier(len(servers) + 1)
+        for index, server in enumerate(servers):
+            threading.Thread(target=self._follow, args=(index, server), daemon=True).start()
+        self._ready.wait(30)
+
+    def _follow(self, index: int, server: Server) -> None:
+        with (
+            contextlib.suppress(httpx.HTTPError),  # the server stops at the end
+            httpx.stream("GET", f"{server.url}/api/v1/events", timeout=None) as response,
+        ):
+            for line in response.iter_lines():
+                if line.startswith("event: hello"):
+                    self._ready.wait(30)
+                elif line.startswith("data: ") and self._marker in line:
+                    arrived = self._clock()
+                    sequence = json.loads(line[6:])["sequence"]
+                    with self._condition:
+                        self.seen[index][sequence] = arrived
+                        self._condition.notify_all()
+
+    def firsts(self, sequence: int, timeout: float = 10) -> list[float]:
+        """Each server's arrival time of its first change numbered ``sequence`` or later."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                times = [
+                    min((t for s, t in seen.items() if s >= sequence), default=None)
+                    for seen in self.seen
+                ]
+                if all(t is not None for t in times):
+                    return [t for t in times if t is not None]
+                if not self._condition.wait(deadline - time.monotonic()):
+                    raise TimeoutError(f"change {sequence} did not arrive everywhere")

@@ -11,60 +11,16 @@ with a plain GET. Prints p50, p99 and max in milliseconds.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import threading
 import time
 
 import httpx
 
-from bench.common import Database, Server, summary
+from bench.common import Arrivals, Database, Server, summary
 from modelplane.services.tokens import TokenSpec, create_token
 from modelplane.store.database import create_db_engine
 from modelplane.store.unit_of_work import UnitOfWork
 
 MODEL = "openai:gpt-5-mini"
-
-
-class Arrivals:
-    """Records, per server, when each change sequence arrived on its event stream."""
-
-    def __init__(self, servers: list[Server]) -> None:
-        self.seen: list[dict[int, float]] = [{} for _ in servers]
-        self._condition = threading.Condition()
-        self._ready = threading.Barrier(len(servers) + 1)
-        for index, server in enumerate(servers):
-            threading.Thread(target=self._follow, args=(index, server), daemon=True).start()
-        self._ready.wait(30)
-
-    def _follow(self, index: int, server: Server) -> None:
-        with contextlib.suppress(httpx.HTTPError):  # the server stops at the end
-            self._read_stream(index, server)
-
-    def _read_stream(self, index: int, server: Server) -> None:
-        with httpx.stream("GET", f"{server.url}/api/v1/events", timeout=None) as response:
-            for line in response.iter_lines():
-                if line.startswith("event: hello"):
-                    self._ready.wait(30)
-                elif line.startswith("data: ") and '"kind"' in line:
-                    sequence = json.loads(line[6:])["sequence"]
-                    with self._condition:
-                        self.seen[index][sequence] = time.perf_counter()
-                        self._condition.notify_all()
-
-    def wait(self, sequence: int, timeout: float = 10) -> float:
-        """The time at which every follower had seen ``sequence`` (or a later one)."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while True:
-                times = [
-                    min((t for s, t in seen.items() if s >= sequence), default=None)
-                    for seen in self.seen
-                ]
-                if all(t is not None for t in times):
-                    return max(t for t in times if t is not None)
-                if not self._condition.wait(deadline - time.monotonic()):
-                    raise TimeoutError(f"sequence {sequence} did not arrive")
 
 
 def main() -> None:
@@ -96,7 +52,7 @@ def main() -> None:
             acked = time.perf_counter()
             version = response.json()["version"]
             sequence = int(response.headers["X-Modelplane-Sequence"])
-            arrived = arrivals.wait(sequence)
+            arrived = max(arrivals.firsts(sequence))
             delays.append((arrived - start) * 1000)
             after_ack.append(max(arrived - acked, 0) * 1000)
             write_ms.append((acked - start) * 1000)

@@ -14,61 +14,17 @@ measures ``apply_at`` and the arrivals. Prints the median, p99 and max in millis
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import Engine, select
 
-from bench.common import Database, Server, summary
+from bench.common import Arrivals, Database, Server, summary
 from modelplane.services.tokens import TokenSpec, create_token
 from modelplane.store import tables as t
 from modelplane.store.database import create_db_engine
 from modelplane.store.unit_of_work import UnitOfWork
-
-
-class ConfigArrivals:
-    """Per server, the wall-clock time at which each router-config change arrived."""
-
-    def __init__(self, servers: list[Server]) -> None:
-        self.seen: list[dict[int, float]] = [{} for _ in servers]
-        self._condition = threading.Condition()
-        self._ready = threading.Barrier(len(servers) + 1)
-        for index, server in enumerate(servers):
-            threading.Thread(target=self._follow, args=(index, server), daemon=True).start()
-        self._ready.wait(30)
-
-    def _follow(self, index: int, server: Server) -> None:
-        with (
-            contextlib.suppress(httpx.HTTPError),  # the server stops at the end
-            httpx.stream("GET", f"{server.url}/api/v1/events", timeout=None) as response,
-        ):
-            for line in response.iter_lines():
-                if line.startswith("event: hello"):
-                    self._ready.wait(30)
-                elif line.startswith("data: ") and '"router_config"' in line:
-                    arrived = time.time()
-                    sequence = json.loads(line[6:])["sequence"]
-                    with self._condition:
-                        self.seen[index][sequence] = arrived
-                        self._condition.notify_all()
-
-    def wait(self, after: int, timeout: float) -> list[float]:
-        """Each server's arrival time of its first router-config change after ``after``."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while True:
-                times = [
-                    min((t for s, t in seen.items() if s > after), default=None)
-                    for seen in self.seen
-                ]
-                if all(t is not None for t in times):
-                    return [t for t in times if t is not None]
-                if not self._condition.wait(deadline - time.monotonic()):
-                    raise TimeoutError("the scheduled change did not arrive everywhere")
 
 
 def _tokens(url: str) -> dict[str, dict[str, str]]:
@@ -135,14 +91,14 @@ def main() -> None:
             json={"approvers": 1, "role": "editor"},
             headers=tokens["approver"],
         ).raise_for_status()
-        arrivals = ConfigArrivals(servers)
+        arrivals = Arrivals(servers, kind="router_config", clock=time.time)
         per_server: list[list[float]] = [[] for _ in servers]
         last: list[float] = []
         committed: list[float] = []
         engine = create_db_engine(db.url)
         for trial in range(args.trials):
             at, sequence = _trial(api, tokens, args.lead, 4 + trial % 2)
-            times = arrivals.wait(sequence, args.lead + 30)
+            times = arrivals.firsts(sequence + 1, args.lead + 30)
             lags = [(arrived - at.timestamp()) * 1000 for arrived in times]
             for index, lag in enumerate(lags):
                 per_server[index].append(lag)

@@ -23,6 +23,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_failure(setup: str) -> str:
+    """Run ``setup`` and then create the app in a new interpreter, which must refuse to start
+    with exactly one line on stderr: that line."""
+    code = f"{setup}from modelplane.api.app import create_app\ncreate_app()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
 def wait_until(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01) -> Any:
     """Poll ``check`` until it returns something truthy; fail the test after ``timeout``."""
     deadline = time.monotonic() + timeout

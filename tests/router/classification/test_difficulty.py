@@ -17,6 +17,7 @@ from modelplane.router.classification.difficulty import (
     default_model,
     estimate,
 )
+from tests.support import start_failure
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "difficulty-mmlu-heldout.jsonl"
 
@@ -166,23 +167,13 @@ def test_held_out_apgr_beats_length_only() -> None:
 def test_a_server_does_not_start_with_damaged_weights(tmp_path: Path) -> None:
     """The app factory loads the classifier's weights: a damaged file stops the process
     with one line on stderr and no traceback."""
-    import subprocess
-    import sys
 
     bad = tmp_path / "weights.json"
     bad.write_text("{not json", "utf-8")
-    code = (
+    line = start_failure(
         "from pathlib import Path\n"
         "from modelplane.router.classification import difficulty\n"
         f"difficulty.WEIGHTS_PATH = Path({str(bad)!r})\n"
         "difficulty.DifficultyModel.load.__func__.__defaults__ = (difficulty.WEIGHTS_PATH,)\n"
-        "from modelplane.api.app import create_app\n"
-        "create_app()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "cannot start" in lines[0] and "weights.json" in lines[0]
+    assert "cannot start" in line and "weights.json" in line

@@ -4,11 +4,11 @@ does not start without its category weights."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from importlib import resources
 
 from fastapi.testclient import TestClient
+
+from tests.support import start_failure
 
 
 def prefix(name: str) -> str:
@@ -27,16 +27,8 @@ def test_healthz_names_the_embedded_classifier_and_its_weights(client: TestClien
 
 
 def test_a_server_does_not_start_without_its_category_weights() -> None:
-    code = (
+    line = start_failure(
         "from modelplane.router.classification import category_model\n"
         "category_model._DATA = 'gone.json'\n"
-        "from modelplane.api.app import create_app\n"
-        "create_app()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "cannot start" in lines[0] and "gone.json" in lines[0]
+    assert "cannot start" in line and "gone.json" in line
