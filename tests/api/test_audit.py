@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -154,3 +155,34 @@ def test_the_cli_and_the_console_show_the_same_feed(
     assert console.get("/admin/audit?kind=nope").status_code == 422
     download = console.get("/admin/audit/export?format=jsonl&id=bot")
     assert len(download.text.splitlines()) == 2
+
+
+def test_syncs_that_write_and_change_request_events_are_kinds_of_the_feed(
+    client: TestClient, headers: H
+) -> None:
+    admin, editor = headers["admin"], headers["editor"]
+    body = (Path(__file__).parents[1] / "sync" / "fixtures" / "litellm.json").read_bytes()
+    sync = "/api/v1/sync?source=litellm"
+    assert client.post(f"{sync}&dryRun=true", content=body, headers=admin).status_code == 200
+    assert client.post(sync, content=body, headers=admin).status_code == 200
+    change = {"kind": "router_config", "id": "router", "patch": {"routerSettings": {}}}
+    request = {"title": "t", "reason": "r", "changes": [{**change, "expectedVersion": 1}]}
+    created = client.post("/api/v1/change-requests", json=request, headers=editor)
+    assert created.status_code == 201, created.text
+    rid = created.json()["id"]
+    comment = {"reason": "not needed after all"}
+    withdrawn = client.post(f"/api/v1/change-requests/{rid}/withdraw", json=comment, headers=editor)
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    syncs = client.get("/api/v1/audit?kind=sync", headers=admin).json()["data"]
+    assert [(e["id"], e["action"], e["actor"]) for e in syncs] == [
+        ("litellm", "applied", "admin-token")
+    ]  # the dry run wrote nothing, so it is not a change
+    assert syncs[0]["reason"].startswith("from ")
+    events = client.get(f"/api/v1/audit?kind=change_request&id={rid}", headers=admin).json()[
+        "data"
+    ]
+    assert {e["actor"] for e in events} == {"editor-token"}
+    assert len(events) >= 2  # opened, then withdrawn
+    everything = client.get("/api/v1/audit?limit=500", headers=admin).json()["data"]
+    assert {"sync", "change_request"} <= {e["kind"] for e in everything}

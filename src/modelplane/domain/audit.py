@@ -9,7 +9,18 @@ from typing import Literal, TypeAlias
 
 from modelplane.domain.errors import FieldError, InvalidInput
 
-KINDS = ("model", "router_config", "profile", "flag", "experiment", "token", "user", "provider")
+KINDS = (
+    "model",
+    "router_config",
+    "profile",
+    "flag",
+    "experiment",
+    "token",
+    "user",
+    "provider",
+    "sync",
+    "change_request",
+)
 Face: TypeAlias = Literal["api", "console", "cli"]
 FACES: tuple[Face, ...] = ("api", "console", "cli")
 FORMATS = ("json", "jsonl", "csv")

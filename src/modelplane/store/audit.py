@@ -1,5 +1,7 @@
 """The audit log: ``audit_events`` for changes with no history table of their own (tokens,
-users, experiments, providers), and one feed over it and every ``*_history`` table."""
+users, experiments, providers), and one feed over it, every ``*_history`` table, the sync
+runs that wrote (kind ``sync``) and the state changes of change requests (kind
+``change_request``)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.sql import ColumnElement, Select
 
 from modelplane.store import tables as t
+from modelplane.store.types import JSONDocument
 
 
 class AuditRepository:
@@ -106,32 +120,94 @@ def _events_select() -> Select[Any]:
     )
 
 
+def _sync_select() -> Select[Any]:
+    """A sync run that wrote (not a dry run): its source, whether it applied, from where."""
+    c = t.sync_runs.c
+    return select(
+        c.finished_at.label("at"),
+        literal("sync", String(40)).label("kind"),
+        c.source.label("entity_id"),
+        cast(null(), Integer).label("version"),
+        case((c.applied, "applied"), else_="failed").label("action"),
+        c.author.label("actor"),
+        cast(null(), String(20)).label("face"),
+        (literal("from ", String) + c.location).label("reason"),
+        cast(null(), JSONDocument).label("changes"),
+    ).where(c.dry_run.is_(False))
+
+
+def _request_events_select() -> Select[Any]:
+    """A change request's state changes and comments, under the request's number."""
+    c = t.change_request_events.c
+    return select(
+        c.at.label("at"),
+        literal("change_request", String(40)).label("kind"),
+        cast(c.request_id, String(200)).label("entity_id"),
+        cast(null(), Integer).label("version"),
+        c.action.label("action"),
+        c.actor.label("actor"),
+        cast(null(), String(20)).label("face"),
+        c.text.label("reason"),
+        cast(null(), JSONDocument).label("changes"),
+    )
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One table the feed reads: its select, and the columns its filters apply to."""
+
+    kind: str | None  # None: audit_events, whose rows name their own kind
+    select: Select[Any]
+    at: Any
+    actor: Any
+    entity: Any
+
+
+def _sources() -> list[_Source]:
+    events, syncs, requests = t.audit_events.c, t.sync_runs.c, t.change_request_events.c
+    return [
+        *(
+            _Source(
+                kind,
+                _history_select(kind, table, entity),
+                table.c.at,
+                table.c.author,
+                table.c[entity],
+            )
+            for kind, table, entity in _HISTORIES
+        ),
+        _Source(None, _events_select(), events.at, events.actor, events.entity_id),
+        _Source("sync", _sync_select(), syncs.finished_at, syncs.author, syncs.source),
+        _Source(
+            "change_request",
+            _request_events_select(),
+            requests.at,
+            requests.actor,
+            cast(requests.request_id, String(200)),
+        ),
+    ]
+
+
 def _branches(query: AuditQuery) -> list[Select[Any]]:
     """One select per source the filter can match, each filtered on its own table's
     columns (so its indexes on ``at`` and the document id serve)."""
-    selects = [
-        (kind, _history_select(kind, table, entity), table.c)
-        for kind, table, entity in _HISTORIES
-        if not query.kinds or kind in query.kinds
-    ]
     events = t.audit_events.c
     branches = []
-    for kind, branch, c in [*selects, (None, _events_select(), events)]:
-        entity = next(c[n] for n in ("entity_id", "model_id", "config_id", "flag_name") if n in c)
-        actor = c.actor if kind is None else c.author
-        table_at = c.at
+    for source in _sources():
+        if source.kind is not None and query.kinds and source.kind not in query.kinds:
+            continue
         conditions: list[ColumnElement[bool]] = []
-        if kind is None and query.kinds:
+        if source.kind is None and query.kinds:
             conditions.append(events.kind.in_(query.kinds))
         if query.actor is not None:
-            conditions.append(actor == query.actor)
+            conditions.append(source.actor == query.actor)
         if query.since is not None:
-            conditions.append(table_at >= query.since)
+            conditions.append(source.at >= query.since)
         if query.until is not None:
-            conditions.append(table_at < query.until)
+            conditions.append(source.at < query.until)
         if query.entity_id is not None:
-            conditions.append(entity == query.entity_id)
-        branches.append(branch.where(*conditions))
+            conditions.append(source.entity == query.entity_id)
+        branches.append(source.select.where(*conditions))
     return branches
 
 
