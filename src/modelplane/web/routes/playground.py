@@ -39,6 +39,7 @@ REPLAY_BLANK: dict[str, Any] = {
     "replay_filename": None,
     "line_errors": [],
     "replay": None,
+    "replay_picked": None,
 }
 DEFAULT_REQUEST = {"text": "", "contextTokens": "0", "costBias": "0", "speedBias": "0", "seed": "1"}
 
@@ -121,12 +122,15 @@ async def replay(console: SignedIn, form: CheckedForm) -> Response:
     except UnicodeDecodeError:
         errors.append(FieldError("file", "the file is not UTF-8 text"))
         text = ""
+    picks: dict[str, Any] = {"replay_picked": {"live": include_live, "versions": versions}}
     if errors:
-        return _replay_page(console, errors, 422, filename=upload.filename)
+        return _replay_page(console, errors, 422, filename=upload.filename, **picks)
     try:
         requests = replay_svc.parse_prompts(text)
     except InvalidInput as exc:
-        return _replay_page(console, [], 422, filename=upload.filename, line_errors=exc.errors)
+        return _replay_page(
+            console, [], 422, filename=upload.filename, line_errors=exc.errors, **picks
+        )
     if not requests:
         errors.append(FieldError("file", "the file holds no prompts"))
     elif len(requests) > REPLAY_MAX_PROMPTS:
@@ -135,16 +139,16 @@ async def replay(console: SignedIn, form: CheckedForm) -> Response:
             FieldError("file", f"{message} {REPLAY_MAX_PROMPTS:,} (the CLI has no limit)")
         )
     if errors:
-        return _replay_page(console, errors, 422, filename=upload.filename)
+        return _replay_page(console, errors, 422, filename=upload.filename, **picks)
     runtime = console.runtime
     runs = [replay_svc.live_run(runtime.reader)] if include_live else []
     try:
         runs += [replay_svc.stored_run(console.uows, v) for v in versions]
     except NotFound as exc:
-        return _replay_page(console, [FieldError("version", str(exc))], 422)
+        return _replay_page(console, [FieldError("version", str(exc))], 422, **picks)
     replay_svc.replay(runtime.reader, runtime.settings, runs, requests)
     document = replay_svc.report(runs, requests)
-    return _replay_page(console, [], 200, filename=upload.filename, report=document)
+    return _replay_page(console, [], 200, filename=upload.filename, report=document, **picks)
 
 
 def _replay_page(
@@ -154,6 +158,7 @@ def _replay_page(
     filename: str | None = None,
     line_errors: list[FieldError] | None = None,
     report: dict[str, Any] | None = None,
+    replay_picked: dict[str, Any] | None = None,
 ) -> Response:
     config = console.runtime.reader.router_config()
     values = {**DEFAULT_REQUEST, **config_values(config.doc(), WHAT_IF)}
@@ -168,6 +173,7 @@ def _replay_page(
         replay_filename=filename,
         line_errors=line_errors or [],
         replay=report,
+        replay_picked=replay_picked,
     )
 
 
