@@ -14,7 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelplane.api.problems import BodyTooLarge, body_too_large
 
-BULK_PATHS = frozenset({"/api/v1/import", "/admin/import", "/api/v1/usage"})
+BULK_PATHS = frozenset(
+    {"/api/v1/import", "/admin/import", "/api/v1/usage", "/admin/auto-router/playground/replay"}
+)
 MULTIPART_ALLOWANCE = 64 * 1024
 """What a console upload may add to the document: the form's other fields and framing."""
 

@@ -1,5 +1,6 @@
 """The route playground: route a message with the stored dials and, beside it, with dials
-changed on the page and not saved ("what if"). Nothing here writes or is logged."""
+changed on the page and not saved ("what if"); and replay an uploaded prompt set under the
+live config and saved versions (``services/replay.py``). Nothing here writes or is logged."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
-from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound
+from modelplane.domain.history import HistoryEntry
 from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
 from modelplane.domain.validation import validate
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
-from modelplane.services import routing
+from modelplane.services import replay as replay_svc
+from modelplane.services import router_data, routing
 from modelplane.web.console import Console, SignedIn
 from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm
@@ -27,6 +31,16 @@ from modelplane.web.routes.router_data import (
 router = APIRouter(prefix="/admin/auto-router")
 WHAT_IF = "whatIf."
 SHOWN_CANDIDATES = 30
+REPLAY_MAX_PROMPTS = 5000  # the console's bound on one replay's work; the CLI has none
+SHOWN_CHANGES = 100
+SHOWN_VERSIONS = 30
+REPLAY_BLANK: dict[str, Any] = {
+    "replay_errors": [],
+    "replay_filename": None,
+    "line_errors": [],
+    "replay": None,
+    "replay_picked": None,
+}
 DEFAULT_REQUEST = {"text": "", "contextTokens": "0", "costBias": "0", "speedBias": "0", "seed": "1"}
 
 
@@ -79,6 +93,96 @@ def run(console: SignedIn, form: CheckedForm) -> Response:
     return _page(console, values, errors, current, alternative, changed=changed, status=status)
 
 
+@router.post("/playground/replay", response_class=HTMLResponse)
+async def replay(console: SignedIn, form: CheckedForm) -> Response:
+    upload = form.get("file")
+    picked = [str(v) for v in form.getlist("version")]
+    include_live = form.get("live") is not None
+    limit = console.runtime.settings.import_max_bytes
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _replay_page(console, [FieldError("file", "choose a JSON-lines file")], 422)
+    try:
+        raw = await upload.read(limit + 1)
+    finally:
+        await form.close()
+    if len(raw) > limit:
+        message = f"the file is larger than the upload limit of {limit:,} bytes"
+        return _replay_page(console, [FieldError("file", message)], 413)
+    errors: list[FieldError] = []
+    versions: list[int] = []
+    for value in picked:
+        if not value.isdigit() or int(value) < 1:
+            errors.append(FieldError("version", f"{value!r} is not a config version"))
+        elif int(value) not in versions:
+            versions.append(int(value))
+    if len(versions) + include_live < 2:
+        errors.append(FieldError("version", "choose at least two configs to compare"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        errors.append(FieldError("file", "the file is not UTF-8 text"))
+        text = ""
+    picks: dict[str, Any] = {"replay_picked": {"live": include_live, "versions": versions}}
+    if errors:
+        return _replay_page(console, errors, 422, filename=upload.filename, **picks)
+    try:
+        requests = replay_svc.parse_prompts(text)
+    except InvalidInput as exc:
+        return _replay_page(
+            console, [], 422, filename=upload.filename, line_errors=exc.errors, **picks
+        )
+    if not requests:
+        errors.append(FieldError("file", "the file holds no prompts"))
+    elif len(requests) > REPLAY_MAX_PROMPTS:
+        message = f"the file holds {len(requests):,} prompts; the console replays at most"
+        errors.append(
+            FieldError("file", f"{message} {REPLAY_MAX_PROMPTS:,} (the CLI has no limit)")
+        )
+    if errors:
+        return _replay_page(console, errors, 422, filename=upload.filename, **picks)
+    runtime = console.runtime
+    runs = [replay_svc.live_run(runtime.reader)] if include_live else []
+    try:
+        runs += [replay_svc.stored_run(console.uows, v) for v in versions]
+    except NotFound as exc:
+        return _replay_page(console, [FieldError("version", str(exc))], 422, **picks)
+    replay_svc.replay(runtime.reader, runtime.settings, runs, requests)
+    document = replay_svc.report(runs, requests)
+    return _replay_page(console, [], 200, filename=upload.filename, report=document, **picks)
+
+
+def _replay_page(
+    console: Console,
+    errors: list[FieldError],
+    status: int,
+    filename: str | None = None,
+    line_errors: list[FieldError] | None = None,
+    report: dict[str, Any] | None = None,
+    replay_picked: dict[str, Any] | None = None,
+) -> Response:
+    config = console.runtime.reader.router_config()
+    values = {**DEFAULT_REQUEST, **config_values(config.doc(), WHAT_IF)}
+    return _page(
+        console,
+        values,
+        [],
+        None,
+        None,
+        status=status,
+        replay_errors=errors,
+        replay_filename=filename,
+        line_errors=line_errors or [],
+        replay=report,
+        replay_picked=replay_picked,
+    )
+
+
+def _config_versions(console: Console) -> list[HistoryEntry]:
+    """The latest saved versions, newest first, for the replay form's choices."""
+    entries, _ = router_data.router_config_history(console.uows, 0, SHOWN_VERSIONS)
+    return sorted(entries, key=lambda e: e.version, reverse=True)
+
+
 def _request(parsed: ParsedForm) -> RouteRequest:
     doc = parsed.document
     data: dict[str, Any] = {
@@ -116,6 +220,7 @@ def _page(
     alternative: Run | None,
     changed: bool = False,
     status: int = 200,
+    **replay: Any,
 ) -> Response:
     return console.page(
         "playground.html",
@@ -127,5 +232,12 @@ def _page(
         changed=changed,
         shown_candidates=SHOWN_CANDIDATES,
         p=WHAT_IF,
+        config_versions=_config_versions(console),
+        live_version=console.runtime.reader.router_config().version,
+        shown_changes=SHOWN_CHANGES,
+        short=replay_svc.short,
+        chars_per_token=replay_svc.CHARS_PER_TOKEN,
+        replay_output_tokens=replay_svc.REPLAY_OUTPUT_TOKENS,
         **config_choices(console),
+        **{**REPLAY_BLANK, **replay},
     )

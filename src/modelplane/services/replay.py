@@ -1,0 +1,166 @@
+"""Replaying a prompt set: route every prompt of a JSON-lines file under two or more router
+configs and compare what each would do, before saving anything. The CLI
+(``modelplane router replay``) and the console playground both call these.
+
+Each line is a JSON object: ``text`` and, optionally, any other field of a route request
+(``contextTokens``, ``costBias``, ``classification``, ``seed``, ...). A line without a
+``seed`` gets its line number as the seed, so every config rolls the same dice and a changed
+choice is the config's doing. The routing is the engine's (``Router`` over data compiled
+from the catalogue and profiles the reader holds, with the classifier each config names); no
+decision is logged.
+
+The estimated cost per 1,000 requests prices each choice at the catalogue's prices for a
+reference request: ``contextTokens`` + one token per 4 characters of the text as input and
+``REPLAY_OUTPUT_TOKENS`` as output (Decimal throughout).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.reader import CatalogReader
+from modelplane.domain.router_config import TIERS, RouterConfig
+from modelplane.domain.validation import validate
+from modelplane.router import RouteDecision, Router, RouteRequest, compile_router
+from modelplane.router.selection.pick import difficulty_of
+from modelplane.services.router_data import router_config_at
+from modelplane.services.routing import configured_classifier
+from modelplane.settings import Settings
+from modelplane.store.unit_of_work import UnitOfWorkFactory
+
+REPLAY_OUTPUT_TOKENS = 500
+CHARS_PER_TOKEN = 4
+MAX_LINE_ERRORS = 50
+
+
+@dataclass
+class ConfigRun:
+    """One config's decisions over the prompt set."""
+
+    label: str
+    config: RouterConfig
+    decisions: list[RouteDecision] = field(default_factory=list)
+    cost: Decimal = Decimal(0)
+
+    def to_json(self) -> dict[str, Any]:
+        n = len(self.decisions) or 1
+        tiers: Counter[str] = Counter(d.tier or "none" for d in self.decisions)
+        return {
+            "label": self.label,
+            "configVersion": self.config.version,
+            "strategy": self.config.router_settings.selection_strategy,
+            "tierMix": {t: tiers.get(t, 0) for t in TIERS}
+            | ({"none": tiers["none"]} if tiers.get("none") else {}),
+            "tierShare": {t: round(tiers.get(t, 0) / n, 4) for t in TIERS},
+            "costPer1kRequestsUsd": str((self.cost * 1000 / n).quantize(Decimal("0.0001"))),
+            "meanDifficulty": mean_difficulty(self.decisions),
+        }
+
+
+def mean_difficulty(decisions: list[RouteDecision]) -> dict[str, float | None]:
+    """The mean difficulty of the prompts each tier received (``None``: it received none)."""
+    sums: dict[str, list[float]] = {t: [] for t in TIERS}
+    for d in decisions:
+        if d.tier is not None:
+            sums[d.tier].append(difficulty_of(d.classification))
+    return {t: round(sum(v) / len(v), 3) if v else None for t, v in sums.items()}
+
+
+def parse_prompts(text: str) -> list[RouteRequest]:
+    """Every non-blank line as a route request. Bad lines raise ``InvalidInput`` with one
+    error per line (the first ``MAX_LINE_ERRORS``), each ``line N: field: problem``."""
+    requests: list[RouteRequest] = []
+    errors: list[FieldError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        problem = _line_problem(number, line, requests)
+        if problem is not None:
+            errors.append(FieldError(f"line {number}", problem))
+            if len(errors) >= MAX_LINE_ERRORS:
+                break
+    if errors:
+        raise InvalidInput(errors, "bad prompt lines")
+    return requests
+
+
+def _line_problem(number: int, line: str, requests: list[RouteRequest]) -> str | None:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc.msg}"
+    if not isinstance(data, dict):
+        return "must be a JSON object"
+    if not isinstance(data.get("text"), str):
+        return f"text: {'required' if 'text' not in data else 'must be text'}"
+    data.setdefault("seed", number)
+    try:
+        requests.append(validate(RouteRequest, data))
+    except InvalidInput as exc:
+        return str(exc.errors[0])
+    return None
+
+
+def stored_run(uows: UnitOfWorkFactory, version: int) -> ConfigRun:
+    """A run for a saved router config version (``NotFound`` when there is no such one)."""
+    document = router_config_at(uows, version)
+    return ConfigRun(f"v{version}", RouterConfig.model_validate({**document, "version": version}))
+
+
+def live_run(reader: CatalogReader) -> ConfigRun:
+    """A run for the config in force."""
+    live = reader.router_config()
+    return ConfigRun(f"live (v{live.version})", live)
+
+
+def replay(
+    reader: CatalogReader,
+    settings: Settings,
+    runs: list[ConfigRun],
+    requests: list[RouteRequest],
+) -> None:
+    """Route every request under every config, through the engine."""
+    models, profiles = reader.models(), reader.profiles()
+    categories = [c.id for c in reader.categories()]
+    by_id = {m.id: m for m in models}
+    for run in runs:
+        data = compile_router(models, profiles, run.config, categories)
+        engine = Router(data, configured_classifier(data, settings))
+        for request in requests:
+            decision = engine.route(request)
+            run.decisions.append(decision)
+            model = by_id.get(decision.selected_model_id)
+            if model is not None:
+                input_tokens = request.context_tokens + -(-len(request.text) // CHARS_PER_TOKEN)
+                run.cost += reader.cost(model.id, input_tokens, REPLAY_OUTPUT_TOKENS)
+
+
+def changed(runs: list[ConfigRun], requests: list[RouteRequest]) -> list[dict[str, Any]]:
+    """The prompts whose chosen model differs between any two configs."""
+    found = []
+    for i, request in enumerate(requests):
+        choices = [run.decisions[i].selected_model_id for run in runs]
+        if len(set(choices)) > 1:
+            found.append({"index": i + 1, "text": request.text, "choices": choices})
+    return found
+
+
+def report(runs: list[ConfigRun], requests: list[RouteRequest]) -> dict[str, Any]:
+    """The comparison as one JSON document (the CLI's ``--json``)."""
+    return {
+        "prompts": len(requests),
+        "outputTokensPerRequest": REPLAY_OUTPUT_TOKENS,
+        "configs": [run.to_json() for run in runs],
+        "changed": changed(runs, requests),
+    }
+
+
+def short(text: str, width: int = 48) -> str:
+    """The text on one line, cut to ``width`` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
