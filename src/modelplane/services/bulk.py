@@ -24,10 +24,18 @@ from pydantic import BaseModel, ValidationError
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import FieldError, InvalidInput, ModelplaneError, unknown
 from modelplane.domain.history import FieldChange, diff
-from modelplane.domain.models import ModelSpec, Provider
+from modelplane.domain.models import DatedPrice, ModelSpec, Provider
 from modelplane.domain.profiles import ProfileSpec, TaskCategory
 from modelplane.domain.router_config import RouterConfigDoc
 from modelplane.domain.validation import MAX_REASON, field_errors, validate_reason
+from modelplane.services.bulk_prices import (
+    TIMELINE_FIELD,
+    TimelinePlan,
+    apply_timelines,
+    export_timeline,
+    plan_timelines,
+    take_timelines,
+)
 from modelplane.services.models import save_in
 from modelplane.services.router_data import (
     CONFIG_ID,
@@ -112,6 +120,8 @@ class ImportDocument:
     )
     """Per versioned kind and id, the version the document says it is based on (``None``:
     it records none)."""
+    timelines: dict[str, list[DatedPrice]] = field(default_factory=dict)
+    """Per model id, the price timeline the document gives it (``services/bulk_prices``)."""
 
 
 @dataclass
@@ -149,6 +159,8 @@ class ImportReport:
         default_factory=lambda: {k: {} for k in VERSIONED}, repr=False
     )
     """The versions the plan was made against; the apply writes only over these."""
+    timelines: TimelinePlan = field(default_factory=TimelinePlan, repr=False)
+    """The dated prices the apply records (``services/bulk_prices``)."""
 
     @property
     def change_count(self) -> int:
@@ -187,7 +199,10 @@ def _export(uow: UnitOfWork) -> dict[str, Any]:
         "exportedAt": utcnow().isoformat().replace("+00:00", "Z"),
         "providers": [p.to_json() for p in uow.providers.all()],
         "categories": [c.to_json() for c in uow.categories.all()],
-        "models": [{**m.spec().to_json(), "version": m.version} for m in uow.models.filtered()],
+        "models": [
+            {**m.spec().to_json(), "version": m.version, **export_timeline(m)}
+            for m in uow.models.filtered()
+        ],
         "profiles": [{**p.spec().to_json(), "version": p.version} for p in uow.profiles.all()],
         "routerConfig": {**config.doc().to_json(), "version": config.version} if config else None,
     }
@@ -267,6 +282,7 @@ def parse_document(uow: UnitOfWork, data: Any) -> ImportDocument:
         errors.append(FieldError("schemaVersion", message))
     warnings: list[str] = []
     models_data, model_bases = _take_versions(data.get("models"), "models", errors)
+    models_data, model_timelines = take_timelines(models_data, errors)
     profiles_data, profile_bases = _take_versions(data.get("profiles"), "profiles", errors)
     profiles_data = _strip_profile_extras(profiles_data, warnings)
     config_data, config_base = _take_version(data.get("routerConfig"), "routerConfig", errors)
@@ -279,6 +295,7 @@ def parse_document(uow: UnitOfWork, data: Any) -> ImportDocument:
         warnings=warnings,
     )
     doc.base_versions["models"] = {m.id: model_bases.get(i) for i, m in doc.models}
+    doc.timelines = {m.id: model_timelines[i] for i, m in doc.models if i in model_timelines}
     doc.base_versions["profiles"] = {p.model_id: profile_bases.get(i) for i, p in doc.profiles}
     doc.base_versions["routerConfig"] = {ROUTER_KEY: config_base}
     errors += _references(uow, doc)
@@ -456,6 +473,7 @@ def _plan(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
     versions["models"] = {m.id: m.version for m in stored_models}
     models = {m.id: m.spec().to_json() for m in stored_models}
     _compare(report.diff["models"], models, [(m.id, m.to_json()) for _, m in doc.models])
+    _plan_timelines(uow, doc, report)
     stored_profiles = uow.profiles.all()
     versions["profiles"] = {p.model_id: p.version for p in stored_profiles}
     profiles = {p.model_id: p.spec().to_json() for p in stored_profiles}
@@ -467,6 +485,24 @@ def _plan(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
         current = {ROUTER_KEY: config.doc().to_json()} if config else {}
         new_config = [(ROUTER_KEY, doc.router_config.to_json())]
         _compare(report.diff["routerConfig"], current, new_config)
+
+
+def _plan_timelines(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
+    """A model whose only difference is its price timeline is updated by that alone."""
+    plan, changes = plan_timelines(uow, doc.timelines, report.warnings)
+    report.timelines = plan
+    models = report.diff["models"]
+    updated = dict(models.updated)
+    for model_id, change in changes.items():
+        if model_id in models.created:
+            continue
+        if model_id in updated:
+            updated[model_id] = [*updated[model_id], change]
+        else:
+            models.unchanged.remove(model_id)
+            updated[model_id] = [change]
+    order = [k for k, _ in models.updated] + [k for k in updated if k not in dict(models.updated)]
+    models.updated = [(k, updated[k]) for k in order]
 
 
 def _conflicts(uow: UnitOfWork, doc: ImportDocument, report: ImportReport) -> None:
@@ -563,7 +599,16 @@ def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: s
 
     # Deprecations go after the router config, which may stop naming those models; the rest
     # before it, since it may name models the import creates.
-    models = _changed(doc.models, plan["models"], lambda m: m.id)
+    timeline_only = {
+        k
+        for k, changes in plan["models"].updated
+        if all(c.field == TIMELINE_FIELD for c in changes)
+    }
+    models = [
+        m
+        for m in _changed(doc.models, plan["models"], lambda m: m.id)
+        if m[1].id not in timeline_only
+    ]
     deprecations = [m for m in models if _deprecates(uow, m[1])]
     for _, spec in [m for m in models if m not in deprecations]:
         save_in(uow, spec, change("models", spec.id), expected("models", spec.id))
@@ -576,6 +621,8 @@ def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: s
         save_router_config_in(uow, doc.router_config, config_change, config_expected)
     for _, spec in deprecations:
         save_in(uow, spec, change("models", spec.id), expected("models", spec.id))
+    written = set(plan["models"].created) | {k for k, _ in plan["models"].updated}
+    apply_timelines(uow, report.timelines, written, author, at)
 
 
 def _deprecates(uow: UnitOfWork, spec: ModelSpec) -> bool:

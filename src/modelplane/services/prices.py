@@ -45,6 +45,33 @@ def _require(uow: UnitOfWork, model_id: str) -> Model:
     return model
 
 
+def record_price_in(
+    uow: UnitOfWork, current: Model, entry: DatedPrice, author: str, now: datetime
+) -> None:
+    """Within ``uow``: add ``entry`` (a whole price) to ``current``'s timeline, which
+    first gains the model's undated price from ever on. One in force already (dated at or
+    before ``now``) is announced at once; a scheduled one when it takes effect. The path
+    of ``schedule_price`` and of an import's price timelines (``services/bulk_prices``)."""
+    repo = uow.prices
+    if not current.price_timeline:
+        since = DatedPrice(effective_from=SINCE_EVER, pricing=current.pricing)
+        repo.put(current.id, since, now, current.updated_by or author)
+    repo.put(current.id, entry, now, author)
+    # Every process re-reads the model with its timeline; reads price it as in force.
+    uow.touch("model", current.id)
+    if entry.effective_from <= now:
+        old = current.pricing_at(entry.effective_from)
+        webhooks.price_changed(
+            uow,
+            current.id,
+            old.to_json(),
+            entry.pricing.to_json(),
+            entry.effective_from.isoformat(),
+            author,
+            entry.reason,
+        )
+
+
 def schedule_price(
     uows: UnitOfWorkFactory,
     model_id: str,
@@ -65,24 +92,8 @@ def schedule_price(
         old = current.pricing_at(effective_from)
         merged = deep_merge(current.spec().to_json(), {"pricing": deep_merge(old.to_json(), patch)})
         new = validate(ModelSpec, merged).pricing
-        repo = uow.prices
-        if not current.price_timeline:
-            since = DatedPrice(effective_from=SINCE_EVER, pricing=current.pricing)
-            repo.put(model_id, since, now, current.updated_by or author)
         entry = DatedPrice(effective_from=effective_from, pricing=new, reason=reason)
-        repo.put(model_id, entry, now, author)
-        # Every process re-reads the model with its timeline; reads price it as in force.
-        uow.touch("model", model_id)
-        if effective_from <= now:
-            webhooks.price_changed(
-                uow,
-                model_id,
-                old.to_json(),
-                new.to_json(),
-                effective_from.isoformat(),
-                author,
-                reason,
-            )
+        record_price_in(uow, current, entry, author, now)
         model = _require(uow, model_id)
         uow.commit()
     return model
