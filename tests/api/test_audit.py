@@ -179,9 +179,7 @@ def test_syncs_that_write_and_change_request_events_are_kinds_of_the_feed(
         ("litellm", "applied", "admin-token")
     ]  # the dry run wrote nothing, so it is not a change
     assert syncs[0]["reason"].startswith("from ")
-    events = client.get(f"/api/v1/audit?kind=change_request&id={rid}", headers=admin).json()[
-        "data"
-    ]
+    events = client.get(f"/api/v1/audit?kind=change_request&id={rid}", headers=admin).json()["data"]
     assert {e["actor"] for e in events} == {"editor-token"}
     assert len(events) >= 2  # opened, then withdrawn
     everything = client.get("/api/v1/audit?limit=500", headers=admin).json()["data"]
