@@ -188,7 +188,8 @@ def flag_history_page(
     if card is None:
         return console.page("missing.html", status=404, what=f"flag {name!r}")
     limit = 50
-    entries, total = ([], 0)
+    entries: list[HistoryEntry] = []
+    total = 0
     if card.flag.version:
         entries, total = svc.flag_history(console.uows, name, offset, limit)
     return console.page(
