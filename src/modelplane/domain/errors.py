@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 class ModelplaneError(Exception):
@@ -149,6 +150,10 @@ class ApprovalRequired(ModelplaneError):
 
     def __init__(self, kind: str, approvers: int, role: str) -> None:
         self.kind = kind
+        self.change: dict[str, Any] | None = None
+        """The refused write as a change request's change (``kind``, ``id``, ``patch``,
+        ``expectedVersion``), when the write knew it; so a face can offer to open one."""
+        self.reason: str | None = None
         super().__init__(
             f"{kind} changes need {approvers} approval(s) by the {role} role: "
             f"open a change request (POST {self.link})"

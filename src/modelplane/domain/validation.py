@@ -67,6 +67,29 @@ def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def merge_patch(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    """The smallest patch that ``deep_merge`` turns ``before`` into ``after`` with: changed
+    fields only, nested objects walked into, a removed field as ``None``.
+
+    ``merge_patch({"a": 1, "b": {"c": 2, "d": 3}}, {"a": 1, "b": {"c": 5, "d": 3}})``
+    gives ``{"b": {"c": 5}}``.
+    """
+    base = before or {}
+    patch: dict[str, Any] = {}
+    for key, value in after.items():
+        old = base.get(key)
+        if isinstance(value, dict) and isinstance(old, dict):
+            inner = merge_patch(old, value)
+            if inner:
+                patch[key] = inner
+        elif key not in base or old != value:
+            patch[key] = value
+    for key in base:
+        if key not in after:
+            patch[key] = None
+    return patch
+
+
 def require_object(data: Any, what: str) -> dict[str, Any]:
     """``data`` if it is a JSON object, else an ``InvalidInput`` saying what it should be."""
     if not isinstance(data, dict):

@@ -27,7 +27,7 @@ from modelplane.domain.base import DomainModel
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import ApprovalRequired, NotFound, VersionConflict, nearest
 from modelplane.domain.history import ChangeType, HistoryEntry, diff
-from modelplane.domain.validation import validate, validate_reason
+from modelplane.domain.validation import merge_patch, validate, validate_reason
 from modelplane.services import webhooks
 from modelplane.store.change_requests import ChangeRequestRepository
 from modelplane.store.repositories import HistoryRepository
@@ -245,7 +245,19 @@ def save(
     kind.check(uow, key, spec, current)
     if current is not None and kind.spec_of(current) == spec and not force:
         return current
-    override = check_policy(uow, kind.change_kind)
+    try:
+        override = check_policy(uow, kind.change_kind)
+    except ApprovalRequired as exc:
+        before = dict(kind.spec_of(current).to_json()) if current is not None else None
+        patch = merge_patch(before, dict(spec.to_json()))
+        exc.change = {
+            "kind": kind.change_kind,
+            "id": key,
+            "patch": patch,
+            "expectedVersion": version,
+        }
+        exc.reason = change.reason
+        raise
     if override is not None:
         why = f"emergency override: {override}"
         change = Change(change.author, why[:1000], change.change_type, change.at)

@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from modelplane.bootstrap import Runtime
-from modelplane.web.console import ConsoleForbidden, LoginRequired
+from modelplane.domain.errors import ApprovalRequired
+from modelplane.web.console import ConsoleForbidden, LoginRequired, console_for
 from modelplane.web.routes import (
     admin,
     analytics,
@@ -72,6 +73,17 @@ def install(app: FastAPI) -> None:
         if request.method != "GET" or request.headers.get("X-Requested-With"):
             return HTMLResponse("Sign in again.", status_code=401)
         return RedirectResponse(f"/admin/login?{urlencode({'next': target})}", status_code=303)
+
+    api_approval = app.exception_handlers.get(ApprovalRequired)
+
+    @app.exception_handler(ApprovalRequired)
+    async def _approval(request: Request, exc: ApprovalRequired) -> Response:
+        """A console write refused by an approval policy gets the console's answer (the
+        banner and "open a change request"); the API keeps its 409 problem."""
+        if request.url.path.startswith("/admin") or api_approval is None:
+            return console_for(request).approval_required(exc)
+        answer: Response = await api_approval(request, exc)  # type: ignore[misc]
+        return answer
 
     @app.exception_handler(ConsoleForbidden)
     async def _forbidden(request: Request, exc: ConsoleForbidden) -> Response:

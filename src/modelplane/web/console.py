@@ -4,16 +4,18 @@ current) and the dependencies that require a signed-in user or a role."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.access import User, allows
+from modelplane.domain.errors import ApprovalRequired
 from modelplane.services.change_requests import pending_count
 from modelplane.services.sign_in import session_user
 from modelplane.store.unit_of_work import UnitOfWorkFactory
@@ -130,6 +132,22 @@ class Console:
             danger=danger,
         )
 
+    def approval_required(self, exc: ApprovalRequired) -> HTMLResponse:
+        """What every console write answers when an approval policy refuses it: an error
+        banner saying so, a link to the change requests, and (when the write said what it
+        was) a button that opens a request with exactly the refused change."""
+        change = exc.change
+        return self.page(
+            "approval_required.html",
+            status=409,
+            message=str(exc).split(": open a change request")[0],
+            change=change,
+            change_json=json.dumps(change, ensure_ascii=False) if change else "",
+            title=f"{change['kind'].replace('_', ' ')} {change['id']}" if change else "",
+            reason=exc.reason or "",
+            back=_same_site_path(self.request.headers.get("referer", "")),
+        )
+
     def redirect(
         self, url: str, notice: str | None = None, *, refused: str | None = None
     ) -> Response:
@@ -162,6 +180,19 @@ class Console:
                 path="/",
             )
         return response
+
+
+def _same_site_path(url: str) -> str:
+    """The console path of ``url`` (a Referer), or "" for anything else."""
+    parts = urlsplit(url)
+    if not parts.path.startswith("/admin/"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def console_for(request: Request) -> Console:
+    """The console context of ``request`` (for answers outside a route: error handlers)."""
+    return _console(request)
 
 
 def _console(request: Request) -> Console:

@@ -3,6 +3,7 @@ its diff, its events, approve/reject, a schedule picker and apply."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
@@ -22,6 +23,23 @@ def changes_page(console: SignedIn) -> Response:
     pending = [r for r in everything["data"] if r["state"] in svc.PENDING]
     done = [r for r in everything["data"] if r["state"] not in svc.PENDING][:50]
     return console.page("changes.html", pending=pending, done=done, counts=everything["counts"])
+
+
+@router.post("")
+def open_request(console: EditorConsole, form: CheckedForm) -> Response:
+    """Open a change request with one change, the one a write refused for approval carried
+    (``change``, as JSON), and land on the new request's page."""
+    try:
+        change = json.loads(str(form.get("change") or ""))
+    except ValueError:
+        return console.redirect("/admin/changes", refused="No change to open a request for.")
+    title = str(form.get("title") or "").strip()
+    try:
+        made = svc.create_request(console.uows, title, form.get("reason"), [change], console.author)
+    except (InvalidInput, NotFound) as exc:
+        return console.redirect("/admin/changes", refused=f"Not opened: {exc}")
+    notice = f"Change request #{made['id']} opened: it needs {made['approvalsNeeded']} approval(s)."
+    return console.redirect(f"/admin/changes/{made['id']}", notice=notice)
 
 
 @router.get("/{request_id}", response_class=HTMLResponse)

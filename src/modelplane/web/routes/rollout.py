@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput, VersionConflict
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound, VersionConflict
 from modelplane.domain.flags import (
     MODELS_SOURCE,
     ROLLOUT_STEPS,
@@ -29,7 +29,7 @@ from modelplane.domain.flags import (
     UserContext,
     next_step,
 )
-from modelplane.domain.history import HistoryEntry
+from modelplane.domain.history import HistoryEntry, diff
 from modelplane.domain.validation import require_reason
 from modelplane.rollout.parity import SAMPLE_FLAG
 from modelplane.services import flags as svc
@@ -177,6 +177,76 @@ def switch_flag(console: EditorConsole, form: CheckedForm, name: str) -> Respons
             danger=not turn_on,
         )
     return _write(console, cards, name, {"enabled": turn_on}, {}, meta, versioned=turn_on)
+
+
+@router.get("/flags/{name}/history", response_class=HTMLResponse)
+def flag_history_page(
+    console: SignedIn, name: str, offset: Annotated[int, Query(ge=0)] = 0
+) -> Response:
+    """Every stored version of one flag, with who, when and why, and a restore button."""
+    card = _cards(console).get(name)
+    if card is None:
+        return console.page("missing.html", status=404, what=f"flag {name!r}")
+    limit = 50
+    entries: list[HistoryEntry] = []
+    total = 0
+    if card.flag.version:
+        entries, total = svc.flag_history(console.uows, name, offset, limit)
+    return console.page(
+        "flag_history.html",
+        flag=card.flag,
+        entries=entries,
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.post("/flags/{name}/restore", response_class=HTMLResponse)
+def restore_flag(console: EditorConsole, form: CheckedForm, name: str) -> Response:
+    """Restore an earlier version: first a confirmation with what changes and a required
+    reason, then the same rollback the API and CLI use."""
+    back = f"/admin/rollout/flags/{name}/history"
+    card = _cards(console).get(name)
+    if card is None:
+        return console.page("missing.html", status=404, what=f"flag {name!r}")
+    version_text = str(form.get("version") or "").strip()
+    if not version_text.isdigit():
+        return console.redirect(back, refused="No version given.")
+    version = int(version_text)
+    reason = str(form.get("reason") or "").strip()
+    confirmed = form.get("confirmed") == "yes"
+    errors: list[FieldError] = []
+    if confirmed:
+        try:
+            require_reason(reason)
+        except InvalidInput as exc:
+            errors = exc.errors
+    if not confirmed or errors:
+        try:
+            old = svc.flag_at(console.uows, name, version)
+        except NotFound as exc:
+            return console.redirect(back, refused=str(exc))
+        document = {k: v for k, v in old.items() if k != "version"}
+        expected = str(form.get("expectedVersion") or "").strip()
+        return console.page(
+            "flag_restore.html",
+            status=422 if errors else 200,
+            flag=card.flag,
+            version=version,
+            changes=diff(card.flag.spec().to_json(), document),
+            expected=expected or card.flag.version,
+            reason=reason,
+            errors=errors,
+        )
+    try:
+        expected_version = form_version(form.get("expectedVersion"))
+        saved = svc.rollback_flag(
+            console.uows, name, version, console.author, reason, expected_version
+        )
+    except (NotFound, InvalidInput, VersionConflict) as exc:
+        return console.redirect(back, refused=f"Not restored: {exc}")
+    return console.redirect(back, notice=f"Restored version {version} as version {saved.version}.")
 
 
 def _reason_errors(meta: Mapping[str, str]) -> list[FieldError] | None:
