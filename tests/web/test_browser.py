@@ -243,7 +243,7 @@ def test_admin_pages_for_users_and_tokens(page: Any) -> None:
     page.get_by_role("link", name="API tokens").click()
     page.get_by_label("Name").fill("ci-bot")
     page.get_by_role("button", name="Create token").click()
-    expect(page.get_by_label("Token")).to_have_value(re.compile(r"^mp_"))
+    expect(page.get_by_label("Token", exact=True)).to_have_value(re.compile(r"^mp_"))
     screenshot(page, "13-tokens")
 
 
