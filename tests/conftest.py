@@ -142,12 +142,65 @@ def engine(session_engine: Engine) -> Engine:
     return session_engine
 
 
-@pytest.fixture
-def seeded(engine: Engine) -> Engine:
-    """A database holding the seeded static tables."""
-    from modelplane.services.seed import seed
+class SeededRows:
+    """The rows a seed writes, captured once per backend and written back per test.
 
-    seed(engine)
+    Running the seed service takes about a second (a versioned save, with its history, for
+    each of 120 documents); tests that only need its result get the same rows, primary keys
+    and timestamps included, from one insert per table. ``test_seed.py`` runs the service
+    itself."""
+
+    def __init__(self, engine: Engine) -> None:
+        from sqlalchemy import select
+
+        from modelplane.services.seed import seed
+        from modelplane.store.tables import metadata
+
+        empty_all_tables(engine)
+        seed(engine)
+        self._tables = list(metadata.sorted_tables)
+        with engine.connect() as conn:
+            self._rows = {
+                t.name: [dict(r._mapping) for r in conn.execute(select(t))] for t in self._tables
+            }
+
+    def restore(self, engine: Engine) -> None:
+        from sqlalchemy import func, select, text
+
+        empty_all_tables(engine)
+        with engine.begin() as conn:
+            for table in self._tables:
+                rows = self._rows[table.name]
+                if rows:
+                    conn.execute(table.insert(), rows)
+                if engine.dialect.name != "postgresql":
+                    continue
+                # Rows came back with their keys: move each key sequence past them.
+                for column in table.primary_key.columns:
+                    if column.autoincrement is True or (
+                        column.autoincrement == "auto" and len(table.primary_key.columns) == 1
+                    ):
+                        sequence = conn.execute(
+                            text("SELECT pg_get_serial_sequence(:t, :c)"),
+                            {"t": table.name, "c": column.name},
+                        ).scalar()
+                        if sequence is None:
+                            continue
+                        top = conn.execute(select(func.max(column))).scalar() or 0
+                        conn.execute(
+                            text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": top + 1}
+                        )
+
+
+@pytest.fixture(scope="session")
+def seeded_rows(session_engine: Engine) -> SeededRows:
+    return SeededRows(session_engine)
+
+
+@pytest.fixture
+def seeded(engine: Engine, seeded_rows: SeededRows) -> Engine:
+    """A database holding the seeded static tables."""
+    seeded_rows.restore(engine)
     return engine
 
 
