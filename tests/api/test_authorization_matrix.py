@@ -109,6 +109,9 @@ ROUTES: dict[tuple[str, str], Call] = {
         EDITOR, "/api/v1/providers", 201, {"id": "acme", "displayName": "Acme"}
     ),
     ("GET", "/api/v1/router/config"): Call(ANYONE, "/api/v1/router/config"),
+    ("POST", "/api/v1/router/replay"): Call(
+        VIEWER, "/api/v1/router/replay", json={"prompts": [{"text": "hi"}], "configVersions": [1]}
+    ),
     ("PATCH", "/api/v1/router/config"): Call(
         EDITOR,
         "/api/v1/router/config",
@@ -440,8 +443,11 @@ def test_the_openapi_document_lists_no_route_without_a_scope(client: TestClient)
                 assert needed_scope(method, path) in SCOPES, key
 
 
-_WRITES = [k for k in MATRIX if k[0] != "GET"]
-_TOKEN_READS = [k for k in MATRIX if k[0] == "GET" and ROUTES[k].needs != ANYONE]
+_WRITES = [k for k in MATRIX if k[0] != "GET" and needed_scope(*k) != "read"]
+_TOKEN_READS = [
+    k for k in MATRIX if (k[0] == "GET" or needed_scope(*k) == "read") and ROUTES[k].needs != ANYONE
+]
+"""Reads that need a token: the GETs, and a POST that writes nothing (the replay)."""
 
 
 def test_a_read_only_token_reads_and_gets_403_naming_the_scope_on_every_write(
@@ -450,7 +456,8 @@ def test_a_read_only_token_reads_and_gets_403_naming_the_scope_on_every_write(
     reader = _scoped(runtime, "read-only", ["read"])
     for route in _TOKEN_READS:
         call = ROUTES[route]
-        assert client.get(call.path, headers=reader).status_code == call.ok, route
+        response = client.request(route[0], call.path, json=call.json, headers=reader)
+        assert response.status_code == call.ok, route
     for route in _WRITES:
         call = ROUTES[route]
         response = client.request(route[0], call.path, json=call.json, headers=reader)

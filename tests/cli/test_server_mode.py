@@ -168,3 +168,25 @@ def test_retire_and_bulk_status_the_same_way(mode: list[str]) -> None:
     assert code == 1 and "retired" in stderr
     history = ok(mode, "models", "history", "openai:gpt-5")
     assert history["data"][0]["changeType"] == "retired"
+
+
+def test_replay_gives_the_same_report_from_the_database_and_from_a_server(
+    mode: list[str], tmp_path: Path
+) -> None:
+    prompts = tmp_path / "prompts.jsonl"
+    rows = [{"text": "hi there"}, {"text": "Prove that there are infinitely many primes."}]
+    prompts.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    config: dict[str, Any] = read_json("router-defaults.json")
+    config["routerSettings"]["selectionStrategy"] = "quality"
+    file = tmp_path / "quality.json"
+    file.write_text(json.dumps(config))
+    report = ok(mode, "router", "replay", str(prompts), "--config", str(file))
+    assert report["prompts"] == 2
+    assert [c["label"] for c in report["configs"]][1] == str(file)
+    assert report["configs"][0]["label"].startswith("live (v")
+    assert [c["strategy"] for c in report["configs"]] == ["weighted-random", "quality"]
+    assert sum(report["configs"][1]["tierMix"].values()) == 2
+    config["costTiers"] = "cheap"
+    file.write_text(json.dumps(config))
+    code, _, stderr = run(mode, "router", "replay", str(prompts), "--config", str(file))
+    assert code == 1 and "configs[0].costTiers" in stderr

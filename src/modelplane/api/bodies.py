@@ -249,3 +249,25 @@ class ChangeRequestApply(Document):
     """Without `at`: apply now. With `at` (ISO 8601, with a zone): schedule for then."""
 
     at: Annotated[Any, WithJsonSchema({"type": "string", "format": "date-time"})] = None
+
+
+class Replay(Document):
+    """A prompt set (a list of route requests, or their JSON lines) and the configs to
+    compare: stored versions, whole configs, and whether the live one is included."""
+
+    prompts: Annotated[
+        Any,
+        WithJsonSchema(
+            {
+                "oneOf": [
+                    {"type": "array", "items": {"type": "object"}},
+                    {"type": "string", "description": "JSON lines"},
+                ]
+            }
+        ),
+    ] = None
+    configVersions: Annotated[  # noqa: N815
+        Any, WithJsonSchema({"type": "array", "items": {"type": "integer", "minimum": 1}})
+    ] = None
+    configs: Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "object"}})] = None
+    live: Annotated[Any, WithJsonSchema({"type": "boolean"})] = None

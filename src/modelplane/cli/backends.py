@@ -38,6 +38,7 @@ from modelplane.services import (
     moments,
     prices,
     replace,
+    replay,
     router_data,
     sync,
     tokens,
@@ -105,6 +106,7 @@ class Backend(Protocol):
     def create_provider(self, document: JSON) -> JSON: ...
     def record_usage(self, body: Any) -> JSON: ...
     def fleet(self) -> JSON: ...
+    def replay(self, body: JSON) -> JSON: ...
     # change requests and approval policies
     def list_policies(self) -> JSON: ...
     def set_policy(self, kind: str, approvers: int, role: str) -> JSON: ...
@@ -293,6 +295,10 @@ class DirectBackend:
 
     def fleet(self) -> JSON:
         return fleet_status(self._uows, self._runtime.settings)
+
+    def replay(self, body: JSON) -> JSON:
+        rt = self._runtime
+        return replay.replay_request(rt.unit_of_work, rt.reader, rt.settings, body)
 
     def list_policies(self) -> JSON:
         rows = change_requests.list_policies(self._uows)
@@ -659,6 +665,9 @@ class HttpBackend:
 
     def fleet(self) -> JSON:
         return self._call("GET", "/api/v1/fleet")
+
+    def replay(self, body: JSON) -> JSON:
+        return self._call("POST", "/api/v1/router/replay", json=body)
 
     def list_policies(self) -> JSON:
         return self._call("GET", "/api/v1/approval-policies")

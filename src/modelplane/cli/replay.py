@@ -12,15 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
-from modelplane.cli.app import runtime
-from modelplane.cli.output import fail, friendly_errors, out, print_json, print_table
+from modelplane.cli.manage import ServerOpt, TokenOpt, backend
+from modelplane.cli.output import fail, out, print_json, print_table
 from modelplane.cli.reads import router_app
 from modelplane.domain.errors import InvalidInput
-from modelplane.domain.router_config import TIERS, RouterConfig
-from modelplane.domain.validation import validate
+from modelplane.domain.router_config import TIERS
 from modelplane.router import RouteRequest
 from modelplane.services import replay as svc
-from modelplane.services.replay import CHARS_PER_TOKEN, REPLAY_OUTPUT_TOKENS, ConfigRun
+from modelplane.services.replay import CHARS_PER_TOKEN, REPLAY_OUTPUT_TOKENS
 
 _SHOWN_CHANGES = 20
 
@@ -42,17 +41,14 @@ def read_prompts(path: Path) -> list[RouteRequest]:
     return requests
 
 
-def _config_file(path: Path) -> RouterConfig:
+def _config_file(path: Path) -> Any:
+    """The file's JSON document (the service validates it as a router config)."""
     try:
-        data = json.loads(path.read_text("utf-8"))
+        return json.loads(path.read_text("utf-8"))
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         fail(f"{path} is not JSON: {exc}")
-    try:
-        return validate(RouterConfig, data)
-    except InvalidInput as exc:
-        fail(f"{path}: {'; '.join(str(e) for e in exc.errors)}")
 
 
 def replay_command(
@@ -65,42 +61,48 @@ def replay_command(
         list[Path] | None,
         typer.Option("--config", help="A router config JSON file (repeatable)."),
     ] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Route PROMPTS under two or more configs (the live one first when only one is named):
     tier mix, cost per 1K requests, mean difficulty per tier, and the prompts that change."""
-    requests = read_prompts(prompts)
-    rt = runtime()
-    with friendly_errors():
-        runs = [svc.stored_run(rt.unit_of_work, v) for v in config_version or []]
-        runs += [ConfigRun(str(p), _config_file(p)) for p in config_file or []]
-        if len(runs) < 2:
-            runs.insert(0, svc.live_run(rt.reader))
-        svc.replay(rt.reader, rt.settings, runs, requests)
-    document = svc.report(runs, requests)
+    read_prompts(prompts)  # a bad line fails here, naming it, before anything is sent
+    files = list(config_file or [])
+    body = {
+        "prompts": prompts.read_text("utf-8"),
+        "configVersions": list(config_version or []),
+        "configs": [_config_file(p) for p in files],
+    }
+    with backend(server, token) as b:
+        document = b.replay(body)
+    # The service names a config file by its place in the list: show the file's name.
+    labels = {f"configs[{i}]": str(p) for i, p in enumerate(files)}
+    for run in document["configs"]:
+        run["label"] = labels.get(run["label"], run["label"])
     if as_json:
         print_json(document)
         return
-    _print(runs, requests, document["changed"])
+    _print(document)
 
 
-def _print(runs: list[ConfigRun], requests: list[RouteRequest], changes: list[Any]) -> None:
+def _print(document: dict[str, Any]) -> None:
     rows = []
-    for run in runs:
-        doc = run.to_json()
+    for doc in document["configs"]:
         share, difficulty = doc["tierShare"], doc["meanDifficulty"]
         rows.append(
             (
-                run.label,
+                doc["label"],
                 doc["strategy"],
                 *(f"{share[t]:.0%}" for t in TIERS),
                 *("-" if difficulty[t] is None else f"{difficulty[t]:.2f}" for t in TIERS),
                 f"${doc['costPer1kRequestsUsd']}",
             )
         )
+    changes = document["changed"]
     headers = ["config", "strategy", "cheap", "mid", "premium"]
     headers += ["d cheap", "d mid", "d premium", "cost / 1K"]
-    out.print(f"{len(requests)} prompts", highlight=False)
+    out.print(f"{document['prompts']} prompts", highlight=False)
     print_table(headers, rows)
     out.print(
         f"\n{len(changes)} prompts change model"
@@ -110,7 +112,7 @@ def _print(runs: list[ConfigRun], requests: list[RouteRequest], changes: list[An
     )
     if changes:
         print_table(
-            ["line", "text", *(run.label for run in runs)],
+            ["line", "text", *(doc["label"] for doc in document["configs"])],
             [(c["index"], svc.short(c["text"]), *c["choices"]) for c in changes[:_SHOWN_CHANGES]],
         )
     out.print(

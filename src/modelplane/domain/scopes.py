@@ -7,7 +7,8 @@ scopes is limited by its role alone, as every token was before scopes existed.
 Which scope a route needs is worked out here, once, from its method and path template:
 
 - every ``GET`` needs ``read``;
-- ``POST /api/v1/route`` needs ``route``; usage and feedback need ``ingest``;
+- ``POST /api/v1/route`` needs ``route``; usage and feedback need ``ingest``; a replay, which
+  writes nothing, needs ``read``;
 - any other write needs ``write:<kind>``, the kind named by the longest entry of
   ``WRITE_KINDS`` that starts its path (``/api/v1/models/{model_id:path}/prices`` →
   ``write:model``).
@@ -49,6 +50,7 @@ _SPECIAL: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/route"): ROUTE,
     ("POST", "/api/v1/usage"): INGEST,
     ("POST", "/api/v1/feedback"): INGEST,
+    ("POST", "/api/v1/router/replay"): READ,  # it routes and compares; it writes nothing
 }
 
 SCOPE_ROLES: dict[str, tuple[str, ...]] = {
@@ -70,7 +72,7 @@ SCOPES: tuple[str, ...] = tuple(SCOPE_ROLES)
 
 SCOPE_HELP: dict[str, str] = {
     READ: "every GET: history, exports, analytics, lists (and catalogue reads when they "
-    "need a token)",
+    "need a token), and the router replay, which writes nothing",
     ROUTE: "POST /api/v1/route",
     INGEST: "POST /api/v1/usage and /api/v1/feedback",
     **{f"write:{kind}": f"writes under {prefix}" for prefix, kind in WRITE_KINDS.items()},

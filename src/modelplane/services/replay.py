@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.reader import CatalogReader
 from modelplane.domain.router_config import TIERS, RouterConfig
 from modelplane.domain.validation import validate
@@ -116,6 +116,91 @@ def live_run(reader: CatalogReader) -> ConfigRun:
     """A run for the config in force."""
     live = reader.router_config()
     return ConfigRun(f"live (v{live.version})", live)
+
+
+def plan_runs(
+    uows: UnitOfWorkFactory,
+    reader: CatalogReader,
+    versions: list[int],
+    configs: list[ConfigRun],
+    live: bool | None = None,
+) -> list[ConfigRun]:
+    """The configs to compare, in order: the live one (when ``live``, or when ``live`` is
+    ``None`` and fewer than two others are named), the stored ``versions``, then ``configs``.
+    Fewer than two in all is refused, naming ``configs``."""
+    runs = [stored_run(uows, v) for v in versions] + list(configs)
+    if live or (live is None and len(runs) < 2):
+        runs.insert(0, live_run(reader))
+    if len(runs) < 2:
+        raise InvalidInput([FieldError("configs", "name at least two configs to compare")])
+    return runs
+
+
+def replay_request(
+    uows: UnitOfWorkFactory, reader: CatalogReader, settings: Settings, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The API's replay: ``{"prompts": [...] | "JSON lines", "configVersions": [N, ...],
+    "configs": [{router config}, ...], "live": bool}`` → ``report``. Every problem is named
+    by its field (a prompt as ``prompts[i]``, from 0; JSON lines as ``line N``)."""
+    errors: list[FieldError] = []
+    known = {"prompts", "configVersions", "configs", "live"}
+    errors += [FieldError(k, "unknown field") for k in body if k not in known]
+    requests = _body_prompts(body.get("prompts"), errors)
+    versions: list[int] = []
+    raw_versions = body.get("configVersions", [])
+    if not isinstance(raw_versions, list):
+        errors.append(FieldError("configVersions", "must be a list of config versions"))
+        raw_versions = []
+    for i, v in enumerate(raw_versions):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            errors.append(FieldError(f"configVersions[{i}]", f"{v!r} is not a config version"))
+        elif v not in versions:
+            versions.append(v)
+    configs: list[ConfigRun] = []
+    raw_configs = body.get("configs", [])
+    if not isinstance(raw_configs, list):
+        errors.append(FieldError("configs", "must be a list of router configs"))
+        raw_configs = []
+    for i, document in enumerate(raw_configs):
+        try:
+            configs.append(ConfigRun(f"configs[{i}]", validate(RouterConfig, document)))
+        except InvalidInput as exc:
+            errors += [FieldError(f"configs[{i}].{e.path}", e.message) for e in exc.errors]
+    live = body.get("live")
+    if live is not None and not isinstance(live, bool):
+        errors.append(FieldError("live", "must be true or false"))
+        live = None
+    if errors:
+        raise InvalidInput(errors, "bad replay request")
+    try:
+        runs = plan_runs(uows, reader, versions, configs, live)
+    except NotFound as exc:
+        raise InvalidInput([FieldError("configVersions", str(exc))]) from None
+    replay(reader, settings, runs, requests)
+    return report(runs, requests)
+
+
+def _body_prompts(prompts: Any, errors: list[FieldError]) -> list[RouteRequest]:
+    if isinstance(prompts, str):
+        try:
+            found = parse_prompts(prompts)
+        except InvalidInput as exc:
+            errors += [FieldError(f"prompts ({e.path})", e.message) for e in exc.errors]
+            return []
+    elif isinstance(prompts, list):
+        found = []
+        for i, item in enumerate(prompts):
+            problem = _line_problem(i + 1, json.dumps(item), found)
+            if problem is not None:
+                errors.append(FieldError(f"prompts[{i}]", problem))
+    else:
+        errors.append(
+            FieldError("prompts", "required: a list of {text, ...} objects or JSON lines")
+        )
+        return []
+    if not found and not errors:
+        errors.append(FieldError("prompts", "holds no prompts"))
+    return found
 
 
 def replay(

@@ -15,6 +15,7 @@ from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.validation import validate
+from modelplane.services import replay as replay_svc
 from modelplane.services import router_data as svc
 
 router = APIRouter(prefix="/api/v1/router", tags=["router"], route_class=DatabaseRoute)
@@ -25,6 +26,26 @@ _PROFILE: dict[int | str, dict[str, Any]] = {200: {"model": Profile}}
 
 
 # Config ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/replay",
+    summary="Replay a prompt set under several router configs",
+    description=(
+        "Routes every prompt under each config and compares them, writing nothing and "
+        "logging no decision: tier mix and share, the estimated cost per 1,000 requests at "
+        "the catalogue's prices, the mean difficulty sent to each tier, and the prompts whose "
+        "chosen model changes. `prompts` is a list of route requests (`text` plus any route "
+        "field; a prompt without `seed` gets its position, from 1) or the same as JSON lines. "
+        "The configs are `configVersions` (stored), `configs` (whole documents, not saved) "
+        "and the live one: included when `live` is true, or when fewer than two others are "
+        "named. The same as `modelplane router replay` and the console playground."
+    ),
+)
+def replay_prompts(runtime: RuntimeDep, _: Viewer, body: bodies.Replay) -> dict[str, Any]:
+    return replay_svc.replay_request(
+        runtime.unit_of_work, runtime.reader, runtime.settings, body.as_sent()
+    )
 
 
 @router.get("/config", dependencies=[PublicRead], summary="Every router dial", responses=_CONFIG)
