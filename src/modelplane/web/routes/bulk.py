@@ -229,9 +229,10 @@ def _job(console: Console, job_id: str) -> Job | None:
 def _status(job: Job) -> dict[str, Any]:
     status = job.status()
     phase = PHASES.get(status["phase"], status["phase"])
-    count = f"{status['modelsWritten']:,} of {status['modelsTotal']:,} models written"
-    status["says"] = f"{phase}: {count}" if status["modelsTotal"] else phase
-    status["counted"] = count
+    total = status["modelsTotal"]
+    count = f"{status['modelsWritten']:,} of {total:,} models written" if total else ""
+    status["says"] = f"{phase}: {count}" if count else phase
+    status["counted"] = count or "no models written yet"
     return status
 
 
