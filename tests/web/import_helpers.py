@@ -28,7 +28,7 @@ def wait_for_job(console: Any, location: str) -> list[dict[str, Any]]:
         answer = console.get(f"{location}/status")
         assert answer.status_code == 200, answer.text
         seen.append(answer.json())
-        return seen[-1]["state"] != "running"
+        return bool(seen[-1]["state"] != "running")
 
     wait_until(ended, timeout=120, interval=0.05)
     return seen
