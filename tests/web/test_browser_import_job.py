@@ -61,6 +61,14 @@ def test_the_job_page_shows_progress_and_reaches_done(
             expect(job).to_be_visible()
             expect(job.locator("progress")).to_be_visible()
             expect(page.locator("#import-job-phase")).to_contain_text("Checking the file")
+            # The script polls the job and updates the page in place (no reload): its
+            # elapsed time moves while the marker set on this very page stays.
+            count = page.locator("#import-job-count")
+            first = count.text_content()
+            page.evaluate("window.sameImportJobPage = true")
+            expect(count).not_to_have_text(first or "")
+            expect(count).to_contain_text("no models written yet")
+            assert page.evaluate("window.sameImportJobPage === true")
             screenshot(page, "44-import-job-running")
         # Released: the page follows the job to its end without anyone reloading it.
         preview = page.locator("#import-preview")
