@@ -12,32 +12,9 @@ from typer.testing import CliRunner
 
 from modelplane.cli import app
 from modelplane.store.static import static_tables
+from tests.replay_prompts import PROMPTS
 
 runner = CliRunner()
-PROMPTS = [
-    {"text": "hi there"},
-    {
-        "text": "Prove that the merge step is linear",
-        "classification": {
-            "primaryCategory": "reasoning",
-            "complexity": "complex",
-            "difficulty": 0.8,
-        },
-    },
-    {
-        "text": "What is the capital of France?",
-        "classification": {"primaryCategory": "factual", "complexity": "simple", "difficulty": 0.2},
-    },
-    {
-        "text": "Refactor this module",
-        "classification": {
-            "primaryCategory": "coding",
-            "complexity": "moderate",
-            "difficulty": 0.5,
-        },
-        "costBias": 20,
-    },
-]
 
 
 def write_lines(path: Path, rows: list[Any]) -> Path:

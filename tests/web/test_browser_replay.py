@@ -12,22 +12,10 @@ from playwright.sync_api import expect
 from modelplane.bootstrap import Runtime
 from modelplane.services import router_data
 from modelplane.settings import Settings
+from tests.replay_prompts import PROMPTS
 from tests.web.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-PROMPTS = [
-    {"text": "hi there"},
-    {
-        "text": "Prove that the merge step is linear",
-        "classification": {
-            "primaryCategory": "reasoning",
-            "complexity": "complex",
-            "difficulty": 0.8,
-        },
-    },
-    {"text": "What is the capital of France?"},
-]
 
 
 def _file(lines: list[str]) -> dict[str, Any]:
@@ -55,7 +43,7 @@ def test_the_playground_replays_a_prompt_set_under_two_versions(
     form.get_by_label("v2 ·").check()
     form.get_by_role("button", name="Replay").click()
     table = page.locator("table[data-replay-configs]")
-    expect(table).to_contain_text("9 prompts from prompts.jsonl")
+    expect(table).to_contain_text("12 prompts from prompts.jsonl")
     expect(table.locator('tr[data-config="v2"]')).to_contain_text("quality")
     expect(table.locator('tr[data-config="v1"]')).to_contain_text("weighted-random")
     screenshot(page, "60-replay-results", full_page=True)

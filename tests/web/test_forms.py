@@ -15,6 +15,7 @@ from modelplane.services import models as model_svc
 from modelplane.settings import Settings
 from modelplane.web.session import COOKIE, MissingSecretKey, resolve_secret
 from tests.web.conftest import PASSWORD, Console, csrf_of
+from tests.web.import_helpers import apply_import
 
 NEW_MODEL = {
     "id": "acme:swift-1",
@@ -214,11 +215,11 @@ def test_import_applies_only_the_plan_that_was_previewed(as_role: Any, runtime: 
     with runtime.unit_of_work() as uow:
         model_svc.update_model(uow, current.id, {"name": "moved"}, "other", current.version)
         uow.commit()
-    refused = console.post("/admin/import/apply", {"stage": stage, "digest": digest})
+    refused = apply_import(console, {"stage": stage, "digest": digest})
     assert refused.status_code == 409
     assert runtime.reader.get("openai:gpt-5").pricing.input == 2.5
-    applied = console.post(
-        "/admin/import/apply",
+    applied = apply_import(
+        console,
         {"stage": stage, "digest": _hidden(refused.text, "digest"), "reason": "new prices"},
     )
     assert "applied in one transaction" in applied.text

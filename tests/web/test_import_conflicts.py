@@ -9,6 +9,7 @@ from typing import Any
 from modelplane.bootstrap import Runtime
 from modelplane.services import bulk
 from modelplane.services import models as model_svc
+from tests.web.import_helpers import apply_import
 from tests.web.test_forms import _hidden, _upload
 
 M = "openai:gpt-5"
@@ -40,7 +41,7 @@ def test_the_preview_lists_the_conflict_and_an_apply_without_a_choice_is_refused
     assert 'name="on_conflict" value="force"' in preview.text
     stage, digest = _hidden(preview.text, "stage"), _hidden(preview.text, "digest")
 
-    refused = console.post("/admin/import/apply", {"stage": stage, "digest": digest})
+    refused = apply_import(console, {"stage": stage, "digest": digest})
     assert refused.status_code == 409
     assert "changed since it was exported" in refused.text
     assert _pricing(runtime, M)[0] == 3
@@ -51,7 +52,7 @@ def test_skipping_applies_the_rest(as_role: Any, runtime: Runtime) -> None:
     console = as_role("editor")
     preview = _upload(console, _stale_export(runtime))
     form = {"stage": _hidden(preview.text, "stage"), "digest": _hidden(preview.text, "digest")}
-    applied = console.post("/admin/import/apply", {**form, "on_conflict": "skip"})
+    applied = apply_import(console, {**form, "on_conflict": "skip"})
     assert applied.status_code == 200, applied.text
     assert "skipped" in applied.text
     assert _pricing(runtime, M)[0] == 3
@@ -73,7 +74,7 @@ def test_overwriting_needs_a_reason_and_the_history_names_the_force(
     assert "a forced import needs a reason" in no_reason.text
     assert _pricing(runtime, M)[0] == 3
 
-    applied = console.post("/admin/import/apply", {**form, "reason": "audited prices"})
+    applied = apply_import(console, {**form, "reason": "audited prices"})
     assert applied.status_code == 200, applied.text
     assert "overwritten (forced)" in applied.text
     assert _pricing(runtime, M)[0] != 3

@@ -10,31 +10,8 @@ from typing import Any
 
 from modelplane.bootstrap import Runtime
 from modelplane.services import router_data
+from tests.replay_prompts import PROMPTS
 from tests.web.conftest import Console
-
-PROMPTS: list[dict[str, Any]] = [
-    {"text": "hi there"},
-    {
-        "text": "Prove that the merge step is linear in the total length of both lists",
-        "classification": {
-            "primaryCategory": "reasoning",
-            "complexity": "complex",
-            "difficulty": 0.8,
-        },
-    },
-    {
-        "text": "What is the capital of France?",
-        "classification": {"primaryCategory": "factual", "complexity": "simple", "difficulty": 0.2},
-    },
-    {
-        "text": "Refactor this module",
-        "classification": {
-            "primaryCategory": "coding",
-            "complexity": "moderate",
-            "difficulty": 0.5,
-        },
-    },
-]
 
 
 def _replay(console: Console, lines: list[str], fields: dict[str, Any]) -> Any:

@@ -66,6 +66,13 @@ ROUTER_KEY = "router"
 """The router config's id in an import's diff and conflicts."""
 FORCED = "forced over a version conflict: "
 
+Progress = Callable[[str, int, int], None]
+"""Told how an apply is getting on: ``(phase, done, total)``. The phases, in order:
+``checking`` (reading the document and planning, 0 of 0), ``models`` (done of total models
+written), ``profiles``, ``routerConfig``, ``prices`` (price timelines), ``committing``. It is
+called on the applying thread, inside the transaction; it must be quick and must not raise
+(a raise rolls everything back, like ``confirm``)."""
+
 S = TypeVar("S", bound=BaseModel)
 
 
@@ -230,6 +237,7 @@ def import_document(
     reason: str | None = None,
     confirm: Callable[[ImportReport], None] | None = None,
     on_conflict: str = "refuse",
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Check ``data`` whole, work out the diff, and (unless ``dry_run``) write it in one
     transaction; a dry run only reads.
@@ -238,15 +246,13 @@ def import_document(
     report before the commit and may raise to roll everything back (the console refuses an
     import whose diff is not the one it previewed). Documents changed since their base
     version are conflicts (see ``ON_CONFLICT``); with ``refuse`` an apply that has any
-    raises ``ImportConflicts`` before writing anything (a dry run lists them).
+    raises ``ImportConflicts`` before writing anything (a dry run lists them). ``progress``
+    hears how far the apply has got (see ``Progress``); it changes nothing of what is written.
     """
-    reason = validate_reason(reason)
-    if on_conflict not in ON_CONFLICT:
-        message = f"unknown mode {on_conflict!r}; known: {', '.join(ON_CONFLICT)}"
-        raise InvalidInput([FieldError("onConflict", message)])
-    if on_conflict == "force" and not dry_run:
-        _check_forced_reason(reason)
+    reason = check_options(reason, on_conflict, dry_run)
+    tell = progress or _silent
     with uows(read_only=dry_run) as uow:
+        tell("checking", 0, 0)
         if not dry_run:  # its checks read what the router-model rule reads: hold it first
             uow.lock(RuleFamily.ROUTER_MODELS)
         doc = parse_document(uow, data)
@@ -262,11 +268,29 @@ def import_document(
         if not dry_run:
             if report.conflicts and on_conflict == "refuse":
                 raise ImportConflicts(report.conflicts)
-            _apply(uow, doc, report, author)
+            _apply(uow, doc, report, author, tell)
             if confirm is not None:
                 confirm(report)
+            tell("committing", 0, 0)
             uow.commit()
     return report
+
+
+def check_options(reason: str | None, on_conflict: str, dry_run: bool) -> str | None:
+    """The reason (checked) for an import with these options; ``InvalidInput`` naming the
+    field when the mode is unknown or a forced apply lacks a fitting reason. It needs no
+    database, so a face may ask before it starts an apply."""
+    reason = validate_reason(reason)
+    if on_conflict not in ON_CONFLICT:
+        message = f"unknown mode {on_conflict!r}; known: {', '.join(ON_CONFLICT)}"
+        raise InvalidInput([FieldError("onConflict", message)])
+    if on_conflict == "force" and not dry_run:
+        _check_forced_reason(reason)
+    return reason
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    """No one is watching this apply."""
 
 
 def parse_document(uow: UnitOfWork, data: Any) -> ImportDocument:
@@ -570,7 +594,9 @@ def _compare(
             into.unchanged.append(key)
 
 
-def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: str) -> None:
+def _apply(
+    uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: str, tell: Progress
+) -> None:
     at = utcnow()
     plan = report.diff
     for _, provider in _changed(doc.providers, plan["providers"], lambda p: p.id):
@@ -610,17 +636,30 @@ def _apply(uow: UnitOfWork, doc: ImportDocument, report: ImportReport, author: s
         if m[1].id not in timeline_only
     ]
     deprecations = [m for m in models if _deprecates(uow, m[1])]
-    for _, spec in [m for m in models if m not in deprecations]:
+    saved = 0
+
+    def save_model(spec: ModelSpec) -> None:
+        nonlocal saved
         save_in(uow, spec, change("models", spec.id), expected("models", spec.id))
-    for _, profile in _changed(doc.profiles, plan["profiles"], lambda p: p.model_id):
+        saved += 1
+        tell("models", saved, len(models))
+
+    tell("models", 0, len(models))
+    for _, spec in [m for m in models if m not in deprecations]:
+        save_model(spec)
+    profiles = _changed(doc.profiles, plan["profiles"], lambda p: p.model_id)
+    for done, (_, profile) in enumerate(profiles, 1):
         key = profile.model_id
         put_profile_in(uow, profile, change("profiles", key), expected("profiles", key))
+        tell("profiles", done, len(profiles))
     if doc.router_config is not None and _changed_any(plan["routerConfig"]):
+        tell("routerConfig", 0, 1)
         config_change = change("routerConfig", ROUTER_KEY)
         config_expected = expected("routerConfig", ROUTER_KEY)
         save_router_config_in(uow, doc.router_config, config_change, config_expected)
     for _, spec in deprecations:
-        save_in(uow, spec, change("models", spec.id), expected("models", spec.id))
+        save_model(spec)
+    tell("prices", 0, 0)
     written = set(plan["models"].created) | {k for k, _ in plan["models"].updated}
     apply_timelines(uow, report.timelines, written, author, at)
 

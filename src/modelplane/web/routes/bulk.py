@@ -1,5 +1,7 @@
 """Bulk export and import. An import is uploaded, previewed (every change, or every error
 with its JSON path) and applied in one transaction only when the preview is confirmed.
+The apply runs in the background (``web/import_jobs.py``): the confirmation is answered with
+a redirect to the job's page, which shows its progress and then its outcome.
 
 The uploaded file waits between preview and apply (``web/staging.py``: in the user data
 directory, owner-only, for an hour), named for the session that uploaded it. Applying
@@ -14,18 +16,26 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput, VersionConflict
+from modelplane.domain.errors import (
+    DatabaseUnavailable,
+    FieldError,
+    InvalidInput,
+    ModelplaneError,
+    VersionConflict,
+)
 from modelplane.services import bulk as svc
 from modelplane.web import staging
 from modelplane.web.console import Console, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
+from modelplane.web.import_jobs import DONE, FAILED, JOBS, REFUSED, RUNNING, Job
 from modelplane.web.labels import humane_import
+from modelplane.web.uploads import UploadRefused, read_upload
 
 router = APIRouter(prefix="/admin")
 KINDS = {"all": "A whole export (or part of one)", "profiles": "A profiles file"}
@@ -56,22 +66,16 @@ def export(console: SignedIn) -> Response:
 
 @router.post("/import", response_class=HTMLResponse)
 async def preview(console: EditorConsole, form: CheckedForm) -> Response:
-    upload = form.get("file")
     kind = str(form.get("kind") or "all")
     reason = str(form.get("reason") or "").strip()
     limit = console.runtime.settings.import_max_bytes
-    if not isinstance(upload, UploadFile):
-        return _page(console, [FieldError("file", "choose a file to import")], status=422)
     try:
-        raw = await upload.read(limit + 1)
-    finally:
-        await form.close()
-    if len(raw) > limit:
-        message = f"the file is larger than the import limit of {limit:,} bytes"
-        return _page(console, [FieldError("file", message)], status=413)
+        upload = await read_upload(form, limit, "choose a file to import")
+    except UploadRefused as refused:
+        return _page(console, [refused.error], status=refused.status)
     parsed: Any = None
     try:
-        parsed = svc.parse_json(raw)
+        parsed = svc.parse_json(upload.raw)
         data, notes = _document(parsed, kind)
         report = svc.import_document(console.uows, data, console.author, True, reason)
     except InvalidInput as exc:
@@ -92,62 +96,144 @@ async def preview(console: EditorConsole, form: CheckedForm) -> Response:
 
 @router.post("/import/apply", response_class=HTMLResponse)
 def apply(console: EditorConsole, form: CheckedForm) -> Response:
+    """Start the apply in the background and send the browser to its progress page."""
     stage = str(form.get("stage") or "")
     digest = str(form.get("digest") or "")
-    reason = str(form.get("reason") or "").strip() or None
     on_conflict = str(form.get("on_conflict") or "refuse")
     data = staging.staged(_owner(console), stage)
     if data is None:
         problem = FieldError("file", "this preview has expired; upload the file again")
         return _page(console, [problem], status=410)
-
-    def confirm(report: svc.ImportReport) -> None:
-        if _digest(report) != digest:
-            raise _Refused(report)  # the service rolls everything back
-
     try:
-        report = svc.import_document(
-            console.uows, data, console.author, False, reason, confirm, on_conflict
-        )
-    except (svc.ImportConflicts, VersionConflict) as exc:
-        # A conflict found by the plan, or an edit that committed while the import wrote.
-        console.notices.append(
-            "Documents in this file changed since it was exported, so nothing was applied. "
-            "Choose to skip them or to overwrite them (with a reason), then apply again."
-            if isinstance(exc, svc.ImportConflicts)
-            else f"Nothing was applied: {exc}, changed while the import was written. "
-            "Here is the new preview."
-        )
-        fresh = svc.import_document(console.uows, data, console.author, True, reason)
-        return _page(
-            console,
-            [],
-            report=fresh,
-            stage=stage,
-            digest=_digest(fresh),
-            reason=reason or "",
-            status=409,
-        )
-    except _Refused as refused:
-        console.notices.append(
-            "The catalogue changed since your preview, so nothing was applied. "
-            "Here is the new preview; confirm again to apply it."
-        )
-        fresh = refused.report
-        fresh.dry_run = True
-        return _page(
-            console,
-            [],
-            report=fresh,
-            stage=stage,
-            digest=_digest(fresh),
-            reason=reason or "",
-            status=409,
-        )
+        written = str(form.get("reason") or "").strip() or None
+        reason = svc.check_options(written, on_conflict, dry_run=False)
     except InvalidInput as exc:
         return _page(console, humane_import(exc.errors, data), status=422)
-    staging.discard(_owner(console), stage)
-    return _page(console, [], report=report, applied=True)
+    uows, author, owner, runtime = console.uows, console.author, _owner(console), console.runtime
+
+    def work(job: Job) -> None:
+        def confirm(report: svc.ImportReport) -> None:
+            if _digest(report) != digest:
+                raise _Refused(report)  # the service rolls everything back
+
+        try:
+            report = svc.import_document(
+                uows, data, author, False, reason, confirm, on_conflict, job.advance
+            )
+        except (svc.ImportConflicts, VersionConflict) as exc:
+            # A conflict found by the plan, or an edit that committed while the import wrote.
+            message = (
+                "Documents in this file changed since it was exported, so nothing was applied. "
+                "Choose to skip them or to overwrite them (with a reason), then apply again."
+                if isinstance(exc, svc.ImportConflicts)
+                else f"Nothing was applied: {exc}, changed while the import was written. "
+                "Here is the new preview."
+            )
+            fresh = svc.import_document(uows, data, author, True, reason)
+            job.end(REFUSED, message=message, report=fresh, stage=stage, reason=reason or "")
+            return
+        except _Refused as refused:
+            message = (
+                "The catalogue changed since your preview, so nothing was applied. "
+                "Here is the new preview; confirm again to apply it."
+            )
+            refused.report.dry_run = True
+            fresh = refused.report
+            job.end(REFUSED, message=message, report=fresh, stage=stage, reason=reason or "")
+            return
+        except InvalidInput as exc:
+            job.end(FAILED, errors=humane_import(exc.errors, data), status=422)
+            return
+        except ModelplaneError as exc:  # the database away, a lock timed out...
+            status = 503 if isinstance(exc, DatabaseUnavailable) else 409
+            job.end(FAILED, message=f"Nothing was written: {exc}.", status=status)
+            return
+        staging.discard(owner, stage)
+        sequence = runtime.live.current.sequence if runtime.live_reads else None
+        job.end(DONE, report=report, sequence=sequence)
+
+    job = JOBS.start(author, work)
+    return console.redirect(f"/admin/import/jobs/{job.id}")
+
+
+@router.get("/import/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(console: SignedIn, job_id: str) -> Response:
+    """A running apply's progress (refreshing itself), or how it ended."""
+    job = _job(console, job_id)
+    if job is None:
+        return console.page("import_job.html", status=404, job=None)
+    if job.state == RUNNING:
+        return console.page("import_job.html", job=job, progress=_status(job))
+    outcome = job.outcome
+    took = _status(job)["elapsedSeconds"]
+    if job.state == DONE:
+        return _page(
+            console,
+            [],
+            report=outcome["report"],
+            applied=True,
+            took=took,
+            history=f"/admin/audit?{urlencode({'actor': job.owner})}",
+            applied_sequence=outcome["sequence"],
+        )
+    if job.state == REFUSED:
+        console.notices.append(outcome["message"])
+        report = outcome["report"]
+        return _page(
+            console,
+            [],
+            report=report,
+            stage=outcome["stage"],
+            digest=_digest(report),
+            reason=outcome["reason"],
+            status=409,
+        )
+    return _page(
+        console,
+        outcome.get("errors", []),
+        failure=outcome.get("message"),
+        status=outcome.get("status", 500),
+    )
+
+
+@router.get("/import/jobs/{job_id}/status")
+def job_status(console: SignedIn, job_id: str) -> Response:
+    """What the job page's script polls: the job's state, phase and counts."""
+    job = _job(console, job_id)
+    body = _status(job) if job is not None else {"id": job_id, "state": "unknown"}
+    answer = JSONResponse(body, status_code=200 if job is not None else 404)
+    answer.headers["Cache-Control"] = "no-store"
+    return console.finish(answer)
+
+
+PHASES = {
+    "queued": "Waiting for another import to finish",
+    "checking": "Checking the file against the database",
+    "models": "Writing models",
+    "profiles": "Writing profiles",
+    "routerConfig": "Writing the router config",
+    "prices": "Recording price timelines",
+    "committing": "Committing",
+}
+
+
+def _job(console: Console, job_id: str) -> Job | None:
+    """The job, if this process knows it and it is the console user's (or they are an
+    admin); an unknown job and someone else's are answered alike."""
+    job = JOBS.get(job_id)
+    if job is None or not (job.owner == console.author or console.can("admin")):
+        return None
+    return job
+
+
+def _status(job: Job) -> dict[str, Any]:
+    status = job.status()
+    phase = PHASES.get(status["phase"], status["phase"])
+    total = status["modelsTotal"]
+    count = f"{status['modelsWritten']:,} of {total:,} models written" if total else ""
+    status["says"] = f"{phase}: {count}" if count else phase
+    status["counted"] = count or "no models written yet"
+    return status
 
 
 def _document(data: Any, kind: str) -> tuple[Any, list[str]]:

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
 from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.history import HistoryEntry
@@ -27,6 +26,7 @@ from modelplane.web.routes.router_data import (
     config_values,
     parse_config_form,
 )
+from modelplane.web.uploads import UploadRefused, read_upload
 
 router = APIRouter(prefix="/admin/auto-router")
 WHAT_IF = "whatIf."
@@ -95,19 +95,14 @@ def run(console: SignedIn, form: CheckedForm) -> Response:
 
 @router.post("/playground/replay", response_class=HTMLResponse)
 async def replay(console: SignedIn, form: CheckedForm) -> Response:
-    upload = form.get("file")
     picked = [str(v) for v in form.getlist("version")]
     include_live = form.get("live") is not None
     limit = console.runtime.settings.import_max_bytes
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _replay_page(console, [FieldError("file", "choose a JSON-lines file")], 422)
     try:
-        raw = await upload.read(limit + 1)
-    finally:
-        await form.close()
-    if len(raw) > limit:
-        message = f"the file is larger than the upload limit of {limit:,} bytes"
-        return _replay_page(console, [FieldError("file", message)], 413)
+        upload = await read_upload(form, limit, "choose a JSON-lines file")
+    except UploadRefused as refused:
+        return _replay_page(console, [refused.error], refused.status)
+    raw = upload.raw
     errors: list[FieldError] = []
     versions: list[int] = []
     for value in picked:
