@@ -29,7 +29,7 @@ from modelplane.domain.errors import (
 )
 from modelplane.domain.history import diff, flatten
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
-from modelplane.services import flags, models, router_data, versioned
+from modelplane.services import experiments, flags, models, router_data, versioned
 from modelplane.store.change_requests import (
     ChangeRequestRepository,
     EventRow,
@@ -45,8 +45,11 @@ KINDS: dict[str, versioned.Versioned[Any, Any]] = {
     "router_config": router_data.ROUTER_CONFIG,
     "profile": router_data.PROFILES,
     "flag": flags.KIND,
+    "experiment": experiments.KIND,
 }
-"""The kinds a request can change (experiments have no versioned document to patch)."""
+"""The kinds a request can change. A patch merges into the document (an experiment's:
+``description``, ``variants`` — a list, so replaced whole — and ``guardrails``); a request
+for a flag, profile or experiment that does not exist yet creates it."""
 STATES = ("open", "pending", "approved", "scheduled", "applied", "rejected", "withdrawn", "failed")
 PENDING = ("open", "pending", "approved", "scheduled")
 _MAX_CHANGES = 50
@@ -156,14 +159,14 @@ def _current(uow: UnitOfWork, kind: str, key: str) -> tuple[dict[str, Any] | Non
 
 def _proposed(kind: str, key: str, current: dict[str, Any] | None, patch: dict[str, Any]) -> Any:
     base = dict(current) if current is not None else {}
-    if current is None and kind == "flag":
+    if current is None and kind in ("flag", "experiment"):
         base = {"name": key}
     if current is None and kind == "profile":
         base = {"modelId": key}
     if current is None and kind == "model":
         raise NotFound("model", key)
     merged = deep_merge(base, patch)
-    if kind == "flag":
+    if kind in ("flag", "experiment"):
         merged["name"] = key
     return validate(KINDS[kind].spec_type, merged)
 
