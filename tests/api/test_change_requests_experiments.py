@@ -43,7 +43,9 @@ def _request(client: TestClient, headers: H, patch: dict[str, Any], version: int
     body = {
         "title": "ramp the cheap arm",
         "reason": "no regressions at 50%",
-        "changes": [{"kind": "experiment", "id": "tiers", "patch": patch, "expectedVersion": version}],
+        "changes": [
+            {"kind": "experiment", "id": "tiers", "patch": patch, "expectedVersion": version}
+        ],
     }
     return client.post(CR, json=body, headers=headers["editor"])
 
