@@ -78,7 +78,7 @@ class _History(HistoryRepository):
         current = self._uow.experiments.get(entity_id)
         version = current.version if current is not None else 0
         query = AuditQuery(kinds=("experiment",), entity_id=entity_id)
-        rows = [r for r in audit_page(self._uow.connection, query, 0, None)[0]]
+        rows, _ = audit_page(self._uow.connection, query, 0, None)
         entries = [
             HistoryEntry(
                 entity_id=entity_id,
