@@ -62,6 +62,9 @@ notification within a second and passes it on)."""
 SCHEDULER_AHEAD = 0.25
 """Seconds before its time a server's scheduler (PostgreSQL) starts applying a request,
 so that the commit, not the start of the work, lands on the time."""
+SCHEDULER_GRACE = 0.5
+"""Seconds past a request's time that a process which found it held by another waits
+before it looks again (the holder commits on the time; one that failed has let go)."""
 SCHEDULER_RETRY = 1.0
 """Seconds before a scheduler that failed (the database away) looks again."""
 _MARGIN = 0.001
@@ -542,7 +545,12 @@ def _apply_in(
     repo.event(row.id, actor, "applied", None, at=at)
 
 
-def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler", ahead: float = 0.0) -> list[int]:
+def run_due(
+    uows: UnitOfWorkFactory,
+    actor: str = "scheduler",
+    ahead: float = 0.0,
+    held: list[int] | None = None,
+) -> list[int]:
     """Apply every scheduled request whose time has come by the database's clock. Each is
     claimed in its own transaction (``UPDATE … WHERE state='scheduled'``), so however many
     processes run this, one applies it; one that fails is marked ``failed`` with why.
@@ -550,7 +558,9 @@ def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler", ahead: float = 0.
     With ``ahead`` (seconds; PostgreSQL), a request due within that time is claimed and
     applied at once, and its transaction commits when its time comes on the database's
     clock: the work is done before the moment, the commit lands on it. Its claim holds the
-    request's row until then, so a racing process waits and then finds it applied."""
+    request's row until then. A racing process given ``held`` does not wait for that row:
+    it skips the request and notes it there, so that it is idle, not contending, at the
+    moment; without ``held`` it waits and then finds the request applied."""
     with uows(read_only=True) as uow:
         due = _repo(uow).due(ahead)
     applied = []
@@ -558,7 +568,9 @@ def run_due(uows: UnitOfWorkFactory, actor: str = "scheduler", ahead: float = 0.
         try:
             with uows() as uow:
                 repo = _repo(uow)
-                if not repo.claim(request_id, ahead):
+                if not repo.claim(request_id, ahead, skip_held=held is not None):
+                    if held is not None and request_id in repo.due(ahead):
+                        held.append(request_id)  # another process holds it until its time
                     continue
                 row = _require(repo, request_id)
                 _refuse_unready(repo, row)
@@ -637,22 +649,27 @@ class SchedulerLoop:
         while not self._stop.is_set():
             self._wake.clear()  # a change heard from here on wakes the wait below
             try:
-                run_due(self._uows, ahead=self._ahead)
-                wait = self._until_next()
+                held: list[int] = []
+                run_due(self._uows, ahead=self._ahead, held=held if self._ahead else None)
+                wait = self._until_next(after=bool(held))
             except Exception as exc:  # the database may be away: look again soon
                 log.warning("scheduled change requests failed: %s", exc)
                 wait = SCHEDULER_RETRY
             self._wake.wait(wait)
 
-    def _until_next(self) -> float:
+    def _until_next(self, after: bool = False) -> float:
         """Seconds to sleep: until ``ahead`` before the next due time on the database's
         clock (plus a millisecond, so that the database agrees it has come), at most
-        ``interval``."""
+        ``interval``. With ``after`` (another process holds the next due request until
+        its time), until ``SCHEDULER_GRACE`` past that time instead: by then it is applied,
+        or, if its holder failed, this process takes it."""
         sent = time.monotonic()
         left, _ = next_due(self._uows)
         if left is None:
             return self._interval
         elapsed = time.monotonic() - sent
+        if after:
+            return min(max(left - elapsed / 2, 0.0) + SCHEDULER_GRACE, self._interval)
         return min(max(left - self._ahead - elapsed / 2 + _MARGIN, 0.0), self._interval)
 
     def close(self) -> None:
