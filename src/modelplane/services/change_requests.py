@@ -621,7 +621,11 @@ class SchedulerLoop:
     change (``change_request``) that every process's live catalogue hears, and ``subscribe``
     hands those to the loop, which wakes and reads the time again. Without ``subscribe``
     (or a change lost) it reads again at least every ``interval`` seconds. Every process
-    wakes at the same moment and races; the claim lets one apply."""
+    wakes at the same moment and races; the claim lets one apply. With ``ahead``, the
+    others do not wait on the row the winner holds until the moment: they skip it and
+    sleep until ``SCHEDULER_GRACE`` past it, so at the moment only the winner's commit and
+    every process's watcher are at work (on a shared host, the losers' round trips at the
+    moment cost the watchers tens of milliseconds)."""
 
     def __init__(
         self,
