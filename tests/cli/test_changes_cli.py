@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 
 from modelplane.bootstrap import Runtime
 from modelplane.cli import app
+from modelplane.services import experiments
 from modelplane.services.router_data import router_config_history
+from modelplane.store.static import read_json
 from tests.cli.test_manage_cli import mode, run, server
 
 __all__ = ["mode", "server"]  # fixtures, used by name
@@ -85,3 +87,37 @@ def test_an_emergency_override_writes_past_the_policy_and_says_so(
     assert entries[0].reason == "emergency override: provider outage"
     code, _, stderr = run(mode, "router", "set", "routerSettings.maxRetries=7")
     assert code == 1 and "change request" in stderr  # the override was for that one only
+
+
+def test_a_request_patches_an_experiment(mode: list[str], runtime: Runtime) -> None:
+    config = read_json("router-defaults.json")
+    spec = {"name": "tiers", "variants": [{"name": "control", "weight": 100, "config": config}]}
+    experiments.create_experiment(runtime.unit_of_work, spec, "cli:someone")
+    ok(mode, "changes", "policy", "set", "experiment", "--approvers", "1")
+    created = ok(
+        mode,
+        "changes",
+        "create",
+        "--title",
+        "describe it",
+        "--kind",
+        "experiment",
+        "--id",
+        "tiers",
+        "--expected-version",
+        "1",
+        "--set",
+        "description=one arm",
+    )
+    rid = str(created["id"])
+    assert created["state"] == "pending"
+    assert created["changes"][0]["diff"][0]["field"] == "description"
+    other = CliRunner().invoke(
+        app,
+        [*mode[:2], "changes", "approve", rid, "--json"],
+        env={"MODELPLANE_AUTHOR": "cli:reviewer"},
+    )
+    assert other.exit_code == 0, other.stderr
+    assert ok(mode, "changes", "apply", rid)["state"] == "applied"
+    now = experiments.get_experiment(runtime.unit_of_work, "tiers")
+    assert (now.description, now.version) == ("one arm", 2)

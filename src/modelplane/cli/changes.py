@@ -79,7 +79,8 @@ def show_command(
 def create_command(
     title: Annotated[str, typer.Option("--title", help="What the request does.")],
     kind: Annotated[
-        str | None, typer.Option("--kind", help="model, router_config, profile or flag.")
+        str | None,
+        typer.Option("--kind", help="model, router_config, profile, flag or experiment."),
     ] = None,
     entity_id: Annotated[str | None, typer.Option("--id", help="The document's id.")] = None,
     expected: Annotated[

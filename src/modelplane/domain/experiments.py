@@ -49,6 +49,9 @@ class Experiment(ExperimentSpec):
     ended_at: datetime | None = None
     ended_by: Line | None = None
     outcome: Text | None = None
+    version: int = Field(default=1, ge=1)
+    """Moves on with every change of its document (description, variants, guardrails), so
+    a change request drawn at one version is stale at another."""
 
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)

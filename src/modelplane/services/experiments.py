@@ -1,21 +1,36 @@
 """Experiments on the router's config: create, assign, report, and end by promoting a
-variant to the live config (a new, versioned config with a reason) or discarding them all."""
+variant to the live config (a new, versioned config with a reason) or discarding them all.
+
+An experiment is a versioned document too (``KIND``): its description, variants (weights
+and configs) and guardrails, which a change request can create or patch while it runs. Its
+history is its rows in the audit feed. Ending it (promote or discard) is not a change of its
+document and is not held by the experiment policy: it is how traffic is taken off an arm
+(the guard ends one on a breach), and a promotion writes the router config, whose own
+policy applies."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import AlreadyExists, FieldError, InvalidInput, NotFound, nearest
+from modelplane.domain.errors import (
+    AlreadyExists,
+    ApprovalRequired,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    nearest,
+)
 from modelplane.domain.experiments import Experiment, ExperimentSpec
-from modelplane.domain.history import FieldChange, diff
+from modelplane.domain.history import FieldChange, HistoryEntry, diff
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.statistics import analyse
 from modelplane.domain.validation import validate
-from modelplane.services import audit
+from modelplane.services import audit, versioned
 from modelplane.services.outcomes import by_variant
 from modelplane.services.router_data import (
     check_router_config,
@@ -23,26 +38,141 @@ from modelplane.services.router_data import (
     save_router_config_in,
 )
 from modelplane.services.versioned import Change
+from modelplane.store.audit import AuditQuery, audit_page
 from modelplane.store.decision_queries import DecisionQueries
 from modelplane.store.feedback_repository import FeedbackRepository
 from modelplane.store.outcome_queries import DecisionOutcome, OutcomeQueries
+from modelplane.store.repositories import HistoryRepository
+from modelplane.store.rollout_repositories import ExperimentRepository
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+_VERSIONS = ("created", "updated")
+"""The audit actions that made a version of an experiment's document."""
+
+
+class _History(HistoryRepository):
+    """An experiment's history is its rows in the audit feed (``audit_events``; it has no
+    history table): a ``created`` or ``updated`` row per version, numbered back from the
+    current version. It keeps no whole documents, so there is no rollback to one."""
+
+    def __init__(self, uow: UnitOfWork) -> None:  # no table of its own
+        self._uow = uow
+
+    def append(self, entry: HistoryEntry, document: dict[str, Any]) -> None:
+        changes = [c.model_dump(mode="json") for c in entry.changes]
+        self._uow.audit.record(
+            "experiment",
+            entry.entity_id,
+            entry.change_type,
+            entry.author,
+            entry.at,
+            entry.reason,
+            changes,
+        )
+
+    def append_many(self, entries: Sequence[tuple[HistoryEntry, dict[str, Any]]]) -> None:
+        for entry, document in entries:
+            self.append(entry, document)
+
+    def page(self, entity_id: str, offset: int = 0, limit: int | None = None) -> list[HistoryEntry]:
+        current = self._uow.experiments.get(entity_id)
+        version = current.version if current is not None else 0
+        query = AuditQuery(kinds=("experiment",), entity_id=entity_id)
+        rows, _ = audit_page(self._uow.connection, query, 0, None)
+        entries = [
+            HistoryEntry(
+                entity_id=entity_id,
+                version=version - i,
+                change_type="created" if r.action == "created" else "updated",
+                changes=[FieldChange.model_validate(c) for c in r.changes],
+                author=r.actor,
+                at=r.at,
+                reason=r.reason,
+            )
+            for i, r in enumerate(r for r in rows if r.action in _VERSIONS)
+            if version - i >= 1
+        ]
+        return entries[offset : None if limit is None else offset + limit]
+
+    def count(self, entity_id: str) -> int:
+        return len(self.page(entity_id))
+
+    def document(self, entity_id: str, version: int) -> dict[str, Any] | None:
+        return None
+
+
+class _Experiments(versioned.Versioned[ExperimentSpec, Experiment]):
+    kind = "experiment"
+    change_kind = "experiment"
+    spec_type = ExperimentSpec
+    value_type = Experiment
+
+    def rows(self, uow: UnitOfWork) -> ExperimentRepository:
+        return uow.experiments
+
+    def get(self, uow: UnitOfWork, key: str) -> Experiment | None:
+        return uow.experiments.get(key)
+
+    def history(self, uow: UnitOfWork) -> HistoryRepository:
+        return _History(uow)
+
+    def keys(self, uow: UnitOfWork) -> list[str]:
+        return [e.name for e in uow.experiments.all()]
+
+    def check(
+        self, uow: UnitOfWork, key: str, spec: ExperimentSpec, current: Experiment | None
+    ) -> None:
+        """A running experiment only (an ended one is a record); every variant's config
+        valid like the live one."""
+        if current is not None and current.status != "running":
+            raise InvalidInput(
+                [FieldError("name", f"experiment {key!r} has ended; it cannot be changed")]
+            )
+        if spec.name != key:
+            raise InvalidInput([FieldError("name", f"must be {key!r}, the experiment's name")])
+        _check_variants(uow, spec)
+
+    def audit(
+        self, current: Experiment | None, version: int, author: str, at: datetime
+    ) -> dict[str, Any]:
+        if current is None:
+            return {"version": version, "created_at": at, "created_by": author}
+        kept = {"status", "created_at", "created_by", "ended_at", "ended_by", "outcome"}
+        return {**current.model_dump(include=kept), "version": version}
+
+
+KIND = _Experiments()
+
+
+def _check_variants(uow: UnitOfWork, spec: ExperimentSpec) -> None:
+    errors: list[FieldError] = []
+    for i, variant in enumerate(spec.variants):
+        try:
+            check_router_config(uow, variant.config, prefix=f"variants[{i}].config.")
+        except InvalidInput as exc:
+            errors += exc.errors
+    if errors:
+        raise InvalidInput(errors)
 
 
 def create_experiment(uows: UnitOfWorkFactory, data: Any, author: str) -> Experiment:
-    """Start an experiment; every variant's config is validated like the live one."""
+    """Start an experiment; every variant's config is validated like the live one. Under
+    an experiment policy that asks for approvers this is refused (``ApprovalRequired``,
+    carrying the change to open a request with) unless it is an emergency override."""
     spec = validate(ExperimentSpec, data)
     with uows() as uow:
         if uow.experiments.get(spec.name) is not None:
             raise AlreadyExists("experiment", spec.name)
-        errors: list[FieldError] = []
-        for i, variant in enumerate(spec.variants):
-            try:
-                check_router_config(uow, variant.config, prefix=f"variants[{i}].config.")
-            except InvalidInput as exc:
-                errors += exc.errors
-        if errors:
-            raise InvalidInput(errors)
+        _check_variants(uow, spec)
+        try:
+            override = versioned.check_policy(uow, KIND.change_kind)
+        except ApprovalRequired as exc:
+            patch = {k: v for k, v in spec.to_json().items() if k != "name"}
+            exc.change = {"kind": "experiment", "id": spec.name, "patch": patch}
+            exc.change["expectedVersion"] = 0
+            exc.reason = spec.description
+            raise
+        why = spec.description if override is None else f"emergency override: {override}"
         experiment = Experiment.model_validate(
             {**spec.model_dump(), "created_at": utcnow(), "created_by": author}
         )
@@ -50,7 +180,7 @@ def create_experiment(uows: UnitOfWorkFactory, data: Any, author: str) -> Experi
         uow.touch("experiment", spec.name)
         weights = {v.name: v.weight for v in spec.variants}
         changes = [FieldChange(field="variants", old=None, new=weights)]
-        audit.record(uow, "experiment", spec.name, "created", author, spec.description, changes)
+        audit.record(uow, "experiment", spec.name, "created", author, why, changes)
         uow.commit()
     return experiment
 

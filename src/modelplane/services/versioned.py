@@ -25,7 +25,14 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 from modelplane.domain.base import DomainModel
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import ApprovalRequired, NotFound, VersionConflict, nearest
+from modelplane.domain.errors import (
+    ApprovalRequired,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    VersionConflict,
+    nearest,
+)
 from modelplane.domain.history import ChangeType, HistoryEntry, diff
 from modelplane.domain.validation import merge_patch, validate, validate_reason
 from modelplane.services import webhooks
@@ -250,6 +257,16 @@ def save(
     except ApprovalRequired as exc:
         before = dict(kind.spec_of(current).to_json()) if current is not None else None
         patch = merge_patch(before, dict(spec.to_json()))
+        if not patch:  # a forced no-op (restoring the current document): nothing to approve
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "version",
+                        f"{kind.kind} {key} is already this document (version {version}): "
+                        "there is nothing to change, so no change request is needed",
+                    )
+                ]
+            ) from None
         exc.change = {
             "kind": kind.change_kind,
             "id": key,

@@ -164,12 +164,21 @@ class ChangeRequestRepository:
         )
         return [int(r) for r in self._conn.execute(query).scalars()]
 
-    def claim(self, request_id: int, ahead: float = 0.0) -> bool:
+    def claim(self, request_id: int, ahead: float = 0.0, skip_held: bool = False) -> bool:
         """Take a due scheduled request (or one due within ``ahead`` seconds) for this
         transaction: True for exactly one claimant. A racing transaction waits on the row
-        lock, then finds the state moved on."""
+        lock, then finds the state moved on; with ``skip_held`` (PostgreSQL) it does not
+        wait: a request another transaction holds is not claimed (False at once)."""
         c = t.change_requests.c
         until = self.database_now() + timedelta(seconds=ahead)
+        if skip_held and self._conn.dialect.name == "postgresql":
+            free = self._conn.execute(
+                select(c.id)
+                .where(c.id == request_id, c.state == "scheduled", c.apply_at <= until)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if free is None:
+                return False
         result = self._conn.execute(
             t.change_requests.update()
             .where(c.id == request_id, c.state == "scheduled", c.apply_at <= until)

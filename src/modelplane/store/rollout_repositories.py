@@ -52,12 +52,32 @@ class ExperimentRepository:
         self._conn.execute(t.experiments.insert().values(_values(experiment)))
 
     def replace_variants(self, experiment: Experiment) -> None:
-        """Store the experiment's variants as they now are (a model replaced in them)."""
+        """Store the experiment's variants as they now are (a model replaced in them), as
+        its next version."""
         self._conn.execute(
             update(t.experiments)
             .where(t.experiments.c.name == experiment.name)
-            .values(variants=experiment.to_json()["variants"])
+            .values(variants=experiment.to_json()["variants"], version=t.experiments.c.version + 1)
         )
+
+    def replace(self, experiment: Experiment, expected_version: int) -> bool:
+        """Store the experiment's document (description, variants, guardrails) and version
+        if its row is still at ``expected_version``; False if it moved on."""
+        doc = experiment.to_json()
+        result = self._conn.execute(
+            update(t.experiments)
+            .where(
+                t.experiments.c.name == experiment.name,
+                t.experiments.c.version == expected_version,
+            )
+            .values(
+                description=experiment.description,
+                variants=doc["variants"],
+                guardrails=doc.get("guardrails"),
+                version=experiment.version,
+            )
+        )
+        return result.rowcount == 1
 
     def end(self, name: str, at: datetime, by: str, outcome: str) -> None:
         self._conn.execute(
@@ -80,6 +100,7 @@ def _values(experiment: Experiment) -> dict[str, Any]:
         "ended_by": experiment.ended_by,
         "outcome": experiment.outcome,
         "guardrails": doc.get("guardrails"),
+        "version": experiment.version,
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from modelplane.domain.usage import LATENCY_BUCKETS, bucket_column
@@ -323,6 +324,7 @@ experiments = Table(
     Column("ended_by", String(200)),
     Column("outcome", Text),
     Column("guardrails", JSONDocument),
+    Column("version", Integer, nullable=False, server_default=text("1")),
     CheckConstraint("status IN ('running', 'ended')", name="status"),
 )
 """Router-config experiments: named variants (whole config documents) with traffic weights."""

@@ -135,7 +135,8 @@ class Console:
     def approval_required(self, exc: ApprovalRequired) -> HTMLResponse:
         """What every console write answers when an approval policy refuses it: an error
         banner saying so, a link to the change requests, and (when the write said what it
-        was) a button that opens a request with exactly the refused change."""
+        was) a button that opens a request with exactly the refused change; for an admin,
+        also "apply now as an emergency override" with a required reason."""
         change = exc.change
         return self.page(
             "approval_required.html",
@@ -146,6 +147,7 @@ class Console:
             title=f"{change['kind'].replace('_', ' ')} {change['id']}" if change else "",
             reason=exc.reason or "",
             back=_same_site_path(self.request.headers.get("referer", "")),
+            can_override=self.can("admin"),
         )
 
     def redirect(

@@ -31,9 +31,12 @@ _EXAMPLE = {
 def create_experiment(
     runtime: RuntimeDep,
     who: Editor,
+    _: WriteMetaDep,  # reads an admin's X-Emergency-Override under an experiment policy
     body: Annotated[bodies.ExperimentCreate, Body(openapi_examples={"ab": {"value": _EXAMPLE}})],
 ) -> dict[str, Any]:
-    """Every variant's config is validated like the live config; weights sum to 100."""
+    """Every variant's config is validated like the live config; weights sum to 100. Under
+    an experiment approval policy this answers 409: open a change request (kind
+    `experiment`), or, as an admin, send `X-Emergency-Override: <reason>`."""
     return svc.create_experiment(runtime.unit_of_work, body.as_sent(), who.name).to_json()
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from modelplane.domain.errors import Forbidden, InvalidInput, NotFound, RequestConflict
+from modelplane.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RequestConflict,
+    VersionConflict,
+)
 from modelplane.services import change_requests as svc
-from modelplane.web.console import EditorConsole, SignedIn
+from modelplane.web.console import AdminConsole, EditorConsole, SignedIn
 from modelplane.web.csrf import CheckedForm
 
 router = APIRouter(prefix="/admin/changes")
@@ -40,6 +48,49 @@ def open_request(console: EditorConsole, form: CheckedForm) -> Response:
         return console.redirect("/admin/changes", refused=f"Not opened: {exc}")
     notice = f"Change request #{made['id']} opened: it needs {made['approvalsNeeded']} approval(s)."
     return console.redirect(f"/admin/changes/{made['id']}", notice=notice)
+
+
+@router.post("/override")
+def emergency_override(console: AdminConsole, form: CheckedForm) -> Response:
+    """Apply the change a write refused for approval (``change``, as JSON) now, past the
+    policy: an admin's emergency override with a required reason, marked in the history."""
+    try:
+        change = json.loads(str(form.get("change") or ""))
+    except ValueError:
+        return console.redirect("/admin/changes", refused="No change to apply.")
+    back = _document_page(change)
+    assert console.user is not None
+    try:
+        done = svc.emergency_apply(
+            console.uows, change, console.author, console.user.role, form.get("reason")
+        )
+    except (InvalidInput, NotFound, VersionConflict, Forbidden) as exc:
+        return console.redirect(back, refused=f"Not applied: {exc}")
+    kind = str(done["kind"]).replace("_", " ")
+    notice = (
+        f"Applied as an emergency override: {kind} {done['id']} is now at version "
+        f"{done['version']}; its history says so."
+    )
+    return console.redirect(_document_page(done), notice=notice)
+
+
+_PAGES = {
+    "model": "/admin/models/{id}/history",
+    "router_config": "/admin/auto-router/history",
+    "profile": "/admin/auto-router/profiles/{id}/history",
+    "flag": "/admin/rollout/flags/{id}/history",
+    "experiment": "/admin/experiments/{id}",
+}
+
+
+def _document_page(change: Any) -> str:
+    """The console page showing a change's document and its history (the change
+    requests when the change does not name one)."""
+    kind = change.get("kind") if isinstance(change, dict) else None
+    key = change.get("id") if isinstance(change, dict) else None
+    if kind not in _PAGES or not isinstance(key, str):
+        return "/admin/changes"
+    return _PAGES[kind].format(id=quote(key, safe="/"))
 
 
 @router.get("/{request_id}", response_class=HTMLResponse)
