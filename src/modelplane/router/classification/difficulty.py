@@ -33,6 +33,7 @@ import json
 import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,13 +80,8 @@ _SENTENCE = re.compile(r"[.!?](?:\s|$)")
 _OPTION = re.compile(r"^\s*\(?[A-D][.)]\s", re.MULTILINE)
 _OPTION_LINE = re.compile(r"^\s*\(?[A-D][.)]\s?(.*)$", re.MULTILINE)
 _BARE_NUMBER = re.compile(r"\s*[-$]?\d[\d.,/ ]*\s*\S{0,6}\s*")
-_STEM_NEGATION = re.compile(r"\b(?:not|except|least|false|incorrect|never|cannot)\b|n't")
+_LONG_WORD = re.compile(r"[a-z]{9,}")
 _SHOUTED_NEGATION = re.compile(r"\b(?:NOT|EXCEPT|LEAST)\b")
-_FIRST_PERSON = re.compile(r"\b(?:i|my|me)\b")
-_PREMISE = re.compile(r"\b(?:if|suppose|assume|given|let)\b")
-_UNIT = re.compile(
-    r"\b(?:kg|m/s|mol|cm|km|hz|ev|joules?|newtons?|volts?|ohms?|watts?|percent|dollars)\b|\$|%"
-)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s", re.MULTILINE)
 _LATEX = re.compile(r"\\[a-zA-Z]+|\$[^$\n]+\$")
 _MATH_SYMBOLS = "=+*/^<>≤≥≠±\u00d7÷√∑∏∫∞π$"  # \u00d7: the multiplication sign
@@ -173,6 +169,16 @@ _SMALL_TALK = _cue(
     "what's up",
 )
 
+_NEGATION = _cue("not except least false incorrect never cannot", "n't")
+_FIRST_PERSON = _cue("i my me")
+_PREMISE = _cue("if suppose assume given let")
+_UNIT = _cue(
+    "kg mol cm km hz ev joule joules newton newtons volt volts ohm ohms watt watts percent dollars",
+    "m/s",
+    "$",
+    "%",
+)
+
 HAND_FEATURES: Final = (
     "log_chars",
     "log_words",
@@ -228,12 +234,13 @@ def hand_features(text: str) -> Vector:
     words = _WORD.findall(lower)
     log = math.log1p
     short = len(words) <= 12
+    numbers = len(_NUMBER.findall(lower))
     values = (
         log(len(text)),
         log(len(words)),
         log(text.count("\n")),
         log(len(_SENTENCE.findall(text))),
-        log(len(_NUMBER.findall(lower))),
+        log(numbers),
         sum(c.isdigit() for c in text) / max(len(text), 1),
         log(len(text) - len(text.translate(_DROP_MATH))),
         1.0 if _LATEX.search(text) else 0.0,
@@ -248,44 +255,58 @@ def hand_features(text: str) -> Vector:
         log(len(_LIST_ITEM.findall(text))),
         1.0 if len(_OPTION.findall(text)) >= 3 else 0.0,
         1.0 if short and _SMALL_TALK.count(words[:3], lower[:40]) else 0.0,
-        *_question_shape(text, lower, words),
+        *_question_shape(text, lower, words, numbers),
     )
     return np.array(values, dtype=np.float64)
 
 
-def _question_shape(text: str, lower: str, words: Sequence[str]) -> tuple[float, ...]:
+def _question_shape(text: str, lower: str, words: Sequence[str], numbers: int) -> tuple[float, ...]:
     """The second group of ``HAND_FEATURES``: the stem and options of a multiple-choice
-    question (the whole text is the stem of any other), and the wording."""
+    question (the whole text is the stem of any other), and the wording. ``numbers`` is
+    how many numbers the whole text has."""
     log = math.log1p
+    counts = Counter(words)
     found = list(_OPTION_LINE.finditer(text))
     if len(found) >= 3:
         stem, options = text[: found[0].start()], [m.group(1) for m in found]
+        stem_lower = stem.lower()
+        stem_counts = Counter(_WORD.findall(stem_lower))
+        numbers = len(_NUMBER.findall(stem_lower))
     else:
-        stem, options = text, []
+        stem, stem_lower, options, stem_counts = text, lower, [], counts
     stem = stem.replace("Answer:", "")
     lengths = [len(option) for option in options]
     mean_length = sum(lengths) / len(lengths) if lengths else 0.0
-    spread = float(np.std(lengths)) / (mean_length + 1) if lengths else 0.0
+    spread = (
+        math.sqrt(sum((n - mean_length) ** 2 for n in lengths) / len(lengths)) / (mean_length + 1)
+        if lengths
+        else 0.0
+    )
     numeric = sum(bool(_BARE_NUMBER.fullmatch(o)) for o in options) / max(len(options), 1)
-    stem_lower = stem.lower()
+    negations = sum(stem_counts.get(w, 0) for w in _NEGATION.words)
+    negations += sum(stem_lower.count(p) for p in _NEGATION.phrases)
     word_count = max(len(words), 1)
+
+    def tally(cue: _Cue) -> int:
+        return sum(counts.get(w, 0) for w in cue.words) + sum(lower.count(p) for p in cue.phrases)
+
     return (
         log(len(stem)),
         log(mean_length),
         log(max(lengths, default=0)),
         spread,
         numeric,
-        log(len(_NUMBER.findall(stem_lower))),
-        log(len(_STEM_NEGATION.findall(stem_lower))),
+        log(numbers),
+        log(negations),
         1.0 if _SHOUTED_NEGATION.search(stem) else 0.0,
-        sum(len(w) >= 9 for w in words) / word_count,
+        len(_LONG_WORD.findall(lower)) / word_count,
         sum(map(len, words)) / word_count,
-        len(set(words)) / word_count,
+        len(counts) / word_count,
         1.0 if "statement 1" in lower else 0.0,
         1.0 if "which of the following" in lower else 0.0,
-        log(len(_FIRST_PERSON.findall(lower))),
-        log(len(_PREMISE.findall(lower))),
-        log(len(_UNIT.findall(lower))),
+        log(tally(_FIRST_PERSON)),
+        log(tally(_PREMISE)),
+        log(tally(_UNIT)),
     )
 
 
@@ -377,7 +398,7 @@ def feature_matrix(texts: Sequence[str]) -> npt.NDArray[np.float64]:
 
 def feature_names() -> tuple[str, ...]:
     one_side = tuple(f"emb_{i}" for i in range(EMBEDDING_DIM)) + HAND_FEATURES
-    return tuple(f"{side}:{name}" for side in SIDES for name in one_side) + (GATE,)
+    return (*(f"{side}:{name}" for side in SIDES for name in one_side), GATE)
 
 
 # --- the model -----------------------------------------------------------------------------
