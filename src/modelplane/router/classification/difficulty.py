@@ -20,8 +20,8 @@ weights made each side worse on the other's prompts (cross-validated by subject 
 Each feature is standardised with the mean and scale stored beside the weights, so the
 weights file (``data/difficulty_weights.json``, written by ``bench/train_difficulty.py``)
 is the whole model. It is read once, on first use; a missing or damaged file raises one
-:class:`DifficultyModelError` that names the file. An estimate takes tens of microseconds
-and the same text always gets the same number.
+:class:`DifficultyModelError` that names the file. An estimate takes a few hundred
+microseconds (mostly the embedding) and the same text always gets the same number.
 
     from modelplane.router.classification.difficulty import estimate
     estimate("Prove that sqrt(2) is irrational.")   # -> a float in [0, 1]
