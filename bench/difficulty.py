@@ -14,7 +14,10 @@ Reported side by side with a coin (0.5 for every prompt) and a length-only basel
 * MMLU, held-out prompts of the trained subjects;
 * just-eval, held-out fifth, where only a difficulty label exists: a pseudo-outcome with the
   strong model always right and the weak one right on easy, half right on medium and wrong
-  on hard prompts.
+  on hard prompts;
+* the math word problems we wrote (``bench/data/math_word_problems.json``; all of them while
+  training gives them no weight, else their held-out fifth), the same pseudo-outcome from
+  our own labels: a sanity check, weaker than the others.
 
 Also the latency of one ``estimate`` call (median, p99) and the premium-share vs quality
 curve of both MMLU splits as ``artifacts/difficulty-curve.svg``.
@@ -33,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bench.train_difficulty import Example, all_examples
+from bench.train_difficulty import Example, Hyper, all_examples
 from modelplane.router.classification.difficulty import default_model
 
 Array = npt.NDArray[np.float64]
@@ -141,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     model = default_model()
     examples = all_examples()
+    # At a sample weight of 0 none of the math problems was trained on: report them all.
+    untrained = dict(Hyper().weight).get("math", 0.0) == 0.0
     sets: list[tuple[str, list[Example]]] = [
         ("MMLU held-out subjects", [e for e in examples if e.split == "heldout_subject"]),
         (
@@ -150,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         (
             "just-eval held-out (pseudo)",
             [e for e in examples if e.source == "just-eval" and e.split == "heldout_prompt"],
+        ),
+        (
+            "own math problems (pseudo)",
+            [e for e in examples if e.source == "math" and (e.split != "train" or untrained)],
         ),
     ]
     print(f"{'held-out set':<30}{'n':>6}{'estimate':>10}{'length':>9}{'coin':>7}")

@@ -8,13 +8,20 @@ The estimate is a logistic model over two kinds of features of the prompt's text
   and scaled to unit length;
 * its *shape*: a few hand features for reasoning load that carry across domains (length,
   numbers and maths notation, code, proof and multi-step cues, explicit constraints,
-  multiple-choice options).
+  multiple-choice options, the stem and options of an exam question, the wording).
+
+Exam questions (three or more lettered options) and every other text get *separate* weights
+for all of these: the exam outcomes teach which topics a weak model fails on, which says
+nothing about open chat, and the chat labels teach that reasoning and long constrained
+requests are hard, which says little about a four-option question. One shared set of
+weights made each side worse on the other's prompts (cross-validated by subject in
+``bench/train_difficulty.py --tune``).
 
 Each feature is standardised with the mean and scale stored beside the weights, so the
 weights file (``data/difficulty_weights.json``, written by ``bench/train_difficulty.py``)
 is the whole model. It is read once, on first use; a missing or damaged file raises one
-:class:`DifficultyModelError` that names the file. An estimate takes tens of microseconds
-and the same text always gets the same number.
+:class:`DifficultyModelError` that names the file. An estimate takes a few hundred
+microseconds (mostly the embedding) and the same text always gets the same number.
 
     from modelplane.router.classification.difficulty import estimate
     estimate("Prove that sqrt(2) is irrational.")   # -> a float in [0, 1]
@@ -26,6 +33,7 @@ import json
 import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +44,8 @@ import numpy.typing as npt
 
 __all__ = [
     "EMBEDDING_DIM",
+    "FEATURE_COUNT",
+    "GATE",
     "HAND_FEATURES",
     "WEIGHTS_PATH",
     "DifficultyModel",
@@ -52,7 +62,7 @@ Vector = npt.NDArray[np.float64]
 
 WEIGHTS_PATH: Final = Path(__file__).resolve().parent / "data" / "difficulty_weights.json"
 EMBEDDING_DIM: Final = 256
-FORMAT: Final = "modelplane-difficulty/1"
+FORMAT: Final = "modelplane-difficulty/2"
 MAX_EMBED_CHARS: Final = 6000
 """Only the head of a very long prompt is embedded: meaning settles long before, and the
 hand features still see the whole length. Bounds the time an estimate can take."""
@@ -68,6 +78,10 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"(?<![a-z])\d+(?:[.,]\d+)*")
 _SENTENCE = re.compile(r"[.!?](?:\s|$)")
 _OPTION = re.compile(r"^\s*\(?[A-D][.)]\s", re.MULTILINE)
+_OPTION_LINE = re.compile(r"^\s*\(?[A-D][.)]\s?(.*)$", re.MULTILINE)
+_BARE_NUMBER = re.compile(r"\s*[-$]?\d[\d.,/ ]*\s*\S{0,6}\s*")
+_LONG_WORD = re.compile(r"[a-z]{9,}")
+_SHOUTED_NEGATION = re.compile(r"\b(?:NOT|EXCEPT|LEAST)\b")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s", re.MULTILINE)
 _LATEX = re.compile(r"\\[a-zA-Z]+|\$[^$\n]+\$")
 _MATH_SYMBOLS = "=+*/^<>≤≥≠±\u00d7÷√∑∏∫∞π$"  # \u00d7: the multiplication sign
@@ -155,6 +169,16 @@ _SMALL_TALK = _cue(
     "what's up",
 )
 
+_NEGATION = _cue("not except least false incorrect never cannot", "n't")
+_FIRST_PERSON = _cue("i my me")
+_PREMISE = _cue("if suppose assume given let")
+_UNIT = _cue(
+    "kg mol cm km hz ev joule joules newton newtons volt volts ohm ohms watt watts percent dollars",
+    "m/s",
+    "$",
+    "%",
+)
+
 HAND_FEATURES: Final = (
     "log_chars",
     "log_words",
@@ -175,8 +199,33 @@ HAND_FEATURES: Final = (
     "log_list_items",
     "options",
     "small_talk",
+    "log_stem_chars",
+    "log_mean_option_chars",
+    "log_max_option_chars",
+    "option_length_spread",
+    "numeric_option_share",
+    "log_stem_numbers",
+    "log_stem_negations",
+    "shouted_negation",
+    "long_word_share",
+    "mean_word_length",
+    "distinct_word_share",
+    "two_statements",
+    "which_of_the_following",
+    "log_first_person",
+    "log_premises",
+    "log_units",
 )
-"""Named hand features, in the order the weights file stores them."""
+"""Named hand features, in the order the weights file stores them. The second group reads
+the shape of a question and its options (stem and option lengths, numeric options, negated
+stems), and of its wording (long words, distinct words, premises, units): signals that do
+not depend on the subject."""
+GATE: Final = "exam_format"
+"""Whether the text is a multiple-choice question (the ``options`` hand feature). Exam
+questions and open requests get separate weights for every feature (below), so what the
+exam outcomes teach about topics cannot leak into open chat and the other way round."""
+SIDES: Final = ("exam", "chat")
+FEATURE_COUNT: Final = 2 * (EMBEDDING_DIM + len(HAND_FEATURES)) + 1
 
 
 def hand_features(text: str) -> Vector:
@@ -185,12 +234,13 @@ def hand_features(text: str) -> Vector:
     words = _WORD.findall(lower)
     log = math.log1p
     short = len(words) <= 12
+    numbers = len(_NUMBER.findall(lower))
     values = (
         log(len(text)),
         log(len(words)),
         log(text.count("\n")),
         log(len(_SENTENCE.findall(text))),
-        log(len(_NUMBER.findall(lower))),
+        log(numbers),
         sum(c.isdigit() for c in text) / max(len(text), 1),
         log(len(text) - len(text.translate(_DROP_MATH))),
         1.0 if _LATEX.search(text) else 0.0,
@@ -205,8 +255,59 @@ def hand_features(text: str) -> Vector:
         log(len(_LIST_ITEM.findall(text))),
         1.0 if len(_OPTION.findall(text)) >= 3 else 0.0,
         1.0 if short and _SMALL_TALK.count(words[:3], lower[:40]) else 0.0,
+        *_question_shape(text, lower, words, numbers),
     )
     return np.array(values, dtype=np.float64)
+
+
+def _question_shape(text: str, lower: str, words: Sequence[str], numbers: int) -> tuple[float, ...]:
+    """The second group of ``HAND_FEATURES``: the stem and options of a multiple-choice
+    question (the whole text is the stem of any other), and the wording. ``numbers`` is
+    how many numbers the whole text has."""
+    log = math.log1p
+    counts = Counter(words)
+    found = list(_OPTION_LINE.finditer(text))
+    if len(found) >= 3:
+        stem, options = text[: found[0].start()], [m.group(1) for m in found]
+        stem_lower = stem.lower()
+        stem_counts = Counter(_WORD.findall(stem_lower))
+        numbers = len(_NUMBER.findall(stem_lower))
+    else:
+        stem, stem_lower, options, stem_counts = text, lower, [], counts
+    stem = stem.replace("Answer:", "")
+    lengths = [len(option) for option in options]
+    mean_length = sum(lengths) / len(lengths) if lengths else 0.0
+    spread = (
+        math.sqrt(sum((n - mean_length) ** 2 for n in lengths) / len(lengths)) / (mean_length + 1)
+        if lengths
+        else 0.0
+    )
+    numeric = sum(bool(_BARE_NUMBER.fullmatch(o)) for o in options) / max(len(options), 1)
+    negations = sum(stem_counts.get(w, 0) for w in _NEGATION.words)
+    negations += sum(stem_lower.count(p) for p in _NEGATION.phrases)
+    word_count = max(len(words), 1)
+
+    def tally(cue: _Cue) -> int:
+        return sum(counts.get(w, 0) for w in cue.words) + sum(lower.count(p) for p in cue.phrases)
+
+    return (
+        log(len(stem)),
+        log(mean_length),
+        log(max(lengths, default=0)),
+        spread,
+        numeric,
+        log(numbers),
+        log(negations),
+        1.0 if _SHOUTED_NEGATION.search(stem) else 0.0,
+        len(_LONG_WORD.findall(lower)) / word_count,
+        sum(map(len, words)) / word_count,
+        len(counts) / word_count,
+        1.0 if "statement 1" in lower else 0.0,
+        1.0 if "which of the following" in lower else 0.0,
+        log(tally(_FIRST_PERSON)),
+        log(tally(_PREMISE)),
+        log(tally(_UNIT)),
+    )
 
 
 # --- the embedding -------------------------------------------------------------------------
@@ -268,19 +369,36 @@ def embed_many(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     return np.stack([embed(text) for text in texts])
 
 
+_GATE_AT: Final = HAND_FEATURES.index("options")
+_SIDE_WIDTH: Final = EMBEDDING_DIM + len(HAND_FEATURES)
+
+
+def _gated(embedding: Vector, hand: Vector) -> Vector:
+    """One row of :func:`feature_matrix` from a text's embedding and hand features."""
+    row = np.zeros(FEATURE_COUNT, dtype=np.float64)
+    exam = hand[_GATE_AT] > 0.5
+    start = 0 if exam else _SIDE_WIDTH
+    row[start : start + EMBEDDING_DIM] = embedding
+    row[start + EMBEDDING_DIM : start + _SIDE_WIDTH] = hand
+    row[-1] = 1.0 if exam else 0.0
+    return row
+
+
 def feature_matrix(texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """Raw (unstandardised) features, one row per text: the embedding, then the hand features.
+    """Raw (unstandardised) features, one row per text: the embedding and the hand features
+    of an exam question (``GATE``), then the same of any other text, then the gate. The side
+    a text is not on is zeros.
 
     The same function serves training and estimation, so they cannot drift apart.
     """
     if not texts:
-        return np.zeros((0, EMBEDDING_DIM + len(HAND_FEATURES)), dtype=np.float64)
-    hand = np.stack([hand_features(text) for text in texts])
-    return np.hstack([embed_many(texts), hand])
+        return np.zeros((0, FEATURE_COUNT), dtype=np.float64)
+    return np.stack([_gated(embed(text), hand_features(text)) for text in texts])
 
 
 def feature_names() -> tuple[str, ...]:
-    return tuple(f"emb_{i}" for i in range(EMBEDDING_DIM)) + HAND_FEATURES
+    one_side = tuple(f"emb_{i}" for i in range(EMBEDDING_DIM)) + HAND_FEATURES
+    return (*(f"{side}:{name}" for side in SIDES for name in one_side), GATE)
 
 
 # --- the model -----------------------------------------------------------------------------
@@ -314,10 +432,13 @@ class DifficultyModel:
     def estimate_embedded(self, text: str, embedding: Vector) -> float:
         """``estimate(text)`` given ``embed(text)``: the embedded classifier embeds a message
         once and reads both its categories and its difficulty from that."""
-        dim = EMBEDDING_DIM
-        z = float(embedding @ self._raw_weights[:dim])
-        z += float(hand_features(text) @ self._raw_weights[dim:]) + self._raw_bias
-        return _sigmoid(z)
+        hand = hand_features(text)
+        exam = hand[_GATE_AT] > 0.5
+        start = 0 if exam else _SIDE_WIDTH
+        raw = self._raw_weights
+        z = float(embedding @ raw[start : start + EMBEDDING_DIM])
+        z += float(hand @ raw[start + EMBEDDING_DIM : start + _SIDE_WIDTH]) + self._raw_bias
+        return _sigmoid(z + (float(raw[-1]) if exam else 0.0))
 
     def estimate_many(self, texts: Sequence[str]) -> Vector:
         """Estimates for many texts at once (faster per text than one at a time)."""
