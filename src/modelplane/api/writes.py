@@ -17,8 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
 from modelplane.api.deps import current_token
-from modelplane.domain.access import allows
-from modelplane.domain.errors import FieldError, Forbidden, InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.validation import MAX_REASON, validate_reason
 from modelplane.services import versioned
 
@@ -87,11 +86,7 @@ async def _emergency(request: Request, reason: str) -> None:
     identity = await run_in_threadpool(
         current_token, request, request.app.state.runtime, credentials
     )
-    if not allows(identity.role, "admin"):
-        raise Forbidden(f"an emergency override needs the admin role; {identity.name!r} is not")
-    why = validate_reason(reason.strip())
-    if not why:
-        raise InvalidInput([FieldError("X-Emergency-Override", "must give the reason")])
+    why = versioned.override_reason(identity.name, identity.role, reason, "X-Emergency-Override")
     versioned.emergency_override(why)
 
 

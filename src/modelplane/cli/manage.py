@@ -21,8 +21,6 @@ from modelplane.cli.app import emergency_override, models_app, runtime
 from modelplane.cli.backends import Backend, DirectBackend, HttpBackend, cli_author
 from modelplane.cli.output import JsonOpt, fail, friendly_errors, out, print_json, print_table
 from modelplane.cli.stats import usage_app
-from modelplane.domain.errors import FieldError, InvalidInput
-from modelplane.domain.validation import validate_reason
 from modelplane.services import versioned
 
 tokens_app = typer.Typer(no_args_is_help=True, help="API tokens (shown once, stored hashed).")
@@ -70,9 +68,9 @@ def backend(server: str | None, token: str | None) -> Iterator[Backend]:
         elif override is None:
             yield DirectBackend(runtime(), cli_author())
         else:  # on the database itself the CLI acts as its owner (the admin role)
-            why = validate_reason(override.strip())
-            if not why:
-                raise InvalidInput([FieldError("--emergency-override", "must give the reason")])
+            why = versioned.override_reason(
+                cli_author(), "admin", override, "--emergency-override"
+            )
             with versioned.overriding(why):
                 yield DirectBackend(runtime(), cli_author())
 

@@ -332,11 +332,7 @@ def emergency_apply(
     request's (``kind``, ``id``, ``patch``, ``expectedVersion``: what a refused write
     carried) and is refused when its document moved since that version. The answer names
     the document and the version it is now at."""
-    if not allows(role, "admin"):
-        raise Forbidden(f"an emergency override needs the admin role; {author!r} is {role}")
-    why = validate_reason(reason.strip() if isinstance(reason, str) else reason)
-    if not why:
-        raise InvalidInput([FieldError("reason", "must say why the policy is overridden")])
+    why = versioned.override_reason(author, role, reason, "reason")
     (parsed,) = _changes([change])
     kind, key = KINDS[parsed["kind"]], _key(parsed["kind"], parsed["id"])
     with uows() as uow, versioned.overriding(why):

@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+from modelplane.domain.access import allows
 from modelplane.domain.base import DomainModel
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
     ApprovalRequired,
     FieldError,
+    Forbidden,
     InvalidInput,
     NotFound,
     VersionConflict,
@@ -198,6 +200,17 @@ def approved() -> Iterator[None]:
 
 
 _EMERGENCY: ContextVar[str | None] = ContextVar("emergency_override", default=None)
+
+
+def override_reason(who: str, role: str, reason: Any, field: str) -> str:
+    """The reason of an emergency override that ``who`` asks for: the one rule, for every
+    face, that it needs the admin role and says why (``field`` names where the reason was)."""
+    if not allows(role, "admin"):
+        raise Forbidden(f"an emergency override needs the admin role; {who!r} is {role}")
+    why = validate_reason(reason.strip() if isinstance(reason, str) else reason)
+    if not why:
+        raise InvalidInput([FieldError(field, "must say why the policy is overridden")])
+    return str(why)
 
 
 def emergency_override(reason: str) -> None:
