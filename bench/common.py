@@ -66,7 +66,7 @@ class Database:
 class Server:
     """``modelplane serve`` as a child process."""
 
-    def __init__(self, database_url: str, **env: str) -> None:
+    def __init__(self, database_url: str, *, startup_seconds: float = 30, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "MODELPLANE_DATABASE_URL": database_url, **env}
@@ -76,7 +76,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + startup_seconds
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
