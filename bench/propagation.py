@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -56,6 +57,10 @@ def grow(url: str, count: int) -> int:
     return max(count, len(seeded))
 
 
+class SlowStart(Server):
+    startup_seconds = 120  # thousands of models load slowly on a busy machine
+
+
 class Writer:
     """One write of each kind through the writing server; each returns the sequence its
     answer names (the last, for a kind that takes two writes)."""
@@ -69,7 +74,7 @@ class Writer:
         response.raise_for_status()
         return int(response.headers["X-Modelplane-Sequence"])
 
-    def _versioned(self, key: str, path: str, method: str, body: dict[str, object]) -> int:
+    def _versioned(self, key: str, path: str, method: str, body: dict[str, Any]) -> int:
         if key not in self.versions:
             got = self.client.get(path)
             self.versions[key] = got.json().get("version", 0) if got.status_code == 200 else 0
@@ -143,7 +148,7 @@ def main() -> None:
         _, token = create_token(uow, TokenSpec(name="bench", role="admin"), "bench")
         uow.commit()
     engine.dispose()
-    servers = [Server(db.url, startup_seconds=120) for _ in range(3)]
+    servers: list[Server] = [SlowStart(db.url) for _ in range(3)]
     try:
         leader, followers = servers[0], servers[1:]
         arrivals = Arrivals(followers)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from modelplane.domain.models import Model
 from modelplane.live.snapshot import load_snapshot, router_data, static_snapshot
 from modelplane.router.selection.compiled import CompiledRouter, compile_router
 
@@ -80,7 +81,7 @@ def test_patched_pools_equal_a_full_compile_whatever_moves() -> None:
     rng = random.Random(14)
     current = base
     for round_ in range(12):
-        changed = {}
+        changed: dict[str, Model | None] = {}
         for model_id in rng.sample(ids, 3):
             model = current.models[model_id]
             update: dict[str, object] = {}
