@@ -66,6 +66,9 @@ class Database:
 class Server:
     """``modelplane serve`` as a child process."""
 
+    startup_seconds: float = 30
+    """How long to wait for ``/healthz`` (a large catalogue takes longer to load)."""
+
     def __init__(self, database_url: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -76,7 +79,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.startup_seconds
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:

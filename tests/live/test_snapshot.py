@@ -165,7 +165,7 @@ def test_a_model_edit_elsewhere_is_applied_incrementally_and_equals_a_full_reloa
     assert dict(after.model_json) == dict(full.model_json)
     assert after.ordered_ids == full.ordered_ids
 
-    with UnitOfWork(seeded) as uow:  # another kind of change: a full reload
+    with UnitOfWork(seeded) as uow:  # a profile edit: incremental too (tests/live/test_incremental)
         profile = get_profile(uow, MODEL)
         scores = {**profile.category_scores, "coding": 1}
         spec = profile.spec().model_copy(update={"category_scores": scores})
@@ -173,5 +173,6 @@ def test_a_model_edit_elsewhere_is_applied_incrementally_and_equals_a_full_reloa
         uow.commit()
     assert live_runtime.live.wait_for(uow.last_sequence or 0, timeout=10)
     current = live_runtime.live.current
-    assert current.router_config is not before.router_config
+    assert current.router_config is before.router_config
     assert current.profiles[MODEL].category_scores["coding"] == 1
+    assert dict(current.profiles) == dict(load_snapshot(seeded).profiles)

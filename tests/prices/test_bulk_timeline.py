@@ -141,7 +141,8 @@ def test_an_import_adds_what_the_target_lacks_and_keeps_what_the_file_leaves_out
     assert report["changeCount"] == 1
     [row] = report["diff"]["models"]["updated"]
     assert row["id"] == MODEL
-    assert row["changes"] == [{"field": "priceTimeline", "old": None, "new": [added]}]
+    unsigned = {**added, "recordedBy": None, "reason": None}  # an entry from an older file
+    assert row["changes"] == [{"field": "priceTimeline", "old": None, "new": [unsigned]}]
     [kept] = [w for w in report["warnings"] if "priceTimeline" in w]
     assert "kept 1 entry" in kept and FUTURE in kept and MODEL in kept
 
@@ -172,7 +173,8 @@ def test_an_entry_with_another_price_for_the_same_moment_is_shown_and_replaced(
     old = dict(timeline[2])
     timeline[2] = {"effectiveFrom": FUTURE, "pricing": {"input": 7, "output": 9}}
     [row] = send(client, editor, document, dry=True).json()["diff"]["models"]["updated"]
-    assert row["changes"] == [{"field": "priceTimeline", "old": [old], "new": [timeline[2]]}]
+    new = {**timeline[2], "recordedBy": None, "reason": None}
+    assert row["changes"] == [{"field": "priceTimeline", "old": [old], "new": [new]}]
     assert send(client, editor, document).status_code == 200
     at = {"at": "2031-01-01T00:00:00Z"}
     assert exact(client.get(f"/api/v1/models/{MODEL}/price", params=at))["pricing"] == {
@@ -203,3 +205,51 @@ def test_bad_entries_are_named_by_model_and_field_and_nothing_is_written(
     }
     assert all(MODEL in message for message in errors.values())
     assert exact(client.get(f"/api/v1/models/{MODEL}/prices")) == before
+
+
+def test_each_exported_entry_carries_its_reason_and_author_and_an_import_keeps_them(
+    client: TestClient, editor: dict[str, str], dated: None, empty_b: tuple[TestClient, Any]
+) -> None:
+    document = export(client, editor)
+    timeline = _model(document)["priceTimeline"]
+    served = exact(client.get(f"/api/v1/models/{MODEL}/prices"))["data"]
+    assert [(e["recordedBy"], e["reason"]) for e in timeline] == [
+        (e["recordedBy"], e["reason"]) for e in served
+    ]
+    assert timeline[1]["reason"] == "list price" and timeline[2]["reason"] == "list price"
+    assert timeline[1]["recordedBy"] == "editor-token"
+
+    b, b_editor = empty_b
+    assert send(b, b_editor, document).status_code == 200
+    line = exact(b.get(f"/api/v1/models/{MODEL}/prices"))["data"]
+    assert [(e["effectiveFrom"], e["recordedBy"], e["reason"]) for e in line] == [
+        (e["effectiveFrom"], e["recordedBy"], e["reason"]) for e in timeline
+    ]
+    assert _model(export(b, b_editor))["priceTimeline"] == timeline
+
+
+def test_an_entry_without_reason_and_author_still_imports_as_the_importers(
+    client: TestClient, editor: dict[str, str], dated: None
+) -> None:
+    document = export(client, editor)
+    old_style = {"effectiveFrom": "2033-01-01T00:00:00Z", "pricing": {"input": 3, "output": 4}}
+    _model(document)["priceTimeline"].append(old_style)
+    assert send(client, editor, document).status_code == 200
+    line = exact(client.get(f"/api/v1/models/{MODEL}/prices"))["data"]
+    assert line[-1]["effectiveFrom"] == old_style["effectiveFrom"]
+    assert (line[-1]["recordedBy"], line[-1]["reason"]) == ("editor-token", None)
+
+
+def test_a_bad_reason_or_author_is_named_by_its_field(
+    client: TestClient, editor: dict[str, str], dated: None
+) -> None:
+    document = export(client, editor)
+    index = document["models"].index(_model(document))
+    timeline = _model(document)["priceTimeline"]
+    timeline[1]["reason"] = "x" * 2001
+    timeline[2]["recordedBy"] = "two\nlines"
+    response = send(client, editor, document)
+    assert response.status_code == 422, response.text
+    paths = {e["path"] for e in response.json()["errors"]}
+    prefix = f"models[{index}].priceTimeline"
+    assert paths == {f"{prefix}[1].reason", f"{prefix}[2].recordedBy"}

@@ -32,7 +32,7 @@ from modelplane.store.live_reads import (
     ChangeNotifications,
     changes_between,
     current_sequence,
-    model_edits_since,
+    edits_since,
     notifies,
 )
 from modelplane.store.liveness import liveness_of
@@ -42,7 +42,7 @@ Listener = Callable[[Change], None]
 _FAILURES = (*READ_FAILURES, ModelplaneError)
 _NOT_STARTED = "not started"
 _INCREMENTAL_LIMIT = 200
-"""More changed models than this in one catch-up: reload in full instead."""
+"""More changed models (or profiles) than this in one catch-up: reload in full instead."""
 
 
 class LiveCatalog:
@@ -159,7 +159,7 @@ class LiveCatalog:
         sequence = current_sequence(self._engine)
         if not force and old.source == "db" and sequence == old.sequence:
             return self._apply_due_prices(old)
-        update = None if force else self._model_update(old)
+        update = None if force else self._incremental(old)
         if update is not None:
             snapshot, events = update
         else:
@@ -183,18 +183,17 @@ class LiveCatalog:
             self._changed.notify_all()
         return True
 
-    def _model_update(self, old: Snapshot) -> tuple[Snapshot, list[Change]] | None:
-        """When every change since ``old`` is a model edit and none is missing, re-read only
-        those models (one consistent read) and share the rest of ``old``; else ``None``, and
-        the caller reloads in full. Most changes are price edits: this keeps propagation cheap
-        at any catalogue size."""
+    def _incremental(self, old: Snapshot) -> tuple[Snapshot, list[Change]] | None:
+        """When every change since ``old`` is of a kind a snapshot follows and none is
+        missing, re-read only the rows they touched (one consistent read) and share the rest
+        of ``old``; else ``None``, and the caller reloads in full. This keeps propagation
+        cheap at any catalogue size."""
         if old.source != "db":
             return None
-        edits = model_edits_since(self._engine, old.sequence, _INCREMENTAL_LIMIT)
+        edits = edits_since(self._engine, old.sequence, _INCREMENTAL_LIMIT)
         if edits is None:
             return None
-        snapshot = old.with_models(edits.sequence, edits.models, router_config=edits.router_config)
-        return snapshot, edits.changes
+        return old.with_edits(edits), edits.changes
 
     def _events_between(self, old: Snapshot, new: Snapshot) -> list[Change]:
         if old.source != "db" or new.sequence < old.sequence:

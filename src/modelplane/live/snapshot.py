@@ -37,7 +37,7 @@ from modelplane.router.selection.compiled import (
     recompile_models,
 )
 from modelplane.store.auth_repositories import TokenRecord
-from modelplane.store.live_reads import read_everything
+from modelplane.store.live_reads import Edits, read_everything
 from modelplane.store.static import StaticTables, static_tables
 
 T = TypeVar("T")
@@ -126,44 +126,96 @@ class Snapshot:
         router_config: RouterConfig | None = None,
     ) -> Snapshot:
         """A new snapshot at ``sequence`` where only ``changed`` models differ (``None``:
-        gone). Everything else is shared with this one; only changed models are rendered
-        and compiled for the router, unless a new ``router_config`` comes too: its dials
-        reach every model's terms, so the router is compiled again whole."""
+        gone), and the router config if a new one comes (see ``with_edits``)."""
+        return self.with_edits(
+            Edits(sequence, [], models=changed, router_config=router_config), now
+        )
+
+    def with_edits(self, edits: Edits, now: datetime | None = None) -> Snapshot:
+        """A new snapshot at ``edits.sequence`` where only the rows ``edits`` carries
+        differ; it equals a full load at that sequence. Everything else is shared with this
+        one, and only what depends on the changed rows is derived again:
+
+        - changed models are rendered again; the router terms of changed models and of
+          models whose profile changed are compiled again, the others kept;
+        - a new router config or new categories reach every model's terms: the router is
+          compiled again whole (from the snapshot's rows, nothing is read);
+        - flags, tokens, providers and experiments feed no derived data: they are swapped.
+
+        The memo (the rendered lists, a variant's router) is kept when no model, profile,
+        config, category or experiment changed, since everything it holds is derived from
+        those; else it starts empty and fills on first use."""
         now = now or utcnow()
-        changed = {k: m.priced_at(now) if m is not None else None for k, m in changed.items()}
+        changed = {k: m.priced_at(now) if m is not None else None for k, m in edits.models.items()}
         changed = {**self._due_prices(now), **changed}  # a price that started meanwhile too
-        models = dict(self.models)
-        rendered = dict(self.model_json)
-        for model_id, model in changed.items():
-            if model is None:
-                models.pop(model_id, None)
-                rendered.pop(model_id, None)
-            else:
-                models[model_id] = model
-                rendered[model_id] = _render(model)
-        by_id = dict(sorted(models.items()))
-        config = router_config or self.router_config
-        if self.router_data is not None and router_config is None:
-            data: CompiledRouter | None = recompile_models(
-                self.router_data, list(by_id.values()), changed, self.profiles
+        models, rendered, ordered = self.models, self.model_json, self.ordered_ids
+        if changed:
+            by_id, json_of = dict(self.models), dict(self.model_json)
+            for model_id, model in changed.items():
+                if model is None:
+                    by_id.pop(model_id, None)
+                    json_of.pop(model_id, None)
+                else:
+                    by_id[model_id] = model
+                    json_of[model_id] = _render(model)
+            if by_id.keys() != self.models.keys():
+                by_id = dict(sorted(by_id.items()))
+                ordered = tuple(by_id)
+            models, rendered = MappingProxyType(by_id), MappingProxyType(json_of)
+        profiles = self.profiles
+        if edits.profiles:
+            by_model = dict(self.profiles)
+            for model_id, profile in edits.profiles.items():
+                if profile is None:
+                    by_model.pop(model_id, None)
+                else:
+                    by_model[model_id] = profile
+            profiles = MappingProxyType(by_model)
+        config = edits.router_config or self.router_config
+        categories = tuple(edits.categories) if edits.categories is not None else self.categories
+        whole = edits.router_config is not None or edits.categories is not None
+        data, error = self.router_data, self.router_data_error
+        if whole or (data is None and (changed or edits.profiles)):
+            ordered_profiles = sorted(profiles.values(), key=lambda p: p.model_id)
+            data, error = _compiled(list(models.values()), ordered_profiles, config, categories)
+        elif data is not None and (changed or edits.profiles):
+            data = recompile_models(
+                data, list(models.values()), {*changed, *edits.profiles}, profiles
             )
-            error = None
-        else:
-            data, error = _compiled(
-                list(by_id.values()), self.profiles_list(), config, self.categories
-            )
+        flags = self.flags
+        if edits.flags:
+            by_name = dict(self.flags)
+            for name, flag in edits.flags.items():
+                if flag is None:
+                    by_name.pop(name, None)
+                else:
+                    by_name[name] = flag
+            flags = MappingProxyType(dict(sorted(by_name.items())))
+        derived = changed or edits.profiles or whole or edits.experiments is not None
         return replace(
             self,
-            sequence=sequence,
+            sequence=edits.sequence,
+            models=models,
+            model_json=rendered,
+            ordered_ids=ordered,
+            profiles=profiles,
             router_config=config,
-            models=MappingProxyType(by_id),
-            model_json=MappingProxyType(rendered),
-            ordered_ids=tuple(by_id),
+            categories=categories,
+            providers=tuple(edits.providers) if edits.providers is not None else self.providers,
+            flags=flags,
+            experiments=(
+                tuple(e for e in edits.experiments if e.status == "running")
+                if edits.experiments is not None
+                else self.experiments
+            ),
+            tokens=MappingProxyType(dict(edits.tokens))
+            if edits.tokens is not None
+            else self.tokens,
             built_at=now,
             router_data=data,
             router_data_error=error,
-            next_price_change=_next_price_change(by_id.values(), now),
-            _memo={},
+            next_price_change=_next_price_change(models.values(), now),
+            _memo={} if derived else dict(self._memo),
         )
 
     def _due_prices(self, now: datetime) -> dict[str, Model | None]:

@@ -1,14 +1,18 @@
 """Price timelines in the bulk export and import (``models[i].priceTimeline``).
 
 An export lists, for each model that has dated prices, every entry of its timeline:
-``effectiveFrom`` and the price in the same shape as the model's ``pricing`` (tiers
-included). A model with no dated prices has no such field, so exports of undated models
-are as before.
+``effectiveFrom``, the price in the same shape as the model's ``pricing`` (tiers
+included), and who recorded it and why (``recordedBy``, ``reason``: the names the
+timeline's API answer uses). A model with no dated prices has no such field, so exports of
+undated models are as before.
 
 An import compares each entry with the target's by its ``effectiveFrom``: an entry the
 target lacks, or holds with another price, is recorded through the path a scheduled price
 takes (``services/prices.record_price_in``), in the import's transaction; an identical one
-is left alone. An entry the target has and the file does not list is kept (an import never
+is left alone (a price is identical by its moment and price; its reason and author do not
+count). A recorded entry keeps the file's ``recordedBy`` and ``reason``; an entry without
+them (files from before they were exported) is recorded as the import's author's, with no
+reason. An entry the target has and the file does not list is kept (an import never
 deletes price history) and named in the report's warnings as kept.
 """
 
@@ -20,15 +24,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from modelplane.domain.errors import FieldError
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.history import FieldChange
-from modelplane.domain.models import DatedPrice, Model, Pricing
-from modelplane.domain.validation import field_errors
+from modelplane.domain.models import DatedPrice, Model
+from modelplane.domain.validation import field_errors, validate_reason
 from modelplane.services.prices import record_price_in
 from modelplane.store.unit_of_work import UnitOfWork
 
 TIMELINE_FIELD = "priceTimeline"
-_ENTRY_KEYS = frozenset({"effectiveFrom", "pricing"})
+_ENTRY_KEYS = ("effectiveFrom", "pricing", "recordedBy", "reason")
 
 
 @dataclass
@@ -48,7 +52,12 @@ def export_timeline(model: Model) -> dict[str, Any]:
 
 
 def entry_json(entry: DatedPrice) -> dict[str, Any]:
-    return {"effectiveFrom": _moment(entry.effective_from), "pricing": entry.pricing.to_json()}
+    return {
+        "effectiveFrom": _moment(entry.effective_from),
+        "pricing": entry.pricing.to_json(),
+        "recordedBy": entry.recorded_by,
+        "reason": entry.reason,
+    }
 
 
 def _moment(at: datetime) -> str:
@@ -86,17 +95,21 @@ def _entries(value: Any, path: str, model_id: Any, errors: list[FieldError]) -> 
         if not isinstance(item, dict):
             errors.append(FieldError(where, f"{who}must be an object {{effectiveFrom, pricing}}"))
             continue
-        extra = sorted(item.keys() - _ENTRY_KEYS)
+        extra = sorted(item.keys() - set(_ENTRY_KEYS))
         if extra:
-            message = f"{who}unknown field(s) {', '.join(extra)}; known: effectiveFrom, pricing"
+            known = ", ".join(_ENTRY_KEYS)
+            message = f"{who}unknown field(s) {', '.join(extra)}; known: {known}"
             errors.append(FieldError(where, message))
             continue
         try:
-            entry = DatedPrice.model_validate(
-                {"effectiveFrom": item.get("effectiveFrom"), "pricing": item.get("pricing")}
-            )
+            entry = DatedPrice.model_validate({key: item.get(key) for key in _ENTRY_KEYS})
+            # The reason's rule is every write's (at most 2,000 characters, stripped).
+            entry = entry.model_copy(update={"reason": validate_reason(entry.reason)})
         except ValidationError as exc:
             errors += [FieldError(e.path, f"{who}{e.message}") for e in field_errors(exc, where)]
+            continue
+        except InvalidInput as exc:
+            errors += [FieldError(f"{where}.{e.path}", f"{who}{e.message}") for e in exc.errors]
             continue
         if entry.effective_from in seen:
             first = f"{path}[{seen[entry.effective_from]}]"
@@ -116,19 +129,18 @@ def plan_timelines(
     changes: dict[str, FieldChange] = {}
     stored = uow.prices.timelines(list(timelines))
     for model_id, entries in timelines.items():
-        target = {e.effective_from: e.pricing for e in stored.get(model_id, ())}
-        added = [e for e in entries if target.get(e.effective_from) != e.pricing]
+        target = {e.effective_from: e for e in stored.get(model_id, ())}
+        added = [
+            e
+            for e in entries
+            if e.effective_from not in target or target[e.effective_from].pricing != e.pricing
+        ]
         listed = {e.effective_from for e in entries}
         kept = [e for e in stored.get(model_id, ()) if e.effective_from not in listed]
         if added:
             plan.added[model_id] = added
             replaced = [
-                {
-                    "effectiveFrom": _moment(e.effective_from),
-                    "pricing": _json(target[e.effective_from]),
-                }
-                for e in added
-                if e.effective_from in target
+                entry_json(target[e.effective_from]) for e in added if e.effective_from in target
             ]
             changes[model_id] = FieldChange(
                 field=TIMELINE_FIELD, old=replaced or None, new=[entry_json(e) for e in added]
@@ -142,10 +154,6 @@ def plan_timelines(
                 "an import never deletes price history"
             )
     return plan, changes
-
-
-def _json(pricing: Pricing) -> dict[str, object]:
-    return pricing.to_json()
 
 
 def apply_timelines(

@@ -1,5 +1,5 @@
 """What the live catalogue reads: everything in one consistent view, the change log's
-sequence and entries, the models a run of edits touched, and the change notifications.
+sequence and entries, the rows a run of changes touched, and the change notifications.
 
 Consistent means REPEATABLE READ on PostgreSQL; SQLite's read transactions already are.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -98,28 +98,47 @@ def changes_between(engine: Engine, after: int, until: int) -> list[Change]:
 
 
 @dataclass(frozen=True)
-class ModelEdits:
-    """A run of changes that are all model edits, and those models as they are now
-    (``None`` for one that no longer exists)."""
+class Edits:
+    """A run of changes, none missing, and the rows they touched as they are now: what a
+    snapshot needs to follow them without reading everything again. A field left ``None``
+    was not touched; a ``None`` value in a dict is a row that no longer exists (or, for a
+    model, is retired)."""
 
     sequence: int
     changes: list[Change]
-    models: dict[str, Model | None]
+    models: dict[str, Model | None] = field(default_factory=dict)
+    profiles: dict[str, Profile | None] = field(default_factory=dict)
+    """By model id."""
+    flags: dict[str, Flag | None] = field(default_factory=dict)
     router_config: RouterConfig | None = None
-    """The router config as it is now, when one of the changes is to it."""
+    providers: list[Provider] | None = None
+    categories: list[TaskCategory] | None = None
+    experiments: list[Experiment] | None = None
+    tokens: dict[str, TokenRecord] | None = None
 
 
-_CHEAP = ("model", "router_config", "change_request")
-"""Changes a snapshot follows without a full reload: model edits, the router config (one
-row), and change requests (no snapshot holds them; scheduling one wakes every process's
-scheduler)."""
+_FOLLOWED = (
+    "model",
+    "profile",
+    "flag",
+    "router_config",
+    "provider",
+    "category",
+    "experiment",
+    "token",
+    "change_request",
+)
+"""Changes a snapshot follows without a full reload. Models, profiles and flags are re-read
+by id; the router config is one row; providers, categories, experiments and active tokens
+are small tables, re-read whole. Change requests: no snapshot holds them (scheduling one
+wakes every process's scheduler)."""
 
 
-def model_edits_since(engine: Engine, after: int, limit: int) -> ModelEdits | None:
-    """In one consistent read: when every change after ``after`` is a model edit (or the
-    router config's, or a change request's), none is missing and at most ``limit`` models
-    are touched, those changes, models (and config); else ``None`` (nothing new, a gap,
-    another kind of change, or too many models)."""
+def edits_since(engine: Engine, after: int, limit: int) -> Edits | None:
+    """In one consistent read: when every change after ``after`` is of a kind a snapshot
+    follows, none is missing and at most ``limit`` models and ``limit`` profiles are
+    touched, those changes and the rows they touched; else ``None`` (nothing new, a gap,
+    another kind of change, or too many rows: the caller reads everything)."""
     with _consistent(engine) as conn:
         log = ChangeLogRepository(conn)
         sequence = log.current()
@@ -127,19 +146,37 @@ def model_edits_since(engine: Engine, after: int, limit: int) -> ModelEdits | No
         numbers = [c.sequence for c in changes]
         if not changes or numbers != list(range(after + 1, sequence + 1)):
             return None  # a gap (a rolled-back number, or history cut short)
-        if any(c.kind not in _CHEAP for c in changes):
+        if any(c.kind not in _FOLLOWED for c in changes):
             return None
-        ids = list(dict.fromkeys(i for c in changes if c.kind == "model" for i in c.ids))
-        if len(ids) > limit:
+        touched: dict[str, list[str]] = {}
+        for change in changes:
+            ids = touched.setdefault(change.kind, [])
+            ids.extend(i for i in change.ids if i not in ids)
+        if len(touched.get("model", ())) > limit or len(touched.get("profile", ())) > limit:
             return None
-        repo, retired = ModelRepository(conn), RetirementRepository(conn).ids()
         config = None
-        if any(c.kind == "router_config" for c in changes):
+        if "router_config" in touched:
             config = RouterConfigRepository(conn).get()
             if config is None:
                 return None
-        models = {i: None if i in retired else repo.get(i) for i in ids}
-        return ModelEdits(sequence, changes, models, config)
+        models: dict[str, Model | None] = {}
+        if "model" in touched:
+            repo, retired = ModelRepository(conn), RetirementRepository(conn).ids()
+            models = {i: None if i in retired else repo.get(i) for i in touched["model"]}
+        profiles = ProfileRepository(conn)
+        flags = FlagRepository(conn)
+        return Edits(
+            sequence,
+            changes,
+            models=models,
+            profiles={i: profiles.get(i) for i in touched.get("profile", ())},
+            flags={name: flags.get(name) for name in touched.get("flag", ())},
+            router_config=config,
+            providers=ProviderRepository(conn).all() if "provider" in touched else None,
+            categories=CategoryRepository(conn).all() if "category" in touched else None,
+            experiments=ExperimentRepository(conn).all() if "experiment" in touched else None,
+            tokens=TokenRepository(conn).active_by_hash() if "token" in touched else None,
+        )
 
 
 def notifies(engine: Engine) -> bool:

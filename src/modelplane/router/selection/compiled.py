@@ -10,7 +10,7 @@ strategy or a face needs them, from terms that are also precomputed here.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -265,11 +265,18 @@ def recompile_models(
     changed: Iterable[str],
     profiles: Mapping[str, Profile],
 ) -> CompiledRouter:
-    """``compile_router`` again for a catalogue in which only the ``changed`` models
-    differ (same profiles, config and categories): only those are compiled afresh, the
-    others keep their terms. Most changes are price edits, so this keeps a change's cost
-    proportional to what changed, not to the catalogue."""
+    """``compile_router`` again for a catalogue in which only the ``changed`` models or
+    their profiles differ (same config and categories; ``profiles`` as they are now): only
+    those are compiled afresh, the others keep their terms. Most changes are price or
+    profile edits, so this keeps a change's cost proportional to what changed, not to the
+    catalogue: when the catalogue has the same ids, the pools are patched where the
+    changed models were and go (``_patched``) instead of being sorted again."""
     fresh = set(changed)
+    version = profiles_version(profiles.values())
+    if len(models) == len(router.models) and all(
+        new.id == old.id for new, old in zip(models, router.models, strict=True)
+    ):  # the same ids, already in order (a snapshot's models are sorted by id)
+        return _patched(router, models, fresh, profiles, version)
     ordered = sorted(models, key=lambda m: m.id)
     compiled = []
     for i, model in enumerate(ordered):
@@ -278,7 +285,100 @@ def recompile_models(
             compiled.append(_compile_model(i, model, profiles.get(model.id), router.config))
         else:
             compiled.append(old if old.index == i else replace(old, index=i))
-    return _assemble(tuple(compiled), router.config, router.categories, router.profiles_version)
+    return _assemble(tuple(compiled), router.config, router.categories, version)
+
+
+def _patched(
+    router: CompiledRouter,
+    ordered: Sequence[Model],
+    fresh: set[str],
+    profiles: Mapping[str, Profile],
+    version: int,
+) -> CompiledRouter:
+    """``router`` with the ``fresh`` models compiled again, in a catalogue of the same ids
+    (so every other model keeps its index and its place in each pool). Equal to
+    ``_assemble`` of the whole catalogue: each pool is sorted by (-context window, index),
+    so a changed model is taken out of the pools it was in and bisected into the ones it
+    fits now."""
+    models = list(router.models)
+    by_id = dict(router.by_id)
+    renewed: list[tuple[CompiledModel, CompiledModel]] = []
+    for model_id in sorted(fresh):
+        old = router.by_id.get(model_id)
+        if old is None:
+            continue
+        new = _compile_model(old.index, ordered[old.index], profiles.get(model_id), router.config)
+        models[new.index] = by_id[model_id] = new
+        renewed.append((old, new))
+    pools = {
+        (vision, images): tuple(
+            _repooled(pool, tier, renewed, vision, images)
+            for tier, pool in zip(TIERS, tiers, strict=True)
+        )
+        for (vision, images), tiers in router.pools.items()
+    }
+    sunsets = router.sunsets
+    if any(
+        (old.routable, old.model.sunset_date) != (new.routable, new.model.sunset_date)
+        for old, new in renewed
+    ):
+        sunsets = SunsetSchedule(m.model for m in models if m.routable)
+    return CompiledRouter(
+        config=router.config,
+        dials=router.dials,
+        models=tuple(models),
+        by_id=by_id,
+        pools=pools,
+        categories=router.categories,
+        profiles_version=version,
+        classifier_context=_classifier_context(router.config, router.categories, by_id),
+        sunsets=sunsets,
+    )
+
+
+def _fits(model: CompiledModel, tier: Tier, requires_vision: bool, images_allowed: bool) -> bool:
+    """Whether ``model`` belongs in the pool of ``tier`` for these capability flags."""
+    return (
+        model.routable
+        and model.tier == tier
+        and (model.has_vision or not requires_vision)
+        and (images_allowed or not model.makes_images)
+    )
+
+
+def _repooled(
+    pool: TierPool,
+    tier: Tier,
+    renewed: list[tuple[CompiledModel, CompiledModel]],
+    requires_vision: bool,
+    images_allowed: bool,
+) -> TierPool:
+    """``pool`` with each renewed model in its place: the same one when its sort key (the
+    index and context window) and its fit are unchanged, else taken out and bisected in."""
+    members = list(pool.models)
+    replaced = reordered = False
+    for old, new in renewed:
+        if reordered:
+            at = next((i for i, m in enumerate(members) if m.id == old.id), None)
+        else:
+            at = pool.position.get(old.id)
+        fits = _fits(new, tier, requires_vision, images_allowed)
+        if at is not None and fits and old.context_window == new.context_window:
+            members[at] = new
+            replaced = True
+            continue
+        if at is not None:
+            del members[at]
+            reordered = True
+        if fits:
+            keys = [(-m.context_window, m.index) for m in members]
+            members.insert(bisect_left(keys, (-new.context_window, new.index)), new)
+            reordered = True
+    if reordered:
+        return _pool_of(members)
+    if replaced:
+        return TierPool(models=tuple(members), neg_context=pool.neg_context, position=pool.position)
+    return pool
 
 
 def _assemble(
@@ -409,7 +509,12 @@ def _pools(
 
 
 def _pool(models: list[CompiledModel]) -> TierPool:
-    ordered = tuple(sorted(models, key=lambda m: (-m.context_window, m.index)))
+    return _pool_of(sorted(models, key=lambda m: (-m.context_window, m.index)))
+
+
+def _pool_of(ordered_models: Sequence[CompiledModel]) -> TierPool:
+    """A pool of models already in order (widest context window first, then by index)."""
+    ordered = tuple(ordered_models)
     return TierPool(
         models=ordered,
         neg_context=tuple(-m.context_window for m in ordered),
