@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -117,6 +118,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if runtime.live_reads:
         await asyncio.to_thread(lambda: runtime.live)  # first snapshot before the first request
         await asyncio.to_thread(lambda: runtime.heartbeat)  # this process joins the fleet
+        if app.state.owns_runtime:
+            # A serving process keeps what its first snapshot loaded for life: later snapshots
+            # share every unchanged model with it. Frozen, those objects are left out of the
+            # full collections that would otherwise walk them all (at 3,500 models about
+            # 200,000 objects, a pause of 0.3-0.5 s that lands on a change's propagation).
+            gc.collect()
+            gc.freeze()
     deliverer = None
     if runtime.settings.webhooks_deliver:
         # Webhook deliveries leave this process on their own threads, woken by every change
