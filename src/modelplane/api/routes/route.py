@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.router.request import TOP_CANDIDATES, CandidateListing
-from modelplane.services.routing import route
+from modelplane.services.routing import never_waits, route
 
 router = APIRouter(prefix="/api/v1", tags=["router"])
 
@@ -43,7 +44,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_RESPONSES,
     response_class=Response,
 )
-def route_message(
+async def route_message(
     body: RouteRequest,
     runtime: RuntimeDep,
     _: CurrentToken,
@@ -56,7 +57,10 @@ def route_message(
     if candidates is not None and candidates != body.candidates:
         body = body.model_copy(update={"candidates": candidates})
     try:
-        decision = route(runtime, body, context=context)
+        if never_waits(runtime):  # in-memory work only: a thread hop would cost more
+            decision = route(runtime, body, context=context)
+        else:
+            decision = await run_in_threadpool(route, runtime, body, context=context)
     except AllModelsExhausted as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
     # Serialised once, by the decision's own model: validating it again against the
