@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -117,7 +117,7 @@ def check_scope(identity: Identity, method: str, path: str) -> None:
 CurrentToken = Annotated[Identity, Depends(current_token)]
 
 
-def require_role(role: str) -> Callable[[Identity], Identity]:
+def require_role(role: str) -> Callable[[Identity], Awaitable[Identity]]:
     """A dependency that admits ``role`` and stronger ones (viewer < editor < admin)."""
 
     async def check(identity: CurrentToken) -> Identity:  # async: never blocks

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from modelplane.api.deps import CurrentToken, RuntimeDep, UserContextDep
+from modelplane.api.deps import CurrentToken, get_runtime, user_context
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.router.request import TOP_CANDIDATES, CandidateListing
 from modelplane.services.routing import never_waits, route
@@ -46,14 +46,17 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def route_message(
     body: RouteRequest,
-    runtime: RuntimeDep,
+    request: Request,
     _: CurrentToken,
-    context: UserContextDep,
     candidates: Annotated[
         CandidateListing | None,
         Query(description="`all` lists every eligible candidate (overrides the body)."),
     ] = None,
 ) -> Response:
+    # The runtime and the user context are read here, not as dependencies: neither is a
+    # parameter of the API, and FastAPI's solving of each dependency cost more than it does.
+    runtime = await get_runtime(request)
+    context = await user_context(request)
     if candidates is not None and candidates != body.candidates:
         body = body.model_copy(update={"candidates": candidates})
     try:
