@@ -86,13 +86,6 @@ def route(
     return decision
 
 
-def never_waits(runtime: Runtime) -> bool:
-    """Whether ``route`` is in-memory work only for this process, so a server may run it on
-    its event loop: the data comes from the live snapshot (no database read) and no LLM
-    endpoint is set, so the classifier is the embedded one whatever the dials say."""
-    return runtime.live_reads and not runtime.settings.llm_base_url
-
-
 def what_if(runtime: Runtime, request: RouteRequest, config: RouterConfig) -> RouteDecision:
     """Route with an unsaved config over the process-wide data (the console's "what if"):
     compiled afresh, never kept, never logged."""
@@ -168,7 +161,7 @@ def _shared_client() -> httpx.Client:
         return _http
 
 
-__all__ = ["configured_classifier", "never_waits", "preview", "route", "route_on", "what_if"]
+__all__ = ["configured_classifier", "preview", "route", "route_on", "what_if"]
 
 
 _ID_BYTES = 16
