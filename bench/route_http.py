@@ -3,9 +3,12 @@ same run on the same server process, with wrk (Debian package ``wrk``), as ``ben
 
 The route request is a fixed message with a seed, answered with the default (top five)
 candidates, then with ``candidates=all`` for comparison. Prints median and p99 latency,
-requests per second and the answer's size for each.
+requests per second and the answer's size for each, and the route's requests per second
+as a share of the model read's (the figure that means something on a shared machine).
+With ``--runs N`` the three are measured N times, interleaved, and the medians printed.
 
-    uv run python -m bench.route_http [--backend sqlite|postgresql] [--seconds 5] [--connections 16]
+    uv run python -m bench.route_http [--backend sqlite|postgresql] [--seconds 5]
+        [--connections 16] [--runs 1]
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -57,6 +61,7 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -84,22 +89,34 @@ def main() -> None:
                 "route (top 5)": (f"{server.url}/api/v1/route", script),
                 "route (all)": (f"{server.url}/api/v1/route?candidates=all", script),
             }
-            results = {}
-            for name, (url, lua) in runs.items():
-                extra = ["-s", str(lua)] if lua else []
-                wrk_args(url, args.connections, 1, extra)  # warm up
-                results[name] = wrk_args(url, args.connections, args.seconds, extra)
+            measured: dict[str, list[tuple[float, float, float]]] = {name: [] for name in runs}
+            for _ in range(args.runs):
+                for name, (url, lua) in runs.items():
+                    extra = ["-s", str(lua)] if lua else []
+                    wrk_args(url, args.connections, 1, extra)  # warm up
+                    measured[name].append(wrk_args(url, args.connections, args.seconds, extra))
         finally:
             server.stop()
     finally:
         db.close()
     print(
         f"HTTP on loopback ({args.backend}, 1 server process, "
-        f"wrk -t1 -c{args.connections}, {args.seconds}s each, one after the other)"
+        f"wrk -t1 -c{args.connections}, {args.seconds}s each, one after the other, "
+        f"median of {args.runs} run(s))"
     )
     print(f"{'request':<16}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'bytes':>8}")
-    for name, (p50, p99, rps) in results.items():
+    for name, rows in measured.items():
+        p50, p99, rps = (statistics.median(column) for column in zip(*rows, strict=True))
         print(f"{name:<16}{p50:>9.2f}{p99:>9.2f}{rps:>9.0f}{sizes[name]:>8}")
+    ratios = [
+        route[2] / read[2]
+        for route, read in zip(measured["route (top 5)"], measured["get model"], strict=True)
+    ]
+    listed = ", ".join(f"{r:.2f}" for r in ratios)
+    print(
+        f"route (top 5) req/s / get model req/s: {statistics.median(ratios):.2f} "
+        f"(median; each run: {listed})"
+    )
 
 
 if __name__ == "__main__":

@@ -71,9 +71,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     threads.configure(runtime.settings.db_write_threads)
     app.state.owns_runtime = owns_runtime
     problems.install(app)
+    app.include_router(route.router)  # first: routes are matched in order, and it is the hottest
     app.include_router(models.router)
     app.include_router(router_data.router)
-    app.include_router(route.router)
     app.include_router(openai.router)
     app.include_router(events.router)
     app.include_router(health.router)

@@ -68,9 +68,7 @@ def backend(server: str | None, token: str | None) -> Iterator[Backend]:
         elif override is None:
             yield DirectBackend(runtime(), cli_author())
         else:  # on the database itself the CLI acts as its owner (the admin role)
-            why = versioned.override_reason(
-                cli_author(), "admin", override, "--emergency-override"
-            )
+            why = versioned.override_reason(cli_author(), "admin", override, "--emergency-override")
             with versioned.overriding(why):
                 yield DirectBackend(runtime(), cli_author())
 

@@ -21,6 +21,8 @@ import itertools
 import re
 from collections.abc import Mapping
 
+from modelplane.router.classification.screen import Screened
+
 __all__ = ["CUES", "extract", "normalise", "words"]
 
 _WORD = re.compile(r"[a-z][a-z0-9+#']*|\d+(?:\.\d+)?")
@@ -139,6 +141,12 @@ CUES: Mapping[str, re.Pattern[str]] = {
 }
 
 
+_SCREENED: tuple[tuple[str, Screened, bool], ...] = tuple(
+    (f"cue:{name}", Screened(pattern), name in _CASE_SENSITIVE) for name, pattern in CUES.items()
+)
+"""The cues as searched: each skips texts without the literals any match needs (``screen.py``)."""
+
+
 def normalise(text: str) -> str:
     """Lower case, with typographic apostrophes made plain."""
     return text.lower().replace("\u2019", "'")
@@ -178,8 +186,8 @@ def extract(text: str) -> frozenset[str]:
         found.add(f"f2:{ws[0]}_{ws[1]}")
     found.add(_length_bucket(len(ws)))
     found.update(
-        f"cue:{name}"
-        for name, pattern in CUES.items()
-        if pattern.search(text if name in _CASE_SENSITIVE else lowered)
+        feature
+        for feature, cue, as_written in _SCREENED
+        if cue.search(text if as_written else lowered)
     )
     return frozenset(found)

@@ -15,11 +15,12 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 
 from modelplane.router.classification.features import normalise
+from modelplane.router.classification.screen import Screened
 
 __all__ = ["HIGH_STAKES_LEXICON", "THRESHOLD", "HighStakesDetector"]
 
 Lexicon = Mapping[str, Sequence[tuple[str, float]]]
-Compiled = tuple[tuple[re.Pattern[str], float], ...]
+Compiled = tuple[tuple[Screened, float], ...]
 THRESHOLD = 2.0
 
 HIGH_STAKES_LEXICON: Lexicon = {
@@ -158,7 +159,7 @@ class HighStakesDetector:
 
     def __init__(self, lexicon: Lexicon = HIGH_STAKES_LEXICON) -> None:
         self._lexicon = {
-            domain: tuple((re.compile(p), w) for p, w in patterns)
+            domain: tuple((Screened(re.compile(p)), w) for p, w in patterns)
             for domain, patterns in lexicon.items()
         }
 
@@ -183,4 +184,4 @@ def _total(patterns: Compiled, text: str) -> float:
 @cache
 def _name_pattern(domain: str) -> Compiled:
     words = re.escape(domain.replace("_", " "))
-    return ((re.compile(rf"\b{words.lower()}"), THRESHOLD),)
+    return ((Screened(re.compile(rf"\b{words.lower()}")), THRESHOLD),)
