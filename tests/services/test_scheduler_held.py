@@ -23,11 +23,10 @@ CHANGE = {
 }
 
 
+@pytest.mark.backends("postgresql")  # preparing ahead (and skipping a held row) is PostgreSQL's
 def test_racers_skip_a_held_request_and_one_applies_it_on_time(
-    seeded: Engine, database_url: str, backend: str
+    seeded: Engine, database_url: str
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("preparing ahead (and skipping a held row) is PostgreSQL's")
     uows = factory_for(seeded)
     svc.set_policy(uows, "router_config", 1, "editor", "admin")
     rid = svc.create_request(uows, "retries", None, [CHANGE], "ana")["id"]
