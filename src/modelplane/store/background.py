@@ -1,15 +1,20 @@
-"""Writes that must never hold up a request: queued, batched, written on a thread.
+"""Writes that must never hold up a request: buffered, batched, written on a thread.
 
-Used for the evidence trails (the routing decision log, parity samples): losing a row when
-the database is down is acceptable; making a user wait for it is not. The queue is
-bounded; what does not fit is dropped and counted.
+Used for the evidence trails (the routing decision log, parity samples, token use): losing
+a row when the database is down is acceptable; making a user wait for it is not. The
+buffer is bounded; what does not fit is dropped and counted.
+
+Putting an item only appends it to the buffer: the writer thread is not woken per item (a
+wake-up per routing decision cost the request path more than the append). It drains the
+buffer every ``interval`` seconds, or as soon as ``batch`` items are waiting; ``flush`` and
+``close`` write everything put before them, so a clean shutdown loses nothing.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -19,10 +24,11 @@ from modelplane.store.database import WRITE_OPTION
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_STOP = object()
 
 
 class BackgroundWriter(Generic[T]):
+    """Thread-safe: ``put`` from any thread."""
+
     def __init__(
         self,
         engine: Engine,
@@ -30,54 +36,63 @@ class BackgroundWriter(Generic[T]):
         name: str,
         capacity: int = 10_000,
         batch: int = 500,
+        interval: float = 0.2,
     ) -> None:
         self._engine = engine
         self._write = write
         self._name = name
         self._batch = batch
-        self._queue: queue.Queue[object] = queue.Queue(capacity)
+        self._interval = interval
+        self._capacity = capacity
+        self._items: deque[T] = deque()  # append and popleft are atomic: no lock per item
+        self._wake = threading.Event()
+        self._stopping = False
+        self._writing = threading.Lock()  # one batch at a time: the thread's or a flush's
+        self._failing = False
         self.dropped = 0
         self.written = 0
-        self._failing = False
         self._thread = threading.Thread(target=self._run, name=f"modelplane-{name}", daemon=True)
         self._thread.start()
 
     def put(self, item: T) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except queue.Full:
+        """Queue one item. Never blocks; an item that finds the buffer full is dropped and
+        counted."""
+        items = self._items
+        if len(items) >= self._capacity:
             self.dropped += 1
+            return
+        items.append(item)
+        if len(items) == self._batch:  # once per full batch, not per item
+            self._wake.set()
 
     def flush(self) -> None:
-        """Block until everything queued so far has been written (or dropped)."""
-        self._queue.join()
+        """Block until everything put so far has been written (or dropped)."""
+        self._drain()
 
     def close(self) -> None:
-        self._queue.put(_STOP)
+        """Write what is left and stop the writer thread."""
+        self._stopping = True
+        self._wake.set()
         self._thread.join(timeout=10)
+        self._drain()  # items put while it stopped
 
     def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is _STOP:
-                self._queue.task_done()
-                return
-            items: list[object] = [first]
-            while len(items) < self._batch:
+        while not self._stopping:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            self._drain()
+
+    def _drain(self) -> None:
+        with self._writing:
+            items = self._items
+            while items:
+                batch: list[T] = []
                 try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is _STOP:
-                    self._queue.put(_STOP)  # handled after this batch
-                    self._queue.task_done()
-                    break
-                items.append(more)
-            try:
-                self._write_batch(items)  # type: ignore[arg-type]
-            finally:
-                for _ in items:
-                    self._queue.task_done()
+                    while len(batch) < self._batch:
+                        batch.append(items.popleft())
+                except IndexError:
+                    pass
+                self._write_batch(batch)
 
     def _write_batch(self, items: list[T]) -> None:
         try:
