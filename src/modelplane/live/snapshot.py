@@ -150,27 +150,18 @@ class Snapshot:
         changed = {**self._due_prices(now), **changed}  # a price that started meanwhile too
         models, rendered, ordered = self.models, self.model_json, self.ordered_ids
         if changed:
-            by_id, json_of = dict(self.models), dict(self.model_json)
-            for model_id, model in changed.items():
-                if model is None:
-                    by_id.pop(model_id, None)
-                    json_of.pop(model_id, None)
-                else:
-                    by_id[model_id] = model
-                    json_of[model_id] = _render(model)
+            by_id = _merged(self.models, changed)
+            json_of = _merged(
+                self.model_json,
+                {k: None if m is None else _render(m) for k, m in changed.items()},
+            )
             if by_id.keys() != self.models.keys():
                 by_id = dict(sorted(by_id.items()))
                 ordered = tuple(by_id)
             models, rendered = MappingProxyType(by_id), MappingProxyType(json_of)
         profiles = self.profiles
         if edits.profiles:
-            by_model = dict(self.profiles)
-            for model_id, profile in edits.profiles.items():
-                if profile is None:
-                    by_model.pop(model_id, None)
-                else:
-                    by_model[model_id] = profile
-            profiles = MappingProxyType(by_model)
+            profiles = MappingProxyType(_merged(self.profiles, edits.profiles))
         config = edits.router_config or self.router_config
         categories = tuple(edits.categories) if edits.categories is not None else self.categories
         whole = edits.router_config is not None or edits.categories is not None
@@ -184,13 +175,7 @@ class Snapshot:
             )
         flags = self.flags
         if edits.flags:
-            by_name = dict(self.flags)
-            for name, flag in edits.flags.items():
-                if flag is None:
-                    by_name.pop(name, None)
-                else:
-                    by_name[name] = flag
-            flags = MappingProxyType(dict(sorted(by_name.items())))
+            flags = MappingProxyType(dict(sorted(_merged(self.flags, edits.flags).items())))
         derived = changed or edits.profiles or whole or edits.experiments is not None
         return replace(
             self,
@@ -326,6 +311,17 @@ def _compiled(
     except Exception as exc:  # bad data must not stop the catalogue from being served
         log.exception("compiling the router data failed")
         return None, f"{type(exc).__name__}: {exc}"
+
+
+def _merged(rows: Mapping[str, T], edits: Mapping[str, T | None]) -> dict[str, T]:
+    """``rows`` with ``edits`` applied: a value replaces or adds its key, ``None`` drops it."""
+    merged = dict(rows)
+    for key, value in edits.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _next_price_change(models: Iterable[Model], now: datetime) -> datetime | None:
