@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     """An OpenAI-compatible endpoint (``https://host/v1``) for the LLM classifier."""
     llm_api_key: SecretStr | None = None
+    access_log: bool = False
+    """uvicorn's line per HTTP request on ``modelplane serve``. Off by default: every
+    decision is in the decision log and every change in the audit log, and the line cost
+    about a tenth of a route answer (``bench/route_http.py``)."""
+    classify_cache_size: int = Field(default=4096, ge=0, le=1_000_000)
+    """How many distinct messages' embedded classifications each process remembers (the
+    same message routed again skips classification); 0 turns the memo off."""
     log_decision_text: bool = False
     """Keep each routed message's text in the decision log (by default only its hash)."""
     guard_interval_seconds: float | None = Field(default=None, ge=0, le=3600)

@@ -115,3 +115,45 @@ def test_api_lists_the_top_five_by_default_and_everything_on_request(
     assert chosen in listed and len(listed) == (5 if top["selectedRank"] <= 5 else 6)
     refused = client.post("/api/v1/route?candidates=some", json=body, headers=headers)
     assert refused.status_code == 422
+
+
+def test_api_route_refuses_bad_bodies_naming_the_field(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The route reads its body itself (``routes/route.py``); each refusal is the same
+    problem as any other route's, with the offending part named."""
+    headers = viewer_headers(runtime)
+    broken = client.post(
+        "/api/v1/route",
+        content=b'{"text": ',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 422
+    assert broken.json()["errors"][0]["message"].startswith("not JSON: ")
+    empty = client.post("/api/v1/route", headers=headers)
+    assert empty.status_code == 422
+    assert empty.json()["errors"] == [{"path": "", "message": "Field required"}]
+    unknown = client.post("/api/v1/route", json={"text": "hi", "colour": "red"}, headers=headers)
+    assert unknown.status_code == 422
+    assert [e["path"] for e in unknown.json()["errors"]] == ["colour"]
+    typed = client.post("/api/v1/route", json={"text": "hi", "seed": "seven"}, headers=headers)
+    assert [e["path"] for e in typed.json()["errors"]] == ["seed"]
+    both = client.post("/api/v1/route?candidates=some", json={"seed": "x"}, headers=headers)
+    assert both.status_code == 422
+    assert {e["path"] for e in both.json()["errors"]} == {"query.candidates", "seed"}
+    as_text = client.post(
+        "/api/v1/route", content=b"hello", headers={**headers, "Content-Type": "text/plain"}
+    )
+    assert as_text.status_code == 422
+    unauthenticated = client.post("/api/v1/route", content=b"{nope")
+    assert unauthenticated.status_code == 401, "the token is checked before the body"
+
+
+def test_the_openapi_document_still_describes_the_route(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/route"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/RouteRequest"}
+    assert [p["name"] for p in operation["parameters"]] == ["candidates"]
+    assert operation["security"] == [{"HTTPBearer": []}]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["$ref"].startswith("#/components/schemas/RouteDecision")

@@ -97,6 +97,12 @@ async def current_token(request: Request, runtime: RuntimeDep, credentials: Bear
     return identity
 
 
+async def request_token(request: Request) -> Identity:
+    """``current_token`` for a handler that solves no dependencies (``routes/route.py``)."""
+    runtime: Runtime = request.app.state.runtime
+    return await current_token(request, runtime, await _bearer(request))
+
+
 def route_path(request: Request) -> str:
     """The matched route's path template (``/api/v1/flags/{name}``), not the URL's path."""
     route = request.scope.get("route")

@@ -58,6 +58,7 @@ def serve(
         port=bind_port,
         workers=workers,
         log_level="info",
+        access_log=rt.settings.access_log,
         timeout_graceful_shutdown=2,  # change streams never end by themselves
         **proxy_options(rt.settings),
     )

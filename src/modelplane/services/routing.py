@@ -10,6 +10,7 @@ sources in the background.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -27,6 +28,7 @@ from modelplane.domain.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, UserCon
 from modelplane.domain.router_config import RouterConfig
 from modelplane.live.snapshot import Snapshot, router_data, static_snapshot
 from modelplane.rollout.assignment import Arm, Assignment, needs_database
+from modelplane.router.classification.cache import CachedClassifier
 from modelplane.router.classification.classifier import Classifier
 from modelplane.router.classification.embedded import EmbeddedClassifier
 from modelplane.router.classification.llm import LLMClassifier
@@ -86,6 +88,23 @@ def route(
     return decision
 
 
+INLINE_TEXT_CHARS = 4000
+"""The longest text whose routing ``runs_inline`` (classifying it takes about a
+millisecond; a longer one, proportionally more)."""
+
+
+def runs_inline(runtime: Runtime, request: RouteRequest) -> bool:
+    """Whether routing ``request`` is short work in this process that waits on nothing, so
+    a server may run it on its event loop: the data comes from the live snapshot, no LLM
+    endpoint can be asked (none is set, or the request brings its classification) and the
+    text is at most ``INLINE_TEXT_CHARS`` long."""
+    if not runtime.live_reads:
+        return False
+    if request.classification is None and runtime.settings.llm_base_url:
+        return False
+    return len(request.text) <= INLINE_TEXT_CHARS
+
+
 def what_if(runtime: Runtime, request: RouteRequest, config: RouterConfig) -> RouteDecision:
     """Route with an unsaved config over the process-wide data (the console's "what if"):
     compiled afresh, never kept, never logged."""
@@ -136,14 +155,21 @@ def route_on(
 def configured_classifier(
     data: CompiledRouter, settings: Settings, http_client: httpx.Client | None = None
 ) -> Classifier:
-    """The classifier the dials name: embedded, or the LLM one when an endpoint is set."""
+    """The classifier the dials name: embedded (remembering recent messages' answers when
+    the settings allow), or the LLM one when an endpoint is set."""
     if data.config.router_settings.classifier != "llm":
-        return _embedded
+        return _embedded_for(settings.classify_cache_size)
     if not settings.llm_base_url:
         log.warning("the LLM classifier is selected but no LLM base URL is set; using embedded")
-        return _embedded
+        return _embedded_for(settings.classify_cache_size)
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     return LLMClassifier(http_client or _shared_client(), settings.llm_base_url, key)
+
+
+@functools.cache
+def _embedded_for(cache_size: int) -> Classifier:
+    """The process's embedded classifier, behind one memo per cache size (0: none)."""
+    return CachedClassifier(_embedded, cache_size) if cache_size else _embedded
 
 
 def _data(runtime: Runtime, assignment: Assignment, models: Snapshot) -> CompiledRouter:
@@ -161,7 +187,7 @@ def _shared_client() -> httpx.Client:
         return _http
 
 
-__all__ = ["configured_classifier", "preview", "route", "route_on", "what_if"]
+__all__ = ["configured_classifier", "preview", "route", "route_on", "runs_inline", "what_if"]
 
 
 _ID_BYTES = 16

@@ -2,20 +2,100 @@
 
 from __future__ import annotations
 
+import email.message
+import json
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
 
-from modelplane.api.deps import CurrentToken, get_runtime, user_context
+from modelplane.api.deps import CurrentToken, get_runtime, request_token, user_context
 from modelplane.bootstrap import Runtime
 from modelplane.domain.flags import UserContext
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.router.request import TOP_CANDIDATES, CandidateListing
-from modelplane.services.routing import route
+from modelplane.services.routing import route, runs_inline
 
-router = APIRouter(prefix="/api/v1", tags=["router"])
+_listing: TypeAdapter[CandidateListing] = TypeAdapter(CandidateListing)
+
+
+async def _serve(request: Request) -> Response:
+    """``route_message`` with its arguments read as FastAPI would: the token first (401
+    and 403 as every route), then the query and the JSON body, refused with the same
+    problem (each field named) when invalid."""
+    identity = await request_token(request)
+    errors: list[dict[str, Any]] = []
+    candidates: CandidateListing | None = None
+    listed = request.query_params.get("candidates")
+    if listed is not None:
+        try:
+            candidates = _listing.validate_python(listed)
+        except ValidationError as exc:
+            errors += _located(exc, "query", "candidates")
+    body = await _body(request)
+    parsed: RouteRequest | None = None
+    if body is None:
+        errors.append({"type": "missing", "loc": ("body",), "msg": "Field required", "input": None})
+    else:
+        try:
+            parsed = RouteRequest.model_validate(body)
+        except ValidationError as exc:
+            errors += _located(exc, "body")
+    if errors or parsed is None:
+        raise RequestValidationError(errors, body=body)
+    return await route_message(parsed, request, identity, candidates)
+
+
+async def _body(request: Request) -> Any:
+    """The body as FastAPI reads one: JSON when it is sent as JSON (or with no content
+    type), the bytes otherwise, ``None`` when empty."""
+    raw = await request.body()
+    if not raw:
+        return None
+    kind = request.headers.get("content-type")
+    if kind:
+        message = email.message.Message()
+        message["content-type"] = kind
+        subtype = message.get_content_subtype()
+        if message.get_content_maintype() != "application" or not (
+            subtype == "json" or subtype.endswith("+json")
+        ):
+            return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        error = {
+            "type": "json_invalid",
+            "loc": ("body", exc.pos),
+            "msg": "JSON decode error",
+            "input": {},
+            "ctx": {"error": exc.msg},
+        }
+        raise RequestValidationError([error], body=exc.doc) from None
+    except UnicodeDecodeError:
+        return raw
+
+
+def _located(exc: ValidationError, *at: str) -> list[dict[str, Any]]:
+    return [{**error, "loc": (*at, *error["loc"])} for error in exc.errors()]
+
+
+class _Lean(APIRoute):
+    """The endpoint's signature documents it (``/openapi.json``: body, query, token), and
+    ``_serve`` reads the same things with the same models and calls it. FastAPI's own
+    handler solves the signature afresh on every request, which cost more than the
+    decision (``bench/route_http.py``)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        return _serve
+
+
+router = APIRouter(prefix="/api/v1", tags=["router"], route_class=_Lean)
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token."},
@@ -44,7 +124,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model_by_alias=True,
     response_model_exclude_none=True,
     responses=_RESPONSES,
-    response_class=Response,
+    response_class=JSONResponse,  # documents the answer; the endpoint sends it serialised
 )
 async def route_message(
     body: RouteRequest,
@@ -61,8 +141,12 @@ async def route_message(
     context = await user_context(request)
     if candidates is not None and candidates != body.candidates:
         body = body.model_copy(update={"candidates": candidates})
-    # On a thread: run on the event loop, a decision held up every other request behind it
-    # (bench/route_http.py measured p99 latencies past a second under load).
+    # Short in-process work runs here on the event loop: the hop to a thread and back cost
+    # about as much as the decision (bench/route_http.py). Anything that may wait (an LLM
+    # classifier, database reads) or run long (a long text to classify) goes to a thread,
+    # so it never holds up the other requests behind it.
+    if runs_inline(runtime, body):
+        return _answer(runtime, body, context)
     return await run_in_threadpool(_answer, runtime, body, context)
 
 
