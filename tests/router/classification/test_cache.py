@@ -10,7 +10,11 @@ import pytest
 from modelplane.live.snapshot import static_snapshot
 from modelplane.router import EmbeddedClassifier, Message
 from modelplane.router.classification.cache import CachedClassifier
-from modelplane.router.classification.classifier import ClassifierContext, ClassifierFailed
+from modelplane.router.classification.classifier import (
+    ClassifierContext,
+    ClassifierFailed,
+    ClassifierName,
+)
 from modelplane.router.classification.result import Classification
 from modelplane.services.routing import configured_classifier
 from modelplane.settings import Settings
@@ -72,7 +76,7 @@ def test_the_least_recently_used_entry_goes_first() -> None:
 class _Failing:
     """A classifier with no usable answer, as an LLM endpoint that is down."""
 
-    name = "llm"
+    name: ClassifierName = "llm"
 
     def __init__(self) -> None:
         self.calls = 0
