@@ -180,3 +180,30 @@ def test_an_error_while_routing_falls_back_and_says_why() -> None:
     excluded = RouteRequest(text="hi", exclude=["openai:gpt-5-mini"])
     with pytest.raises(AllModelsExhausted):
         route_on(broken_data, excluded, settings, context)
+
+
+def test_only_short_in_process_routing_runs_on_a_servers_event_loop(database_url: str) -> None:
+    """``runs_inline``: the live snapshot, no LLM endpoint to wait on, a short text."""
+    from modelplane.services.routing import INLINE_TEXT_CHARS, runs_inline
+
+    def runtime_with(live: bool, **settings: Any) -> Runtime:
+        return Runtime(
+            Settings(database_url=database_url, environment="test", **settings),
+            live_reads=live,
+        )
+
+    short = RouteRequest(text="hello")
+    long = RouteRequest(text="x" * (INLINE_TEXT_CHARS + 1))
+    given = RouteRequest.model_validate(
+        {"text": "hello", "classification": {"primaryCategory": "coding", "complexity": "simple"}}
+    )
+    live, baseline = runtime_with(True), runtime_with(False)
+    asking = runtime_with(True, llm_base_url="http://127.0.0.1:9/v1")
+    try:
+        assert runs_inline(live, short) and not runs_inline(live, long)
+        assert not runs_inline(baseline, short), "database reads wait on the database"
+        assert not runs_inline(asking, short), "an LLM classifier waits on its endpoint"
+        assert runs_inline(asking, given), "a given classification asks no one"
+    finally:
+        for rt in (live, baseline, asking):
+            rt.close()
