@@ -34,7 +34,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -96,8 +96,14 @@ class _Cue:
     words: frozenset[str]
     phrases: tuple[str, ...] = ()
 
-    def count(self, words: Sequence[str], lower: str) -> int:
-        return sum(word in self.words for word in words) + sum(lower.count(p) for p in self.phrases)
+    def count(self, counts: Mapping[str, int], lower: str) -> int:
+        """How often the cue occurs: ``counts`` is the text's words with their counts (a
+        ``Counter``), ``lower`` the lower-cased text. Walks the shorter of the two word sets."""
+        if len(counts) < len(self.words):
+            found = sum(n for word, n in counts.items() if word in self.words)
+        else:
+            found = sum(counts.get(word, 0) for word in self.words)
+        return found + sum(lower.count(p) for p in self.phrases)
 
 
 def _cue(words: str, *phrases: str) -> _Cue:
@@ -232,6 +238,7 @@ def hand_features(text: str) -> Vector:
     """The hand features of one text, unstandardised, in ``HAND_FEATURES`` order."""
     lower = text.lower()
     words = _WORD.findall(lower)
+    counts = Counter(words)
     log = math.log1p
     short = len(words) <= 12
     numbers = len(_NUMBER.findall(lower))
@@ -244,29 +251,31 @@ def hand_features(text: str) -> Vector:
         sum(c.isdigit() for c in text) / max(len(text), 1),
         log(len(text) - len(text.translate(_DROP_MATH))),
         1.0 if _LATEX.search(text) else 0.0,
-        log(_CODE.count(words, lower)),
-        log(_PROOF.count(words, lower)),
-        log(_MULTI_STEP.count(words, lower)),
-        log(_COMPUTE.count(words, lower)),
-        log(_ANALYSE.count(words, lower)),
-        log(_CONSTRAINT.count(words, lower)),
-        log(_QUESTION.count(words, lower)),
+        log(_CODE.count(counts, lower)),
+        log(_PROOF.count(counts, lower)),
+        log(_MULTI_STEP.count(counts, lower)),
+        log(_COMPUTE.count(counts, lower)),
+        log(_ANALYSE.count(counts, lower)),
+        log(_CONSTRAINT.count(counts, lower)),
+        log(_QUESTION.count(counts, lower)),
         log(text.count("?")),
         log(len(_LIST_ITEM.findall(text))),
         1.0 if len(_OPTION.findall(text)) >= 3 else 0.0,
-        1.0 if short and _SMALL_TALK.count(words[:3], lower[:40]) else 0.0,
-        *_question_shape(text, lower, words, numbers),
+        1.0 if short and _SMALL_TALK.count(Counter(words[:3]), lower[:40]) else 0.0,
+        *_question_shape(text, lower, words, counts, numbers),
     )
     return np.array(values, dtype=np.float64)
 
 
-def _question_shape(text: str, lower: str, words: Sequence[str], numbers: int) -> tuple[float, ...]:
+def _question_shape(
+    text: str, lower: str, words: Sequence[str], counts: Mapping[str, int], numbers: int
+) -> tuple[float, ...]:
     """The second group of ``HAND_FEATURES``: the stem and options of a multiple-choice
-    question (the whole text is the stem of any other), and the wording. ``numbers`` is
-    how many numbers the whole text has."""
+    question (the whole text is the stem of any other), and the wording. ``counts`` is
+    ``Counter(words)``; ``numbers`` is how many numbers the whole text has."""
     log = math.log1p
-    counts = Counter(words)
     found = list(_OPTION_LINE.finditer(text))
+    stem_counts: Mapping[str, int]
     if len(found) >= 3:
         stem, options = text[: found[0].start()], [m.group(1) for m in found]
         stem_lower = stem.lower()
@@ -283,13 +292,8 @@ def _question_shape(text: str, lower: str, words: Sequence[str], numbers: int) -
         else 0.0
     )
     numeric = sum(bool(_BARE_NUMBER.fullmatch(o)) for o in options) / max(len(options), 1)
-    negations = sum(stem_counts.get(w, 0) for w in _NEGATION.words)
-    negations += sum(stem_lower.count(p) for p in _NEGATION.phrases)
+    negations = _NEGATION.count(stem_counts, stem_lower)
     word_count = max(len(words), 1)
-
-    def tally(cue: _Cue) -> int:
-        return sum(counts.get(w, 0) for w in cue.words) + sum(lower.count(p) for p in cue.phrases)
-
     return (
         log(len(stem)),
         log(mean_length),
@@ -304,9 +308,9 @@ def _question_shape(text: str, lower: str, words: Sequence[str], numbers: int) -
         len(counts) / word_count,
         1.0 if "statement 1" in lower else 0.0,
         1.0 if "which of the following" in lower else 0.0,
-        log(tally(_FIRST_PERSON)),
-        log(tally(_PREMISE)),
-        log(tally(_UNIT)),
+        log(_FIRST_PERSON.count(counts, lower)),
+        log(_PREMISE.count(counts, lower)),
+        log(_UNIT.count(counts, lower)),
     )
 
 
