@@ -30,6 +30,14 @@ POSTGRES_URL = os.environ.get(
     "MODELPLANE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
+TEST_PASSWORD_HASHING = {"TIME_COST": "1", "MEMORY_COST": "8", "PARALLELISM": "1"}
+"""argon2's cheapest cost for the console passwords the tests hash, set before any
+``Settings`` is read and inherited by the servers the tests start: the production default
+takes about 0.13 s a hash here, paid by every user made and every sign-in.
+``tests/web/test_sign_in.py`` hashes at the default cost, and checks that it is argon2's."""
+for _name, _value in TEST_PASSWORD_HASHING.items():
+    os.environ.setdefault(f"MODELPLANE_PASSWORD_HASH_{_name}", _value)
+
 
 def random_suffix() -> str:
     return uuid.uuid4().hex[:10]
