@@ -43,7 +43,9 @@ def grow(runtime: Runtime, count: int) -> None:
         uow.commit()
     with runtime.unit_of_work() as uow:
         spec = {"username": "bench", "role": "viewer", "password": "bench password 1"}
-        users.create_user(uow, validate(users.UserSpec, spec), "bench")
+        users.create_user(
+            uow, validate(users.UserSpec, spec), "bench", hashing=runtime.settings.password_hashing
+        )
         uow.commit()
 
 

@@ -114,7 +114,7 @@ def run_backend(backend: str, runs: int, edits: int, raw: bytes) -> dict[str, An
             _, token = create_token(uow, TokenSpec(name="bench", role="admin"), "bench")
             uow.commit()
         spec = UserSpec(username="bench-admin", role="admin", password=PASSWORD)
-        create_user(rt.unit_of_work, spec, "bench")
+        create_user(rt.unit_of_work, spec, "bench", hashing=rt.settings.password_hashing)
         with TestClient(create_app(rt)) as client:
             sign_in(client)
             before = reads(rt, client, token, runs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     # The application is imported by the fixtures that need it, not here: the fast domain
     # tests then start without loading SQLAlchemy, FastAPI and the whole app.
     from fastapi.testclient import TestClient
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
     from modelplane.bootstrap import Runtime
 
@@ -29,6 +30,14 @@ BACKENDS = [
 POSTGRES_URL = os.environ.get(
     "MODELPLANE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+TEST_PASSWORD_HASHING = {"TIME_COST": "1", "MEMORY_COST": "8", "PARALLELISM": "1"}
+"""argon2's cheapest cost for the console passwords the tests hash, set before any
+``Settings`` is read and inherited by the servers the tests start: the production default
+takes about 0.13 s a hash here, paid by every user made and every sign-in.
+``tests/web/test_sign_in.py`` hashes at the default cost, and checks that it is argon2's."""
+for _name, _value in TEST_PASSWORD_HASHING.items():
+    os.environ.setdefault(f"MODELPLANE_PASSWORD_HASH_{_name}", _value)
 
 
 def random_suffix() -> str:
@@ -122,17 +131,60 @@ def session_engine(database_url: str) -> Iterator[Engine]:
 
 
 def empty_all_tables(engine: Engine) -> None:
+    """Every table emptied and, on PostgreSQL, every key sequence back at 1."""
+    with engine.begin() as conn:
+        _delete_all(conn)
+        if engine.dialect.name == "postgresql":
+            _set_sequences(conn, dict.fromkeys(_key_sequences(engine).values(), 1))
+
+
+def _delete_all(conn: Connection) -> None:
+    """``DELETE``, not ``TRUNCATE``, on both backends: PostgreSQL's ``TRUNCATE`` pays a fixed
+    cost per table (new files, exclusive locks), about half a second a test for these ~45
+    small tables on a loaded machine, where deleting their few hundred rows takes a tenth
+    of that."""
+    from modelplane.store.tables import metadata
+
+    for table in reversed(metadata.sorted_tables):
+        conn.execute(table.delete())
+
+
+@cache
+def _key_sequences(engine: Engine) -> dict[tuple[str, str], str]:
+    """PostgreSQL's sequence behind each autoincremented key column, by (table, column),
+    looked up once per engine."""
     from sqlalchemy import text
 
     from modelplane.store.tables import metadata
 
-    names = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in names:
-                conn.execute(text(f"DELETE FROM {name}"))
+    found: dict[tuple[str, str], str] = {}
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for column in table.primary_key.columns:
+                if column.autoincrement is True or (
+                    column.autoincrement == "auto" and len(table.primary_key.columns) == 1
+                ):
+                    sequence = conn.execute(
+                        text("SELECT pg_get_serial_sequence(:t, :c)"),
+                        {"t": table.name, "c": column.name},
+                    ).scalar()
+                    if sequence is not None:
+                        found[table.name, column.name] = str(sequence)
+    return found
+
+
+def _set_sequences(conn: Connection, next_values: dict[str, int]) -> None:
+    """Each named sequence's next value, in one statement."""
+    from sqlalchemy import text
+
+    if next_values:
+        conn.execute(
+            text(
+                "SELECT setval(CAST(s AS regclass), v, false)"
+                " FROM unnest(CAST(:s AS text[]), CAST(:v AS bigint[])) AS n(s, v)"
+            ),
+            {"s": list(next_values), "v": list(next_values.values())},
+        )
 
 
 @pytest.fixture
@@ -163,33 +215,22 @@ class SeededRows:
             self._rows = {
                 t.name: [dict(r._mapping) for r in conn.execute(select(t))] for t in self._tables
             }
+        self._next_keys: dict[str, int] = {}
+        """On PostgreSQL, every key sequence's next value: past the keys the rows come with."""
+        if engine.dialect.name == "postgresql":
+            for (table, column), sequence in _key_sequences(engine).items():
+                top = max((row[column] for row in self._rows[table]), default=0)
+                self._next_keys[sequence] = top + 1
 
     def restore(self, engine: Engine) -> None:
-        from sqlalchemy import func, select, text
-
-        empty_all_tables(engine)
         with engine.begin() as conn:
+            _delete_all(conn)
             for table in self._tables:
                 rows = self._rows[table.name]
                 if rows:
                     conn.execute(table.insert(), rows)
-                if engine.dialect.name != "postgresql":
-                    continue
-                # Rows came back with their keys: move each key sequence past them.
-                for column in table.primary_key.columns:
-                    if column.autoincrement is True or (
-                        column.autoincrement == "auto" and len(table.primary_key.columns) == 1
-                    ):
-                        sequence = conn.execute(
-                            text("SELECT pg_get_serial_sequence(:t, :c)"),
-                            {"t": table.name, "c": column.name},
-                        ).scalar()
-                        if sequence is None:
-                            continue
-                        top = conn.execute(select(func.max(column))).scalar() or 0
-                        conn.execute(
-                            text("SELECT setval(:s, :v, false)"), {"s": sequence, "v": top + 1}
-                        )
+            if engine.dialect.name == "postgresql":
+                _set_sequences(conn, self._next_keys)
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from modelplane.domain.flags import MODELS_SOURCE, ROUTER_CONFIG_SOURCE, parse_override
@@ -21,6 +23,17 @@ Source = Literal["db", "static"]
 def default_database_url() -> str:
     path = Path(user_data_dir("modelplane", appauthor=False)) / "modelplane.db"
     return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class PasswordHashing:
+    """argon2id's cost for console passwords: passes over memory, KiB of memory, lanes.
+    A stored hash carries the parameters it was made with; one that differs from these is
+    re-hashed at its next sign-in."""
+
+    time_cost: int
+    memory_cost: int
+    parallelism: int
 
 
 class Settings(BaseSettings):
@@ -146,6 +159,32 @@ class Settings(BaseSettings):
                 continue
             parsed[name] = override
         return parsed
+
+    password_hash_time_cost: int = Field(default=RFC_9106_LOW_MEMORY.time_cost, ge=1, le=64)
+    """The console passwords' argon2id cost, with the two below: by default argon2-cffi's,
+    RFC 9106's low-memory profile (3 passes over 64 MiB in 4 lanes)."""
+    password_hash_memory_cost: int = Field(
+        default=RFC_9106_LOW_MEMORY.memory_cost, ge=8, le=4 * 1024 * 1024
+    )
+    """KiB of memory per hash, at least 8 per lane."""
+    password_hash_parallelism: int = Field(default=RFC_9106_LOW_MEMORY.parallelism, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _password_memory_fits_lanes(self) -> Settings:
+        if self.password_hash_memory_cost < 8 * self.password_hash_parallelism:
+            raise ValueError(
+                "MODELPLANE_PASSWORD_HASH_MEMORY_COST must be at least 8 KiB per lane "
+                f"(8 * MODELPLANE_PASSWORD_HASH_PARALLELISM = {8 * self.password_hash_parallelism})"
+            )
+        return self
+
+    @property
+    def password_hashing(self) -> PasswordHashing:
+        return PasswordHashing(
+            self.password_hash_time_cost,
+            self.password_hash_memory_cost,
+            self.password_hash_parallelism,
+        )
 
     author: str | None = None
     """Who direct CLI writes are recorded as (``MODELPLANE_AUTHOR``); default ``cli:<login>``."""

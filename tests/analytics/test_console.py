@@ -17,7 +17,8 @@ WINDOW = "since=2026-03-01&until=2026-03-03"
 
 def _sign_in(client: TestClient, runtime: Runtime, role: str = "viewer") -> None:
     with runtime.unit_of_work() as uow:
-        create_user(uow, UserSpec(username=f"{role}-u", role=role, password=PASSWORD), "test")
+        spec = UserSpec(username=f"{role}-u", role=role, password=PASSWORD)
+        create_user(uow, spec, "test", hashing=runtime.settings.password_hashing)
         uow.commit()
     page = client.get("/admin/login")
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

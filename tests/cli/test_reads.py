@@ -140,14 +140,18 @@ def test_first_local_setup_creates_an_admin_and_shows_the_password_once(
     engine: Engine, database_url: str
 ) -> None:
     from modelplane.services.users import authenticate, ensure_first_admin
+    from modelplane.settings import Settings
     from modelplane.store.unit_of_work import UnitOfWork
 
+    hashing = Settings().password_hashing
     with UnitOfWork(engine) as uow:
-        password = ensure_first_admin(uow, "test")
+        password = ensure_first_admin(uow, "test", hashing=hashing)
         uow.commit()
     assert password is not None
     with UnitOfWork(engine) as uow:
-        assert ensure_first_admin(uow, "test") is None  # only on a database without users
-        user = authenticate(uow, "admin", password)
+        assert (
+            ensure_first_admin(uow, "test", hashing=hashing) is None
+        )  # only on a database without users
+        user = authenticate(uow, "admin", password, hashing=hashing)
     assert user is not None
     assert user.role == "admin"

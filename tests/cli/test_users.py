@@ -5,6 +5,7 @@ from typer.testing import CliRunner
 
 from modelplane.cli import app
 from modelplane.services import users
+from modelplane.settings import Settings
 from modelplane.store.unit_of_work import UnitOfWork
 
 runner = CliRunner()
@@ -27,9 +28,12 @@ def test_users_create_makes_the_first_admin_from_stdin(engine: Engine, database_
         input="a long admin password\n",
     )
     assert result.exit_code == 0, result.output
+    hashing = Settings().password_hashing
     with UnitOfWork(engine) as uow:
-        assert users.authenticate(uow, "root", "a long admin password") is not None
-        assert users.authenticate(uow, "root", "a wrong password!!") is None
+        right = users.authenticate(uow, "root", "a long admin password", hashing=hashing)
+        wrong = users.authenticate(uow, "root", "a wrong password!!", hashing=hashing)
+        assert right is not None
+        assert wrong is None
         assert users.get_user(uow, "root").role == "admin"
 
 

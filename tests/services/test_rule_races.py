@@ -24,6 +24,7 @@ from modelplane.domain.experiments import ExperimentSpec
 from modelplane.domain.models import ModelSpec
 from modelplane.domain.profiles import ProfileSpec
 from modelplane.services import experiments, models, router_data, users
+from modelplane.settings import Settings
 from modelplane.store import tables as t
 from modelplane.store.unit_of_work import UnitOfWorkFactory, factory_for
 from modelplane.store.user_repositories import UserRecord, UserRepository
@@ -202,7 +203,7 @@ def test_two_admins_demoting_each_other_leave_one_admin(
 ) -> None:
     uows = factory_for(seeded)
     spec = users.UserSpec(username="adm0", role="admin", password="correct horse 1")
-    users.create_user(uows, spec, "test")
+    users.create_user(uows, spec, "test", hashing=Settings().password_hashing)
     with uows(read_only=True) as uow:
         stored = UserRepository(uow.connection).get("adm0")
         assert stored is not None

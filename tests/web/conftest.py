@@ -44,7 +44,7 @@ def make_users(runtime: Runtime) -> None:
             spec = validate(
                 users.UserSpec, {"username": f"{role}-user", "role": role, "password": PASSWORD}
             )
-            users.create_user(uow, spec, "test")
+            users.create_user(uow, spec, "test", hashing=runtime.settings.password_hashing)
         uow.commit()
 
 

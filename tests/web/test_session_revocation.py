@@ -66,7 +66,9 @@ def test_a_password_change_and_disabling_end_every_session(as_role: Any, runtime
     console = as_role("viewer")
     copied = _copied_cookie(console)
     change = validate(users.PasswordChange, {"password": "another long passphrase"})
-    users.set_password(runtime.unit_of_work, "viewer-user", change)
+    users.set_password(
+        runtime.unit_of_work, "viewer-user", change, hashing=runtime.settings.password_hashing
+    )
     assert _page_with(console.client, copied).startswith("/admin/login")
 
     console = as_role("editor")

@@ -50,7 +50,7 @@ from modelplane.services.fleet import fleet_status
 from modelplane.services.providers import create_provider
 from modelplane.services.rollout_report import rollout_report
 from modelplane.services.usage import record_usage
-from modelplane.settings import Settings
+from modelplane.settings import PasswordHashing, Settings
 from modelplane.store.unit_of_work import UnitOfWorkFactory
 
 T = TypeVar("T")
@@ -200,6 +200,10 @@ class DirectBackend:
     @property
     def _uows(self) -> UnitOfWorkFactory:
         return self._runtime.unit_of_work
+
+    @property
+    def _hashing(self) -> PasswordHashing:
+        return self._runtime.settings.password_hashing
 
     def create_model(self, document: JSON, reason: str | None) -> JSON:
         spec = validate(ModelSpec, document)
@@ -410,7 +414,8 @@ class DirectBackend:
 
     def create_user(self, document: JSON, reason: str | None) -> JSON:
         spec = validate(UserSpec, document)
-        return users.user_json(users.create_user(self._uows, spec, self._author, reason))
+        user = users.create_user(self._uows, spec, self._author, reason, hashing=self._hashing)
+        return users.user_json(user)
 
     def set_role(self, username: str, role: str, reason: str | None) -> JSON:
         user = users.set_role(self._uows, username, role, self._author, reason)
@@ -422,7 +427,9 @@ class DirectBackend:
 
     def set_password(self, username: str, password: str, reason: str | None) -> JSON:
         change = validate(PasswordChange, {"password": password})
-        user = users.set_password(self._uows, username, change, self._author, reason)
+        user = users.set_password(
+            self._uows, username, change, self._author, reason, hashing=self._hashing
+        )
         return users.user_json(user)
 
     def update_router_config(self, patch: JSON, expected: int | None, reason: str | None) -> JSON:

@@ -77,7 +77,9 @@ def _first_admin(rt: Runtime) -> None:
     from modelplane.services.users import ensure_first_admin
 
     with friendly_errors():
-        password = ensure_first_admin(rt.unit_of_work, "serve --setup")
+        password = ensure_first_admin(
+            rt.unit_of_work, "serve --setup", hashing=rt.settings.password_hashing
+        )
     if password is not None:
         out.print(
             "created the first console user: [bold]admin[/bold] / "

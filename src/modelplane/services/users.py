@@ -1,6 +1,10 @@
 """Console users: created by an admin (the first one from the CLI), each with one role and
 an argon2-hashed password.
 
+The hashes' argon2 cost is the operator's (``Settings.password_hashing``): every function
+that hashes is handed it, and a stored hash made with other parameters is re-hashed at its
+next sign-in.
+
 Roles are the API tokens' roles without ``ingest``: viewer < editor < admin. The last active
 admin can be neither disabled nor demoted, so the console can never lock everyone out.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,16 +38,28 @@ from modelplane.domain.errors import (
 )
 from modelplane.domain.history import FieldChange
 from modelplane.services import audit
+from modelplane.settings import PasswordHashing
 from modelplane.store.locks import RuleFamily
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from modelplane.store.user_repositories import UserRecord, UserRepository
 
 log = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
-"""Verified against when the user does not exist, so a wrong username takes as long as a
-wrong password and timing does not tell which usernames exist."""
+
+@cache
+def _hasher(hashing: PasswordHashing) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=hashing.time_cost,
+        memory_cost=hashing.memory_cost,
+        parallelism=hashing.parallelism,
+    )
+
+
+@cache
+def _dummy_hash(hashing: PasswordHashing) -> str:
+    """Verified against when the user does not exist, so a wrong username takes as long as a
+    wrong password and timing does not tell which usernames exist."""
+    return _hasher(hashing).hash("not a password anyone has")
 
 
 def _public(record: UserRecord) -> User:
@@ -65,10 +82,15 @@ public_user = _public
 
 
 def create_user(
-    uows: UnitOfWorkFactory, spec: UserSpec, author: str, reason: str | None = None
+    uows: UnitOfWorkFactory,
+    spec: UserSpec,
+    author: str,
+    reason: str | None = None,
+    *,
+    hashing: PasswordHashing,
 ) -> User:
     with uows() as uow:
-        user = _create_in(uow, spec, author)
+        user = _create_in(uow, spec, author, hashing)
         audit.record(
             uow, "user", user.username, "created", author, reason, _role_change(None, spec.role)
         )
@@ -76,14 +98,14 @@ def create_user(
     return user
 
 
-def _create_in(uow: UnitOfWork, spec: UserSpec, author: str) -> User:
+def _create_in(uow: UnitOfWork, spec: UserSpec, author: str, hashing: PasswordHashing) -> User:
     repo = UserRepository(uow.connection)
     if repo.get(spec.username) is not None:
         raise AlreadyExists("user", spec.username)
     record = UserRecord(
         username=spec.username,
         role=spec.role,
-        password_hash=_hasher.hash(spec.password),
+        password_hash=_hasher(hashing).hash(spec.password),
         created_at=utcnow(),
         created_by=author,
         disabled=False,
@@ -112,16 +134,19 @@ class SignIn:
     rehash: str | None
 
 
-def check_password(uows: UnitOfWorkFactory, username: str, password: str) -> SignIn | None:
+def check_password(
+    uows: UnitOfWorkFactory, username: str, password: str, *, hashing: PasswordHashing
+) -> SignIn | None:
     """The sign-in if the password is right and the account enabled, else None. Only reads,
     so the slow argon2 check runs in a read-only transaction, holding no write lock."""
+    hasher, dummy = _hasher(hashing), _dummy_hash(hashing)  # made at the first check
     with uows(read_only=True) as uow:
         record = UserRepository(uow.connection).get(username.strip())
-    if not _verify(record.password_hash if record else _DUMMY_HASH, password):
+    if not _verify(hasher, record.password_hash if record else dummy, password):
         return None
     if record is None or record.disabled:
         return None
-    rehash = _hasher.hash(password) if _hasher.check_needs_rehash(record.password_hash) else None
+    rehash = hasher.hash(password) if hasher.check_needs_rehash(record.password_hash) else None
     return SignIn(_public(record), record.password_hash, rehash)
 
 
@@ -137,9 +162,11 @@ def store_rehash(uows: UnitOfWorkFactory, sign_in: SignIn) -> None:
         uow.commit()
 
 
-def authenticate(uows: UnitOfWorkFactory, username: str, password: str) -> User | None:
+def authenticate(
+    uows: UnitOfWorkFactory, username: str, password: str, *, hashing: PasswordHashing
+) -> User | None:
     """``check_password`` (read-only), then ``store_rehash`` when the hash is outdated."""
-    sign_in = check_password(uows, username, password)
+    sign_in = check_password(uows, username, password, hashing=hashing)
     if sign_in is None:
         return None
     store_rehash(uows, sign_in)
@@ -174,8 +201,11 @@ def set_password(
     change: PasswordChange,
     author: str | None = None,
     reason: str | None = None,
+    *,
+    hashing: PasswordHashing,
 ) -> User:
-    return _update(uows, username, author, reason, password_hash=_hasher.hash(change.password))
+    password_hash = _hasher(hashing).hash(change.password)
+    return _update(uows, username, author, reason, password_hash=password_hash)
 
 
 def _update(
@@ -223,9 +253,10 @@ def _role_change(old: str | None, new: str) -> list[FieldChange]:
     return [FieldChange(field="role", old=old, new=new)] if old != new else []
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    """(A hash is checked with the parameters it carries, whatever ``hasher``'s.)"""
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -267,14 +298,17 @@ __all__ = [
 ]
 
 
-def ensure_first_admin(uows: UnitOfWorkFactory, author: str) -> str | None:
+def ensure_first_admin(
+    uows: UnitOfWorkFactory, author: str, *, hashing: PasswordHashing
+) -> str | None:
     """On a database with no users, create ``admin`` with a random password and return the
     password (to be shown once); otherwise ``None``. For a first local start only."""
     with uows() as uow:
         if UserRepository(uow.connection).all():
             return None
         password = secrets.token_urlsafe(12)
-        _create_in(uow, UserSpec(username="admin", role="admin", password=password), author)
+        spec = UserSpec(username="admin", role="admin", password=password)
+        _create_in(uow, spec, author, hashing)
         audit.record(
             uow, "user", "admin", "created", author, "first start", _role_change(None, "admin")
         )

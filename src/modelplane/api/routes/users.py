@@ -40,7 +40,8 @@ def create_user(
     sent = body.as_sent()
     reason = validate_reason(sent.pop("reason", None))
     spec = validate(UserSpec, sent)
-    return user_json(svc.create_user(runtime.unit_of_work, spec, who.name, reason=reason))
+    hashing = runtime.settings.password_hashing
+    return user_json(svc.create_user(runtime.unit_of_work, spec, who.name, reason, hashing=hashing))
 
 
 @router.get("/{username}", summary="One console user")
@@ -91,5 +92,8 @@ def reset_password(
     sent = body.as_sent()
     reason = validate_reason(sent.get("reason"))
     change = validate(PasswordChange, {"password": sent.get("password")})
-    user = svc.set_password(runtime.unit_of_work, username, change, who.name, reason)
+    hashing = runtime.settings.password_hashing
+    user = svc.set_password(
+        runtime.unit_of_work, username, change, who.name, reason, hashing=hashing
+    )
     return user_json(user)

@@ -33,7 +33,8 @@ def create_user(console: AdminConsole, form: CheckedForm) -> Response:
     data = {**values, "password": str(form.get("password") or "")}
     try:
         spec = validate(UserSpec, data)
-        user = svc.create_user(console.uows, spec, console.author)
+        hashing = console.runtime.settings.password_hashing
+        user = svc.create_user(console.uows, spec, console.author, hashing=hashing)
     except InvalidInput as exc:
         return _users(console, exc.errors, values, status=422)
     except AlreadyExists as exc:
@@ -54,7 +55,8 @@ def change_user(console: AdminConsole, form: CheckedForm, username: str) -> Resp
             notice = f"{username} {action}d."
         elif action == "password":
             change = validate(PasswordChange, {"password": str(form.get("password") or "")})
-            svc.set_password(console.uows, username, change, console.author)
+            hashing = console.runtime.settings.password_hashing
+            svc.set_password(console.uows, username, change, console.author, hashing=hashing)
             notice = f"Password of {username} changed; their sessions have ended."
         else:
             notice = "Nothing to do."

@@ -42,13 +42,15 @@ def login(console: AnyVisitor, form: CheckedForm) -> Response:
     username = str(form.get("username") or "")
     password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
-    address = _client_address(console.request, console.runtime.settings.trusted_proxies)
+    settings = console.runtime.settings
+    address = _client_address(console.request, settings.trusted_proxies)
+    hashing = settings.password_hashing
     # The slow argon2 check reads only; a short write follows only to upgrade an old hash.
     try:
         sign_in = _limiter(console.request).attempt(
             username,
             address,
-            lambda: svc.check_password(console.uows, username, password),
+            lambda: svc.check_password(console.uows, username, password, hashing=hashing),
         )
     except sessions.SignInLocked as exc:
         message = (
