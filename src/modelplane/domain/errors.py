@@ -154,6 +154,9 @@ class ApprovalRequired(ModelplaneError):
         """The refused write as a change request's change (``kind``, ``id``, ``patch``,
         ``expectedVersion``), when the write knew it; so a face can offer to open one."""
         self.reason: str | None = None
+        self.open_with: str | None = None
+        """How to open a request for what was refused, when it is not one ``change`` (a
+        sync's: the same sync asked for as a change request)."""
         super().__init__(
             f"{kind} changes need {approvers} approval(s) by the {role} role: "
             f"open a change request (POST {self.link})"

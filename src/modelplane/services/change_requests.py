@@ -1,10 +1,17 @@
 """Change requests and approval policies.
 
-A kind's policy (``model``, ``router_config``, ``profile``, ``flag``, ``experiment``) says
-how many approvals, by which role, a change of that kind needs; with one or more, a direct
-write is refused in ``versioned.save`` and the change goes through a request here: opened,
-commented, approved by others than its author, then applied (now or at a stored time) in
-one transaction through the same save path, each history reason naming the request.
+A kind's policy (``model``, ``router_config``, ``profile``, ``flag``, ``experiment``,
+``sync``; a provider's models: ``model:<provider>``) says how many approvals, by which role,
+a change of that kind needs; with one or more, a direct write is refused in
+``versioned.save`` (a sync's apply in ``services/sync``) and the change goes through a
+request here: opened, commented, approved by others than its author, then applied (now or
+at a stored time) in one transaction through the same save path, each history reason naming
+the request.
+
+A sync's request (``open_sync``) holds one change of kind ``sync`` per model the sync
+creates or changes: a model change that may create its model, answers to the sync policy
+as well as the model's, and on apply also records what a sync records (its provider, the
+provenance of the fields it confirmed, a sync run, history of type ``synced``).
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from modelplane.domain.errors import (
 )
 from modelplane.domain.history import diff, flatten
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
-from modelplane.services import experiments, flags, models, router_data, versioned
+from modelplane.services import experiments, flags, models, router_data, sync, versioned
 from modelplane.store.change_requests import (
     ChangeRequestRepository,
     EventRow,
@@ -39,17 +46,21 @@ from modelplane.store.change_requests import (
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from modelplane.store.user_repositories import UserRepository
 
-POLICY_KINDS = ("model", "router_config", "profile", "flag", "experiment")
+POLICY_KINDS = ("model", "router_config", "profile", "flag", "experiment", "sync")
 KINDS: dict[str, versioned.Versioned[Any, Any]] = {
     "model": models.KIND,
     "router_config": router_data.ROUTER_CONFIG,
     "profile": router_data.PROFILES,
     "flag": flags.KIND,
     "experiment": experiments.KIND,
+    "sync": models.KIND,
 }
 """The kinds a request can change. A patch merges into the document (an experiment's:
 ``description``, ``variants`` — a list, so replaced whole — and ``guardrails``); a request
-for a flag, profile or experiment that does not exist yet creates it."""
+for a flag, profile or experiment that does not exist yet creates it, and so does a sync's
+for a model. ``sync`` changes come from a sync (``open_sync``), never from a request's
+body."""
+_SENT_KINDS = tuple(k for k in KINDS if k != "sync")
 STATES = ("open", "pending", "approved", "scheduled", "applied", "rejected", "withdrawn", "failed")
 PENDING = ("open", "pending", "approved", "scheduled")
 _MAX_CHANGES = 50
@@ -137,16 +148,28 @@ def set_policy(
     return answer
 
 
-def _needed(repo: ChangeRequestRepository, changes: list[dict[str, Any]]) -> tuple[int, str]:
-    """The approvals the request needs (the strictest of its kinds' policies) and by whom."""
-    needed, role = 0, "editor"
+def _needed(uow: UnitOfWork, changes: list[dict[str, Any]]) -> tuple[int, str]:
+    """The approvals the request needs (the strictest of the policies its changes answer
+    to: a model's its provider's or the model kind's, a sync's also the sync policy) and by
+    whom."""
+    rows = versioned.policies(uow)
+    governing = []
     for change in changes:
-        policy = repo.policy(change["kind"])
-        if policy is not None and policy.approvers > 0:
-            needed = max(needed, policy.approvers)
-            if ROLE_ORDER[policy.role] > ROLE_ORDER.get(role, 0) or needed == policy.approvers:
-                role = policy.role if ROLE_ORDER[policy.role] >= ROLE_ORDER[role] else role
-    return needed, role
+        kind = change["kind"]
+        if kind == "sync":
+            scopes = sync.policy_scopes([change["sync"]["provider"]])
+        elif kind == "model":
+            scopes = [("model", _provider(uow, change))]
+        else:
+            scopes = [(kind, None)]
+        governing += [versioned.policy_for(rows, k, scope) for k, scope in scopes]
+    return versioned.strictest(governing)
+
+
+def _provider(uow: UnitOfWork, change: dict[str, Any]) -> str:
+    """The provider of the model a change is for (one not found: its id's provider part)."""
+    model = models.KIND.get(uow, change["id"])
+    return model.provider if model is not None else str(change["id"]).partition(":")[0]
 
 
 # Reading -----------------------------------------------------------------------------------
@@ -168,6 +191,8 @@ def _proposed(kind: str, key: str, current: dict[str, Any] | None, patch: dict[s
         base = {"modelId": key}
     if current is None and kind == "model":
         raise NotFound("model", key)
+    if current is None and kind == "sync":
+        base = {"id": key}  # a sync's new model: its patch is the whole document
     merged = deep_merge(base, patch)
     if kind in ("flag", "experiment"):
         merged["name"] = key
@@ -196,7 +221,7 @@ def _diff(uow: UnitOfWork, change: dict[str, Any]) -> dict[str, Any]:
 
 def _json(uow: UnitOfWork, row: RequestRow, details: bool) -> dict[str, Any]:
     repo = _repo(uow)
-    needed, role = _needed(repo, row.changes)
+    needed, role = _needed(uow, row.changes)
     events = repo.events(row.id)
     approvers = sorted(_approvers(events))
     body: dict[str, Any] = {
@@ -272,8 +297,11 @@ def _changes(data: Any) -> list[dict[str, Any]]:
             errors.append(FieldError(path, "must be an object"))
             continue
         kind, key, version = item.get("kind"), item.get("id"), item.get("expectedVersion")
-        if kind not in KINDS:
-            errors.append(FieldError(f"{path}.kind", f"must be one of {', '.join(KINDS)}"))
+        if kind == "sync":
+            message = f"sync changes come from a sync: {sync.OPEN_WITH}"
+            errors.append(FieldError(f"{path}.kind", message))
+        elif kind not in KINDS:
+            errors.append(FieldError(f"{path}.kind", f"must be one of {', '.join(_SENT_KINDS)}"))
         if kind == "router_config" and key is None:
             key = router_data.CONFIG_ID
         if not isinstance(key, str) or not 1 <= len(key) <= 200:
@@ -294,10 +322,39 @@ def create_request(
     uows: UnitOfWorkFactory, title: Any, reason: Any, changes: Any, author: str
 ) -> dict[str, Any]:
     """Open a request: ``pending`` when its kinds need approvals, else ``open``."""
+    title, why = _titled(title, reason)
+    return _open(uows, title, why, _changes(changes), author)
+
+
+def open_sync(
+    uows: UnitOfWorkFactory,
+    options: sync.SyncOptions,
+    title: Any,
+    author: str,
+    raw: bytes | None = None,
+) -> dict[str, Any]:
+    """Open a request holding a sync's diff (``sync.proposal``: one ``sync`` change per
+    model it creates or changes); its reason is the sync's. The answer is the request, with
+    the sync's report under ``sync``."""
+    title, why = _titled(title, options.reason)
+    report, changes = sync.proposal(uows, options, author, raw)
+    opened = _open(uows, title, why or report.reason, changes, author)
+    return {**opened, "sync": report.to_json()}
+
+
+def _titled(title: Any, reason: Any) -> tuple[str, str | None]:
     if not isinstance(title, str) or not 1 <= len(title.strip()) <= 200:
         raise InvalidInput([FieldError("title", "must be 1 to 200 characters")])
-    why = validate_reason(reason)
-    parsed = _changes(changes)
+    return title.strip(), validate_reason(reason)
+
+
+def _open(
+    uows: UnitOfWorkFactory,
+    title: str,
+    why: str | None,
+    parsed: list[dict[str, Any]],
+    author: str,
+) -> dict[str, Any]:
     with uows() as uow:
         repo = _repo(uow)
         errors = []
@@ -308,7 +365,8 @@ def create_request(
                 patch = require_object(change["patch"], "a patch")
                 spec = _proposed(change["kind"], key, current, patch)
                 kind = KINDS[change["kind"]]
-                kind.check(uow, key, spec, kind.get(uow, key))  # the database's rules too
+                if change["kind"] != "sync":  # a sync's new provider is added on apply
+                    kind.check(uow, key, spec, kind.get(uow, key))  # the database's rules
             except InvalidInput as exc:
                 errors += [
                     FieldError(f"changes[{i}].patch.{e.path}", e.message) for e in exc.errors
@@ -317,8 +375,8 @@ def create_request(
                 errors.append(FieldError(f"changes[{i}].id", str(exc)))
         if errors:
             raise InvalidInput(errors)
-        needed, _ = _needed(repo, parsed)
-        request_id = repo.add(title.strip(), why, author, "pending" if needed else "open", parsed)
+        needed, _ = _needed(uow, parsed)
+        request_id = repo.add(title, why, author, "pending" if needed else "open", parsed)
         repo.event(request_id, author, "opened", why)
         uow.commit()
     return get_request(uows, request_id)
@@ -383,7 +441,7 @@ def approve(
             raise Forbidden(
                 f"{actor!r} opened change request #{row.id}; its author cannot approve it"
             )
-        needed, needed_role = _needed(repo, row.changes)
+        needed, needed_role = _needed(uow, row.changes)
         if not allows(role, needed_role):
             raise Forbidden(f"approving needs the {needed_role} role; {actor!r} is {role}")
         repo.event(request_id, actor, "approved", validate_reason(text))
@@ -456,7 +514,7 @@ def rebase(
             )
         repo.set(request_id, changes=moved)
         repo.event(request_id, actor, "rebased", validate_reason(text))
-        needed, _ = _needed(repo, moved)
+        needed, _ = _needed(uow, moved)
         if needed and row.state in ("approved", "scheduled"):
             # What was approved is not what now stands: it needs approving again.
             repo.set(request_id, state="pending", apply_at=None)
@@ -483,7 +541,7 @@ def apply(uows: UnitOfWorkFactory, request_id: int, actor: str, at: Any = None) 
     with uows() as uow:
         repo = _repo(uow)
         row = _require(repo, request_id, lock=True)
-        _refuse_unready(repo, row)
+        _refuse_unready(uow, repo, row)
         if when is not None:
             if when <= repo.database_now():
                 raise InvalidInput([FieldError("at", "is in the past; name a time to come")])
@@ -496,10 +554,10 @@ def apply(uows: UnitOfWorkFactory, request_id: int, actor: str, at: Any = None) 
     return get_request(uows, request_id)
 
 
-def _refuse_unready(repo: ChangeRequestRepository, row: RequestRow) -> None:
+def _refuse_unready(uow: UnitOfWork, repo: ChangeRequestRepository, row: RequestRow) -> None:
     if row.state in ("withdrawn", "rejected", "applied", "failed"):
         raise RequestConflict(f"change request #{row.id} is {row.state}; it cannot be applied")
-    needed, _ = _needed(repo, row.changes)
+    needed, _ = _needed(uow, row.changes)
     approvers = _approvers(repo.events(row.id))
     if len(approvers) < needed:
         raise RequestConflict(
@@ -521,6 +579,9 @@ def _apply_in(
         for change in row.changes:
             kind = KINDS[change["kind"]]
             key = _key(change["kind"], change["id"])
+            synced = change["kind"] == "sync"
+            if synced:
+                sync.prepare_change(uow, change, at or utcnow())
             current, _ = _current(uow, change["kind"], key)
             spec = _proposed(change["kind"], key, current, change["patch"])
             try:
@@ -529,7 +590,9 @@ def _apply_in(
                     kind,
                     key,
                     spec,
-                    change=versioned.Change(row.author, why[:1000], at=at),
+                    change=versioned.Change(
+                        row.author, why[:1000], "synced" if synced else None, at=at
+                    ),
                     expected_version=change["expectedVersion"],
                 )
             except VersionConflict as exc:
@@ -537,6 +600,9 @@ def _apply_in(
                     f"change request #{row.id} is stale: {exc}; rebase it",
                     exc.changed_fields,
                 ) from exc
+            if synced:
+                sync.confirm_change(uow, change)
+    sync.record_runs(uow, row.changes, row.author, at or utcnow())
     repo.set(row.id, state="applied")
     repo.event(row.id, actor, "applied", None, at=at)
 
@@ -569,7 +635,7 @@ def run_due(
                         held.append(request_id)  # another process holds it until its time
                     continue
                 row = _require(repo, request_id)
-                _refuse_unready(repo, row)
+                _refuse_unready(uow, repo, row)
                 _apply_in(uow, repo, row, actor, row.apply_at if ahead else None)
                 if row.apply_at is not None and ahead:
                     _hold_until(repo, row.apply_at)
