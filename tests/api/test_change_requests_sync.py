@@ -32,9 +32,13 @@ def _policy(client: TestClient, headers: H, kind: str = "sync", n: int = 1) -> A
 
 
 def _sync(
-    client: TestClient, headers: H, query: str = "", body: bytes = SOURCE, **extra: str
+    client: TestClient,
+    headers: H,
+    query: str = "",
+    body: bytes = SOURCE,
+    extra: dict[str, str] | None = None,
 ) -> Any:
-    sent = {**headers["admin"], "Content-Type": "application/json", **extra}
+    sent = {**headers["admin"], "Content-Type": "application/json", **(extra or {})}
     return client.post(SYNC + query, content=body, headers=sent)
 
 
@@ -176,10 +180,10 @@ def test_an_emergency_override_applies_a_sync_past_its_policy(
         },
     )
     assert editor_try.status_code == 403
-    blank = _sync(client, headers, **{"X-Emergency-Override": " "})
+    blank = _sync(client, headers, extra={"X-Emergency-Override": " "})
     assert blank.status_code == 422
     assert blank.json()["errors"][0]["path"] == "X-Emergency-Override"
-    done = _sync(client, headers, **{"X-Emergency-Override": "prices wrong in production"})
+    done = _sync(client, headers, extra={"X-Emergency-Override": "prices wrong in production"})
     assert done.status_code == 200, done.text
     assert done.json()["applied"]
     history = client.get("/api/v1/models/openai:gpt-4o/history", headers=headers["viewer"]).json()

@@ -298,7 +298,7 @@ def _changes(data: Any) -> list[dict[str, Any]]:
             continue
         kind, key, version = item.get("kind"), item.get("id"), item.get("expectedVersion")
         if kind == "sync":
-            message = f"sync changes come from a sync: {sync.OPEN_WITH}"
+            message = "sync changes come from a sync (POST /api/v1/sync with changeRequest=true)"
             errors.append(FieldError(f"{path}.kind", message))
         elif kind not in KINDS:
             errors.append(FieldError(f"{path}.kind", f"must be one of {', '.join(_SENT_KINDS)}"))
@@ -340,6 +340,28 @@ def open_sync(
     report, changes = sync.proposal(uows, options, author, raw)
     opened = _open(uows, title, why or report.reason, changes, author)
     return {**opened, "sync": report.to_json()}
+
+
+def sync_or_open(
+    uows: UnitOfWorkFactory,
+    options: sync.SyncOptions,
+    author: str,
+    raw: bytes | None = None,
+    *,
+    change_request: bool = False,
+    title: Any = None,
+) -> dict[str, Any]:
+    """What every face's sync does: the sync (its report), or with ``change_request`` a
+    request holding its diff (``open_sync``). A title without a request, or a request that
+    is a dry run, is refused naming the field."""
+    if change_request and options.dry_run:
+        message = "a change request writes nothing until it is applied; leave dryRun out"
+        raise InvalidInput([FieldError("dryRun", message)])
+    if not change_request:
+        if title is not None:
+            raise InvalidInput([FieldError("title", "names a change request: ask for one")])
+        return sync.sync(uows, options, author, raw=raw).to_json()
+    return open_sync(uows, options, title, author, raw)
 
 
 def _titled(title: Any, reason: Any) -> tuple[str, str | None]:

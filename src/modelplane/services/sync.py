@@ -222,8 +222,8 @@ def sync(
 
 
 OPEN_WITH = (
-    "the same sync as a change request: POST /api/v1/sync with changeRequest=true and a "
-    "title, or modelplane sync ... --change-request --title TITLE"
+    "the same sync: POST /api/v1/sync with changeRequest=true and a title, "
+    "modelplane sync ... --change-request --title TITLE, or the console's sync preview"
 )
 
 
@@ -246,8 +246,7 @@ def _past_policy(uow: UnitOfWork, plan: _Plan) -> str | None:
         for kind, scope in policy_scopes(spec.provider for spec, _ in plan.specs):
             found = versioned.check_policy(uow, kind, scope) or found
     except ApprovalRequired as exc:
-        exc.open_with = OPEN_WITH
-        raise
+        raise exc.opened_with(OPEN_WITH) from None
     return found
 
 

@@ -63,11 +63,6 @@ async def sync(
     title: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     body = await read_body(request, runtime.settings.import_max_bytes)
-    if change_request and dry_run:
-        message = "a change request writes nothing until it is applied; leave dryRun out"
-        raise InvalidInput([FieldError("dryRun", message)])
-    if title is not None and not change_request:
-        raise InvalidInput([FieldError("title", "names a change request: send changeRequest=true")])
     if url is not None and not url.startswith(("http://", "https://")):
         raise InvalidInput([FieldError("url", "must be an http or https URL")])
     if url is None and not body:
@@ -87,9 +82,14 @@ async def sync(
 
     def work() -> dict[str, Any]:
         raw = None if url is not None else body
-        if change_request:
-            return change_requests.open_sync(runtime.unit_of_work, options, title, who.name, raw)
-        return svc.sync(runtime.unit_of_work, options, who.name, raw=raw).to_json()
+        return change_requests.sync_or_open(
+            runtime.unit_of_work,
+            options,
+            who.name,
+            raw,
+            change_request=change_request,
+            title=title,
+        )
 
     answer = await run_in_threadpool(work)
     if change_request:
