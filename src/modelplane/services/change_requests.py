@@ -332,12 +332,16 @@ def open_sync(
     title: Any,
     author: str,
     raw: bytes | None = None,
+    confirm: Callable[[sync.SyncReport], None] | None = None,
 ) -> dict[str, Any]:
     """Open a request holding a sync's diff (``sync.proposal``: one ``sync`` change per
-    model it creates or changes); its reason is the sync's. The answer is the request, with
-    the sync's report under ``sync``."""
+    model it creates or changes); its reason is the sync's. ``confirm`` sees the report
+    first and may raise to open nothing. The answer is the request, with the sync's report
+    under ``sync``."""
     title, why = _titled(title, options.reason)
     report, changes = sync.proposal(uows, options, author, raw)
+    if confirm is not None:
+        confirm(report)
     opened = _open(uows, title, why or report.reason, changes, author)
     return {**opened, "sync": report.to_json()}
 
