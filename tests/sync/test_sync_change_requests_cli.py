@@ -63,3 +63,16 @@ def test_an_emergency_override_syncs_past_the_policy(mode: list[str]) -> None:
     assert json.loads(done.stdout)["applied"]
     history = ok(mode, "models", "history", "openai:gpt-4o")
     assert history["data"][0]["reason"] == "emergency override: prices wrong"
+
+
+def test_a_providers_own_policy_from_the_command_line(mode: list[str]) -> None:
+    policy = ok(mode, "changes", "policy", "set", "model:openai", "--approvers", "1")
+    assert policy["kind"] == "model:openai"
+    listed = ok(mode, "changes", "policy", "list")
+    assert [p["kind"] for p in listed["data"]][-1] == "model:openai"
+    code, _, stderr = run(mode, "models", "update", "openai:gpt-5", "--set", "description=x")
+    assert code == 1 and "model:openai" in stderr and "change request" in stderr
+    code, _, _ = run(mode, "models", "update", "mistral:mistral-large-3", "--set", "description=x")
+    assert code == 0
+    code, _, stderr = run(mode, "changes", "policy", "set", "model:opnai", "--approvers", "1")
+    assert code == 1 and "kind" in stderr and "openai" in stderr

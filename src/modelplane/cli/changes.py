@@ -174,7 +174,13 @@ def run_due_command(
 
 
 def policy_set_command(
-    kind: Annotated[str, typer.Argument(help="model, router_config, profile, flag, experiment.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="model, router_config, profile, flag, experiment, sync; or model:PROVIDER "
+            "(that provider's models, before the model kind's policy)."
+        ),
+    ],
     approvers: Annotated[int, typer.Option("--approvers", help="0 applies directly.")],
     role: Annotated[str, typer.Option("--role", help="Who may approve.")] = "editor",
     server: ServerOpt = None,

@@ -33,6 +33,7 @@ from modelplane.domain.errors import (
     NotFound,
     RequestConflict,
     VersionConflict,
+    unknown,
 )
 from modelplane.domain.history import diff, flatten
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
@@ -101,25 +102,43 @@ def _policy_json(row: PolicyRow) -> dict[str, Any]:
 
 
 def list_policies(uows: UnitOfWorkFactory) -> list[dict[str, Any]]:
-    """Every kind's policy; a kind never set is 0 approvers (apply directly)."""
+    """Every kind's policy (a kind never set is 0 approvers: apply directly), then each
+    provider's own model policy that was set."""
     with uows(read_only=True) as uow:
         stored = {p.kind: p for p in _repo(uow).policies()}
-    return [
+    kinds = [
         _policy_json(stored[k])
         if k in stored
         else {"kind": k, "approvers": 0, "role": "editor", "version": 0}
         for k in POLICY_KINDS
     ]
+    return kinds + [_policy_json(p) for k, p in sorted(stored.items()) if k not in POLICY_KINDS]
+
+
+def _policy_kind_error(uow: UnitOfWork, kind: Any) -> FieldError | None:
+    """What is wrong with a policy's kind: one of ``POLICY_KINDS``, or ``model:<provider>``
+    naming a provider that exists."""
+    if kind in POLICY_KINDS:
+        return None
+    head, _, provider = str(kind).partition(":")
+    if head != "model" or not provider:
+        listed = ", ".join(POLICY_KINDS)
+        return FieldError("kind", f"must be one of {listed}, or model:<provider>")
+    known = [p.id for p in uow.providers.all()]
+    if provider not in known:
+        return FieldError("kind", unknown("provider", provider, known))
+    return None
 
 
 def set_policy(
     uows: UnitOfWorkFactory, kind: str, approvers: Any, role: Any, author: str
 ) -> dict[str, Any]:
-    """Store ``kind``'s policy as its next version; the answer carries a ``warning`` when
-    fewer active users have ``role`` (or stronger) than the approvers it asks for."""
-    errors = []
-    if kind not in POLICY_KINDS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(POLICY_KINDS)}"))
+    """Store ``kind``'s policy as its next version (``model:<provider>``: that provider's
+    models, before the model kind's); the answer carries a ``warning`` when fewer active
+    users have ``role`` (or stronger) than the approvers it asks for."""
+    with uows(read_only=True) as uow:
+        problem = _policy_kind_error(uow, kind)
+    errors = [problem] if problem is not None else []
     if isinstance(approvers, bool) or not isinstance(approvers, int) or not 0 <= approvers <= 20:
         errors.append(FieldError("approvers", "must be a whole number from 0 to 20"))
     if role not in ROLE_ORDER:
