@@ -124,7 +124,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApprovalRequired)
     async def _approval(_: Request, exc: ApprovalRequired) -> JSONResponse:
-        return problem(409, "Approval required", str(exc), changeRequests=exc.link)
+        extra = {"openWith": exc.open_with} if exc.open_with else {}
+        return problem(409, "Approval required", str(exc), changeRequests=exc.link, **extra)
 
     @app.exception_handler(RequestConflict)
     async def _request_conflict(_: Request, exc: RequestConflict) -> JSONResponse:

@@ -51,18 +51,18 @@ class WriteMeta:
         return self.version
 
 
+_EMERGENCY_HEADER = Header(
+    alias="X-Emergency-Override",
+    description="Admins only: why this write skips its kind's approval policy.",
+)
+
+
 async def write_meta(
     request: Request,
     if_match: Annotated[
         str | None, Header(alias="If-Match", description="The ETag of a GET.")
     ] = None,
-    emergency: Annotated[
-        str | None,
-        Header(
-            alias="X-Emergency-Override",
-            description="Admins only: why this write skips its kind's approval policy.",
-        ),
-    ] = None,
+    emergency: Annotated[str | None, _EMERGENCY_HEADER] = None,
 ) -> WriteMeta:
     """The one reading of a write's ``If-Match``, ``expectedVersion`` and ``reason``."""
     if emergency is not None:
@@ -77,6 +77,18 @@ async def write_meta(
 
 
 WriteMetaDep = Annotated[WriteMeta, Depends(write_meta)]
+
+
+async def emergency_only(
+    request: Request, emergency: Annotated[str | None, _EMERGENCY_HEADER] = None
+) -> None:
+    """``X-Emergency-Override`` alone, for a write whose body is not a document of ours (a
+    sync's source)."""
+    if emergency is not None:
+        await _emergency(request, emergency)
+
+
+EmergencyDep = Depends(emergency_only)
 
 
 async def _emergency(request: Request, reason: str) -> None:

@@ -73,6 +73,10 @@ class SyncRequest:
     only: tuple[str, ...] = ()
     overwrite: bool = False
     accept_held: bool = False
+    change_request: bool = False
+    """Open a change request holding the diff instead of applying it."""
+    title: str | None = None
+    """The change request's title."""
 
 
 class Backend(Protocol):
@@ -551,7 +555,13 @@ class DirectBackend:
             hold_below=settings.sync_hold_below,
             hold_above=settings.sync_hold_above,
         )
-        return sync.sync(self._uows, options, self._author).to_json()
+        return change_requests.sync_or_open(
+            self._uows,
+            options,
+            self._author,
+            change_request=request.change_request,
+            title=request.title,
+        )
 
     def sync_runs(self) -> JSON:
         return sync.sync_runs(self._uows)
@@ -903,6 +913,10 @@ class HttpBackend:
         }
         if request.reason:
             params["reason"] = request.reason
+        if request.change_request:
+            params["changeRequest"] = "true"
+        if request.title is not None:
+            params["title"] = request.title
         if request.location.startswith(("http://", "https://")):
             params["url"] = request.location  # the server fetches it
             return self._call("POST", "/api/v1/sync", params=params)

@@ -21,14 +21,17 @@ Id = Annotated[int, typer.Argument(help="The change request's number.")]
 Note = Annotated[str | None, typer.Option("--reason", help="Why (kept with the event).")]
 
 
-def _show(request: dict[str, Any], as_json: bool) -> None:
+def show_request(request: dict[str, Any], as_json: bool) -> None:
+    """A request as every command that answers with one prints it."""
     if as_json:
         print_json(request)
         return
     out.print(
         f"#{request['id']} {request['title']} [{request['state']}] by {request['author']}; "
         f"approvals {len(request['approvedBy'])}/{request['approvalsNeeded']}"
-        + (f"; applies at {request['applyAt']}" if request.get("applyAt") else "")
+        + (f"; applies at {request['applyAt']}" if request.get("applyAt") else ""),
+        markup=False,  # "[pending]" is the state, not a style
+        highlight=False,
     )
     rows = []
     for change in request["changes"]:
@@ -73,7 +76,7 @@ def show_command(
 ) -> None:
     """One request: its diff field by field (current against proposed) and its events."""
     with backend(server, token) as b:
-        _show(b.get_change(request_id), as_json)
+        show_request(b.get_change(request_id), as_json)
 
 
 def create_command(
@@ -114,7 +117,7 @@ def create_command(
         changes = [{"kind": kind, "id": entity_id, "patch": patch, "expectedVersion": expected}]
     body = {"title": title, "reason": reason, "changes": changes}
     with backend(server, token) as b:
-        _show(b.create_change(body), as_json)
+        show_request(b.create_change(body), as_json)
 
 
 def _action(action: str, help_text: str) -> Any:
@@ -126,7 +129,7 @@ def _action(action: str, help_text: str) -> Any:
         as_json: JsonOpt = False,
     ) -> None:
         with backend(server, token) as b:
-            _show(b.change_action(request_id, action, {"reason": reason}), as_json)
+            show_request(b.change_action(request_id, action, {"reason": reason}), as_json)
 
     command.__doc__ = help_text
     return command
@@ -137,7 +140,7 @@ def apply_command(
 ) -> None:
     """Apply an approved request now: one transaction over all its changes."""
     with backend(server, token) as b:
-        _show(b.change_action(request_id, "apply", {}), as_json)
+        show_request(b.change_action(request_id, "apply", {}), as_json)
 
 
 def schedule_command(
@@ -149,7 +152,7 @@ def schedule_command(
 ) -> None:
     """Apply an approved request at a time (the servers, or `changes run-due`, do it)."""
     with backend(server, token) as b:
-        _show(b.change_action(request_id, "apply", {"at": at}), as_json)
+        show_request(b.change_action(request_id, "apply", {"at": at}), as_json)
 
 
 def run_due_command(
@@ -171,7 +174,13 @@ def run_due_command(
 
 
 def policy_set_command(
-    kind: Annotated[str, typer.Argument(help="model, router_config, profile, flag, experiment.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="model, router_config, profile, flag, experiment, sync; or model:PROVIDER "
+            "(that provider's models, before the model kind's policy)."
+        ),
+    ],
     approvers: Annotated[int, typer.Option("--approvers", help="0 applies directly.")],
     role: Annotated[str, typer.Option("--role", help="Who may approve.")] = "editor",
     server: ServerOpt = None,
@@ -232,4 +241,4 @@ def _comment(
 ) -> None:
     """Comment on a request."""
     with backend(server, token) as b:
-        _show(b.change_action(request_id, "comments", {"text": text}), as_json)
+        show_request(b.change_action(request_id, "comments", {"text": text}), as_json)

@@ -12,6 +12,7 @@ import typer
 
 from modelplane.cli.app import models_app
 from modelplane.cli.backends import Backend, SyncRequest
+from modelplane.cli.changes import show_request
 from modelplane.cli.manage import ServerOpt, TokenOpt, backend
 from modelplane.cli.output import JsonOpt, err, out, print_json, print_table
 from modelplane.domain.catalogue_sources import SOURCES, SourceName
@@ -39,6 +40,17 @@ AcceptHeldOpt = Annotated[
     bool,
     typer.Option("--accept-held", help="Apply prices held for an implausible jump too."),
 ]
+ChangeRequestOpt = Annotated[
+    bool,
+    typer.Option(
+        "--change-request",
+        help="Open a change request holding the diff instead of applying it (what an "
+        "approval policy on syncs or models asks for).",
+    ),
+]
+TitleOpt = Annotated[
+    str | None, typer.Option("--title", help="The change request's title (--change-request).")
+]
 EveryOpt = Annotated[
     str | None, typer.Option("--every", help="Repeat at this interval (90s, 15m, 6h, 1d).")
 ]
@@ -53,6 +65,8 @@ def _command(source: SourceName) -> Callable[..., None]:
         only: OnlyOpt = None,
         overwrite: OverwriteOpt = False,
         accept_held: AcceptHeldOpt = False,
+        change_request: ChangeRequestOpt = False,
+        title: TitleOpt = None,
         every: EveryOpt = None,
         server: ServerOpt = None,
         token: TokenOpt = None,
@@ -67,14 +81,19 @@ def _command(source: SourceName) -> Callable[..., None]:
             only=tuple(only or ()),
             overwrite=overwrite,
             accept_held=accept_held,
+            change_request=change_request,
+            title=title,
         )
 
         def once(b: Backend) -> None:
-            report = b.sync(request)
+            answer = b.sync(request)
             if as_json:
-                print_json(report)
+                print_json(answer)
+            elif change_request:
+                print_report(answer["sync"])
+                show_request(answer, False)
             else:
-                print_report(report)
+                print_report(answer)
 
         with backend(server, token) as b:
             if every is None:
@@ -91,7 +110,8 @@ def _command(source: SourceName) -> Callable[..., None]:
             sync_svc.sync_every(repeated, seconds)
 
     command.__doc__ = (
-        f"Sync from {source}: show the diff, and apply it in one transaction unless --dry-run."
+        f"Sync from {source}: show the diff, and apply it in one transaction unless --dry-run "
+        "(or open a change request holding it, with --change-request --title)."
     )
     return command
 

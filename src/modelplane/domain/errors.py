@@ -154,10 +154,17 @@ class ApprovalRequired(ModelplaneError):
         """The refused write as a change request's change (``kind``, ``id``, ``patch``,
         ``expectedVersion``), when the write knew it; so a face can offer to open one."""
         self.reason: str | None = None
-        super().__init__(
-            f"{kind} changes need {approvers} approval(s) by the {role} role: "
-            f"open a change request (POST {self.link})"
-        )
+        self.open_with: str | None = None
+        """How to open a request for what was refused, when it is not one ``change`` (a
+        sync's: the same sync asked for as a change request)."""
+        self._needs = f"{kind} changes need {approvers} approval(s) by the {role} role"
+        super().__init__(f"{self._needs}: open a change request (POST {self.link})")
+
+    def opened_with(self, how: str) -> ApprovalRequired:
+        """The same refusal, saying how to open the request (``open_with``)."""
+        self.open_with = how
+        self.args = (f"{self._needs}: open a change request with {how}",)
+        return self
 
 
 class RequestConflict(ModelplaneError):

@@ -1,10 +1,17 @@
 """Change requests and approval policies.
 
-A kind's policy (``model``, ``router_config``, ``profile``, ``flag``, ``experiment``) says
-how many approvals, by which role, a change of that kind needs; with one or more, a direct
-write is refused in ``versioned.save`` and the change goes through a request here: opened,
-commented, approved by others than its author, then applied (now or at a stored time) in
-one transaction through the same save path, each history reason naming the request.
+A kind's policy (``model``, ``router_config``, ``profile``, ``flag``, ``experiment``,
+``sync``; a provider's models: ``model:<provider>``) says how many approvals, by which role,
+a change of that kind needs; with one or more, a direct write is refused in
+``versioned.save`` (a sync's apply in ``services/sync``) and the change goes through a
+request here: opened, commented, approved by others than its author, then applied (now or
+at a stored time) in one transaction through the same save path, each history reason naming
+the request.
+
+A sync's request (``open_sync``) holds one change of kind ``sync`` per model the sync
+creates or changes: a model change that may create its model, answers to the sync policy
+as well as the model's, and on apply also records what a sync records (its provider, the
+provenance of the fields it confirmed, a sync run, history of type ``synced``).
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ from modelplane.domain.errors import (
     NotFound,
     RequestConflict,
     VersionConflict,
+    unknown,
 )
 from modelplane.domain.history import diff, flatten
 from modelplane.domain.validation import deep_merge, require_object, validate, validate_reason
-from modelplane.services import experiments, flags, models, router_data, versioned
+from modelplane.services import experiments, flags, models, router_data, sync, versioned
 from modelplane.store.change_requests import (
     ChangeRequestRepository,
     EventRow,
@@ -39,17 +47,21 @@ from modelplane.store.change_requests import (
 from modelplane.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from modelplane.store.user_repositories import UserRepository
 
-POLICY_KINDS = ("model", "router_config", "profile", "flag", "experiment")
+POLICY_KINDS = ("model", "router_config", "profile", "flag", "experiment", "sync")
 KINDS: dict[str, versioned.Versioned[Any, Any]] = {
     "model": models.KIND,
     "router_config": router_data.ROUTER_CONFIG,
     "profile": router_data.PROFILES,
     "flag": flags.KIND,
     "experiment": experiments.KIND,
+    "sync": models.KIND,
 }
 """The kinds a request can change. A patch merges into the document (an experiment's:
 ``description``, ``variants`` — a list, so replaced whole — and ``guardrails``); a request
-for a flag, profile or experiment that does not exist yet creates it."""
+for a flag, profile or experiment that does not exist yet creates it, and so does a sync's
+for a model. ``sync`` changes come from a sync (``open_sync``), never from a request's
+body."""
+_SENT_KINDS = tuple(k for k in KINDS if k != "sync")
 STATES = ("open", "pending", "approved", "scheduled", "applied", "rejected", "withdrawn", "failed")
 PENDING = ("open", "pending", "approved", "scheduled")
 _MAX_CHANGES = 50
@@ -90,25 +102,43 @@ def _policy_json(row: PolicyRow) -> dict[str, Any]:
 
 
 def list_policies(uows: UnitOfWorkFactory) -> list[dict[str, Any]]:
-    """Every kind's policy; a kind never set is 0 approvers (apply directly)."""
+    """Every kind's policy (a kind never set is 0 approvers: apply directly), then each
+    provider's own model policy that was set."""
     with uows(read_only=True) as uow:
         stored = {p.kind: p for p in _repo(uow).policies()}
-    return [
+    kinds = [
         _policy_json(stored[k])
         if k in stored
         else {"kind": k, "approvers": 0, "role": "editor", "version": 0}
         for k in POLICY_KINDS
     ]
+    return kinds + [_policy_json(p) for k, p in sorted(stored.items()) if k not in POLICY_KINDS]
+
+
+def _policy_kind_error(uow: UnitOfWork, kind: Any) -> FieldError | None:
+    """What is wrong with a policy's kind: one of ``POLICY_KINDS``, or ``model:<provider>``
+    naming a provider that exists."""
+    if kind in POLICY_KINDS:
+        return None
+    head, _, provider = str(kind).partition(":")
+    if head != "model" or not provider:
+        listed = ", ".join(POLICY_KINDS)
+        return FieldError("kind", f"must be one of {listed}, or model:<provider>")
+    known = [p.id for p in uow.providers.all()]
+    if provider not in known:
+        return FieldError("kind", unknown("provider", provider, known))
+    return None
 
 
 def set_policy(
     uows: UnitOfWorkFactory, kind: str, approvers: Any, role: Any, author: str
 ) -> dict[str, Any]:
-    """Store ``kind``'s policy as its next version; the answer carries a ``warning`` when
-    fewer active users have ``role`` (or stronger) than the approvers it asks for."""
-    errors = []
-    if kind not in POLICY_KINDS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(POLICY_KINDS)}"))
+    """Store ``kind``'s policy as its next version (``model:<provider>``: that provider's
+    models, before the model kind's); the answer carries a ``warning`` when fewer active
+    users have ``role`` (or stronger) than the approvers it asks for."""
+    with uows(read_only=True) as uow:
+        problem = _policy_kind_error(uow, kind)
+    errors = [problem] if problem is not None else []
     if isinstance(approvers, bool) or not isinstance(approvers, int) or not 0 <= approvers <= 20:
         errors.append(FieldError("approvers", "must be a whole number from 0 to 20"))
     if role not in ROLE_ORDER:
@@ -137,16 +167,28 @@ def set_policy(
     return answer
 
 
-def _needed(repo: ChangeRequestRepository, changes: list[dict[str, Any]]) -> tuple[int, str]:
-    """The approvals the request needs (the strictest of its kinds' policies) and by whom."""
-    needed, role = 0, "editor"
+def _needed(uow: UnitOfWork, changes: list[dict[str, Any]]) -> tuple[int, str]:
+    """The approvals the request needs (the strictest of the policies its changes answer
+    to: a model's its provider's or the model kind's, a sync's also the sync policy) and by
+    whom."""
+    rows = versioned.policies(uow)
+    governing = []
     for change in changes:
-        policy = repo.policy(change["kind"])
-        if policy is not None and policy.approvers > 0:
-            needed = max(needed, policy.approvers)
-            if ROLE_ORDER[policy.role] > ROLE_ORDER.get(role, 0) or needed == policy.approvers:
-                role = policy.role if ROLE_ORDER[policy.role] >= ROLE_ORDER[role] else role
-    return needed, role
+        kind = change["kind"]
+        if kind == "sync":
+            scopes = sync.policy_scopes([change["sync"]["provider"]])
+        elif kind == "model":
+            scopes = [("model", _provider(uow, change))]
+        else:
+            scopes = [(kind, None)]
+        governing += [versioned.policy_for(rows, k, scope) for k, scope in scopes]
+    return versioned.strictest(governing)
+
+
+def _provider(uow: UnitOfWork, change: dict[str, Any]) -> str:
+    """The provider of the model a change is for (one not found: its id's provider part)."""
+    model = models.KIND.get(uow, change["id"])
+    return model.provider if model is not None else str(change["id"]).partition(":")[0]
 
 
 # Reading -----------------------------------------------------------------------------------
@@ -168,6 +210,8 @@ def _proposed(kind: str, key: str, current: dict[str, Any] | None, patch: dict[s
         base = {"modelId": key}
     if current is None and kind == "model":
         raise NotFound("model", key)
+    if current is None and kind == "sync":
+        base = {"id": key}  # a sync's new model: its patch is the whole document
     merged = deep_merge(base, patch)
     if kind in ("flag", "experiment"):
         merged["name"] = key
@@ -196,7 +240,7 @@ def _diff(uow: UnitOfWork, change: dict[str, Any]) -> dict[str, Any]:
 
 def _json(uow: UnitOfWork, row: RequestRow, details: bool) -> dict[str, Any]:
     repo = _repo(uow)
-    needed, role = _needed(repo, row.changes)
+    needed, role = _needed(uow, row.changes)
     events = repo.events(row.id)
     approvers = sorted(_approvers(events))
     body: dict[str, Any] = {
@@ -272,8 +316,11 @@ def _changes(data: Any) -> list[dict[str, Any]]:
             errors.append(FieldError(path, "must be an object"))
             continue
         kind, key, version = item.get("kind"), item.get("id"), item.get("expectedVersion")
-        if kind not in KINDS:
-            errors.append(FieldError(f"{path}.kind", f"must be one of {', '.join(KINDS)}"))
+        if kind == "sync":
+            message = "sync changes come from a sync (POST /api/v1/sync with changeRequest=true)"
+            errors.append(FieldError(f"{path}.kind", message))
+        elif kind not in KINDS:
+            errors.append(FieldError(f"{path}.kind", f"must be one of {', '.join(_SENT_KINDS)}"))
         if kind == "router_config" and key is None:
             key = router_data.CONFIG_ID
         if not isinstance(key, str) or not 1 <= len(key) <= 200:
@@ -294,10 +341,65 @@ def create_request(
     uows: UnitOfWorkFactory, title: Any, reason: Any, changes: Any, author: str
 ) -> dict[str, Any]:
     """Open a request: ``pending`` when its kinds need approvals, else ``open``."""
+    title, why = _titled(title, reason)
+    return _open(uows, title, why, _changes(changes), author)
+
+
+def open_sync(
+    uows: UnitOfWorkFactory,
+    options: sync.SyncOptions,
+    title: Any,
+    author: str,
+    raw: bytes | None = None,
+    confirm: Callable[[sync.SyncReport], None] | None = None,
+) -> dict[str, Any]:
+    """Open a request holding a sync's diff (``sync.proposal``: one ``sync`` change per
+    model it creates or changes); its reason is the sync's. ``confirm`` sees the report
+    first and may raise to open nothing. The answer is the request, with the sync's report
+    under ``sync``."""
+    title, why = _titled(title, options.reason)
+    report, changes = sync.proposal(uows, options, author, raw)
+    if confirm is not None:
+        confirm(report)
+    opened = _open(uows, title, why or report.reason, changes, author)
+    return {**opened, "sync": report.to_json()}
+
+
+def sync_or_open(
+    uows: UnitOfWorkFactory,
+    options: sync.SyncOptions,
+    author: str,
+    raw: bytes | None = None,
+    *,
+    change_request: bool = False,
+    title: Any = None,
+) -> dict[str, Any]:
+    """What every face's sync does: the sync (its report), or with ``change_request`` a
+    request holding its diff (``open_sync``). A title without a request, or a request that
+    is a dry run, is refused naming the field."""
+    if change_request and options.dry_run:
+        message = "a change request writes nothing until it is applied; leave dryRun out"
+        raise InvalidInput([FieldError("dryRun", message)])
+    if not change_request:
+        if title is not None:
+            raise InvalidInput([FieldError("title", "names a change request: ask for one")])
+        return sync.sync(uows, options, author, raw=raw).to_json()
+    return open_sync(uows, options, title, author, raw)
+
+
+def _titled(title: Any, reason: Any) -> tuple[str, str | None]:
     if not isinstance(title, str) or not 1 <= len(title.strip()) <= 200:
         raise InvalidInput([FieldError("title", "must be 1 to 200 characters")])
-    why = validate_reason(reason)
-    parsed = _changes(changes)
+    return title.strip(), validate_reason(reason)
+
+
+def _open(
+    uows: UnitOfWorkFactory,
+    title: str,
+    why: str | None,
+    parsed: list[dict[str, Any]],
+    author: str,
+) -> dict[str, Any]:
     with uows() as uow:
         repo = _repo(uow)
         errors = []
@@ -308,7 +410,8 @@ def create_request(
                 patch = require_object(change["patch"], "a patch")
                 spec = _proposed(change["kind"], key, current, patch)
                 kind = KINDS[change["kind"]]
-                kind.check(uow, key, spec, kind.get(uow, key))  # the database's rules too
+                if change["kind"] != "sync":  # a sync's new provider is added on apply
+                    kind.check(uow, key, spec, kind.get(uow, key))  # the database's rules
             except InvalidInput as exc:
                 errors += [
                     FieldError(f"changes[{i}].patch.{e.path}", e.message) for e in exc.errors
@@ -317,8 +420,8 @@ def create_request(
                 errors.append(FieldError(f"changes[{i}].id", str(exc)))
         if errors:
             raise InvalidInput(errors)
-        needed, _ = _needed(repo, parsed)
-        request_id = repo.add(title.strip(), why, author, "pending" if needed else "open", parsed)
+        needed, _ = _needed(uow, parsed)
+        request_id = repo.add(title, why, author, "pending" if needed else "open", parsed)
         repo.event(request_id, author, "opened", why)
         uow.commit()
     return get_request(uows, request_id)
@@ -383,7 +486,7 @@ def approve(
             raise Forbidden(
                 f"{actor!r} opened change request #{row.id}; its author cannot approve it"
             )
-        needed, needed_role = _needed(repo, row.changes)
+        needed, needed_role = _needed(uow, row.changes)
         if not allows(role, needed_role):
             raise Forbidden(f"approving needs the {needed_role} role; {actor!r} is {role}")
         repo.event(request_id, actor, "approved", validate_reason(text))
@@ -456,7 +559,7 @@ def rebase(
             )
         repo.set(request_id, changes=moved)
         repo.event(request_id, actor, "rebased", validate_reason(text))
-        needed, _ = _needed(repo, moved)
+        needed, _ = _needed(uow, moved)
         if needed and row.state in ("approved", "scheduled"):
             # What was approved is not what now stands: it needs approving again.
             repo.set(request_id, state="pending", apply_at=None)
@@ -483,7 +586,7 @@ def apply(uows: UnitOfWorkFactory, request_id: int, actor: str, at: Any = None) 
     with uows() as uow:
         repo = _repo(uow)
         row = _require(repo, request_id, lock=True)
-        _refuse_unready(repo, row)
+        _refuse_unready(uow, repo, row)
         if when is not None:
             if when <= repo.database_now():
                 raise InvalidInput([FieldError("at", "is in the past; name a time to come")])
@@ -496,10 +599,10 @@ def apply(uows: UnitOfWorkFactory, request_id: int, actor: str, at: Any = None) 
     return get_request(uows, request_id)
 
 
-def _refuse_unready(repo: ChangeRequestRepository, row: RequestRow) -> None:
+def _refuse_unready(uow: UnitOfWork, repo: ChangeRequestRepository, row: RequestRow) -> None:
     if row.state in ("withdrawn", "rejected", "applied", "failed"):
         raise RequestConflict(f"change request #{row.id} is {row.state}; it cannot be applied")
-    needed, _ = _needed(repo, row.changes)
+    needed, _ = _needed(uow, row.changes)
     approvers = _approvers(repo.events(row.id))
     if len(approvers) < needed:
         raise RequestConflict(
@@ -521,6 +624,9 @@ def _apply_in(
         for change in row.changes:
             kind = KINDS[change["kind"]]
             key = _key(change["kind"], change["id"])
+            synced = change["kind"] == "sync"
+            if synced:
+                sync.prepare_change(uow, change, at or utcnow())
             current, _ = _current(uow, change["kind"], key)
             spec = _proposed(change["kind"], key, current, change["patch"])
             try:
@@ -529,7 +635,9 @@ def _apply_in(
                     kind,
                     key,
                     spec,
-                    change=versioned.Change(row.author, why[:1000], at=at),
+                    change=versioned.Change(
+                        row.author, why[:1000], "synced" if synced else None, at=at
+                    ),
                     expected_version=change["expectedVersion"],
                 )
             except VersionConflict as exc:
@@ -537,6 +645,9 @@ def _apply_in(
                     f"change request #{row.id} is stale: {exc}; rebase it",
                     exc.changed_fields,
                 ) from exc
+            if synced:
+                sync.confirm_change(uow, change)
+    sync.record_runs(uow, row.changes, row.author, at or utcnow())
     repo.set(row.id, state="applied")
     repo.event(row.id, actor, "applied", None, at=at)
 
@@ -569,7 +680,7 @@ def run_due(
                         held.append(request_id)  # another process holds it until its time
                     continue
                 row = _require(repo, request_id)
-                _refuse_unready(repo, row)
+                _refuse_unready(uow, repo, row)
                 _apply_in(uow, repo, row, actor, row.apply_at if ahead else None)
                 if row.apply_at is not None and ahead:
                     _hold_until(repo, row.apply_at)

@@ -87,6 +87,9 @@ class _Models(versioned.Versioned[ModelSpec, Model]):
     def missing_version(self, key: str, version: int) -> NotFound:
         return NotFound("version", f"{key}@{version}")
 
+    def policy_scope(self, spec: ModelSpec) -> str | None:
+        return spec.provider  # a provider's own policy (``model:<provider>``) comes first
+
 
 KIND = _Models()
 

@@ -10,6 +10,12 @@ every field it confirmed (source, value, when).
 
 A field is a person's edit when its value differs from the value the last sync recorded for
 it. A field with no record yet takes the source's value.
+
+A sync answers to the ``sync`` approval policy and to the model policy of every model it
+writes (``policy_scopes``). Under one that asks for approvers an apply is refused
+(``ApprovalRequired``) unless it is an emergency override; ``proposal`` turns the same diff
+into a change request's changes (kind ``sync``, one per model), which
+``services/change_requests`` applies with ``prepare_change`` and ``confirm_change``.
 """
 
 from __future__ import annotations
@@ -37,9 +43,9 @@ from modelplane.domain.catalogue_sources import (
     parse,
 )
 from modelplane.domain.clock import utcnow
-from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.errors import ApprovalRequired, FieldError, InvalidInput
 from modelplane.domain.models import CAPABILITIES, Model, ModelSpec, Provider
-from modelplane.domain.validation import field_errors, validate_reason
+from modelplane.domain.validation import field_errors, merge_patch, validate_reason
 from modelplane.services import versioned
 from modelplane.services.models import KIND
 from modelplane.services.versioned import Change
@@ -83,6 +89,9 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)
     providers_created: list[str] = field(default_factory=list)
     applied: bool = False
+    approvals_needed: int = 0
+    """Approvals its policies ask for (0: it applies directly)."""
+    approver_role: str = "editor"
 
     @property
     def change_count(self) -> int:
@@ -121,6 +130,8 @@ class SyncReport:
             "errors": self.errors,
             "unmapped": self.unmapped,
             "warnings": self.warnings,
+            "approvalsNeeded": self.approvals_needed,
+            "approverRole": self.approver_role,
         }
 
 
@@ -129,6 +140,9 @@ class _Plan:
     specs: list[tuple[ModelSpec, bool]] = field(default_factory=list)
     """What to write: each model's new spec, and whether it is new."""
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each model's provenance after the sync: what it had, with what the sync confirmed."""
+    confirmed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Only what the sync confirmed, per model (what a change request carries)."""
     providers: list[Provider] = field(default_factory=list)
 
 
@@ -186,12 +200,16 @@ def sync(
     report = SyncReport(options.source, options.location, options.dry_run, why, started)
     with uows(read_only=options.dry_run) as uow:
         plan = _plan(uow, catalogue, options, report)
+        _approvals(uow, report, plan)
         if options.dry_run:
             return report
         if report.errors:
             problems = [FieldError(e["field"], e["message"]) for e in report.errors]
             failure = InvalidInput(problems, title="the source has bad values; nothing applied")
         else:
+            override = _past_policy(uow, plan)
+            if override is not None:
+                why = report.reason = f"emergency override: {override}"[:1000]
             _apply(uow, plan, author, why, started)
             report.applied = report.change_count > 0
             uow.sync_runs.add(_run(options, author, started, report, []))
@@ -201,6 +219,135 @@ def sync(
             return report
     _log_failure(uows, options, author, started, [str(p) for p in problems])
     raise failure
+
+
+OPEN_WITH = (
+    "the same sync: POST /api/v1/sync with changeRequest=true and a title, "
+    "modelplane sync ... --change-request --title TITLE, or the console's sync preview"
+)
+
+
+def policy_scopes(providers: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The policies a sync writing models of these providers answers to (each as
+    ``versioned.policy_for`` takes it): the ``sync`` policy, and each provider's model
+    policy; the strictest of them is what it needs."""
+    return [("sync", None), *(("model", p) for p in sorted(set(providers)))]
+
+
+def _past_policy(uow: UnitOfWork, plan: _Plan) -> str | None:
+    """Refuse the apply when a policy it answers to asks for approvers (``ApprovalRequired``
+    naming how to open a request instead); the emergency override's reason when that is
+    what lets it through. A sync that writes no model confirms provenance only: no policy
+    holds it."""
+    if not plan.specs:
+        return None
+    found = None
+    try:
+        for kind, scope in policy_scopes(spec.provider for spec, _ in plan.specs):
+            found = versioned.check_policy(uow, kind, scope) or found
+    except ApprovalRequired as exc:
+        raise exc.opened_with(OPEN_WITH) from None
+    return found
+
+
+def _approvals(uow: UnitOfWork, report: SyncReport, plan: _Plan) -> None:
+    rows = versioned.policies(uow)
+    scopes = policy_scopes(spec.provider for spec, _ in plan.specs) if plan.specs else []
+    needed, role = versioned.strictest(versioned.policy_for(rows, k, s) for k, s in scopes)
+    report.approvals_needed, report.approver_role = needed, role
+
+
+def proposal(
+    uows: UnitOfWorkFactory, options: SyncOptions, author: str, raw: bytes | None = None
+) -> tuple[SyncReport, list[dict[str, Any]]]:
+    """The sync's diff (read only, as a dry run) and the same as change-request changes of
+    kind ``sync``, one per model it creates or changes: the patch onto the model's version
+    now (a new model's whole document, on version 0), that version, and what its apply
+    records besides (the provider it creates, the fields it confirms, the source). A source
+    with bad values, or one that changes nothing, is refused naming why."""
+    started = utcnow()
+    catalogue = parse(options.source, decode(raw if raw is not None else fetch(options.location)))
+    reason = validate_reason(options.reason)
+    why = reason or f"synced from {options.source} ({options.location}) at {_iso(started)}"
+    report = SyncReport(options.source, options.location, True, why, started)
+    with uows(read_only=True) as uow:
+        plan = _plan(uow, catalogue, options, report)
+        if report.errors:
+            problems = [FieldError(e["field"], e["message"]) for e in report.errors]
+            raise InvalidInput(problems, title="the source has bad values; nothing requested")
+        if not plan.specs:
+            message = "the catalogue already agrees with the source: there is nothing to request"
+            raise InvalidInput([FieldError("changeRequest", message)])
+        _approvals(uow, report, plan)
+        created = {p.id: p for p in plan.providers}
+        changes = []
+        for spec, new in plan.specs:
+            current = None if new else uow.models.get(spec.id)
+            before = dict(current.spec().to_json()) if current is not None else None
+            provider = created.get(spec.provider)
+            changes.append(
+                {
+                    "kind": "sync",
+                    "id": spec.id,
+                    "patch": merge_patch(before, dict(spec.to_json())),
+                    "expectedVersion": current.version if current is not None else 0,
+                    "sync": {
+                        "source": options.source,
+                        "location": options.location,
+                        "at": _iso(started),
+                        "provider": spec.provider,
+                        "newProvider": (
+                            {"id": provider.id, "displayName": provider.display_name}
+                            if provider is not None
+                            else None
+                        ),
+                        "confirmed": plan.confirmed.get(spec.id, {}),
+                    },
+                }
+            )
+    return report, changes
+
+
+def prepare_change(uow: UnitOfWork, change: dict[str, Any], at: datetime) -> None:
+    """Before a ``sync`` change is saved: add the provider its new model needs, if it
+    still has none."""
+    new = change["sync"].get("newProvider")
+    if new is not None and uow.providers.get(new["id"]) is None:
+        uow.providers.add(Provider(id=new["id"], display_name=new["displayName"]), at)
+        uow.touch("provider", new["id"])
+
+
+def confirm_change(uow: UnitOfWork, change: dict[str, Any]) -> None:
+    """After a ``sync`` change is saved: the provenance of every field it confirmed, over
+    what the model's provenance holds now (another sync may have confirmed more since)."""
+    key = change["id"]
+    now = uow.provenance.of(key)
+    uow.provenance.put_many({key: {**now, **change["sync"]["confirmed"]}})
+
+
+def record_runs(uow: UnitOfWork, changes: list[dict[str, Any]], author: str, at: datetime) -> None:
+    """A sync run in the log for each source whose request was applied, counting its
+    models created and updated."""
+    runs: dict[tuple[str, str], dict[str, int]] = {}
+    for change in changes:
+        if change["kind"] != "sync":
+            continue
+        info = change["sync"]
+        counts = runs.setdefault((info["source"], info["location"]), {"created": 0, "updated": 0})
+        counts["created" if change["expectedVersion"] == 0 else "updated"] += 1
+    for (source, location), counts in runs.items():
+        uow.sync_runs.add(
+            SyncRun(
+                source=source,
+                location=location,
+                started_at=at,
+                finished_at=utcnow(),
+                author=author,
+                applied=True,
+                counts=counts,
+                errors=[],
+            )
+        )
 
 
 def sync_runs(uows: UnitOfWorkFactory, limit: int = 50) -> dict[str, Any]:
@@ -306,7 +453,7 @@ def _plan_create(
         report.errors += _entry_errors(entry, exc)
         return
     plan.specs.append((spec, True))
-    plan.provenance[entry.id] = _confirmed({}, entry, options, report.at, _present(entry))
+    _confirm(plan, entry.id, {}, entry, options, report.at, _present(entry))
     report.created.append({"id": entry.id, "name": entry.name, "fields": _json_fields(entry)})
 
 
@@ -356,7 +503,7 @@ def _plan_update(
         confirmed.append(path)
     if not changes:
         report.unchanged.append(model.id)
-        plan.provenance[model.id] = _confirmed(provenance, entry, options, report.at, confirmed)
+        _confirm(plan, model.id, provenance, entry, options, report.at, confirmed)
         return
     try:
         spec = ModelSpec.model_validate(document, context={"stored": True})
@@ -364,7 +511,7 @@ def _plan_update(
         report.errors += _entry_errors(entry, exc)
         return
     plan.specs.append((spec, False))
-    plan.provenance[model.id] = _confirmed(provenance, entry, options, report.at, confirmed)
+    _confirm(plan, model.id, provenance, entry, options, report.at, confirmed)
     report.updated.append({"id": model.id, "changes": changes})
 
 
@@ -384,19 +531,26 @@ def _present(entry: UpstreamEntry) -> list[str]:
     return [path for path in SYNCED_FIELDS if entry.fields.get(path) is not None]
 
 
-def _confirmed(
+def _confirm(
+    plan: _Plan,
+    model_id: str,
     previous: dict[str, Any],
     entry: UpstreamEntry,
     options: SyncOptions,
     at: datetime,
     paths: Iterable[str],
-) -> dict[str, Any]:
-    fields = dict(previous)
+) -> None:
     stamp = _iso(at)
-    for path in paths:
-        value = entry.fields.get(path)
-        fields[path] = {"source": options.source, "value": _json(value), "confirmedAt": stamp}
-    return fields
+    fields = {
+        path: {
+            "source": options.source,
+            "value": _json(entry.fields.get(path)),
+            "confirmedAt": stamp,
+        }
+        for path in paths
+    }
+    plan.confirmed[model_id] = fields
+    plan.provenance[model_id] = {**previous, **fields}
 
 
 def _entry_errors(entry: UpstreamEntry, exc: ValidationError) -> list[dict[str, str]]:
@@ -474,14 +628,16 @@ def _iso(moment: datetime) -> str:
 
 
 def _apply(uow: UnitOfWork, plan: _Plan, author: str, why: str, at: datetime) -> None:
+    """The plan's writes; its policies were checked once, before (``_past_policy``)."""
     for provider in plan.providers:
         uow.providers.add(provider, at)
         uow.touch("provider", provider.id)
     change = Change(author, why, "synced", at)
-    versioned.create_many(uow, KIND, [spec for spec, new in plan.specs if new], change=change)
-    for spec, new in plan.specs:
-        if not new:
-            versioned.save(uow, KIND, spec.id, spec, change=change, expected_version=None)
+    with versioned.approved():
+        versioned.create_many(uow, KIND, [spec for spec, new in plan.specs if new], change=change)
+        for spec, new in plan.specs:
+            if not new:
+                versioned.save(uow, KIND, spec.id, spec, change=change, expected_version=None)
     uow.provenance.put_many(plan.provenance)
 
 

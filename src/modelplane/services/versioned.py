@@ -16,14 +16,14 @@ here, once.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from modelplane.domain.access import allows
+from modelplane.domain.access import ROLE_ORDER, allows
 from modelplane.domain.base import DomainModel
 from modelplane.domain.clock import utcnow
 from modelplane.domain.errors import (
@@ -38,7 +38,7 @@ from modelplane.domain.errors import (
 from modelplane.domain.history import ChangeType, HistoryEntry, diff
 from modelplane.domain.validation import merge_patch, validate, validate_reason
 from modelplane.services import webhooks
-from modelplane.store.change_requests import ChangeRequestRepository
+from modelplane.store.change_requests import ChangeRequestRepository, PolicyRow
 from modelplane.store.repositories import HistoryRepository
 from modelplane.store.unit_of_work import UnitOfWork
 
@@ -147,6 +147,11 @@ class Versioned(ABC, Generic[S, V]):
     def missing_version(self, key: str, version: int) -> NotFound:
         return NotFound(f"{self.kind} version", f"{key}@{version}")
 
+    def policy_scope(self, spec: S) -> str | None:
+        """What narrows this document's approval policy (a model's provider); none by
+        default."""
+        return None
+
 
 @dataclass(frozen=True)
 class Change:
@@ -229,17 +234,46 @@ def overriding(reason: str) -> Iterator[None]:
         _EMERGENCY.reset(token)
 
 
-def check_policy(uow: UnitOfWork, change_kind: str) -> str | None:
-    """``ApprovalRequired`` when ``change_kind``'s policy asks for approvers and this write
-    is not an approved one (the one place the approval rule is enforced). The answer is the
-    emergency override's reason when that is what let the write through."""
+def policy_for(
+    policies: Mapping[str, PolicyRow], change_kind: str, scope: str | None = None
+) -> PolicyRow | None:
+    """The policy that governs a change of ``change_kind``: the one set for ``scope`` (a
+    model's provider: kind ``model:<provider>``) when there is one, else the kind's (the
+    one rule of which policy applies, for direct writes, syncs and change requests)."""
+    if scope is not None and f"{change_kind}:{scope}" in policies:
+        return policies[f"{change_kind}:{scope}"]
+    return policies.get(change_kind)
+
+
+def strictest(rows: Iterable[PolicyRow | None]) -> tuple[int, str]:
+    """What a change answering to several policies needs: the most approvals any asks for,
+    by the strongest role any names (none asks: 0, by editors)."""
+    needed, role = 0, "editor"
+    for policy in rows:
+        if policy is not None and policy.approvers > 0:
+            needed = max(needed, policy.approvers)
+            if ROLE_ORDER[policy.role] >= ROLE_ORDER[role]:
+                role = policy.role
+    return needed, role
+
+
+def policies(uow: UnitOfWork) -> dict[str, PolicyRow]:
+    """Every stored policy by its kind (``model``, ``model:openai``, ...)."""
+    return {p.kind: p for p in ChangeRequestRepository(uow.connection).policies()}
+
+
+def check_policy(uow: UnitOfWork, change_kind: str, scope: str | None = None) -> str | None:
+    """``ApprovalRequired`` when the policy governing ``change_kind`` (in ``scope``: see
+    ``policy_for``) asks for approvers and this write is not an approved one (the one place
+    the approval rule is enforced). The answer is the emergency override's reason when that
+    is what let the write through."""
     if _APPROVED.get():
         return None
-    policy = ChangeRequestRepository(uow.connection).policy(change_kind)
+    policy = policy_for(policies(uow), change_kind, scope)
     if policy is not None and policy.approvers > 0:
         override = _EMERGENCY.get()
         if override is None:
-            raise ApprovalRequired(change_kind, policy.approvers, policy.role)
+            raise ApprovalRequired(policy.kind, policy.approvers, policy.role)
         return override
     return None
 
@@ -266,7 +300,7 @@ def save(
     if current is not None and kind.spec_of(current) == spec and not force:
         return current
     try:
-        override = check_policy(uow, kind.change_kind)
+        override = check_policy(uow, kind.change_kind, kind.policy_scope(spec))
     except ApprovalRequired as exc:
         before = dict(kind.spec_of(current).to_json()) if current is not None else None
         patch = merge_patch(before, dict(spec.to_json()))
@@ -322,7 +356,8 @@ def create_many(
     """Store each spec as a new document at version 1, in bulk: the rows ``save`` writes
     for a creation (the value, its history entry, the change-log note) in a few statements.
     The caller has checked that none exists yet and that ``kind.check`` holds."""
-    check_policy(uow, kind.change_kind)
+    for scope in sorted({kind.policy_scope(spec) for spec in specs}, key=str):
+        check_policy(uow, kind.change_kind, scope)
     at = change.at or utcnow()
     values = [kind.build(spec, None, 1, change.author, at) for spec in specs]
     kind.add_many(uow, values)

@@ -20,6 +20,12 @@ class ProvenanceRepository:
         rows = self._conn.execute(select(t.model_provenance))
         return {r.model_id: dict(r.fields) for r in rows}
 
+    def of(self, model_id: str) -> dict[str, Any]:
+        """One model's fields (none recorded: empty)."""
+        table = t.model_provenance
+        row = self._conn.execute(select(table.c.fields).where(table.c.model_id == model_id)).first()
+        return dict(row.fields) if row is not None else {}
+
     def put_many(self, fields: dict[str, dict[str, Any]]) -> None:
         """Replace the rows of these models (two statements, whatever their number)."""
         if not fields:

@@ -612,14 +612,15 @@ what, why and through which face. The audit feed reads it with the history table
 approval_policies = Table(
     "approval_policies",
     metadata,
-    Column("kind", String(40), primary_key=True),
+    Column("kind", String(80), primary_key=True),  # model, ..., sync; model:<provider>
     Column("approvers", Integer, nullable=False),
     Column("role", String(20), nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
-"""How many approvals a direct write of each kind needs (none stored: 0, apply directly)."""
+"""How many approvals a direct write of each kind needs (none stored: 0, apply directly); a
+model provider's own (``model:<provider>``) comes before the model kind's."""
 
 change_requests = Table(
     "change_requests",

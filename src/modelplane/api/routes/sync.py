@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from modelplane.api.deps import Admin, RuntimeDep, Viewer
 from modelplane.api.routes.bulk import read_body
 from modelplane.api.threads import DatabaseRoute
+from modelplane.api.writes import EmergencyDep
 from modelplane.domain.catalogue_sources import SourceName
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.validation import MAX_REASON
+from modelplane.services import change_requests
 from modelplane.services import sync as svc
 
 router = APIRouter(prefix="/api/v1", tags=["sync"], route_class=DatabaseRoute)
@@ -29,8 +31,14 @@ router = APIRouter(prefix="/api/v1", tags=["sync"], route_class=DatabaseRoute)
         "rise more than threefold; applied with `acceptHeld`), `skipped`, `errors` and "
         "`unmapped`. With `dryRun=true` nothing is written. Otherwise the diff is applied in "
         "one transaction, one history entry of type `synced` per changed model; bad values "
-        "answer 422 naming each entry and field, and nothing is applied."
+        "answer 422 naming each entry and field, and nothing is applied.\n\n"
+        "Under an approval policy (kind `sync`, or the model policy of a model it writes) "
+        "an apply answers 409 with `openWith`; `changeRequest=true` with a `title` opens a "
+        "change request holding the diff instead (201, the request with the report under "
+        "`sync`), which is approved and applied like any other. `X-Emergency-Override: "
+        "<reason>` (admins) applies past the policy, marked in the history."
     ),
+    dependencies=[EmergencyDep],
     openapi_extra={
         "requestBody": {
             "required": False,
@@ -40,6 +48,7 @@ router = APIRouter(prefix="/api/v1", tags=["sync"], route_class=DatabaseRoute)
 )
 async def sync(
     request: Request,
+    response: Response,
     runtime: RuntimeDep,
     who: Admin,
     source: SourceName,
@@ -50,6 +59,8 @@ async def sync(
     only: Annotated[list[str] | None, Query()] = None,
     overwrite: bool = False,
     accept_held: Annotated[bool, Query(alias="acceptHeld")] = False,
+    change_request: Annotated[bool, Query(alias="changeRequest")] = False,
+    title: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     body = await read_body(request, runtime.settings.import_max_bytes)
     if url is not None and not url.startswith(("http://", "https://")):
@@ -71,9 +82,19 @@ async def sync(
 
     def work() -> dict[str, Any]:
         raw = None if url is not None else body
-        return svc.sync(runtime.unit_of_work, options, who.name, raw=raw).to_json()
+        return change_requests.sync_or_open(
+            runtime.unit_of_work,
+            options,
+            who.name,
+            raw,
+            change_request=change_request,
+            title=title,
+        )
 
-    return await run_in_threadpool(work)
+    answer = await run_in_threadpool(work)
+    if change_request:
+        response.status_code = 201
+    return answer
 
 
 @router.get("/sync/runs", summary="The last sync of each source, and the most recent runs")

@@ -80,6 +80,7 @@ _PAGES = {
     "profile": "/admin/auto-router/profiles/{id}/history",
     "flag": "/admin/rollout/flags/{id}/history",
     "experiment": "/admin/experiments/{id}",
+    "sync": "/admin/models/{id}/history",
 }
 
 

@@ -6,12 +6,18 @@ is listed on the page.
 The source's text waits between preview and apply as the bulk import's does
 (``web/staging.py``); applying re-plans in its transaction and refuses if the plan is not the
 one that was confirmed.
+
+When an approval policy holds the sync (``approvalsNeeded`` in its preview), the preview
+offers to open a change request holding exactly the previewed diff instead, and an
+emergency override with a required reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any, cast
 
 from fastapi import APIRouter
@@ -19,7 +25,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from modelplane.domain.catalogue_sources import SOURCES, SourceName
-from modelplane.domain.errors import FieldError, InvalidInput
+from modelplane.domain.errors import ApprovalRequired, FieldError, Forbidden, InvalidInput
+from modelplane.services import change_requests, versioned
 from modelplane.services import sync as svc
 from modelplane.web import staging
 from modelplane.web.console import AdminConsole, Console
@@ -83,38 +90,102 @@ async def preview(console: AdminConsole, form: CheckedForm) -> Response:
 
 @router.post("/sync/apply", response_class=HTMLResponse)
 def apply(console: AdminConsole, form: CheckedForm) -> Response:
-    stage = str(form.get("stage") or "")
-    digest = str(form.get("digest") or "")
-    reason = str(form.get("reason") or "").strip()
-    staged = staging.staged(_owner(console), stage)
+    """Apply the confirmed preview; with ``override`` (a reason), past its policy as an
+    emergency override."""
+    stage, digest, reason, staged = _staged(console, form)
     if not isinstance(staged, dict):
-        problem = FieldError("file", "this preview has expired; upload the file again")
-        return _page(console, [problem], status=410)
+        return _expired(console)
     options = _options(
         console, staged["source"], staged["location"], reason, bool(staged["overwrite"]), False
     )
+    override = form.get("override")
+    raw = str(staged["raw"]).encode()
+    try:
+        if override is None:
+            report = svc.sync(console.uows, options, console.author, raw, _confirm(digest))
+        else:
+            assert console.user is not None
+            why = versioned.override_reason(console.author, console.user.role, override, "override")
+            with versioned.overriding(why):
+                report = svc.sync(console.uows, options, console.author, raw, _confirm(digest))
+    except _Refused as refused:
+        return _changed_since(console, refused.report, stage, reason)
+    except ApprovalRequired:
+        # A policy set since the preview: the preview again, now offering the request.
+        console.notices.append("This sync now needs approval, so nothing was applied.")
+        dry = dataclasses.replace(options, dry_run=True)
+        fresh = svc.sync(console.uows, dry, console.author, raw=raw)
+        return _page(
+            console, [], report=fresh, stage=stage, digest=_digest(fresh), reason=reason, status=409
+        )
+    except (InvalidInput, Forbidden) as exc:
+        errors = exc.errors if isinstance(exc, InvalidInput) else [FieldError("override", str(exc))]
+        return _page(console, errors, status=422)
+    staging.discard(_owner(console), stage)
+    return _page(console, [], report=report, applied=True)
+
+
+@router.post("/sync/request")
+def open_request(console: AdminConsole, form: CheckedForm) -> Response:
+    """Open a change request holding the confirmed preview's diff, and land on it."""
+    stage, digest, reason, staged = _staged(console, form)
+    if not isinstance(staged, dict):
+        return _expired(console)
+    options = _options(
+        console, staged["source"], staged["location"], reason, bool(staged["overwrite"]), False
+    )
+    try:
+        opened = change_requests.open_sync(
+            console.uows,
+            options,
+            form.get("title"),
+            console.author,
+            str(staged["raw"]).encode(),
+            _confirm(digest),
+        )
+    except _Refused as refused:
+        return _changed_since(console, refused.report, stage, reason)
+    except InvalidInput as exc:
+        return _page(console, exc.errors, status=422)
+    staging.discard(_owner(console), stage)
+    notice = (
+        f"Change request #{opened['id']} opened with {len(opened['changes'])} model "
+        f"change(s): it needs {opened['approvalsNeeded']} approval(s)."
+    )
+    return console.redirect(f"/admin/changes/{opened['id']}", notice=notice)
+
+
+def _staged(console: Console, form: CheckedForm) -> tuple[str, str, str, Any]:
+    stage = str(form.get("stage") or "")
+    digest = str(form.get("digest") or "")
+    reason = str(form.get("reason") or "").strip()
+    return stage, digest, reason, staging.staged(_owner(console), stage)
+
+
+def _expired(console: Console) -> Response:
+    problem = FieldError("file", "this preview has expired; upload the file again")
+    return _page(console, [problem], status=410)
+
+
+def _confirm(digest: str) -> Callable[[svc.SyncReport], None]:
+    """Refuse (``_Refused``) a plan that is not the preview that was confirmed."""
 
     def confirm(report: svc.SyncReport) -> None:
         if _digest(report) != digest:
             raise _Refused(report)
 
-    try:
-        raw = str(staged["raw"]).encode()
-        report = svc.sync(console.uows, options, console.author, raw=raw, confirm=confirm)
-    except _Refused as refused:
-        console.notices.append(
-            "The catalogue changed since your preview, so nothing was applied. "
-            "Here is the new preview; confirm again to apply it."
-        )
-        fresh = refused.report
-        fresh.dry_run, fresh.applied = True, False
-        return _page(
-            console, [], report=fresh, stage=stage, digest=_digest(fresh), reason=reason, status=409
-        )
-    except InvalidInput as exc:
-        return _page(console, exc.errors, status=422)
-    staging.discard(_owner(console), stage)
-    return _page(console, [], report=report, applied=True)
+    return confirm
+
+
+def _changed_since(console: Console, fresh: svc.SyncReport, stage: str, reason: str) -> Response:
+    console.notices.append(
+        "The catalogue changed since your preview, so nothing was applied. "
+        "Here is the new preview; confirm again to apply it."
+    )
+    fresh.dry_run, fresh.applied = True, False
+    return _page(
+        console, [], report=fresh, stage=stage, digest=_digest(fresh), reason=reason, status=409
+    )
 
 
 def _options(
