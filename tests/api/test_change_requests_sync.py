@@ -15,20 +15,11 @@ from fastapi.testclient import TestClient
 
 from modelplane.services import change_requests as svc
 
-H = dict[str, dict[str, str]]
+from .test_change_requests import H, _policy
+
 CR = "/api/v1/change-requests"
 SOURCE = (Path(__file__).parents[1] / "sync" / "fixtures" / "litellm.json").read_bytes()
 SYNC = "/api/v1/sync?source=litellm"
-
-
-def _policy(client: TestClient, headers: H, kind: str = "sync", n: int = 1) -> Any:
-    answer = client.put(
-        f"/api/v1/approval-policies/{kind}",
-        json={"approvers": n, "role": "editor"},
-        headers=headers["admin"],
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def _sync(
@@ -54,7 +45,7 @@ def test_a_sync_under_its_policy_goes_through_a_request(client: TestClient, head
     assert [
         p["kind"] for p in client.get("/api/v1/approval-policies", headers=editor).json()["data"]
     ][-1] == "sync"
-    _policy(client, headers)
+    _policy(client, headers, "sync")
     preview = _sync(client, headers, "&dryRun=true").json()
     assert preview["approvalsNeeded"] == 1 and preview["approverRole"] == "editor"
 
@@ -102,11 +93,11 @@ def test_a_model_moved_since_is_named_and_a_rebase_keeps_both(
     client: TestClient, headers: H
 ) -> None:
     editor = headers["editor"]
-    _policy(client, headers)
-    with_policy_off = _policy(client, headers, n=0)
+    _policy(client, headers, "sync")
+    with_policy_off = _policy(client, headers, "sync", n=0)
     assert with_policy_off["approvers"] == 0
     assert _sync(client, headers).status_code == 200  # policy 0: applies directly, as before
-    _policy(client, headers, n=1)
+    _policy(client, headers, "sync", n=1)
     changed = json.loads(SOURCE)
     changed["gpt-4o"]["input_cost_per_token"] = 3e-06
     changed["gpt-4o"]["max_output_tokens"] = 32768
@@ -142,7 +133,7 @@ def test_a_model_moved_since_is_named_and_a_rebase_keeps_both(
 
 def test_a_scheduled_sync_request_lands_once_at_its_time(client: TestClient, headers: H) -> None:
     editor = headers["editor"]
-    _policy(client, headers)
+    _policy(client, headers, "sync")
     rid = _request(client, headers)["id"]
     client.post(f"{CR}/{rid}/approve", headers=editor)
     soon = datetime.now(UTC) + timedelta(seconds=1)
@@ -169,7 +160,7 @@ def test_a_model_policy_holds_a_sync_too(client: TestClient, headers: H) -> None
 def test_an_emergency_override_applies_a_sync_past_its_policy(
     client: TestClient, headers: H
 ) -> None:
-    _policy(client, headers)
+    _policy(client, headers, "sync")
     editor_try = client.post(
         SYNC,
         content=SOURCE,
