@@ -58,7 +58,7 @@ async def _body(request: Request) -> Any:
     if not raw:
         return None
     kind = request.headers.get("content-type")
-    if kind:
+    if kind and kind != "application/json":  # the usual header needs no parsing
         message = email.message.Message()
         message["content-type"] = kind
         subtype = message.get_content_subtype()
