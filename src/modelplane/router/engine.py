@@ -34,10 +34,12 @@ _unseeded = random.Random()
 class RouteContext:
     """What one call brings besides the request: when the caller started working on it
     (so ``timing`` covers choosing the data too), and the random source for an unseeded
-    request (a seeded one always rolls with its seed)."""
+    request (a seeded one always rolls with its seed), and the id the decision is logged
+    under, if it is logged."""
 
     started_ns: int = field(default_factory=perf_counter_ns)
     rng: random.Random | None = None
+    decision_id: str | None = None
 
 
 class Router:
@@ -47,7 +49,6 @@ class Router:
 
     def route(self, request: RouteRequest, context: RouteContext | None = None) -> RouteDecision:
         context = context or RouteContext()
-        start = context.started_ns
         data = self.data
         classification, how, note = self.classify(request)
         classified = perf_counter_ns()
@@ -59,11 +60,11 @@ class Router:
             raise
         except Exception as exc:  # a bug or bad data must not leave the user without a model
             log.exception("routing failed; using the fallback model")
-            return self._fallback_after_error(request, classification, how, start, exc)
+            return self._fallback_after_error(request, classification, how, context, exc)
         decided = perf_counter_ns()
         reasoning = describe_classification(classification, how, note)
         return self._decision(
-            request, classification, how, outcome, reasoning, start, classified, decided
+            request, classification, how, outcome, reasoning, context, classified, decided
         )
 
     def classify(
@@ -97,7 +98,7 @@ class Router:
         how: ClassificationSource,
         outcome: Outcome,
         classified_text: str,
-        start: int,
+        context: RouteContext,
         classified: int,
         decided: int,
     ) -> RouteDecision:
@@ -118,7 +119,8 @@ class Router:
             config_version=self.data.config_version,
             profiles_version=self.data.profiles_version,
             seed=request.seed,
-            timing=_timing(start, classified, decided),
+            timing=_timing(context.started_ns, classified, decided),
+            decision_id=context.decision_id,
         )
 
     def _fallback_after_error(
@@ -126,7 +128,7 @@ class Router:
         request: RouteRequest,
         classification: Classification,
         how: ClassificationSource,
-        start: int,
+        context: RouteContext,
         exc: Exception,
     ) -> RouteDecision:
         data = self.data
@@ -149,15 +151,62 @@ class Router:
             profiles_version=data.profiles_version,
             seed=request.seed,
             error=error_text(exc),
-            timing=_timing(start, now, now),
+            timing=_timing(context.started_ns, now, now),
+            decision_id=context.decision_id,
         )
+
+
+LISTINGS_KEPT = 1024
+"""Default listings each compiled router remembers (a few KB each); past that, the
+oldest is dropped."""
 
 
 def _listed(outcome: Outcome, everything: bool) -> tuple[list[Candidate], int | None]:
     """The candidates to list, best score first (then by id), and the chosen model's rank.
     Every eligible model is scored once (a float each); only the listed ones get a
     breakdown, so a ``top`` answer costs one pass, a partial sort and a handful of
-    breakdowns, not one per model."""
+    breakdowns, not one per model.
+
+    A ``top`` listing depends only on what ``_listing_key`` names, and requests of one
+    kind share it: it is built once per compiled router (so per change of the data) and
+    then reused. The candidates are frozen, so sharing them is safe."""
+    if everything:
+        return _list(outcome, everything)
+    memo = outcome.scorer.router.listings
+    key = _listing_key(outcome)
+    listed = memo.get(key)
+    if listed is None:
+        listed = _list(outcome, everything)
+        if len(memo) >= LISTINGS_KEPT:
+            memo.pop(next(iter(memo), None), None)
+        memo[key] = listed
+    return list(listed[0]), listed[1]
+
+
+def _listing_key(outcome: Outcome) -> tuple[object, ...]:
+    """Everything a listing is computed from: the eligible models (their pool, its
+    prefix per tier and the positions skipped), the score's inputs (the classification's
+    categories, complexity and reasoning, the bias factors, the previous model) and the
+    chosen model, whose rank is part of the answer."""
+    eligible, scorer = outcome.eligible, outcome.scorer
+    c = scorer.classification
+    return (
+        id(eligible.pools),  # one of the router's own pools, alive as long as its memo
+        tuple(eligible.counts),
+        tuple(tuple(s) for s in eligible.skipped),
+        c.primary_category,
+        c.secondary_category,
+        c.complexity,
+        c.requires_reasoning,
+        scorer.cost_factor,
+        scorer.speed_factor,
+        scorer.previous_model_id,
+        outcome.model.id,
+        outcome.is_fallback,
+    )
+
+
+def _list(outcome: Outcome, everything: bool) -> tuple[list[Candidate], int | None]:
     scorer, chosen = outcome.scorer, outcome.model
     score = scorer.score
     keyed = [(-score(m), m.id, m) for m in outcome.eligible.all()]
@@ -185,7 +234,7 @@ def without_data(
 ) -> RouteDecision:
     """The answer when there is no router data to route with: ``fallback_model_id``, and
     why, said plainly."""
-    start = (context or RouteContext()).started_ns
+    context = context or RouteContext()
     _refuse_if_excluded(fallback_model_id, request.exclude)
     now = perf_counter_ns()
     return RouteDecision(
@@ -202,7 +251,8 @@ def without_data(
         profiles_version=0,
         seed=request.seed,
         error=error,
-        timing=_timing(start, now, now),
+        timing=_timing(context.started_ns, now, now),
+        decision_id=context.decision_id,
     )
 
 

@@ -61,7 +61,8 @@ def route(
     a sampled share is shadowed); without one, the environment alone chooses.
     ``classifier`` overrides the configured one; ``http_client`` is what the LLM
     classifier talks through (a shared client when omitted)."""
-    started = RouteContext()
+    logged = needs_database(runtime.overrides)
+    started = RouteContext(decision_id=new_decision_id() if logged else None)
     assignment = runtime.assignment(context)
     if assignment.shadowed and request.seed is None:  # a comparison must replay the roll
         request = request.model_copy(update={"seed": random.getrandbits(62)})
@@ -75,8 +76,7 @@ def route(
         http_client,
         assignment.arm,
     )
-    if needs_database(runtime.overrides):
-        decision = decision.model_copy(update={"decision_id": new_decision_id()})
+    if logged:
         chosen = models.get_model(decision.selected_model_id)
         average = chosen.pricing.average if chosen is not None else None
         settings = runtime.settings

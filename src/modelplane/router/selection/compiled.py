@@ -11,9 +11,10 @@ strategy or a face needs them, from terms that are also precomputed here.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from modelplane.domain.lifecycle import SunsetSchedule
 from modelplane.domain.models import Model
@@ -27,6 +28,9 @@ from modelplane.domain.router_config import (
     Tier,
 )
 from modelplane.router.classification.classifier import ClassifierContext
+
+if TYPE_CHECKING:  # scoring builds on this module
+    from modelplane.router.selection.scoring import Candidate
 
 TIER_INDEX: dict[Tier, int] = {tier: i for i, tier in enumerate(TIERS)}
 
@@ -128,7 +132,8 @@ class Dials:
 @dataclass
 class CompiledRouter:
     """Everything a decision reads, built by ``compile_router``. Immutable after that,
-    except for ``_fixed``: a memo of score terms per classification, filled on first use."""
+    except for its memos, filled on first use: ``_fixed`` (score terms per classification)
+    and ``listings`` (the engine's default candidate listings, ``router/engine.py``)."""
 
     config: RouterConfig
     dials: Dials
@@ -142,6 +147,9 @@ class CompiledRouter:
     """The routable models' sunset instants: past one, a model is excluded at route time,
     with no write and no recompilation."""
     _fixed: dict[tuple[str, str | None, Complexity, bool], list[float]] = field(
+        default_factory=dict, repr=False
+    )
+    listings: dict[Hashable, tuple[list[Candidate], int | None]] = field(
         default_factory=dict, repr=False
     )
 
