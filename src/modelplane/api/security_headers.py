@@ -14,7 +14,6 @@ that, and no other page does.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -55,22 +54,33 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, production: bool) -> None:
         self.app = app
         self.production = production
+        # Encoded once: a response adds them to its raw header list in one pass.
+        self._raw = {
+            docs: _encoded(security_headers(path, production))
+            for docs, path in ((False, "/"), (True, "/docs"))
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(scope["path"], self.production)
+        extra = self._raw[scope["path"] in DOCS_PATHS]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    if name not in headers:
-                        headers[name] = value
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [pair for pair in extra if pair[0] not in present]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _encoded(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    )
 
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeadersMiddleware", "security_headers"]
