@@ -13,8 +13,10 @@ eligible models with the same scores and tiers (it exits 1 if not).
 ``+candidates`` adds what the API and CLI do after the choice: every eligible candidate
 scored with its breakdown, as pydantic objects (linear in the catalogue by nature).
 
-``+top-5 µs`` is what the API's default answer adds: every eligible model scored (a float),
-a partial sort, and breakdowns for the best five.
+``+top-5 µs`` is a decision with the API's default listing built afresh: every eligible model
+scored (a float), a partial sort, and breakdowns for the best five. ``+kept top-5 µs`` is the
+same with the listing the compiled router remembers per kind of request
+(``router/engine.py``), as a server answers once the 48 kinds have been seen.
 
     uv run python -m bench.route [--repeats 31]
         [--strategy weighted-random|best-in-tier|best|quality]
@@ -23,7 +25,6 @@ a partial sort, and breakdowns for the best five.
 from __future__ import annotations
 
 import argparse
-import heapq
 import random
 import statistics
 import sys
@@ -36,6 +37,8 @@ from modelplane.domain.models import Model
 from modelplane.domain.profiles import Profile
 from modelplane.domain.router_config import SELECTION_STRATEGIES, RouterConfig
 from modelplane.router import Classification, RouteRequest, compile_router, decide
+from modelplane.router.engine import _list as build_listing
+from modelplane.router.engine import _listed as listed
 from modelplane.router.selection.scoring import Scorer
 from modelplane.store.static import static_tables
 
@@ -142,7 +145,7 @@ def median_us(run: Callable[[], None], per_batch: int, repeats: int) -> float:
 
 def bench_size(
     n: int, repeats: int, config: RouterConfig
-) -> tuple[float, float, float, float, float]:
+) -> tuple[float, float, float, float, float, float]:
     models, profiles = synthesize(n)
     cases = variants(models)
     check_parity(models, profiles, config, cases)
@@ -180,11 +183,16 @@ def bench_size(
         nonlocal fast_i
         c, r = cases[fast_i % len(cases)]
         fast_i += 1
-        outcome = decide(router, c, r, rng)
-        score = outcome.scorer.score
-        best = heapq.nsmallest(5, outcome.eligible.all(), key=lambda m: (-score(m), m.id))
-        [outcome.scorer.candidate(m) for m in best]
+        build_listing(decide(router, c, r, rng), False)
 
+    def with_kept_top() -> None:
+        nonlocal fast_i
+        c, r = cases[fast_i % len(cases)]
+        fast_i += 1
+        listed(decide(router, c, r, rng), False)
+
+    for c, r in cases:  # the router remembers each kind's best five from its first request
+        listed(decide(router, c, r, rng), False)
     naive_batch = max(1, 4_800 // n)
     return (
         median_us(fast, 480, repeats),
@@ -192,6 +200,7 @@ def bench_size(
         median_us(with_candidates, naive_batch * 4, max(5, repeats // 3)),
         median_us(naive, naive_batch * 4, max(5, repeats // 3)),
         median_us(with_top, naive_batch * 4, max(5, repeats // 3)),
+        median_us(with_kept_top, naive_batch * 4, max(5, repeats // 3)),
     )
 
 
@@ -215,15 +224,15 @@ def main() -> None:
     print(
         f"{'models':>7}  {'compiled µs':>11}  {'+seeded rng':>11}  {'naive µs':>9}  "
         f"{'ratio':>6}  {'target':>7}  {'+candidates µs':>14}  {'+top-5 µs':>9}  "
-        f"{'compile ms':>10}"
+        f"{'+kept top-5 µs':>14}  {'compile ms':>10}"
     )
     targets = TARGETS_BY_STRATEGY_US.get(args.strategy, TARGETS_US)
     for n in SIZES:
-        fast, seeded, full, naive, top = bench_size(n, args.repeats, config)
+        fast, seeded, full, naive, top, kept = bench_size(n, args.repeats, config)
         target = f"≤{targets[n]:g}" if n in targets else "-"
         print(
             f"{n:>7,}  {fast:>11.2f}  {seeded:>11.2f}  {naive:>9.1f}  {naive / fast:>5.0f}x  "
-            f"{target:>7}  {full:>14.1f}  {top:>9.1f}  {compile_ms(n):>10.1f}"
+            f"{target:>7}  {full:>14.1f}  {top:>9.1f}  {kept:>14.1f}  {compile_ms(n):>10.1f}"
         )
     print(
         "compiled: decide() with a shared random generator (the unseeded path); "

@@ -157,7 +157,7 @@ class Router:
 
 
 LISTINGS_KEPT = 1024
-"""Default listings each compiled router remembers (a few KB each); past that, the
+"""Default listings each compiled router remembers (five candidates each); past that, the
 oldest is dropped."""
 
 
@@ -167,27 +167,41 @@ def _listed(outcome: Outcome, everything: bool) -> tuple[list[Candidate], int | 
     breakdown, so a ``top`` answer costs one pass, a partial sort and a handful of
     breakdowns, not one per model.
 
-    A ``top`` listing depends only on what ``_listing_key`` names, and requests of one
-    kind share it: it is built once per compiled router (so per change of the data) and
-    then reused. The candidates are frozen, so sharing them is safe."""
+    The best five depend only on what ``_listing_key`` names, which requests of one kind
+    share: they are built once per kind and compiled router (so per change of the data)
+    and then reused; candidates are frozen, so sharing them is safe. The chosen model's
+    rank is then its place among them, or, when the pick lies outside them, counted
+    afresh and its candidate added."""
     if everything:
         return _list(outcome, everything)
     memo = outcome.scorer.router.listings
     key = _listing_key(outcome)
-    listed = memo.get(key)
-    if listed is None:
-        listed = _list(outcome, everything)
+    top = memo.get(key)
+    counted: int | None = None
+    if top is None:
+        best, counted = _list(outcome, False, with_chosen=False)
+        top = tuple(best)
         if len(memo) >= LISTINGS_KEPT:
             memo.pop(next(iter(memo), None), None)
-        memo[key] = listed
-    return list(listed[0]), listed[1]
+        memo[key] = top
+    candidates = list(top)
+    if outcome.is_fallback:
+        return candidates, None
+    chosen = outcome.model
+    for position, candidate in enumerate(top):
+        if candidate.model_id == chosen.id:
+            return candidates, position + 1
+    rank = counted if counted is not None else _rank(outcome)
+    if rank is not None:  # eligible, and below the best five
+        candidates.append(outcome.scorer.candidate(chosen))
+    return candidates, rank
 
 
 def _listing_key(outcome: Outcome) -> tuple[object, ...]:
-    """Everything a listing is computed from: the eligible models (their pool, its
-    prefix per tier and the positions skipped), the score's inputs (the classification's
-    categories, complexity and reasoning, the bias factors, the previous model) and the
-    chosen model, whose rank is part of the answer."""
+    """Everything the best five are computed from: the eligible models (their pool, its
+    prefix per tier and the positions skipped) and the score's inputs (the
+    classification's categories, complexity and reasoning, the bias factors, the previous
+    model)."""
     eligible, scorer = outcome.eligible, outcome.scorer
     c = scorer.classification
     return (
@@ -201,12 +215,26 @@ def _listing_key(outcome: Outcome) -> tuple[object, ...]:
         scorer.cost_factor,
         scorer.speed_factor,
         scorer.previous_model_id,
-        outcome.model.id,
-        outcome.is_fallback,
     )
 
 
-def _list(outcome: Outcome, everything: bool) -> tuple[list[Candidate], int | None]:
+def _rank(outcome: Outcome) -> int | None:
+    """The chosen model's place among the eligible ones, or ``None`` if it is not one."""
+    score, chosen = outcome.scorer.score, outcome.model
+    chosen_key = (-score(chosen), chosen.id)
+    rank, found = 1, False
+    for m in outcome.eligible.all():
+        if m is chosen:
+            found = True
+        elif (-score(m), m.id) < chosen_key:
+            rank += 1
+    return rank if found else None
+
+
+def _list(
+    outcome: Outcome, everything: bool, with_chosen: bool = True
+) -> tuple[list[Candidate], int | None]:
+    """The listing computed afresh (``with_chosen=False``: the best five alone)."""
     scorer, chosen = outcome.scorer, outcome.model
     score = scorer.score
     keyed = [(-score(m), m.id, m) for m in outcome.eligible.all()]
@@ -220,7 +248,7 @@ def _list(outcome: Outcome, everything: bool) -> tuple[list[Candidate], int | No
         ranked = [m for _, _, m in keyed]
     else:
         ranked = [m for _, _, m in heapq.nsmallest(TOP_CANDIDATES, keyed, key=_by_key)]
-        if rank is not None and rank > TOP_CANDIDATES:
+        if with_chosen and rank is not None and rank > TOP_CANDIDATES:
             ranked.append(chosen)
     return [scorer.candidate(m) for m in ranked], rank
 

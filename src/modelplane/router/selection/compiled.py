@@ -133,7 +133,7 @@ class Dials:
 class CompiledRouter:
     """Everything a decision reads, built by ``compile_router``. Immutable after that,
     except for its memos, filled on first use: ``_fixed`` (score terms per classification)
-    and ``listings`` (the engine's default candidate listings, ``router/engine.py``)."""
+    and ``listings`` (the best five candidates per kind of request, ``router/engine.py``)."""
 
     config: RouterConfig
     dials: Dials
@@ -149,9 +149,7 @@ class CompiledRouter:
     _fixed: dict[tuple[str, str | None, Complexity, bool], list[float]] = field(
         default_factory=dict, repr=False
     )
-    listings: dict[Hashable, tuple[list[Candidate], int | None]] = field(
-        default_factory=dict, repr=False
-    )
+    listings: dict[Hashable, tuple[Candidate, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def config_version(self) -> int:
