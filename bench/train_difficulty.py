@@ -37,6 +37,11 @@ Held out, never trained on (``bench/difficulty.py`` reports them):
 * just-eval prompts with ``id % 5 == 0`` (the split ``bench/just_eval.py`` uses);
 * our math word problems whose text hashes to 0 mod 5.
 
+The reference spread written beside the weights (``quantiles``: the estimate at every
+percentile) is of all 800 just-eval prompts, a mix of what people ask a chat assistant:
+it is what makes the quality strategy's ``premiumShare`` and ``cheapShare`` shares of
+typical traffic. Only the weights are fitted; the spread is measured after.
+
 Deterministic: the splits are hashes, Newton's method has no randomness (``SEED`` only
 orders the dev split of ``--tune``), so the same data gives the same file byte for byte.
 
@@ -323,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         _tune(examples)
         return
     hyper = Hyper()
-    model = train(examples, hyper)
+    reference = [e.text for e in all_examples() if e.source == "just-eval"]
+    model = train(examples, hyper).with_reference(reference)
     shares = dict(hyper.weight)
     counts = {s: sum(e.source == s for e in examples) for s in shares if shares[s] > 0}
     document = model.to_document(
@@ -336,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         source_weights=dict(hyper.weight),
         label_targets=LABEL_TARGET,
         embedding="wordllama 0.4 l2_supercat 256-dim, unit length",
+        quantiles=f"the estimate at percentiles 0-100 of all {len(reference)} just-eval prompts",
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")

@@ -2,7 +2,9 @@
 HTTP and in Chromium): ``tests/data/replay-prompts.jsonl``, in the format a replay reads.
 
 "hi there" carries no classification (the replay estimates it: cheap); the others give
-reasoning/complex/0.8, factual/simple/0.2 and coding/moderate/0.5 (with a cost bias of 20).
+reasoning/complex/0.8, factual/simple/0.1 and coding/moderate/0.25 (with a cost bias of 20):
+under the quality strategy's default shares, premium, cheap and mid (the hardest 30% of
+typical messages start at a difficulty of about 0.30, the easiest 40% end at about 0.21).
 """
 
 from __future__ import annotations

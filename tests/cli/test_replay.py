@@ -49,11 +49,11 @@ def test_json_compares_the_stored_config_with_a_file(
     stored, quality = data["configs"]
     assert (stored["label"], stored["strategy"]) == ("v1", "weighted-random")
     assert quality["strategy"] == "quality"
-    # "hi there" is estimated (cheap); the others carry 0.8 / 0.2 / 0.5
+    # "hi there" is estimated (cheap); the others carry 0.8 / 0.1 / 0.25
     assert quality["tierMix"] == {"cheap": 10, "mid": 5, "premium": 5}
     mean = quality["meanDifficulty"]
-    assert (mean["mid"], mean["premium"]) == (0.5, 0.8)
-    assert mean["cheap"] <= 0.4  # 0.2 given, and the estimate for "hi there"
+    assert (mean["mid"], mean["premium"]) == (0.25, 0.8)
+    assert mean["cheap"] <= 0.2  # 0.1 given, and the estimate for "hi there"
     for run in data["configs"]:
         assert Decimal(run["costPer1kRequestsUsd"]) > 0
         assert sum(run["tierMix"].values()) == 20

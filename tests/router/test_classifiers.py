@@ -249,6 +249,10 @@ def test_the_llm_classifier_takes_difficulty_from_the_estimator_not_the_model(
 
 def test_the_conservative_classification_has_the_documented_unknown_difficulty() -> None:
     from modelplane.router import CONSERVATIVE
+    from modelplane.router.classification.difficulty import shipped_model
     from modelplane.router.classification.result import UNKNOWN_DIFFICULTY
 
-    assert CONSERVATIVE.difficulty == UNKNOWN_DIFFICULTY == 0.5
+    assert CONSERVATIVE.difficulty == UNKNOWN_DIFFICULTY
+    # A message of unknown difficulty is a typical one: the reference spread's median.
+    median = shipped_model().threshold(0.5, hardest=True)
+    assert pytest.approx(median, abs=0.002) == UNKNOWN_DIFFICULTY

@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from bench.just_eval import held_out
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.errors import InvalidInput
@@ -16,6 +17,7 @@ from modelplane.domain.profiles import ProfileSpec
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.validation import validate
 from modelplane.router import RouteRequest, decide
+from modelplane.router.classification.difficulty import shipped_model
 from modelplane.router.classification.result import Classification
 from modelplane.router.explanation import explain
 from modelplane.services.router_data import put_profile, update_router_config
@@ -35,7 +37,15 @@ def quality(**dials: Any) -> RouterConfig:
     return with_dials(routerSettings=QUALITY, quality=dials)
 
 
-DIFFICULTY = {"simple": 0.2, "moderate": 0.5, "complex": 0.8}
+REFERENCE = shipped_model()
+
+
+def at(share: float) -> float:
+    """The difficulty of a message harder than ``share`` of the reference prompts."""
+    return REFERENCE.threshold(share, hardest=False)
+
+
+DIFFICULTY = {"simple": at(0.2), "moderate": at(0.5), "complex": at(0.8)}
 
 
 def graded(complexity: str, **fields: Any) -> Classification:
@@ -84,8 +94,9 @@ def test_shares_that_add_up_to_more_than_one_are_refused() -> None:
 def test_weighted_random_stays_the_default_and_a_config_without_quality_dials_loads() -> None:
     config = defaults()
     assert config.router_settings.selection_strategy == "weighted-random"
-    assert config.quality.premium_threshold == pytest.approx(0.7)
-    assert config.quality.cheap_threshold == pytest.approx(0.4)
+    dials = build([*CHEAP, FALLBACK], config=config).dials
+    assert dials.premium_threshold == pytest.approx(at(0.7))  # the hardest 30%
+    assert dials.cheap_threshold == pytest.approx(at(0.4))  # the easiest 40%
 
 
 # The tier follows the difficulty -------------------------------------------------------------
@@ -93,16 +104,60 @@ def test_weighted_random_stays_the_default_and_a_config_without_quality_dials_lo
 
 def test_the_tier_follows_the_difficulty_not_a_coin() -> None:
     router = build([*CHEAP, *MID, *PREMIUM, FALLBACK], config=quality())
-    assert tiers(router, "simple") == {"cheap": 400}  # 0.2 <= cheapShare 0.4
-    assert tiers(router, "moderate") == {"mid": 400}  # 0.4 < 0.5 < 0.7
-    assert tiers(router, "complex") == {"premium": 400}  # 0.8 >= 1 - premiumShare
+    # by percentile of the reference prompts: 20% <= cheapShare 40%, 40% < 50% < 70%, and
+    # 80% >= 1 - premiumShare
+    assert tiers(router, "simple") == {"cheap": 400}
+    assert tiers(router, "moderate") == {"mid": 400}
+    assert tiers(router, "complex") == {"premium": 400}
 
 
 def test_the_budget_dial_moves_the_thresholds() -> None:
     generous = build([*CHEAP, *MID, *PREMIUM, FALLBACK], config=quality(premiumShare=0.55))
-    assert tiers(generous, "moderate") == {"premium": 400}  # 0.5 >= 0.45
+    assert tiers(generous, "moderate") == {"premium": 400}  # 50% >= 45%
     frugal = build([*CHEAP, *MID, *PREMIUM, FALLBACK], config=quality(premiumShare=0.1))
-    assert tiers(frugal, "complex") == {"mid": 400}  # 0.8 < 0.9
+    assert tiers(frugal, "complex") == {"mid": 400}  # 80% < 90%
+
+
+def test_the_shares_are_shares_of_typical_traffic() -> None:
+    """Real estimates sit mostly between 0.05 and 0.5: a share read as ``difficulty >= 1 -
+    premiumShare`` sent nothing to premium. Over just-eval's held-out chat prompts the tiers
+    get about the shares asked for."""
+    texts = [prompt.text for prompt in held_out()]
+    estimates = REFERENCE.estimate_many(texts)
+    for premium, cheap in ((0.3, 0.4), (0.1, 0.7), (0.6, 0.2)):
+        router = build(
+            [*CHEAP, *MID, *PREMIUM, FALLBACK],
+            config=quality(premiumShare=premium, cheapShare=cheap),
+        )
+        got = Counter(
+            decide(
+                router, graded("moderate", difficulty=round(d, 3)), request(), random.Random(0)
+            ).tier
+            for d in estimates
+        )
+        assert got["premium"] / len(texts) == pytest.approx(premium, abs=0.08)
+        assert got["cheap"] / len(texts) == pytest.approx(cheap, abs=0.08)
+
+
+def test_a_share_of_zero_or_one_sends_no_message_or_every_message() -> None:
+    everything = build(
+        [*CHEAP, *MID, *PREMIUM, FALLBACK], config=quality(premiumShare=1, cheapShare=0)
+    )
+    assert tiers(everything, "simple", difficulty=0.0) == {"premium": 400}
+    nothing = build(
+        [*CHEAP, *MID, *PREMIUM, FALLBACK], config=quality(premiumShare=0, cheapShare=1)
+    )
+    assert tiers(nothing, "complex", difficulty=1.0) == {"cheap": 400}
+    outcome = decide(everything, graded("simple"), request(), random.Random(1))
+    assert "premiumShare 1.00 sends every message to premium" in explain(outcome, None)
+
+
+def test_a_message_of_unknown_difficulty_counts_as_a_typical_one() -> None:
+    router = build([*CHEAP, *MID, *PREMIUM, FALLBACK], config=quality())
+    unknown = classification(complexity="complex")  # no difficulty given
+    assert Counter(
+        decide(router, unknown, request(), random.Random(s)).tier for s in range(50)
+    ) == {"mid": 50}
 
 
 def test_an_empty_tier_falls_to_the_next_one_up() -> None:
@@ -144,8 +199,9 @@ def test_the_explanation_shows_every_term() -> None:
     router = build([*PREMIUM, FALLBACK], profiles, quality())
     outcome = decide(router, graded("complex"), request(), random.Random(1))
     text = explain(outcome, None)
-    assert "Difficulty 0.80 ≥ threshold 0.70 for premium" in text
-    assert "premiumShare 0.30" in text
+    assert f"Difficulty {at(0.8):.3f} ≥ threshold {at(0.7):.3f} for premium" in text
+    assert "premiumShare 0.30: the hardest 30% of reference prompts" in text
+    assert "this one is harder than 80% of them" in text
     assert f"picked {outcome.model.id}, score " in text
     assert "% of the 3 premium models" in text
     assert "temperature 10" in text and "exploration 10%" in text

@@ -24,8 +24,8 @@ STRATEGY_SUMMARIES: dict[SelectionStrategy, str] = {
     "best-in-tier": "Rolls a tier with the complexity's tier weights, then takes its best score.",
     "best": "Takes the highest score overall, without a roll.",
     "quality": (
-        "Sends a message to premium when its difficulty is at least 1 - premiumShare, to "
-        "cheap when it is at most cheapShare, else to mid; inside the tier, better-scoring "
+        "Sends the hardest premiumShare of messages to premium and the easiest cheapShare to "
+        "cheap, by their difficulty estimate, the rest to mid; inside the tier, better-scoring "
         "models get more of the traffic (softmax of the score at the temperature), and the "
         "exploration share is spread evenly over the tier."
     ),
@@ -132,10 +132,13 @@ class CostPenaltyScale(DomainModel):
 class QualityDials(DomainModel):
     """The ``quality`` strategy's dials.
 
-    Tier: a message of difficulty ``d`` (0-1) goes to premium when ``d >= 1 - premiumShare``,
-    to cheap when ``d <= cheapShare``, else to mid (a fixed mapping: with difficulties spread
-    evenly over [0, 1], ``premiumShare`` and ``cheapShare`` are the shares of calls each tier
-    gets). An empty tier falls to the next one up (mid, then premium), then down.
+    Tier: ``premiumShare`` and ``cheapShare`` are shares of typical traffic. The hardest
+    ``premiumShare`` of messages go premium, the easiest ``cheapShare`` go cheap, the rest
+    mid. The router turns each share into a difficulty threshold with the difficulty
+    estimate's spread over a reference set of chat prompts (``router/classification/
+    difficulty.py``), so on traffic like that set the tiers get these shares; ``modelplane
+    router replay`` shows the mix on your own prompts. An empty tier falls to the next one
+    up (mid, then premium), then down.
 
     Pick inside the tier: model ``i`` with score ``s_i`` gets the share
     ``(1 - exploration) * exp((s_i - max s) / temperature) / sum_j exp((s_j - max s) /
@@ -157,16 +160,6 @@ class QualityDials(DomainModel):
                 f"{self.premium_share + self.cheap_share:g}"
             )
         return self
-
-    @property
-    def premium_threshold(self) -> float:
-        """The difficulty from which a message goes premium."""
-        return 1.0 - self.premium_share
-
-    @property
-    def cheap_threshold(self) -> float:
-        """The difficulty up to which a message goes cheap."""
-        return self.cheap_share
 
 
 class RouterSettings(DomainModel):

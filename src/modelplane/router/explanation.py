@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from modelplane.router.classification.difficulty import shipped_model
 from modelplane.router.classification.result import Classification
 from modelplane.router.selection.decide import Outcome
 from modelplane.router.selection.pick import CHEAP, MID, PREMIUM, Pick, difficulty_of
@@ -95,25 +98,37 @@ def _pick_sentence(outcome: Outcome, pick: Pick) -> str:
 
 
 def _difficulty_clause(outcome: Outcome, pick: Pick) -> str:
-    """``Difficulty 0.82 ≥ threshold 0.70 for premium (premiumShare 0.30)``, and the tier
-    taken instead when the wanted one had no eligible model."""
+    """``Difficulty 0.412 ≥ threshold 0.304 for premium (premiumShare 0.30: the hardest
+    30% of reference prompts; this one is harder than 93% of them)``, and the tier taken
+    instead when the wanted one had no eligible model."""
     quality = outcome.scorer.router.config.quality
-    d = f"{difficulty_of(outcome.scorer.classification):.2f}"
-    premium, cheap = quality.premium_threshold, quality.cheap_threshold
-    if pick.wanted == "premium":
+    dials = outcome.scorer.router.dials
+    difficulty = difficulty_of(outcome.scorer.classification)
+    d = f"Difficulty {difficulty:.3f}"
+    harder = f"harder than {shipped_model().percentile(difficulty):.0%}"
+    premium, cheap = dials.premium_threshold, dials.cheap_threshold
+    if pick.wanted == "premium" and math.isinf(premium):
+        text = f"{d}: premiumShare {quality.premium_share:.2f} sends every message to premium"
+    elif pick.wanted == "premium":
         text = (
-            f"Difficulty {d} ≥ threshold {premium:.2f} for premium "
-            f"(premiumShare {quality.premium_share:.2f})"
+            f"{d} ≥ threshold {premium:.3f} for premium (premiumShare "
+            f"{quality.premium_share:.2f}: the hardest {quality.premium_share:.0%} of "
+            f"reference prompts; this one is {harder} of them)"
         )
+    elif pick.wanted == "cheap" and math.isinf(cheap):
+        text = f"{d}: cheapShare {quality.cheap_share:.2f} sends every message to cheap"
     elif pick.wanted == "cheap":
         text = (
-            f"Difficulty {d} ≤ threshold {cheap:.2f} for cheap "
-            f"(cheapShare {quality.cheap_share:.2f})"
+            f"{d} ≤ threshold {cheap:.3f} for cheap (cheapShare {quality.cheap_share:.2f}: "
+            f"the easiest {quality.cheap_share:.0%} of reference prompts; this one is "
+            f"{harder} of them)"
         )
     else:
+        low = "none" if math.isinf(cheap) else f"{cheap:.3f}"
+        high = "none" if math.isinf(premium) else f"{premium:.3f}"
         text = (
-            f"Difficulty {d} is between the cheap threshold {cheap:.2f} and the premium "
-            f"threshold {premium:.2f}: mid"
+            f"{d} is above the cheap threshold ({low}) and below the premium one ({high}): "
+            f"mid (this one is {harder} of the reference prompts)"
         )
     if pick.wanted != pick.tier:
         text += f"; no {pick.wanted} model is eligible, so {pick.tier}"

@@ -4,6 +4,7 @@ held-out MMLU outcomes (``tests/data/difficulty-mmlu-heldout.jsonl``)."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,34 @@ def test_non_numbers_and_bad_scales_are_refused() -> None:
     weights[0] = float("nan")
     with pytest.raises(DifficultyModelError, match="non-finite"):
         DifficultyModel.from_document(document | {"weights": weights})
+
+
+@pytest.mark.parametrize(
+    "quantiles",
+    [None, [0.1] * 100, [0.5 - i / 1000 for i in range(101)], [0.1] * 100 + [1.5], ["x"] * 101],
+    ids=["missing", "too-few", "decreasing", "above-one", "not-numbers"],
+)
+def test_a_damaged_reference_spread_is_named(quantiles: object) -> None:
+    document = _shipped() | {"quantiles": quantiles}
+    if quantiles is None:
+        del document["quantiles"]
+    with pytest.raises(DifficultyModelError, match="'quantiles' must list 101 non-decreasing"):
+        DifficultyModel.from_document(document)
+
+
+def test_a_share_becomes_the_threshold_that_splits_that_share_of_the_reference() -> None:
+    model = DifficultyModel.load()
+    median = model.threshold(0.5, hardest=True)
+    assert median == model.threshold(0.5, hardest=False) == pytest.approx(model.quantiles[50])
+    assert model.threshold(0.3, hardest=True) == pytest.approx(model.quantiles[70])
+    assert model.threshold(0.4, hardest=False) == pytest.approx(model.quantiles[40])
+    assert model.percentile(float(model.quantiles[70])) == pytest.approx(0.7)
+    assert model.threshold(0, hardest=True) == math.inf  # no message is premium
+    assert model.threshold(1, hardest=True) == -math.inf  # every message is
+    assert model.threshold(0, hardest=False) == -math.inf
+    # the estimate is a probability of failure, not spread over [0, 1]: the hardest 30%
+    # start far below 0.7
+    assert model.threshold(0.3, hardest=True) < 0.5
 
 
 def test_the_shipped_weights_round_trip() -> None:

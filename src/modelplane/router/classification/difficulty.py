@@ -19,9 +19,14 @@ weights made each side worse on the other's prompts (cross-validated by subject 
 
 Each feature is standardised with the mean and scale stored beside the weights, so the
 weights file (``data/difficulty_weights.json``, written by ``bench/train_difficulty.py``)
-is the whole model. It is read once, on first use; a missing or damaged file raises one
-:class:`DifficultyModelError` that names the file. An estimate takes a few hundred
-microseconds (mostly the embedding) and the same text always gets the same number.
+is the whole model. Beside them it keeps the estimate's *reference spread*: its value at
+every percentile of a reference set of chat prompts (``quantiles``). The estimate is a
+probability, mostly between 0.05 and 0.5, not spread evenly over [0, 1]; the spread is
+what turns a share of traffic ("send the hardest 30% to premium") into a difficulty
+threshold (``DifficultyModel.threshold``). The file is read once, on first use; a missing
+or damaged file raises one :class:`DifficultyModelError` that names the file. An estimate
+takes a few hundred microseconds (mostly the embedding) and the same text always gets the
+same number.
 
     from modelplane.router.classification.difficulty import estimate
     estimate("Prove that sqrt(2) is irrational.")   # -> a float in [0, 1]
@@ -35,7 +40,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -56,13 +61,16 @@ __all__ = [
     "estimate",
     "feature_matrix",
     "hand_features",
+    "shipped_model",
 ]
 
 Vector = npt.NDArray[np.float64]
 
 WEIGHTS_PATH: Final = Path(__file__).resolve().parent / "data" / "difficulty_weights.json"
 EMBEDDING_DIM: Final = 256
-FORMAT: Final = "modelplane-difficulty/2"
+FORMAT: Final = "modelplane-difficulty/3"
+PERCENTILES: Final = 101
+"""The reference spread has the estimate at percentiles 0, 1, ..., 100."""
 MAX_EMBED_CHARS: Final = 6000
 """Only the head of a very long prompt is embedded: meaning settles long before, and the
 hand features still see the whole length. Bounds the time an estimate can take."""
@@ -420,6 +428,9 @@ class DifficultyModel:
     scale: Vector
     weights: Vector
     bias: float
+    quantiles: Vector = field(default_factory=lambda: np.zeros(0))
+    """The reference spread: the estimate at percentiles 0..100 of the reference prompts
+    (``PERCENTILES`` values, non-decreasing); empty until ``with_reference``."""
     _raw_weights: Vector = field(init=False, repr=False, compare=False)
     _raw_bias: float = field(init=False, repr=False, compare=False)
 
@@ -453,8 +464,38 @@ class DifficultyModel:
         z = features @ self._raw_weights + self._raw_bias
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), dtype=np.float64)
 
+    def with_reference(self, texts: Sequence[str]) -> DifficultyModel:
+        """This model with the reference spread of its estimates over ``texts``."""
+        if not texts:
+            raise ValueError("the reference spread needs at least one prompt")
+        values = np.quantile(self.estimate_many(texts), np.linspace(0.0, 1.0, PERCENTILES))
+        quantiles: Vector = np.asarray(np.round(values, 6), dtype=np.float64)
+        return replace(self, quantiles=quantiles)
+
+    def threshold(self, share: float, *, hardest: bool) -> float:
+        """The difficulty that splits off ``share`` (0-1) of the reference prompts: the
+        hardest ones (``hardest``: a message at least this difficult is among them) or the
+        easiest (at most this difficult). A share of 0 gives a threshold no message
+        reaches, a share of 1 one that every message does."""
+        if len(self.quantiles) != PERCENTILES:
+            raise DifficultyModelError("this difficulty model has no reference spread")
+        if share <= 0.0:
+            return math.inf if hardest else -math.inf
+        if share >= 1.0:
+            return -math.inf if hardest else math.inf
+        percentile = (1.0 - share if hardest else share) * (PERCENTILES - 1)
+        return float(np.interp(percentile, np.arange(PERCENTILES), self.quantiles))
+
+    def percentile(self, difficulty: float) -> float:
+        """The share (0-1) of the reference prompts that are less difficult than this."""
+        if len(self.quantiles) != PERCENTILES:
+            raise DifficultyModelError("this difficulty model has no reference spread")
+        position = float(np.interp(difficulty, self.quantiles, np.arange(PERCENTILES)))
+        return position / (PERCENTILES - 1)
+
     def to_document(self, **about: object) -> dict[str, object]:
-        """The JSON document the weights file holds; ``about`` records how it was trained."""
+        """The JSON document the weights file holds; ``about`` records how it was trained
+        and which prompts the reference spread is of."""
         return {
             "format": FORMAT,
             "features": list(feature_names()),
@@ -462,6 +503,7 @@ class DifficultyModel:
             "scale": [round(float(v), 8) for v in self.scale],
             "weights": [round(float(v), 8) for v in self.weights],
             "bias": round(self.bias, 8),
+            "quantiles": [round(float(v), 6) for v in self.quantiles],
             "about": about,
         }
 
@@ -493,7 +535,8 @@ class DifficultyModel:
         bias = document.get("bias")
         if isinstance(bias, bool) or not isinstance(bias, int | float) or not math.isfinite(bias):
             raise DifficultyModelError(f"{source}: 'bias' must be a finite number")
-        return cls(mean=mean, scale=scale, weights=weights, bias=float(bias))
+        quantiles = _quantiles(document.get("quantiles"), source)
+        return cls(mean=mean, scale=scale, weights=weights, bias=float(bias), quantiles=quantiles)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> DifficultyModel:
@@ -507,16 +550,41 @@ class DifficultyModel:
         return cls.from_document(document, source=str(path))
 
 
+def _quantiles(values: object, source: str) -> Vector:
+    problem = f"{source}: 'quantiles' must list {PERCENTILES} non-decreasing numbers in [0, 1]"
+    if not isinstance(values, list) or len(values) != PERCENTILES:
+        raise DifficultyModelError(problem)
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+        raise DifficultyModelError(problem)
+    array = np.array(values, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
+        raise DifficultyModelError(problem)
+    if np.any(np.diff(array) < 0):
+        raise DifficultyModelError(problem)
+    return array
+
+
 _default_lock = threading.Lock()
+_shipped: DifficultyModel | None = None
 _default: DifficultyModel | None = None
+
+
+def shipped_model() -> DifficultyModel:
+    """The shipped weights and reference spread, read once per process, without the
+    embedding: what the router needs to turn its share dials into thresholds."""
+    global _shipped
+    with _default_lock:
+        if _shipped is None:
+            _shipped = DifficultyModel.load()
+        return _shipped
 
 
 def default_model() -> DifficultyModel:
     """The shipped model, loaded once per process (and its embedding with it)."""
     global _default
+    model = shipped_model()
     with _default_lock:
         if _default is None:
-            model = DifficultyModel.load()
             _load_embedder()
             _default = model
         return _default

@@ -15,10 +15,12 @@ from modelplane.domain.router_config import Complexity
 
 Action: TypeAlias = Literal["keep", "change"]
 
-UNKNOWN_DIFFICULTY = 0.5
+UNKNOWN_DIFFICULTY = 0.234
 """The difficulty said when nothing is known about the message (the conservative
-classification, a caller's classification without one): an even chance, so neither the
-premium nor the budget end is favoured by a guess."""
+classification, a caller's classification without one): the median of the shipped
+estimate's reference spread (``difficulty.py``; a test keeps the two together), so a
+message of unknown difficulty counts as a typical one and neither the premium nor the
+budget end is favoured by a guess."""
 
 
 class Classification(DomainModel):

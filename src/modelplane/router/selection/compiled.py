@@ -28,6 +28,7 @@ from modelplane.domain.router_config import (
     Tier,
 )
 from modelplane.router.classification.classifier import ClassifierContext
+from modelplane.router.classification.difficulty import shipped_model
 
 if TYPE_CHECKING:  # scoring builds on this module
     from modelplane.router.selection.scoring import Candidate
@@ -124,7 +125,10 @@ class Dials:
     long_context_threshold: int
     weights: dict[Complexity, tuple[float, float, float]]
     premium_threshold: float
+    """The difficulty from which a message goes premium under the quality strategy: the
+    one above which ``premiumShare`` of the reference prompts lie (``difficulty.py``)."""
     cheap_threshold: float
+    """The difficulty up to which a message goes cheap: ``cheapShare`` of them lie below."""
     temperature: float
     exploration: float
 
@@ -489,8 +493,8 @@ def _dials(config: RouterConfig) -> Dials:
         context_buffer=settings.context_buffer,
         long_context_threshold=settings.long_context_threshold,
         weights={c: _weights(config, c) for c in COMPLEXITIES},
-        premium_threshold=quality.premium_threshold,
-        cheap_threshold=quality.cheap_threshold,
+        premium_threshold=shipped_model().threshold(quality.premium_share, hardest=True),
+        cheap_threshold=shipped_model().threshold(quality.cheap_share, hardest=False),
         temperature=quality.temperature,
         exploration=quality.exploration,
     )

@@ -13,9 +13,11 @@ the first rule that applies:
 and a model is drawn uniformly from that tier. ``best-in-tier`` rolls the same way but
 takes the tier's best score; ``best`` takes the best score overall, without a roll.
 
-``quality`` replaces the roll by the message's difficulty against the thresholds of the
-``quality`` dials (``QualityDials``: premium from ``1 - premiumShare``, cheap up to
-``cheapShare``, else mid; an empty tier falls to mid, then premium, then cheap), and replaces
+``quality`` replaces the roll by the message's difficulty against the thresholds that the
+``quality`` dials' shares come to (``QualityDials``; ``compiled.Dials``: premium from the
+difficulty above which ``premiumShare`` of the reference prompts lie, cheap up to the one
+below which ``cheapShare`` lie, else mid; an empty tier falls to mid, then premium, then
+cheap), and replaces
 the uniform pick by a score-weighted one: each model's share of the tier is
 ``(1 - exploration) * softmax(score / temperature) + exploration / n``. High-stakes messages
 still go premium, picked the same weighted way. An exploration pick is one that did not go
