@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.train_difficulty import Example, Hyper, all_examples
-from modelplane.router.classification.difficulty import default_model
+from modelplane.router.classification.difficulty import DifficultyModel, default_model
 
 Array = npt.NDArray[np.float64]
 ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "difficulty-curve.svg"
@@ -76,6 +76,52 @@ def pseudo_outcomes(labels: Sequence[str]) -> tuple[Array, Array]:
     """Strong and weak 'correctness' from difficulty labels (see the module docstring)."""
     weak = np.array([WEAK_ON_LABEL[label] for label in labels])
     return np.ones(len(labels)), weak
+
+
+CURVE_SHARES = tuple(round(i / 20, 2) for i in range(21))
+"""The premium shares the shipped curve (``difficulty_curve.json``) has a point at."""
+
+
+def recovered_at(
+    shares: Sequence[float], scores: Sequence[float] | Array, strong: Array, weak: Array
+) -> list[float]:
+    """The share of the quality gap recovered (PGR) when the hardest ``share`` of the
+    prompts by ``scores`` go to the strong model, for each share."""
+    x, quality = gain_curve(scores, strong, weak)
+    gap = float(strong.mean() - weak.mean())
+    return [round((float(np.interp(s, x, quality)) - float(weak.mean())) / gap, 4) for s in shares]
+
+
+def curve_document(model: DifficultyModel, examples: Sequence[Example]) -> dict[str, object]:
+    """The premium-share vs quality curve of ``model`` on both held-out MMLU splits, as
+    the console shows it (``router/classification/data/difficulty_curve.json``)."""
+    sets = []
+    for name, split in (
+        ("held-out exam questions", "heldout_prompt"),
+        ("exam questions of unseen subjects", "heldout_subject"),
+    ):
+        rows = [e for e in examples if e.source == "mmlu" and e.split == split]
+        strong = np.array([e.strong for e in rows], dtype=np.float64)
+        weak = np.array([e.weak for e in rows], dtype=np.float64)
+        scores = model.estimate_many([e.text for e in rows])
+        sets.append(
+            {
+                "name": name,
+                "prompts": len(rows),
+                "apgr": round(apgr(scores, strong, weak), 4),
+                "recovered": recovered_at(CURVE_SHARES, scores, strong, weak),
+            }
+        )
+    return {
+        "about": (
+            "Share of the quality gap between a strong and a weak model (GPT-4 and Mixtral "
+            "8x7B on MMLU, RouteLLM's published outcomes) recovered when the hardest share of "
+            "the prompts by the shipped difficulty estimate go to the strong one; prompts "
+            "never trained on (bench/train_difficulty.py). A coin recovers its share."
+        ),
+        "shares": list(CURVE_SHARES),
+        "sets": sets,
+    }
 
 
 def length_scores(texts: Sequence[str]) -> Array:

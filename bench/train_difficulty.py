@@ -42,6 +42,10 @@ percentile) is of all 800 just-eval prompts, a mix of what people ask a chat ass
 it is what makes the quality strategy's ``premiumShare`` and ``cheapShare`` shares of
 typical traffic. Only the weights are fitted; the spread is measured after.
 
+Beside the weights it writes ``difficulty_curve.json``: the share of the quality gap
+recovered at each premium share on both held-out MMLU splits (``bench.difficulty.
+curve_document``), which the console's auto-router page draws.
+
 Deterministic: the splits are hashes, Newton's method has no randomness (``SEED`` only
 orders the dev split of ``--tune``), so the same data gives the same file byte for byte.
 
@@ -66,6 +70,7 @@ import numpy as np
 import numpy.typing as npt
 
 from modelplane.router.classification.difficulty import (
+    CURVE_PATH,
     EMBEDDING_DIM,
     HAND_FEATURES,
     WEIGHTS_PATH,
@@ -347,6 +352,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.output} from {counts}")
+    from bench.difficulty import curve_document  # bench.difficulty imports this module
+
+    curve = args.output.with_name(CURVE_PATH.name)
+    curve.write_text(json.dumps(curve_document(model, all_examples()), indent=1) + "\n", "utf-8")
+    print(f"wrote {curve}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ same number.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -48,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "CURVE_PATH",
     "EMBEDDING_DIM",
     "FEATURE_COUNT",
     "GATE",
@@ -55,18 +57,24 @@ __all__ = [
     "WEIGHTS_PATH",
     "DifficultyModel",
     "DifficultyModelError",
+    "QualityCurve",
     "default_model",
     "embed",
     "embed_many",
     "estimate",
     "feature_matrix",
     "hand_features",
+    "quality_curve",
     "shipped_model",
 ]
 
 Vector = npt.NDArray[np.float64]
+_log = logging.getLogger(__name__)
 
 WEIGHTS_PATH: Final = Path(__file__).resolve().parent / "data" / "difficulty_weights.json"
+CURVE_PATH: Final = WEIGHTS_PATH.with_name("difficulty_curve.json")
+"""How well the shipped estimate routes on held-out outcomes (written with the weights by
+``bench/train_difficulty.py``; read by ``quality_curve``, for the console)."""
 EMBEDDING_DIM: Final = 256
 FORMAT: Final = "modelplane-difficulty/3"
 PERCENTILES: Final = 101
@@ -593,3 +601,58 @@ def default_model() -> DifficultyModel:
 def estimate(text: str) -> float:
     """Difficulty of ``text`` in [0, 1] by the shipped model: see the module docstring."""
     return default_model().estimate(text)
+
+
+@dataclass(frozen=True, slots=True)
+class CurveSet:
+    """One held-out set's curve: ``recovered[i]`` is the share of the quality gap between a
+    strong and a weak model recovered when the hardest ``shares[i]`` of it go strong."""
+
+    name: str
+    prompts: int
+    apgr: float
+    recovered: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QualityCurve:
+    """The premium-share vs quality curve of the shipped estimate (``CURVE_PATH``)."""
+
+    about: str
+    shares: tuple[float, ...]
+    sets: tuple[CurveSet, ...]
+
+    def recovered_at(self, share: float) -> tuple[float, ...]:
+        """Each set's recovered share of the gap at ``share`` (between the points, on the
+        straight line joining them)."""
+        return tuple(float(np.interp(share, self.shares, s.recovered)) for s in self.sets)
+
+
+_curve_lock = threading.Lock()
+_curve: list[QualityCurve | None] = []
+
+
+def quality_curve() -> QualityCurve | None:
+    """The shipped curve, read once; ``None`` (said once in the log) when its file is
+    missing or damaged: it only informs the console, routing never reads it."""
+    with _curve_lock:
+        if not _curve:
+            try:
+                raw = json.loads(CURVE_PATH.read_text(encoding="utf-8"))
+                shares = tuple(float(v) for v in raw["shares"])
+                sets = tuple(
+                    CurveSet(
+                        str(s["name"]),
+                        int(s["prompts"]),
+                        float(s["apgr"]),
+                        tuple(float(v) for v in s["recovered"]),
+                    )
+                    for s in raw["sets"]
+                )
+                if not shares or any(len(s.recovered) != len(shares) for s in sets):
+                    raise ValueError("one recovered share per premium share")
+                _curve.append(QualityCurve(str(raw["about"]), shares, sets))
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                _log.warning("no difficulty curve for the console: %s: %s", CURVE_PATH, error)
+                _curve.append(None)
+        return _curve[0]
