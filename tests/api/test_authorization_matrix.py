@@ -109,6 +109,7 @@ ROUTES: dict[tuple[str, str], Call] = {
         EDITOR, "/api/v1/providers", 201, {"id": "acme", "displayName": "Acme"}
     ),
     ("GET", "/api/v1/router/config"): Call(ANYONE, "/api/v1/router/config"),
+    ("GET", "/api/v1/router/quality-curve"): Call(ANYONE, "/api/v1/router/quality-curve"),
     ("POST", "/api/v1/router/replay"): Call(
         VIEWER, "/api/v1/router/replay", json={"prompts": [{"text": "hi"}], "configVersions": [1]}
     ),

@@ -28,6 +28,7 @@ LOCAL_ONLY: dict[str, str] = {
     "models show": "a read",
     "models search": "a read",
     "router config": "a read",
+    "router curve": "a read",
     "router profiles": "a read",
     "stats top": "a read",
     "stats daily": "a read",

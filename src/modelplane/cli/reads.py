@@ -18,6 +18,7 @@ from modelplane.cli.output import (
 )
 from modelplane.domain.models import CAPABILITIES, STATUSES, Model
 from modelplane.domain.reader import ModelFilter
+from modelplane.services.router_data import quality_curve
 
 router_app = typer.Typer(no_args_is_help=True, help="Read the router's dials and profiles.")
 
@@ -117,6 +118,31 @@ def router_config(as_json: JsonOpt = False) -> None:
     from modelplane.domain.history import flatten
 
     print_table(["dial", "value"], [(k, show_value(v)) for k, v in flatten(data).items()])
+
+
+@router_app.command("curve")
+def router_curve(as_json: JsonOpt = False) -> None:
+    """Show what the live premiumShare buys: the quality gap recovered on held-out exam
+    questions at that share of premium calls, against a coin."""
+    with friendly_errors():
+        curve = quality_curve(runtime().reader.router_config())
+    if as_json:
+        print_json(curve)
+        return
+    share = curve["premiumShare"]
+    print_table(
+        ["held-out set", "prompts", f"recovered at {share:.0%} premium", "a coin", "APGR"],
+        [
+            (
+                c["name"],
+                c["prompts"],
+                f"{c['recoveredAtPremiumShare']:.0%}",
+                f"{share:.0%}",
+                f"{c['apgr']:.3f}",
+            )
+            for c in curve["sets"]
+        ],
+    )
 
 
 @router_app.command("profiles")

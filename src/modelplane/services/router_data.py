@@ -16,6 +16,7 @@ from modelplane.domain.history import HistoryEntry
 from modelplane.domain.profiles import Profile, ProfileSpec
 from modelplane.domain.router_config import RouterConfig, RouterConfigDoc
 from modelplane.domain.validation import deep_merge, require_object, validate
+from modelplane.router.classification.difficulty import quality_curve as shipped_quality_curve
 from modelplane.services import versioned
 from modelplane.services.versioned import Change
 from modelplane.store.locks import RuleFamily
@@ -350,3 +351,28 @@ def rollback_profile(
         )
         uow.commit()
     return profile
+
+
+def quality_curve(config: RouterConfig) -> dict[str, Any]:
+    """What ``config``'s ``premiumShare`` buys: the shipped difficulty estimate's
+    premium-share vs quality curve on held-out exam questions (``difficulty.quality_curve``),
+    read at that share. Raises ``NotFound`` when the curve did not ship."""
+    curve = shipped_quality_curve()
+    if curve is None:
+        raise NotFound("quality curve", "difficulty_curve.json")
+    share = config.quality.premium_share
+    return {
+        "about": curve.about,
+        "premiumShare": share,
+        "shares": list(curve.shares),
+        "sets": [
+            {
+                "name": c.name,
+                "prompts": c.prompts,
+                "apgr": c.apgr,
+                "recovered": list(c.recovered),
+                "recoveredAtPremiumShare": round(at, 4),
+            }
+            for c, at in zip(curve.sets, curve.recovered_at(share), strict=True)
+        ],
+    }

@@ -55,6 +55,22 @@ def get_config(reader: ReaderDep, response: Response) -> dict[str, Any]:
     return config.to_json()
 
 
+@router.get(
+    "/quality-curve",
+    dependencies=[PublicRead],
+    summary="What the live premiumShare buys",
+    description=(
+        "The difficulty estimate's premium-share vs quality curve on held-out exam questions "
+        "(the share of the quality gap between a strong and a weak model recovered when the "
+        "hardest share of the prompts go strong; a coin recovers its share), read at the live "
+        "config's `quality.premiumShare` (`recoveredAtPremiumShare`). The same as the "
+        "console's auto-router page and `modelplane router curve`."
+    ),
+)
+def get_quality_curve(reader: ReaderDep) -> dict[str, Any]:
+    return svc.quality_curve(reader.router_config())
+
+
 @router.patch(
     "/config",
     summary="Change some router dials",

@@ -27,7 +27,6 @@ from modelplane.domain.router_config import (
     RouterConfigDoc,
 )
 from modelplane.domain.validation import require_reason, validate
-from modelplane.router.classification.difficulty import quality_curve
 from modelplane.services import router_data as svc
 from modelplane.web.charts import lines_chart
 from modelplane.web.console import Console, EditorConsole, SignedIn
@@ -152,29 +151,25 @@ def _config_page(
 
 
 def _curve(config: RouterConfig) -> dict[str, Any] | None:
-    """The premium-share vs quality curve of the shipped difficulty estimate, with the
-    live ``premiumShare`` read off it; ``None`` when the curve did not ship."""
-    curve = quality_curve()
-    if curve is None:
+    """The quality curve read at the live ``premiumShare`` (``svc.quality_curve``), drawn;
+    ``None`` when the curve did not ship."""
+    try:
+        curve = svc.quality_curve(config)
+    except NotFound:
         return None
-    share = config.quality.premium_share
     short = {"held-out exam questions": "held-out", "exam questions of unseen subjects": "unseen"}
     chart = lines_chart(
-        [f"{s:.0%}" for s in curve.shares],
+        [f"{s:.0%}" for s in curve["shares"]],
         [
-            *((short.get(c.name, c.name[:16]), list(c.recovered)) for c in curve.sets),
-            ("a coin", list(curve.shares)),
+            *((short.get(c["name"], c["name"][:16]), c["recovered"]) for c in curve["sets"]),
+            ("a coin", curve["shares"]),
         ],
         "Share of the quality gap recovered, by premium share",
         x_title="share of messages sent to premium",
         y_title="quality gap recovered",
         fmt=lambda v: f"{v:.0%}",
     )
-    live = [
-        {"name": c.name, "prompts": c.prompts, "apgr": c.apgr, "recovered": r}
-        for c, r in zip(curve.sets, curve.recovered_at(share), strict=True)
-    ]
-    return {"chart": chart, "about": curve.about, "share": share, "sets": live}
+    return {**curve, "chart": chart, "share": curve["premiumShare"]}
 
 
 @router.get("/history", response_class=HTMLResponse)
