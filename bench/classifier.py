@@ -4,7 +4,9 @@ to categories), against the constant answer "factual"; complexity against just-e
 difficulty; whether confidence means something; high-stakes precision and recall on our
 own prompts (``bench/data/high_stakes_prompts.json``); research accuracy on the held-out
 part of our own research requests (``bench/data/research_prompts.json``, never trained
-on); and latency (a classification includes its difficulty estimate).
+on); accuracy on the held-out part of our own general chat prompts
+(``bench/data/chat_prompts.json``, split by hash in ``bench/chat_prompts.py``); and latency
+(a classification includes its difficulty estimate).
 
 "any label" counts a prediction right when its primary category serves any of the prompt's
 task types; "first label" only the first (just-eval's main) one. Only the development
@@ -25,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.chat_prompts import chat_prompts
 from bench.just_eval import DIFFICULTY_TO_COMPLEXITY, PROMPTS, TASK_TYPES, Prompt, load
 from modelplane.domain.profiles import DEFAULT_CATEGORIES
 from modelplane.router import Classification, ClassifierContext, EmbeddedClassifier, Message
@@ -207,6 +210,11 @@ def report_side_by_side(
             by_category[category].append(got == category)
         for category, hits in by_category.items():
             cells[f"our {category} held-out ({len(hits)})"].append(pct(sum(hits), len(hits)))
+        chat = chat_prompts("held-out")
+        answers = [classifier.classify(Message(text), ctx).primary_category for _, text in chat]
+        cells[f"our chat held-out ({len(chat)}), any label"].append(
+            pct(sum(c in TASK_TYPES[t] for c, (t, _) in zip(answers, chat, strict=True)), len(chat))
+        )
     rows = list(cells.items())
     width = max(len(label) for label, _ in rows)
     print("== held-out primary-category accuracy, side by side")
@@ -224,6 +232,18 @@ def report_written(classifier: EmbeddedClassifier, ctx: ClassifierContext) -> No
             n = counts.total()
             print(f"\n== our {category} prompts, {split}: {n}: right {pct(counts[category], n)}")
             print("  predicted: " + ", ".join(f"{c} {k}" for c, k in counts.most_common()))
+
+
+def report_chat(classifier: EmbeddedClassifier, ctx: ClassifierContext) -> None:
+    for split in ("development", "held-out"):
+        by_type: dict[str, Counter[str]] = defaultdict(Counter)
+        for task, text in chat_prompts(split):
+            by_type[task][classifier.classify(Message(text), ctx).primary_category] += 1
+        n = sum(c.total() for c in by_type.values())
+        hits = sum(c[k] for t, c in by_type.items() for k in TASK_TYPES[t])
+        print(f"\n== our chat prompts, {split}: {n}: right (any label) {pct(hits, n)}")
+        for task, counts in by_type.items():
+            print(f"  {task:<10} " + ", ".join(f"{c} {k}" for c, k in counts.most_common()))
 
 
 def report_research(classifier: EmbeddedClassifier, ctx: ClassifierContext) -> None:
@@ -282,9 +302,10 @@ def main() -> None:
         if split == "development" and cv is not None:
             print(
                 "(the table was fitted on development; 5-fold cross-validated any-label "
-                f"accuracy inside it: {cv:.1%})"
+                f"accuracy on its folds: {cv:.1%})"
             )
     report_written(classifier, ctx)
+    report_chat(classifier, ctx)
     report_high_stakes(classifier, ctx)
     report_latency(classifier, ctx, prompts)
     predicted = Counter(r.classification.primary_category for r in results)

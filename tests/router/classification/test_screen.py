@@ -29,7 +29,7 @@ def _texts() -> list[str]:
                 if key not in ("about", "category"):
                     walk(item)
 
-    for name in ("category_prompts", "difficulty_prompts", "high_stakes_prompts"):
+    for name in ("category_prompts", "chat_prompts", "difficulty_prompts", "high_stakes_prompts"):
         walk(json.loads((DATA / f"{name}.json").read_text("utf-8")))
     return [
         *found,

@@ -11,7 +11,8 @@ message is embedded once). The weights have two sources, added together:
 - ``data/category_weights.json``, learned by ``bench/train_classifier.py`` on top of the
   hand weights, for all eight categories, from the development split of just-eval and the
   development part of the prompts we wrote (research requests, analyses, conversation,
-  image tasks: ``bench/data/research_prompts.json``, ``bench/data/category_prompts.json``):
+  image tasks: ``bench/data/research_prompts.json``, ``bench/data/category_prompts.json``;
+  general chat prompts labelled through just-eval's task types: ``bench/data/chat_prompts.json``):
   it corrects and extends them word by word, and adds the dense weights that carry meaning
   beyond the exact words.
 
