@@ -328,12 +328,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--tune", action="store_true", help="compare settings, write nothing")
     parser.add_argument("--output", type=Path, default=WEIGHTS_PATH)
     args = parser.parse_args(argv)
-    examples = [e for e in all_examples() if e.split == "train"]
+    everything = all_examples()
+    examples = [e for e in everything if e.split == "train"]
     if args.tune:
         _tune(examples)
         return
     hyper = Hyper()
-    reference = [e.text for e in all_examples() if e.source == "just-eval"]
+    reference = [e.text for e in everything if e.source == "just-eval"]
     model = train(examples, hyper).with_reference(reference)
     shares = dict(hyper.weight)
     counts = {s: sum(e.source == s for e in examples) for s in shares if shares[s] > 0}
@@ -355,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from bench.difficulty import curve_document  # bench.difficulty imports this module
 
     curve = args.output.with_name(CURVE_PATH.name)
-    curve.write_text(json.dumps(curve_document(model, all_examples()), indent=1) + "\n", "utf-8")
+    curve.write_text(json.dumps(curve_document(model, everything), indent=1) + "\n", "utf-8")
     print(f"wrote {curve}")
 
 

@@ -480,6 +480,7 @@ def _dials(config: RouterConfig) -> Dials:
         config.router_settings,
         config.quality,
     )
+    reference = shipped_model()  # its spread turns the quality shares into thresholds
     return Dials(
         stickiness_bonus=bonuses.stickiness_bonus,
         reasoning_bonus=bonuses.reasoning_bonus,
@@ -493,8 +494,8 @@ def _dials(config: RouterConfig) -> Dials:
         context_buffer=settings.context_buffer,
         long_context_threshold=settings.long_context_threshold,
         weights={c: _weights(config, c) for c in COMPLEXITIES},
-        premium_threshold=shipped_model().threshold(quality.premium_share, hardest=True),
-        cheap_threshold=shipped_model().threshold(quality.cheap_share, hardest=False),
+        premium_threshold=reference.threshold(quality.premium_share, hardest=True),
+        cheap_threshold=reference.threshold(quality.cheap_share, hardest=False),
         temperature=quality.temperature,
         exploration=quality.exploration,
     )

@@ -169,7 +169,7 @@ def _curve(config: RouterConfig) -> dict[str, Any] | None:
         y_title="quality gap recovered",
         fmt=lambda v: f"{v:.0%}",
     )
-    return {**curve, "chart": chart, "share": curve["premiumShare"]}
+    return {**curve, "chart": chart}
 
 
 @router.get("/history", response_class=HTMLResponse)
