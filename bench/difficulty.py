@@ -11,6 +11,8 @@ Reported side by side with a coin (0.5 for every prompt) and a length-only basel
 (longer is harder):
 
 * MMLU, held-out subjects (never seen in training: the honest test of generalisation);
+* the same questions' stems without their options (``train_difficulty.stems``): open
+  questions with real outcomes, the nearest to general chat we can measure;
 * MMLU, held-out prompts of the trained subjects;
 * just-eval, held-out fifth, where only a difficulty label exists: a pseudo-outcome with the
   strong model always right and the weak one right on easy, half right on medium and wrong
@@ -193,7 +195,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     # At a sample weight of 0 none of the math problems was trained on: report them all.
     untrained = dict(Hyper().weight).get("math", 0.0) == 0.0
     sets: list[tuple[str, list[Example]]] = [
-        ("MMLU held-out subjects", [e for e in examples if e.split == "heldout_subject"]),
+        (
+            "MMLU held-out subjects",
+            [e for e in examples if e.source == "mmlu" and e.split == "heldout_subject"],
+        ),
+        (
+            "  their stems, open form",
+            [e for e in examples if e.source == "stem" and e.split == "heldout_subject"],
+        ),
         (
             "MMLU held-out prompts",
             [e for e in examples if e.source == "mmlu" and e.split == "heldout_prompt"],
@@ -211,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     panels: list[tuple[str, dict[str, tuple[Array, Array]]]] = []
     for name, rows in sets:
         texts = [e.text for e in rows]
-        if rows[0].source == "mmlu":
+        if rows[0].source in ("mmlu", "stem"):
             strong = np.array([e.strong for e in rows], dtype=np.float64)
             weak = np.array([e.weak for e in rows], dtype=np.float64)
         else:
