@@ -31,6 +31,17 @@ def test_json_lines_carry_the_api_fields_and_a_difficulty() -> None:
     assert rows[1]["requiresVision"] is True
 
 
+def test_every_json_line_has_the_same_keys_with_null_for_what_is_absent() -> None:
+    lines = '{"text": "hello there"}\n{"text": "Prove that there are infinitely many primes."}\n'
+    result = runner.invoke(app, ["classify", "--json"], input=lines)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 2
+    assert set(rows[0]) == set(rows[1])
+    assert {"secondaryCategory", "highStakesDomain", "isHighStakes"} <= set(rows[0])
+    assert rows[0]["highStakesDomain"] is None
+
+
 def test_the_table_has_one_row_per_record(tmp_path: Path) -> None:
     path = tmp_path / "prompts.jsonl"
     path.write_text(LINES, "utf-8")

@@ -113,7 +113,7 @@ def classify_command(
     results = [classifier.classify(m, context) for m in messages]
     if as_json:
         sys.stdout.write(
-            "".join(json.dumps(c.to_json(), ensure_ascii=False) + "\n" for c in results)
+            "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in results)
         )
     else:
         _print(results)

@@ -52,6 +52,11 @@ class Classification(DomainModel):
             raise ValueError("highStakesDomain is set but isHighStakes is false")
         return self
 
+    def to_record(self) -> dict[str, object]:
+        """Every field, ``null`` where absent: one fixed set of keys for each line of a batch
+        (``modelplane classify --json``), where ``to_json`` leaves absent fields out."""
+        return self.model_dump(mode="json", by_alias=True)
+
     def check_against(self, categories: Collection[str], domains: Collection[str]) -> None:
         """Refuse categories and domains the router does not know (an ``InvalidInput``)."""
         errors = [
