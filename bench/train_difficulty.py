@@ -31,35 +31,16 @@ beyond the shared outcome file.
 Every feature has two weights, one for exam questions (three or more lettered options) and
 one for any other text (see the module docstring of ``difficulty``); the embedding weights
 of the open side are penalised hardest (``Hyper.chat_l2``), because a few hundred labelled
-chat prompts cannot pin 256 directions.
+chat prompts cannot pin 256 directions. So the open side knows little of topics: on the
+stems of the unseen subjects it scores about what length does.
 
 ``Hyper.topic_prior`` (0, off) can start the open side from the exam side's topic direction:
 a first fit's exam-side embedding weights (learned on MMLU outcomes), scaled, become a fixed
 offset of every open text's logit in a second fit and are then folded into the open side's
-embedding weights. Applied to an open question alone, that direction ranks the held-out
-subjects' stems (below) at 0.615 in cross-validation; but inside the fitted model, at 0.5 it
-moved the stems' held-out APGR by +0.011 and cost the chat labels 0.005 and the math labels
-0.014, so it stays off (``--tune`` compares it).
-
-The same MMLU questions without their options (``stems``) are only measured: the stem
-of a question is an open question whose outcome we know, the nearest we have to general
-chat with real outcomes.
-
-No other data: in particular nothing from GSM8K, MT-Bench or Chatbot Arena, and no MMLU
-beyond the shared outcome file.
-
-Every feature has two weights, one for exam questions (three or more lettered options) and
-one for any other text (see the module docstring of ``difficulty``); the embedding weights
-of the open side are penalised hardest (``Hyper.chat_l2``), because a few hundred labelled
-chat prompts cannot pin 256 directions.
-
-The open side still learns which *topics* weak models fail on, from the only real outcomes
-we have: the fit runs twice. The first fit's exam-side embedding weights (the topic
-direction, learned on MMLU outcomes) become, scaled by ``Hyper.topic_prior``, a fixed
-offset of every open text's logit in the second fit, and are then folded into the open
-side's embedding weights, so the shipped file keeps its format. Without it, an open
-question's estimate knew nothing of its topic: on the option-less stems of the unseen
-subjects' questions (``stems``, real outcomes, never trained on) it scored a coin.
+embedding weights, so the file keeps its format. Applied to an open question alone, that
+direction ranks the stems at 0.615 in cross-validation; but inside the fitted model, at 0.5
+it moved the stems' held-out APGR by +0.011 and cost the chat labels 0.005 and the math
+labels 0.014, so it stays off (``--tune`` compares it).
 
 Held out, never trained on (``bench/difficulty.py`` reports them):
 
