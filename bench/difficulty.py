@@ -80,6 +80,15 @@ def pseudo_outcomes(labels: Sequence[str]) -> tuple[Array, Array]:
     return np.ones(len(labels)), weak
 
 
+def outcomes(rows: Sequence[Example]) -> tuple[Array, Array]:
+    """Strong and weak correctness of ``rows`` (all of one source): the real outcomes of
+    MMLU questions and their stems, else the pseudo-outcomes of their difficulty labels."""
+    if rows and rows[0].source in ("mmlu", "stem"):
+        strong = np.array([e.strong for e in rows], dtype=np.float64)
+        return strong, np.array([e.weak for e in rows], dtype=np.float64)
+    return pseudo_outcomes([e.subject for e in rows])
+
+
 CURVE_SHARES = tuple(round(i / 20, 2) for i in range(21))
 """The premium shares the shipped curve (``difficulty_curve.json``) has a point at."""
 
@@ -103,8 +112,7 @@ def curve_document(model: DifficultyModel, examples: Sequence[Example]) -> dict[
         ("exam questions of unseen subjects", "heldout_subject"),
     ):
         rows = [e for e in examples if e.source == "mmlu" and e.split == split]
-        strong = np.array([e.strong for e in rows], dtype=np.float64)
-        weak = np.array([e.weak for e in rows], dtype=np.float64)
+        strong, weak = outcomes(rows)
         scores = model.estimate_many([e.text for e in rows])
         sets.append(
             {
@@ -220,11 +228,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     panels: list[tuple[str, dict[str, tuple[Array, Array]]]] = []
     for name, rows in sets:
         texts = [e.text for e in rows]
-        if rows[0].source in ("mmlu", "stem"):
-            strong = np.array([e.strong for e in rows], dtype=np.float64)
-            weak = np.array([e.weak for e in rows], dtype=np.float64)
-        else:
-            strong, weak = pseudo_outcomes([e.subject for e in rows])
+        strong, weak = outcomes(rows)
         scores = {
             "estimate": model.estimate_many(texts),
             "length": length_scores(texts),

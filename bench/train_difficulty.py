@@ -85,14 +85,11 @@ import numpy.typing as npt
 from modelplane.router.classification.difficulty import (
     CURVE_PATH,
     EMBEDDING_DIM,
-    HAND_FEATURES,
+    SIDE_WIDTH,
     WEIGHTS_PATH,
     DifficultyModel,
     feature_matrix,
 )
-
-SIDE_WIDTH = EMBEDDING_DIM + len(HAND_FEATURES)
-"""Where the open side's features start in a row of ``feature_matrix``."""
 
 SEED = 13
 Source = Literal["mmlu", "stem", "just-eval", "hand", "math"]
@@ -264,10 +261,9 @@ def fit(
     scale = np.where(scale > 1e-9, scale, 1.0)
     x = np.hstack([(features - mean) / scale, np.ones((len(features), 1))])
     w = np.zeros(x.shape[1])
-    side = EMBEDDING_DIM + len(HAND_FEATURES)
     penalty = np.full(x.shape[1], hyper.l2 * hyper.hand_l2 / len(features))
     penalty[:EMBEDDING_DIM] = hyper.l2 / len(features)
-    penalty[side : side + EMBEDDING_DIM] = hyper.chat_l2 / len(features)
+    penalty[SIDE_WIDTH : SIDE_WIDTH + EMBEDDING_DIM] = hyper.chat_l2 / len(features)
     penalty[-1] = 0.0
     s = sample / sample.sum()
     fixed = np.zeros(len(features)) if offset is None else offset
@@ -326,7 +322,7 @@ def train(
 def _tune(examples: Sequence[Example]) -> None:
     """Compare settings by 5-fold cross-validation inside the training rows, the MMLU
     questions and their stems folded by subject (held-out rows are never read)."""
-    from bench.difficulty import apgr, length_scores, pseudo_outcomes
+    from bench.difficulty import apgr, length_scores, outcomes
 
     features = feature_matrix([e.text for e in examples])
     subjects = sorted({e.subject for e in examples if e.source == "mmlu"})
@@ -337,12 +333,6 @@ def _tune(examples: Sequence[Example]) -> None:
         if e.source in ("mmlu", "stem"):
             return fold_of[e.subject]
         return _bucket("fold:" + e.text) if e.source in ("just-eval", "math") else -1
-
-    def outcomes(rows: Sequence[Example]) -> tuple[Matrix, Matrix]:
-        if rows and rows[0].source in ("mmlu", "stem"):
-            strong = np.array([e.strong for e in rows], dtype=np.float64)
-            return strong, np.array([e.weak for e in rows], dtype=np.float64)
-        return pseudo_outcomes([e.subject for e in rows])
 
     folds = np.array([fold(e) for e in examples])
     base = Hyper()

@@ -54,6 +54,7 @@ __all__ = [
     "FEATURE_COUNT",
     "GATE",
     "HAND_FEATURES",
+    "SIDE_WIDTH",
     "WEIGHTS_PATH",
     "DifficultyModel",
     "DifficultyModelError",
@@ -390,16 +391,18 @@ def embed_many(texts: Sequence[str]) -> npt.NDArray[np.float64]:
 
 
 _GATE_AT: Final = HAND_FEATURES.index("options")
-_SIDE_WIDTH: Final = EMBEDDING_DIM + len(HAND_FEATURES)
+SIDE_WIDTH: Final = EMBEDDING_DIM + len(HAND_FEATURES)
+"""How wide one side (exam or open) of a :func:`feature_matrix` row is: the open side
+starts there."""
 
 
 def _gated(embedding: Vector, hand: Vector) -> Vector:
     """One row of :func:`feature_matrix` from a text's embedding and hand features."""
     row = np.zeros(FEATURE_COUNT, dtype=np.float64)
     exam = hand[_GATE_AT] > 0.5
-    start = 0 if exam else _SIDE_WIDTH
+    start = 0 if exam else SIDE_WIDTH
     row[start : start + EMBEDDING_DIM] = embedding
-    row[start + EMBEDDING_DIM : start + _SIDE_WIDTH] = hand
+    row[start + EMBEDDING_DIM : start + SIDE_WIDTH] = hand
     row[-1] = 1.0 if exam else 0.0
     return row
 
@@ -457,10 +460,10 @@ class DifficultyModel:
         once and reads both its categories and its difficulty from that."""
         hand = hand_features(text)
         exam = hand[_GATE_AT] > 0.5
-        start = 0 if exam else _SIDE_WIDTH
+        start = 0 if exam else SIDE_WIDTH
         raw = self._raw_weights
         z = float(embedding @ raw[start : start + EMBEDDING_DIM])
-        z += float(hand @ raw[start + EMBEDDING_DIM : start + _SIDE_WIDTH]) + self._raw_bias
+        z += float(hand @ raw[start + EMBEDDING_DIM : start + SIDE_WIDTH]) + self._raw_bias
         return _sigmoid(z + (float(raw[-1]) if exam else 0.0))
 
     def estimate_many(self, texts: Sequence[str]) -> Vector:
