@@ -52,6 +52,29 @@ def test_the_table_has_one_row_per_record(tmp_path: Path) -> None:
     assert len(lines) == 3
 
 
+def test_a_file_saved_with_a_byte_order_mark_reads_like_one_without(tmp_path: Path) -> None:
+    plain, marked = tmp_path / "plain.jsonl", tmp_path / "marked.jsonl"
+    plain.write_text(LINES, "utf-8")
+    marked.write_bytes("\ufeff".encode() + LINES.replace("\n", "\r\n").encode())
+    answers = [runner.invoke(app, ["classify", str(p), "--json"]) for p in (plain, marked)]
+    assert [a.exit_code for a in answers] == [0, 0], answers[1].output
+    assert answers[1].stdout == answers[0].stdout
+    assert len(answers[0].stdout.splitlines()) == 2
+    piped = runner.invoke(app, ["classify", "--json"], input="\ufeff" + LINES)
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout == answers[0].stdout
+
+
+def test_a_file_that_is_not_utf8_is_named_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes('{"text": "caf\u00e9"}\n'.encode("latin-1"))
+    result = runner.invoke(app, ["classify", str(path), "--json"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"{path}: not UTF-8 text" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
 def test_empty_input_prints_nothing_and_succeeds() -> None:
     result = runner.invoke(app, ["classify", "--json"], input="")
     assert result.exit_code == 0

@@ -72,6 +72,25 @@ def test_one_config_is_compared_with_the_live_one_in_a_table(
     assert "cost / 1K" in result.stdout and "prompts change model" in result.stdout
 
 
+def test_files_saved_with_a_byte_order_mark_replay_like_plain_ones(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    plain = write_lines(tmp_path / "p.jsonl", PROMPTS)
+    marked = tmp_path / "marked.jsonl"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    config = quality_config(tmp_path)
+    marked_config = tmp_path / "marked.json"
+    marked_config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    reports = [
+        replay(database_url, str(p), "--config", str(c), "--json")
+        for p, c in ((plain, config), (marked, marked_config))
+    ]
+    assert [r.exit_code for r in reports] == [0, 0], reports[1].output
+    first, second = (json.loads(r.stdout) for r in reports)
+    assert first["prompts"] == second["prompts"] == len(PROMPTS)
+    assert [c["tierMix"] for c in first["configs"]] == [c["tierMix"] for c in second["configs"]]
+
+
 def test_a_bad_record_names_its_line_and_field_and_exits_1(
     seeded: Engine, database_url: str, tmp_path: Path
 ) -> None:

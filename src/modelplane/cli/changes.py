@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from modelplane.cli.manage import ServerOpt, TokenOpt, assign, backend
-from modelplane.cli.output import JsonOpt, fail, out, print_json, print_table
+from modelplane.cli.output import JsonOpt, fail, out, print_json, print_table, read_text
 
 changes_app = typer.Typer(help="Change requests and approval policies.", no_args_is_help=True)
 policy_app = typer.Typer(help="Approval policies per kind.", no_args_is_help=True)
@@ -105,7 +105,7 @@ def create_command(
     (--file)."""
     if file is not None:
         try:
-            changes = json.loads(file.read_text())
+            changes = json.loads(read_text(file))
         except (OSError, ValueError) as exc:
             fail(f"--file {file}: {exc}")
     else:

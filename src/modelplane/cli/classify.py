@@ -19,7 +19,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from modelplane.cli.output import err, fail, print_table
+from modelplane.cli.output import BOM, fail, print_table
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.validation import validate
 from modelplane.router.classification.classifier import ClassifierContext, Message
@@ -75,7 +75,10 @@ def parse_line(number: int, line: str) -> Message:
 
 
 def records(lines: Iterable[str]) -> Iterator[Message]:
+    """Every non-blank line as a message; a byte-order mark before the first is skipped."""
     for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.removeprefix(BOM)
         if line.strip():
             yield parse_line(number, line)
 
@@ -99,11 +102,10 @@ def classify_command(
             fail(f"{source}: {exc.strerror or exc}")
     try:
         messages = list(records(stream))
+    except UnicodeDecodeError:  # before ValueError, which it is a kind of
+        fail(f"{'standard input' if source == '-' else source}: not UTF-8 text")
     except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-        raise typer.Exit(1) from None
-    except UnicodeDecodeError:
-        fail(f"{source}: not UTF-8 text")
+        fail(str(exc))
     finally:
         if stream is not sys.stdin:
             stream.close()

@@ -19,7 +19,16 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
 from modelplane.cli.app import emergency_override, models_app, runtime
 from modelplane.cli.backends import Backend, DirectBackend, HttpBackend, cli_author
-from modelplane.cli.output import JsonOpt, fail, friendly_errors, out, print_json, print_table
+from modelplane.cli.output import (
+    BOM,
+    JsonOpt,
+    fail,
+    friendly_errors,
+    out,
+    print_json,
+    print_table,
+    read_text,
+)
 from modelplane.cli.stats import usage_app
 from modelplane.services import versioned
 
@@ -464,11 +473,8 @@ def register(app: typer.Typer) -> None:
 
 def _read_text(source: str | None) -> str:
     if source in (None, "-"):
-        return sys.stdin.read()
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read {source}: {exc.strerror}")
+        return sys.stdin.read().removeprefix(BOM)
+    return read_text(source)
 
 
 def _read_with_progress(path: Path) -> bytes:

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -26,6 +27,22 @@ def fail(message: str) -> NoReturn:
     markup would swallow bracketed text such as a pattern's ``[a-z0-9]``."""
     err.print(Text.assemble(("error:", "red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+BOM = "\ufeff"
+"""The byte-order mark some Windows editors put before a UTF-8 file's first line."""
+
+
+def read_text(path: Path | str) -> str:
+    """A file the user named, as text: UTF-8, with or without the byte-order mark that some
+    Windows editors write first. A file that cannot be read, or is not UTF-8, fails with one
+    line naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"{path} is not UTF-8 text")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from modelplane.cli.manage import ServerOpt, TokenOpt, backend
-from modelplane.cli.output import fail, out, print_json, print_table
+from modelplane.cli.output import fail, out, print_json, print_table, read_text
 from modelplane.cli.reads import router_app
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.router_config import TIERS
@@ -27,13 +27,7 @@ _SHOWN_CHANGES = 20
 def read_prompts(path: Path) -> list[RouteRequest]:
     """Every line as a route request; the first bad one fails as ``line N: field: problem``."""
     try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        fail(f"{path} is not UTF-8 text")
-    try:
-        requests = svc.parse_prompts(text)
+        requests = svc.parse_prompts(read_text(path))
     except InvalidInput as exc:
         fail(str(exc.errors[0]))
     if not requests:
@@ -43,11 +37,10 @@ def read_prompts(path: Path) -> list[RouteRequest]:
 
 def _config_file(path: Path) -> Any:
     """The file's JSON document (the service validates it as a router config)."""
+    text = read_text(path)
     try:
-        return json.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror or exc}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
         fail(f"{path} is not JSON: {exc}")
 
 
@@ -70,7 +63,7 @@ def replay_command(
     read_prompts(prompts)  # a bad line fails here, naming it, before anything is sent
     files = list(config_file or [])
     body = {
-        "prompts": prompts.read_text("utf-8"),
+        "prompts": read_text(prompts),
         "configVersions": list(config_version or []),
         "configs": [_config_file(p) for p in files],
     }

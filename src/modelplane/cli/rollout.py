@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from modelplane.cli.manage import ServerOpt, TokenOpt, backend
-from modelplane.cli.output import fail, out, print_json, print_table
+from modelplane.cli.output import fail, out, print_json, print_table, read_text
 
 flags_app = typer.Typer(no_args_is_help=True, help="Rollout flags (per-user source choice).")
 rollout_app = typer.Typer(no_args_is_help=True, help="Evidence for the next rollout step.")
@@ -238,7 +238,7 @@ def experiments_create(
 ) -> None:
     """Start an experiment from a JSON file (variants: name, weight, config)."""
     try:
-        data = json.loads(file.read_text("utf-8"))
+        data = json.loads(read_text(file))
     except (OSError, ValueError) as exc:
         fail(f"{file}: {exc}")
     with backend(server, token) as b:
@@ -383,7 +383,7 @@ def feedback_command(
     """Import feedback on routing decisions ({decisionId, signal, value, eventId?,
     comment?} a line), all or nothing; resent event ids are skipped."""
     try:
-        lines = file.read_text("utf-8").splitlines()
+        lines = read_text(file).splitlines()
         events = [json.loads(line) for line in lines if line.strip()]
     except (OSError, ValueError) as exc:
         fail(f"{file}: {exc}")
@@ -403,7 +403,7 @@ def feedback_command(
 
 def _read_json(file: Path) -> Any:
     try:
-        return json.loads(file.read_text("utf-8"))
+        return json.loads(read_text(file))
     except (OSError, ValueError) as exc:
         fail(f"{file}: {exc}")
 

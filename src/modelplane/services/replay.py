@@ -72,11 +72,12 @@ def mean_difficulty(decisions: list[RouteDecision]) -> dict[str, float | None]:
 
 
 def parse_prompts(text: str) -> list[RouteRequest]:
-    """Every non-blank line as a route request. Bad lines raise ``InvalidInput`` with one
-    error per line (the first ``MAX_LINE_ERRORS``), each ``line N: field: problem``."""
+    """Every non-blank line as a route request (a byte-order mark before the first, as some
+    Windows editors write, is skipped). Bad lines raise ``InvalidInput`` with one error per
+    line (the first ``MAX_LINE_ERRORS``), each ``line N: field: problem``."""
     requests: list[RouteRequest] = []
     errors: list[FieldError] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         if not line.strip():
             continue
         problem = _line_problem(number, line, requests)
