@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from modelplane.domain.profiles import DEFAULT_CATEGORIES, Profile, ProfileSpec, TaskCategory
+from modelplane.domain.models import ModelSpec
+from modelplane.domain.profiles import (
+    DEFAULT_CATEGORIES,
+    Profile,
+    ProfileSpec,
+    TaskCategory,
+    derived_profile,
+    nearest_sibling,
+)
 
 from .support import paths, problems
 
@@ -68,3 +76,51 @@ def test_the_eight_default_categories_are_valid_ids() -> None:
     assert len(DEFAULT_CATEGORIES) == 8
     for position, name in enumerate(DEFAULT_CATEGORIES):
         TaskCategory(id=name, label=name.title(), position=position)
+
+
+def _model(model_id: str, *capabilities: str, provider: str | None = None) -> ModelSpec:
+    return ModelSpec.model_validate(
+        {
+            "id": model_id,
+            "provider": provider or model_id.split(":")[0],
+            "name": model_id,
+            "contextWindow": 100_000,
+            "pricing": {"input": 1, "output": 2},
+            "capabilities": list(capabilities),
+        }
+    )
+
+
+def test_the_nearest_sibling_shares_provider_family_and_major_version() -> None:
+    newcomer = _model("router:kimi-k2.5", "vision", "thinking", provider="kimi")
+    profiled = [
+        _model("moonshot:kimi-k2", provider="kimi"),
+        _model("moonshot:kimi-k2-thinking", "thinking", provider="kimi"),
+        _model("moonshot:kimi-k3", "vision", "thinking", provider="kimi"),  # another major
+        _model("other:kimi-k2.5", "vision", "thinking", provider="someone-else"),
+    ]
+    sibling = nearest_sibling(newcomer, profiled)
+    assert sibling is not None and sibling.id == "moonshot:kimi-k2-thinking"
+    assert nearest_sibling(newcomer, profiled[2:]) is None
+    assert nearest_sibling(_model("openai:gpt-5-mini"), [_model("openai:gpt-4o")]) is None
+
+
+def test_with_equal_capabilities_the_longer_shared_name_wins() -> None:
+    newcomer = _model("openai:gpt-5.1-mini")
+    profiled = [_model("openai:gpt-5"), _model("openai:gpt-5.1"), _model("openai:gpt-5.2")]
+    sibling = nearest_sibling(newcomer, profiled)
+    assert sibling is not None and sibling.id == "openai:gpt-5.1"
+
+
+def test_a_derived_profile_copies_the_scores_but_not_a_zero_the_model_can_serve() -> None:
+    source = ProfileSpec(
+        model_id="a:m-1", quality_score=80, category_scores={"coding": 70, "multimodal": 0}
+    )
+    seeing, blind = _model("a:m-2", "vision"), _model("a:m-3")
+    derived = derived_profile(seeing, _model("a:m-1"), source, 50.0)
+    assert (derived.model_id, derived.quality_score) == ("a:m-2", 80)
+    assert derived.category_scores == {"coding": 70, "multimodal": 50}
+    assert derived_profile(blind, _model("a:m-1"), source, 50.0).category_scores == {
+        "coding": 70,
+        "multimodal": 0,
+    }

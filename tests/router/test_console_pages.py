@@ -8,6 +8,9 @@ from typing import Any
 
 from modelplane.bootstrap import Runtime
 from modelplane.domain.router_config import STRATEGY_SUMMARIES
+from modelplane.services.models import create_in
+from modelplane.services.versioned import Change
+from tests.router.conftest import make_model
 from tests.web import conftest as web
 from tests.web.test_forms import _config_form
 
@@ -22,9 +25,17 @@ def test_the_router_page_says_which_strategy_is_active_and_what_it_does(as_role:
     assert "picks uniformly at random inside it" in page
 
 
-def test_the_profiles_grid_marks_active_models_without_a_profile(as_role: Any) -> None:
+def test_the_profiles_grid_marks_active_models_without_a_profile(
+    as_role: Any, runtime: Runtime
+) -> None:
     page = as_role("viewer").get("/admin/auto-router/profiles").text
-    assert 'data-unprofiled="openrouter:kimi-k2.5"' in page
+    assert "data-unprofiled=" not in page  # after a fresh seed every active model has one
+    with runtime.unit_of_work() as uow:
+        spec = make_model("openai:newcomer-1").spec()
+        create_in(uow, spec, Change("test", "a model nobody has profiled"))
+        uow.commit()
+    page = as_role("viewer").get("/admin/auto-router/profiles").text
+    assert 'data-unprofiled="openai:newcomer-1"' in page
     assert "1 active model has none" in page
     assert 'data-unprofiled="anthropic:claude-opus-4.5"' not in page
 

@@ -12,12 +12,14 @@ from modelplane.bootstrap import Runtime
 from modelplane.domain.errors import InvalidInput
 from modelplane.router import AllModelsExhausted, RouteContext, RouteDecision, RouteRequest
 from modelplane.router.selection.compiled import CompiledRouter
-from modelplane.services.models import update_model
+from modelplane.services.models import create_in, update_model
 from modelplane.services.router_data import update_router_config
 from modelplane.services.routing import route, route_on, text_hash
+from modelplane.services.versioned import Change
 from modelplane.settings import Settings
 from modelplane.store import tables as t
 
+from .conftest import make_model
 from .fake_openai import FakeOpenAI
 
 CODING = {"primaryCategory": "coding", "complexity": "moderate"}
@@ -69,12 +71,16 @@ def test_every_decision_is_logged_with_a_hash_of_the_text(runtime: Runtime) -> N
 
 
 def test_a_dial_changed_in_the_database_changes_the_next_decision(runtime: Runtime) -> None:
+    with runtime.unit_of_work() as uow:
+        spec = make_model("openai:newcomer-1").spec()
+        create_in(uow, spec, Change("test", "a model nobody has profiled"))
+        uow.commit()
     before = {c.model_id: c for c in decide(runtime, classification=CODING).candidates}
     change_dials(runtime, {"routerSettings": {"defaultScoreWithoutProfile": 20}})
     after_decision = decide(runtime, classification=CODING)
     after = {c.model_id: c for c in after_decision.candidates}
     assert after_decision.config_version == 2
-    unprofiled = "openrouter:kimi-k2.5"
+    unprofiled = "openai:newcomer-1"
     assert before[unprofiled].breakdown.base == 50
     assert after[unprofiled].breakdown.base == 20
     assert after["openai:gpt-5"].score == before["openai:gpt-5"].score

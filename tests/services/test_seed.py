@@ -6,8 +6,14 @@ from sqlalchemy import Engine, func, select
 
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.profiles import ProfileSpec
+from modelplane.services.models import create_model
 from modelplane.services.router_data import put_profile
-from modelplane.services.seed import EXTENDED_PROFILE_REASON, PROFILE_REASON, seed
+from modelplane.services.seed import (
+    DERIVED_PROFILE_REASON,
+    EXTENDED_PROFILE_REASON,
+    PROFILE_REASON,
+    seed,
+)
 from modelplane.store import tables as t
 from modelplane.store.repositories import (
     HistoryRepository,
@@ -22,6 +28,7 @@ from modelplane.store.static import (
     read_json,
 )
 from modelplane.store.unit_of_work import factory_for
+from tests.router.conftest import make_model
 
 ROUTER_ONLY = {
     "anthropic:claude-sonnet-4",
@@ -46,8 +53,8 @@ EXTENDED_PROFILES = 39
 def test_seed_loads_every_model_profile_score_and_the_config(engine: Engine) -> None:
     report = seed(engine)
     assert count(engine, t.models) == 61
-    assert count(engine, t.model_profiles) == ORIGINAL_PROFILES + EXTENDED_PROFILES
-    assert count(engine, t.profile_scores) == 168 + 8 * EXTENDED_PROFILES
+    assert count(engine, t.model_profiles) == ORIGINAL_PROFILES + EXTENDED_PROFILES + 1
+    assert count(engine, t.profile_scores) == 168 + 8 * (EXTENDED_PROFILES + 1)
     assert count(engine, t.providers) == 12
     assert count(engine, t.task_categories) == 8
     assert len(report.created["models"]) == 61
@@ -97,8 +104,8 @@ def test_a_second_seed_creates_nothing(seeded: Engine) -> None:
 def test_dry_run_reports_what_it_would_create_and_writes_nothing(engine: Engine) -> None:
     report = seed(engine, dry_run=True)
     assert len(report.created["models"]) == 61
-    assert len(report.created["profiles"]) == ORIGINAL_PROFILES + EXTENDED_PROFILES
-    assert report.default_score_models == ["openrouter:kimi-k2.5"]
+    assert len(report.created["profiles"]) == ORIGINAL_PROFILES + EXTENDED_PROFILES + 1
+    assert report.default_score_models == []  # kimi-k2.5's is derived, below
     assert count(engine, t.models) == 0
     assert count(engine, t.change_log) == 0
 
@@ -160,7 +167,7 @@ def test_catalogue_models_without_an_original_profile_get_the_extended_one(
     with seeded.connect() as conn:
         stored = {p.model_id: p for p in ProfileRepository(conn).all()}
         history = HistoryRepository(conn, t.profile_history).page("anthropic:claude-opus-4.5")
-    added = set(stored) - original
+    added = set(stored) - original - {"openrouter:kimi-k2.5"}  # derived: the next test
     assert len(added) == EXTENDED_PROFILES
     for model_id in added:
         assert stored[model_id].quality_score == extended[model_id]["qualityScore"]
@@ -171,15 +178,37 @@ def test_catalogue_models_without_an_original_profile_get_the_extended_one(
     assert "router-profiles-extended.json" in EXTENDED_PROFILE_REASON
 
 
+def test_a_model_neither_file_profiles_starts_from_its_nearest_siblings_profile(
+    seeded: Engine,
+) -> None:
+    # openrouter:kimi-k2.5 (vision, function calling, thinking) is in the catalogue but in
+    # neither profiles file; of its family, moonshotai:kimi-k2-thinking shares the most
+    # capabilities.
+    with seeded.connect() as conn:
+        stored = {p.model_id: p for p in ProfileRepository(conn).all()}
+        history = HistoryRepository(conn, t.profile_history).page("openrouter:kimi-k2.5")
+    derived, sibling = stored["openrouter:kimi-k2.5"], stored["moonshotai:kimi-k2-thinking"]
+    assert derived.quality_score == sibling.quality_score
+    assert sibling.category_scores["multimodal"] == 0
+    expected = {**sibling.category_scores, "multimodal": 50}  # it has vision; its sibling not
+    assert derived.category_scores == expected
+    (entry,) = history
+    assert entry.author == "seed"
+    assert entry.reason == DERIVED_PROFILE_REASON.format(sibling="moonshotai:kimi-k2-thinking")
+    assert "router-profiles-extended.json" in entry.reason
+
+
 def test_the_report_names_active_models_still_on_the_default_score(seeded: Engine) -> None:
-    # openrouter:kimi-k2.5 is in the catalogue but in neither profiles file.
+    assert seed(seeded).default_score_models == []
+    uows = factory_for(seeded)
+    create_model(uows, make_model("openai:newcomer-1").spec(), "admin", "nobody profiled it")
     report = seed(seeded)
-    assert report.default_score_models == ["openrouter:kimi-k2.5"]
+    assert report.default_score_models == ["openai:newcomer-1"]
     assert report.to_json()["defaultScoreCount"] == 1
     spec = ProfileSpec(
-        model_id="openrouter:kimi-k2.5", quality_score=85, category_scores={"coding": 85}
+        model_id="openai:newcomer-1", quality_score=85, category_scores={"coding": 85}
     )
-    put_profile(factory_for(seeded), spec, "admin", None, "profiled by hand")
+    put_profile(uows, spec, "admin", None, "profiled by hand")
     again = seed(seeded)
     assert again.default_score_models == []
     assert again.to_json()["defaultScoreCount"] == 0

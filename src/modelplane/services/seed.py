@@ -31,6 +31,11 @@ EXTENDED_PROFILE_REASON = (
     f"seeded from the router's extended profiles ({EXTENDED_PROFILES_FILE}): "
     "the model had no profile in router-profiles-v1.json"
 )
+DERIVED_PROFILE_REASON = (
+    "seeded from the profile of {sibling}, its nearest profiled sibling (same provider, "
+    "family and major version): the model has no profile in router-profiles-v1.json or "
+    + EXTENDED_PROFILES_FILE
+)
 CONFIG_REASON = "seeded from the router's static defaults (router-defaults.json)"
 FLAGS_REASON = "built-in rollout flags: everything served from the database"
 _KINDS = ("providers", "categories", "models", "profiles", "routerConfig", "flags")
@@ -94,8 +99,13 @@ def _seed_into(uow: UnitOfWork, tables: StaticTables, report: SeedReport) -> Non
         missing = uow.profiles.get(profile.model_id) is None
         _mark(report, "profiles", profile.model_id, missing)
         if missing:
-            extended = profile.model_id in tables.extended_profile_ids
-            reason = EXTENDED_PROFILE_REASON if extended else PROFILE_REASON
+            sibling = tables.derived_from.get(profile.model_id)
+            if sibling is not None:
+                reason = DERIVED_PROFILE_REASON.format(sibling=sibling)
+            elif profile.model_id in tables.extended_profile_ids:
+                reason = EXTENDED_PROFILE_REASON
+            else:
+                reason = PROFILE_REASON
             put_profile_in(uow, profile.spec(), Change(SEED_AUTHOR, reason), None)
     missing_config = uow.router_config.get() is None
     _mark(report, "routerConfig", "router", missing_config)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.models import Model, Provider
-from modelplane.domain.profiles import Profile, TaskCategory
+from modelplane.domain.profiles import Profile, TaskCategory, derived_profile, nearest_sibling
 from modelplane.domain.router_config import RouterConfig
 from modelplane.domain.validation import field_errors
 
@@ -84,6 +84,9 @@ class StaticTables:
     disagreements: list[Disagreement] = field(default_factory=list)
     extended_profile_ids: frozenset[str] = frozenset()
     """The models whose profile in ``profiles`` comes from ``EXTENDED_PROFILES_FILE``."""
+    derived_from: dict[str, str] = field(default_factory=dict)
+    """Catalogue models that neither file profiles, whose profile in ``profiles`` is their
+    nearest profiled sibling's (``domain.profiles.nearest_sibling``): model id -> sibling id."""
 
 
 def read_json(name: str) -> Any:
@@ -131,22 +134,43 @@ def build_static_tables(
     config = _validated_config(defaults, errors)
     if errors:
         raise InvalidInput(errors, title="static tables failed validation")
+    assert config is not None
+    derived = _derived_profiles(models, profiles + extra, config)
     all_models = models + router_only
     provider_ids = sorted({m.provider for m in all_models})
     providers = [
         Provider(id=p, display_name=_PROVIDER_NAMES.get(p, p.title())) for p in provider_ids
     ]
-    assert config is not None
     return StaticTables(
         providers=providers,
         models=all_models,
         router_only_ids=[m.id for m in router_only],
         categories=categories,
-        profiles=profiles + extra,
+        profiles=profiles + extra + [p for _, p in derived],
         router_config=config,
         disagreements=_disagreements({m.id: m for m in models}, router_rows),
         extended_profile_ids=frozenset(p.model_id for p in extra),
+        derived_from={p.model_id: sibling for sibling, p in derived},
     )
+
+
+def _derived_profiles(
+    models: list[Model], profiles: list[Profile], config: RouterConfig
+) -> list[tuple[str, Profile]]:
+    """For each catalogue model without a profile, its nearest profiled sibling's id and the
+    profile derived from that sibling's (none when no sibling is profiled)."""
+    by_id = {p.model_id: p for p in profiles}
+    profiled = [m for m in models if m.id in by_id]
+    default = config.router_settings.default_score_without_profile
+    out = []
+    for model in models:
+        if model.id in by_id:
+            continue
+        sibling = nearest_sibling(model, profiled)
+        if sibling is not None:
+            spec = derived_profile(model, sibling, by_id[sibling.id], default)
+            out.append((sibling.id, Profile.model_validate(spec.model_dump())))
+    return out
 
 
 def _extended_profiles(
