@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from modelplane.bootstrap import Runtime
 from modelplane.cli import app
+from modelplane.router.classification.difficulty import estimate
 from modelplane.services.tokens import TokenSpec, create_token
 
 CODING = {"primaryCategory": "coding", "complexity": "complex"}
@@ -36,6 +37,23 @@ def test_api_routes_a_message_for_any_valid_token(client: TestClient, runtime: R
     other_token = viewer_headers(runtime, "router-viewer-2")
     again = client.post("/api/v1/route", json=body, headers=other_token)
     assert again.json()["selectedModelId"] == data["selectedModelId"], "same seed, same pick"
+
+
+def test_a_given_classification_without_a_difficulty_gets_the_texts_estimate(
+    client: TestClient, runtime: Runtime
+) -> None:
+    headers = viewer_headers(runtime)
+    said = {}
+    for text in ("hi", "Prove that every bounded monotone sequence of reals converges."):
+        body = {"text": text, "classification": CODING, "seed": 1}
+        response = client.post("/api/v1/route", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        said[text] = response.json()["classification"]["difficulty"]
+        assert said[text] == round(estimate(text), 3)
+    assert len(set(said.values())) == 2
+    given = {"text": "hi", "classification": {**CODING, "difficulty": 0.9}, "seed": 1}
+    answer = client.post("/api/v1/route", json=given, headers=headers).json()
+    assert answer["classification"]["difficulty"] == 0.9  # a caller's own figure stands
 
 
 def test_api_route_needs_a_token(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from time import perf_counter_ns
 
 from modelplane.router.classification.classifier import Classifier, ClassifierFailed, Message
+from modelplane.router.classification.difficulty import DifficultyModelError, default_model
 from modelplane.router.classification.result import CONSERVATIVE, Classification
 from modelplane.router.decision import ClassificationSource, RouteDecision, Timing
 from modelplane.router.explanation import describe_classification, explain, explain_failure
@@ -73,9 +74,18 @@ class Router:
         """The caller's classification (checked against the known categories and domains),
         or the classifier's, or the conservative one with the reason the classifier failed."""
         data = self.data
-        if request.classification is not None:
-            request.classification.check_against(data.categories, data.config.high_stakes_domains)
-            return request.classification, "given", None
+        given = request.classification
+        if given is not None:
+            given.check_against(data.categories, data.config.high_stakes_domains)
+            if "difficulty" in given.model_fields_set or not request.text.strip():
+                return given, "given", None
+            # The caller said what the task is, not how hard: the shipped estimator says
+            # that from the text, as it does for the LLM classifier (no text: the median).
+            try:
+                difficulty = round(default_model().estimate(request.text), 3)
+            except DifficultyModelError as exc:
+                return given, "given", f"difficulty unknown, counted as median ({exc})"
+            return given.model_copy(update={"difficulty": difficulty}), "given", None
         message = Message(
             text=request.text,
             attachment_types=tuple(request.attachment_types),

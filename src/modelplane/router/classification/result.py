@@ -17,7 +17,8 @@ Action: TypeAlias = Literal["keep", "change"]
 
 UNKNOWN_DIFFICULTY = 0.234
 """The difficulty said when nothing is known about the message (the conservative
-classification, a caller's classification without one): the median of the shipped
+classification; a caller's classification without one, when the estimator cannot read its
+text): the median of the shipped
 estimate's reference spread (``difficulty.py``; a test keeps the two together), so a
 message of unknown difficulty counts as a typical one and neither the premium nor the
 budget end is favoured by a guess."""
@@ -28,6 +29,7 @@ class Classification(DomainModel):
 
     ``difficulty`` is the estimated probability that a weak, cheap model fails the message
     where a strong one succeeds (``difficulty.py``); a classification given without one
+    gets the estimate of the request's text from the router (``engine.py``), and otherwise
     carries ``UNKNOWN_DIFFICULTY``. ``recommendedAction`` says whether the model chosen for
     the previous message may stay (``keep``) or the router should choose afresh (``change``).
     """
