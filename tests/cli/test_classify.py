@@ -117,3 +117,34 @@ def test_an_unreachable_database_is_never_touched() -> None:
     (row,) = [json.loads(line) for line in done.stdout.splitlines()]
     assert 0 <= row["difficulty"] <= 1
     assert "Traceback" not in done.stderr
+
+
+def test_damaged_weights_stop_classify_and_route_with_one_line(tmp_path: Path) -> None:
+    """The CLI's classifying commands refuse as the server does: one line, no traceback, and
+    never a silent fallback to the conservative classification."""
+    bad = tmp_path / "weights.json"
+    bad.write_text("{not json", "utf-8")
+    setup = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from modelplane.router.classification import difficulty\n"
+        f"difficulty.WEIGHTS_PATH = Path({str(bad)!r})\n"
+        "difficulty.DifficultyModel.load.__func__.__defaults__ = (difficulty.WEIGHTS_PATH,)\n"
+        "from modelplane.cli import app\n"
+    )
+    env = dict(os.environ, MODELPLANE_DATABASE_URL=f"sqlite:///{tmp_path / 'never.db'}")
+    for argv in (["classify", "--json"], ["route", "hello there"]):
+        done = subprocess.run(
+            [sys.executable, "-c", f"{setup}app({argv!r}, prog_name='modelplane')"],
+            input='{"text": "hi"}\n',
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 1, (argv, done.stdout, done.stderr)
+        assert done.stdout == ""
+        (line,) = done.stderr.strip().splitlines()
+        assert "cannot start" in line and "weights.json" in line
+    assert not (tmp_path / "never.db").exists()

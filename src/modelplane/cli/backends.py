@@ -27,6 +27,7 @@ from modelplane.domain.profiles import ProfileSpec
 from modelplane.domain.scopes import is_duration
 from modelplane.domain.validation import deep_merge, validate
 from modelplane.domain.webhooks import WebhookSpec
+from modelplane.router.classification.embedded import require_models
 from modelplane.services import (
     audit,
     bulk,
@@ -305,6 +306,7 @@ class DirectBackend:
         return fleet_status(self._uows, self._runtime.settings)
 
     def replay(self, body: JSON) -> JSON:
+        require_models()  # damaged classifier weights: one line, not a fallback per prompt
         rt = self._runtime
         return replay.replay_request(rt.unit_of_work, rt.reader, rt.settings, body)
 

@@ -23,7 +23,7 @@ from modelplane.cli.output import BOM, fail, print_table
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.validation import validate
 from modelplane.router.classification.classifier import ClassifierContext, Message
-from modelplane.router.classification.embedded import EmbeddedClassifier
+from modelplane.router.classification.embedded import EmbeddedClassifier, require_models
 from modelplane.router.classification.result import Classification
 from modelplane.router.request import RouteRequest
 
@@ -111,6 +111,7 @@ def classify_command(
             stream.close()
     if not messages:
         return
+    require_models()  # damaged classifier weights: one line, as the server says it
     classifier, context = EmbeddedClassifier(), static_context()
     results = [classifier.classify(m, context) for m in messages]
     if as_json:

@@ -12,6 +12,7 @@ from modelplane.cli.output import fail, friendly_errors, out, print_json, print_
 from modelplane.domain.errors import InvalidInput
 from modelplane.domain.validation import validate
 from modelplane.router import RouteDecision, RouteRequest
+from modelplane.router.classification.embedded import require_models
 from modelplane.router.classification.result import Classification
 from modelplane.services.routing import route
 
@@ -51,6 +52,7 @@ def route_command(
     ] = None,
 ) -> None:
     """Route TEXT: classify it, score the eligible models and pick one, with the reasons."""
+    require_models()  # damaged classifier weights: one line, as the server says it
     with friendly_errors():
         request = validate(
             RouteRequest,
