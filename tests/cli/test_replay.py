@@ -72,6 +72,30 @@ def test_one_config_is_compared_with_the_live_one_in_a_table(
     assert "cost / 1K" in result.stdout and "prompts change model" in result.stdout
 
 
+def test_a_changed_prompt_is_named_by_its_line_in_the_file(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    prompts = write_lines(tmp_path / "p.jsonl", ["", *(json.dumps(p) + "\n" for p in PROMPTS)])
+    config = quality_config(tmp_path, premiumShare=0.3, cheapShare=0.4)
+    result = replay(database_url, str(prompts), "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    changes = json.loads(result.stdout)["changed"]
+    assert changes, "the quality strategy moves at least one of the four prompts"
+    lines = prompts.read_text().splitlines()
+    for change in changes:
+        # a blank line before each prompt: the i-th prompt is on line 2i
+        assert change["line"] == 2 * change["index"]
+        assert json.loads(lines[change["line"] - 1])["text"] == change["text"]
+    table = replay(database_url, str(prompts), "--config", str(config))
+    first = changes[0]
+    row = next(
+        line
+        for line in table.stdout.splitlines()
+        if line.lstrip().startswith(str(first["line"]) + " ")
+    )
+    assert first["choices"][0] in row
+
+
 def test_files_saved_with_a_byte_order_mark_replay_like_plain_ones(
     seeded: Engine, database_url: str, tmp_path: Path
 ) -> None:

@@ -106,7 +106,7 @@ def _print(document: dict[str, Any]) -> None:
     if changes:
         print_table(
             ["line", "text", *(doc["label"] for doc in document["configs"])],
-            [(c["index"], svc.short(c["text"]), *c["choices"]) for c in changes[:_SHOWN_CHANGES]],
+            [(c["line"], svc.short(c["text"]), *c["choices"]) for c in changes[:_SHOWN_CHANGES]],
         )
     out.print(
         f"d: mean difficulty sent to the tier; cost: catalogue prices, input = context + "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -72,10 +73,17 @@ def mean_difficulty(decisions: list[RouteDecision]) -> dict[str, float | None]:
 
 
 def parse_prompts(text: str) -> list[RouteRequest]:
-    """Every non-blank line as a route request (a byte-order mark before the first, as some
-    Windows editors write, is skipped). Bad lines raise ``InvalidInput`` with one error per
-    line (the first ``MAX_LINE_ERRORS``), each ``line N: field: problem``."""
+    """Every non-blank line as a route request: ``numbered_prompts`` without the numbers."""
+    return [request for _, request in numbered_prompts(text)]
+
+
+def numbered_prompts(text: str) -> list[tuple[int, RouteRequest]]:
+    """Every non-blank line as its line number (from 1) and a route request (a byte-order
+    mark before the first, as some Windows editors write, is skipped). Bad lines raise
+    ``InvalidInput`` with one error per line (the first ``MAX_LINE_ERRORS``), each
+    ``line N: field: problem``."""
     requests: list[RouteRequest] = []
+    numbers: list[int] = []
     errors: list[FieldError] = []
     for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         if not line.strip():
@@ -85,9 +93,11 @@ def parse_prompts(text: str) -> list[RouteRequest]:
             errors.append(FieldError(f"line {number}", problem))
             if len(errors) >= MAX_LINE_ERRORS:
                 break
+        else:
+            numbers.append(number)
     if errors:
         raise InvalidInput(errors, "bad prompt lines")
-    return requests
+    return list(zip(numbers, requests, strict=True))
 
 
 def _line_problem(number: int, line: str, requests: list[RouteRequest]) -> str | None:
@@ -146,7 +156,8 @@ def replay_request(
     errors: list[FieldError] = []
     known = {"prompts", "configVersions", "configs", "live"}
     errors += [FieldError(k, "unknown field") for k in body if k not in known]
-    requests = _body_prompts(body.get("prompts"), errors)
+    numbered = _body_prompts(body.get("prompts"), errors)
+    requests, lines = [r for _, r in numbered], [n for n, _ in numbered]
     versions: list[int] = []
     raw_versions = body.get("configVersions", [])
     if not isinstance(raw_versions, list):
@@ -178,27 +189,34 @@ def replay_request(
     except NotFound as exc:
         raise InvalidInput([FieldError("configVersions", str(exc))]) from None
     replay(reader, settings, runs, requests)
-    return report(runs, requests)
+    return report(runs, requests, lines)
 
 
-def _body_prompts(prompts: Any, errors: list[FieldError]) -> list[RouteRequest]:
+def _body_prompts(prompts: Any, errors: list[FieldError]) -> list[tuple[int, RouteRequest]]:
+    """The body's prompts, each with its line (JSON lines) or its place from 1 (a list)."""
     if isinstance(prompts, str):
         try:
-            found = parse_prompts(prompts)
+            return _none_means_empty(numbered_prompts(prompts), errors)
         except InvalidInput as exc:
             errors += [FieldError(f"prompts ({e.path})", e.message) for e in exc.errors]
             return []
     elif isinstance(prompts, list):
-        found = []
+        found: list[RouteRequest] = []
         for i, item in enumerate(prompts):
             problem = _line_problem(i + 1, json.dumps(item), found)
             if problem is not None:
                 errors.append(FieldError(f"prompts[{i}]", problem))
+        return _none_means_empty(list(enumerate(found, start=1)), errors)
     else:
         errors.append(
             FieldError("prompts", "required: a list of {text, ...} objects or JSON lines")
         )
         return []
+
+
+def _none_means_empty(
+    found: list[tuple[int, RouteRequest]], errors: list[FieldError]
+) -> list[tuple[int, RouteRequest]]:
     if not found and not errors:
         errors.append(FieldError("prompts", "holds no prompts"))
     return found
@@ -226,23 +244,30 @@ def replay(
                 run.cost += reader.cost(model.id, input_tokens, REPLAY_OUTPUT_TOKENS)
 
 
-def changed(runs: list[ConfigRun], requests: list[RouteRequest]) -> list[dict[str, Any]]:
-    """The prompts whose chosen model differs between any two configs."""
+def changed(
+    runs: list[ConfigRun], requests: list[RouteRequest], lines: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """The prompts whose chosen model differs between any two configs: each with its place
+    in the set (``index``, from 1) and its line in the file (``line``; its place when the
+    prompts came as a list)."""
     found = []
     for i, request in enumerate(requests):
         choices = [run.decisions[i].selected_model_id for run in runs]
         if len(set(choices)) > 1:
-            found.append({"index": i + 1, "text": request.text, "choices": choices})
+            line = lines[i] if lines is not None else i + 1
+            found.append({"index": i + 1, "line": line, "text": request.text, "choices": choices})
     return found
 
 
-def report(runs: list[ConfigRun], requests: list[RouteRequest]) -> dict[str, Any]:
-    """The comparison as one JSON document (the CLI's ``--json``)."""
+def report(
+    runs: list[ConfigRun], requests: list[RouteRequest], lines: Sequence[int] | None = None
+) -> dict[str, Any]:
+    """The comparison as one JSON document (the CLI's ``--json``); ``lines`` as ``changed``."""
     return {
         "prompts": len(requests),
         "outputTokensPerRequest": REPLAY_OUTPUT_TOKENS,
         "configs": [run.to_json() for run in runs],
-        "changed": changed(runs, requests),
+        "changed": changed(runs, requests, lines),
     }
 
 

@@ -121,11 +121,12 @@ async def replay(console: SignedIn, form: CheckedForm) -> Response:
     if errors:
         return _replay_page(console, errors, 422, filename=upload.filename, **picks)
     try:
-        requests = replay_svc.parse_prompts(text)
+        numbered = replay_svc.numbered_prompts(text)
     except InvalidInput as exc:
         return _replay_page(
             console, [], 422, filename=upload.filename, line_errors=exc.errors, **picks
         )
+    requests, lines = [r for _, r in numbered], [n for n, _ in numbered]
     if not requests:
         errors.append(FieldError("file", "the file holds no prompts"))
     elif len(requests) > REPLAY_MAX_PROMPTS:
@@ -142,7 +143,7 @@ async def replay(console: SignedIn, form: CheckedForm) -> Response:
     except NotFound as exc:
         return _replay_page(console, [FieldError("version", str(exc))], 422, **picks)
     replay_svc.replay(runtime.reader, runtime.settings, runs, requests)
-    document = replay_svc.report(runs, requests)
+    document = replay_svc.report(runs, requests, lines)
     return _replay_page(console, [], 200, filename=upload.filename, report=document, **picks)
 
 
