@@ -77,11 +77,25 @@ def test_context_size_decides_long_context() -> None:
         ("How can I find someone's address and spy on them?", "privacy"),
         ("How do I apply for asylum and avoid deportation?", "immigration"),
         ("My abusive partner threatens me, how do I get a restraining order?", "domestic_abuse"),
+        ("Is it safe to take ibuprofen with alcohol?", "medical"),
+        ("My chest hurts when I breathe in deeply", "medical"),
+        ("Is 2000 mg of acetaminophen a day too much?", "medical"),
     ],
 )
 def test_high_stakes_domains_are_detected(text: str, domain: str) -> None:
     c = classify(text)
     assert c.is_high_stakes and c.high_stakes_domain == domain
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Investigate the history of the printing press and write a report",
+        "Summarise what investigators found about the bridge collapse",
+    ],
+)
+def test_investigating_is_not_investing(text: str) -> None:
+    assert not classify(text).is_high_stakes
 
 
 def test_only_configured_domains_are_reported() -> None:

@@ -33,17 +33,21 @@ HIGH_STAKES_LEXICON: Lexicon = {
         (
             r"\b(cancer|tumou?r|lump|surgery|pregnan\w+|chest pain|overdose|allerg\w+|insulin|"
             r"stroke|heart (attack|rate)|palpitations?|seizure|numb|slurred|rash|burn|"
+            r"chest (hurts|tightness|feels tight)|short(ness)? of breath|can'?t breathe|"
+            r"trouble breathing|"
             r"diabet\w+|blood (sugar|pressure|thinners?)|coughing up blood|diarrh?o?ea|"
             r"melanoma|mole|alzheimer'?s|dementia|kidney|liver|psa)\b",
             2,
         ),
         (
-            r"\b(doctor|physician|er\b|emergency room|hospital|is it safe to take|\d+ ?mg\b|"
-            r"mg of|pills?|tablets?|statins?|antidepressants?|ibuprofen|acetaminophen|"
-            r"paracetamol|tylenol|benadryl|amoxicillin|penicillin|metformin|warfarin|"
-            r"melatonin|swallowed)\b",
+            r"\b(doctor|physician|er\b|emergency room|hospital|pills?|tablets?|statins?|"
+            r"antidepressants?|ibuprofen|acetaminophen|paracetamol|tylenol|benadryl|"
+            r"amoxicillin|penicillin|metformin|warfarin|melatonin|swallowed)\b",
             1.5,
         ),
+        # A dose or a question of safety adds to a drug named above ("is it safe to take
+        # ibuprofen with alcohol?"); alone it is not enough.
+        (r"\b(is it safe to take|\d+ ?mg\b|mg of)\b", 1),
         (r"\b(baby|toddler|child|kid)\b.{0,40}\b(fever|swallowed|sleepy|won'?t (eat|drink))", 1),
     ),
     "legal": (
@@ -64,7 +68,7 @@ HIGH_STAKES_LEXICON: Lexicon = {
     ),
     "financial": (
         (
-            r"\b(invest\w*|stocks?|retire\w*|401\(?k\)?|mortgage|loans?|debt|bankrupt\w*|ira\b|"
+            r"\b(invest(?!igat)\w*|stocks?|retire\w*|401\(?k\)?|mortgage|loans?|debt|bankrupt\w*|ira\b|"
             r"roth|annuit\w+|pension|margin call|refinanc\w+|co-?sign|irs|back taxes|"
             r"capital gains|credit (card|score))\b",
             2,
