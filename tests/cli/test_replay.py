@@ -141,4 +141,20 @@ def test_a_bad_config_file_names_the_field(
         database_url, str(prompts), "--config", str(quality_config(tmp_path, premiumShare=2))
     )
     assert result.exit_code == 1
-    assert "quality.premiumShare" in result.output
+    said = " ".join(result.stderr.split())
+    assert f"{tmp_path / 'quality.json'}: quality.premiumShare" in said
+    assert "configs[0]" not in said
+
+
+def test_a_fragment_of_a_config_is_said_once_with_where_to_start(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    prompts = write_lines(tmp_path / "p.jsonl", PROMPTS)
+    fragment = tmp_path / "fragment.json"
+    fragment.write_text(json.dumps({"routerSettings": {"selectionStrategy": "quality"}}))
+    result = replay(database_url, str(prompts), "--config", str(fragment))
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert f"{fragment}: not a whole router config:" in said
+    assert "modelplane router config --json" in said
+    assert said.count("Field required") == 0

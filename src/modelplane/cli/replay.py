@@ -15,7 +15,7 @@ import typer
 from modelplane.cli.manage import ServerOpt, TokenOpt, backend
 from modelplane.cli.output import fail, out, print_json, print_table, read_text
 from modelplane.cli.reads import router_app
-from modelplane.domain.errors import InvalidInput
+from modelplane.domain.errors import FieldError, InvalidInput
 from modelplane.domain.router_config import TIERS
 from modelplane.router import RouteRequest
 from modelplane.services import replay as svc
@@ -67,16 +67,46 @@ def replay_command(
         "configVersions": list(config_version or []),
         "configs": [_config_file(p) for p in files],
     }
-    with backend(server, token) as b:
-        document = b.replay(body)
     # The service names a config file by its place in the list: show the file's name.
     labels = {f"configs[{i}]": str(p) for i, p in enumerate(files)}
+    with backend(server, token) as b:
+        try:
+            document = b.replay(body)
+        except InvalidInput as exc:
+            raise InvalidInput(_named(exc.errors, labels), exc.title) from None
     for run in document["configs"]:
         run["label"] = labels.get(run["label"], run["label"])
     if as_json:
         print_json(document)
         return
     _print(document)
+
+
+_MISSING_SHOWN = 3
+
+
+def _named(errors: list[FieldError], labels: dict[str, str]) -> list[FieldError]:
+    """The service's errors with each config file named by its path instead of its place;
+    a file missing many fields (a fragment, not a whole config) is said once."""
+    out: list[FieldError] = []
+    missing: dict[str, list[str]] = {}
+    for e in errors:
+        head, dot, rest = e.path.partition(".")
+        name = labels.get(head)
+        if name is None:
+            out.append(e)
+        elif e.message == "Field required":
+            missing.setdefault(name, []).append(rest)
+        else:
+            out.append(FieldError(f"{name}: {rest}" if dot else name, e.message))
+    for name, fields in missing.items():
+        shown = ", ".join(fields[:_MISSING_SHOWN]) + (", …" if len(fields) > _MISSING_SHOWN else "")
+        message = (
+            f"not a whole router config: {len(fields)} required field(s) missing ({shown}); "
+            "start from `modelplane router config --json`"
+        )
+        out.append(FieldError(name, message))
+    return out
 
 
 def _print(document: dict[str, Any]) -> None:
