@@ -111,3 +111,9 @@ def test_neither_input_is_changed() -> None:
     deep_merge(base, patch)
     assert base == {"pricing": {"input": 1, "output": 2}}
     assert patch == {"pricing": {"input": 3, "output": None}}
+
+
+def test_a_field_nobody_asked_for_is_named_as_unknown() -> None:
+    with pytest.raises(ValidationError) as caught:
+        ModelSpec.model_validate({**model_spec(), "colour": "red"})
+    assert field_errors(caught.value) == [FieldError("colour", "unknown field")]

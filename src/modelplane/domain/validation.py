@@ -32,7 +32,12 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     out = []
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
-        message = error["msg"].removeprefix("Value error, ")
+        # One wording for a field nobody asked for, on every face and in every document.
+        message = (
+            "unknown field"
+            if error["type"] == "extra_forbidden"
+            else error["msg"].removeprefix("Value error, ")
+        )
         out.append(FieldError(json_path(loc, prefix), message))
     return out
 
