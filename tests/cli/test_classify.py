@@ -48,8 +48,10 @@ def test_the_table_has_one_row_per_record(tmp_path: Path) -> None:
     result = runner.invoke(app, ["classify", str(path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert lines[0].split()[:4] == ["primary", "secondary", "complexity", "difficulty"]
+    assert lines[0].split()[:5] == ["line", "primary", "secondary", "complexity", "difficulty"]
     assert len(lines) == 3
+    assert [row.split()[0] for row in lines[1:]] == ["1", "3"]  # line 2 is blank
+    assert "vision" in lines[2]
 
 
 def test_a_file_saved_with_a_byte_order_mark_reads_like_one_without(tmp_path: Path) -> None:

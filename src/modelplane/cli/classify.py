@@ -74,18 +74,24 @@ def parse_line(number: int, line: str) -> Message:
     )
 
 
-def records(lines: Iterable[str]) -> Iterator[Message]:
-    """Every non-blank line as a message; a byte-order mark before the first is skipped."""
+def records(lines: Iterable[str]) -> Iterator[tuple[int, Message]]:
+    """Every non-blank line as its number and a message; a byte-order mark before the first
+    is skipped."""
     for number, line in enumerate(lines, start=1):
         if number == 1:
             line = line.removeprefix(BOM)
         if line.strip():
-            yield parse_line(number, line)
+            yield number, parse_line(number, line)
 
 
 def classify_command(
     source: Annotated[
-        str, typer.Argument(help="A JSON-lines file, or - for standard input.", show_default=False)
+        str,
+        typer.Argument(
+            help="A JSON-lines file, or - for standard input.",
+            show_default=False,
+            metavar="FILE|-",
+        ),
     ] = "-",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON lines (the API's camelCase).")
@@ -113,18 +119,19 @@ def classify_command(
         return
     require_models()  # damaged classifier weights: one line, as the server says it
     classifier, context = EmbeddedClassifier(), static_context()
-    results = [classifier.classify(m, context) for m in messages]
+    results = [(n, classifier.classify(m, context)) for n, m in messages]
     if as_json:
         sys.stdout.write(
-            "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in results)
+            "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for _, c in results)
         )
     else:
         _print(results)
 
 
-def _print(results: list[Classification]) -> None:
+def _print(results: list[tuple[int, Classification]]) -> None:
     rows = [
         (
+            n,
             c.primary_category,
             c.secondary_category or "",
             c.complexity,
@@ -141,9 +148,9 @@ def _print(results: list[Classification]) -> None:
             ),
             c.high_stakes_domain or "",
         )
-        for c in results
+        for n, c in results
     ]
-    headers = ["primary", "secondary", "complexity", "difficulty", "confidence", "needs"]
+    headers = ["line", "primary", "secondary", "complexity", "difficulty", "confidence", "needs"]
     print_table([*headers, "high stakes"], rows)
 
 
