@@ -275,7 +275,15 @@ def fit(
         w -= step
         if float(np.abs(step).max()) < 1e-10:
             break
-    return DifficultyModel(mean=mean, scale=scale, weights=w[:-1], bias=float(w[-1]))
+    # The ceiling: each hand feature's largest training value (the embedding and the gate
+    # are bounded already).
+    ceiling = features.max(axis=0)
+    for side in (0, SIDE_WIDTH):
+        ceiling[side : side + EMBEDDING_DIM] = np.inf
+    ceiling[-1] = np.inf
+    return DifficultyModel(
+        mean=mean, scale=scale, weights=w[:-1], bias=float(w[-1]), ceiling=ceiling
+    )
 
 
 def sample_weights(examples: Sequence[Example], hyper: Hyper) -> Matrix:

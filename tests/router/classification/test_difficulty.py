@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from bench.difficulty import apgr, length_scores
 
 from modelplane.router.classification.difficulty import (
+    FEATURE_COUNT,
     WEIGHTS_PATH,
     DifficultyModel,
     DifficultyModelError,
@@ -147,6 +149,32 @@ def test_a_damaged_reference_spread_is_named(quantiles: object) -> None:
         del document["quantiles"]
     with pytest.raises(DifficultyModelError, match="'quantiles' must list 101 non-decreasing"):
         DifficultyModel.from_document(document)
+
+
+@pytest.mark.parametrize(
+    "ceiling",
+    [None, [1.0, 2.0], ["high"] * FEATURE_COUNT, [float("nan")] * FEATURE_COUNT],
+    ids=["missing", "too-few", "not-numbers", "nan"],
+)
+def test_a_damaged_ceiling_is_named(ceiling: object) -> None:
+    document = _shipped() | {"ceiling": ceiling}
+    if ceiling is None:
+        del document["ceiling"]
+    with pytest.raises(DifficultyModelError, match="'ceiling' must list"):
+        DifficultyModel.from_document(document)
+
+
+def test_a_text_longer_than_any_in_training_reads_as_the_longest_not_beyond() -> None:
+    """Past the training range the length features stop: a pasted report to summarise does
+    not climb towards premium with every paragraph."""
+    paragraph = "The meeting covered the budget, hiring and the office move. Teams were late. "
+    ask = "Summarise this report in three bullet points:\n\n"
+    model = DifficultyModel.load()
+    short, longer, huge = (model.estimate(ask + paragraph * n) for n in (1, 100, 500))
+    assert short < longer  # inside the range, length still counts
+    assert huge == pytest.approx(longer, abs=0.01)
+    unbounded = replace(model, ceiling=np.full(FEATURE_COUNT, np.inf))
+    assert unbounded.estimate(ask + paragraph * 500) > huge + 0.1
 
 
 def test_a_share_becomes_the_threshold_that_splits_that_share_of_the_reference() -> None:

@@ -17,7 +17,9 @@ requests are hard, which says little about a four-option question. One shared se
 weights made each side worse on the other's prompts (cross-validated by subject in
 ``bench/train_difficulty.py --tune``).
 
-Each feature is standardised with the mean and scale stored beside the weights, so the
+Each feature is standardised with the mean and scale stored beside the weights, and a hand
+feature is first capped at the largest value training saw (``ceiling``): past the longest
+prompt it learned from, a longer one is read as that long, not extrapolated. So the
 weights file (``data/difficulty_weights.json``, written by ``bench/train_difficulty.py``)
 is the whole model. Beside them it keeps the estimate's *reference spread*: its value at
 every percentile of a reference set of chat prompts (``quantiles``). The estimate is a
@@ -77,7 +79,7 @@ CURVE_PATH: Final = WEIGHTS_PATH.with_name("difficulty_curve.json")
 """How well the shipped estimate routes on held-out outcomes (written with the weights by
 ``bench/train_difficulty.py``; read by ``quality_curve``, for the console)."""
 EMBEDDING_DIM: Final = 256
-FORMAT: Final = "modelplane-difficulty/3"
+FORMAT: Final = "modelplane-difficulty/4"
 PERCENTILES: Final = 101
 """The reference spread has the estimate at percentiles 0, 1, ..., 100."""
 MAX_EMBED_CHARS: Final = 6000
@@ -442,6 +444,10 @@ class DifficultyModel:
     quantiles: Vector = field(default_factory=lambda: np.zeros(0))
     """The reference spread: the estimate at percentiles 0..100 of the reference prompts
     (``PERCENTILES`` values, non-decreasing); empty until ``with_reference``."""
+    ceiling: Vector = field(default_factory=lambda: np.full(FEATURE_COUNT, np.inf))
+    """Per feature, the largest value training saw (``inf`` for the embedding and the gate):
+    a text beyond it (a pasted 40,000-character document) is read as the longest, most
+    numeric, ... text the model learned from, not extrapolated along a straight line."""
     _raw_weights: Vector = field(init=False, repr=False, compare=False)
     _raw_bias: float = field(init=False, repr=False, compare=False)
 
@@ -461,6 +467,7 @@ class DifficultyModel:
         hand = hand_features(text)
         exam = hand[_GATE_AT] > 0.5
         start = 0 if exam else SIDE_WIDTH
+        hand = np.minimum(hand, self.ceiling[start + EMBEDDING_DIM : start + SIDE_WIDTH])
         raw = self._raw_weights
         z = float(embedding @ raw[start : start + EMBEDDING_DIM])
         z += float(hand @ raw[start + EMBEDDING_DIM : start + SIDE_WIDTH]) + self._raw_bias
@@ -472,7 +479,7 @@ class DifficultyModel:
 
     def estimate_features(self, features: npt.NDArray[np.float64]) -> Vector:
         """Estimates from rows of :func:`feature_matrix` (lets training reuse features)."""
-        z = features @ self._raw_weights + self._raw_bias
+        z = np.minimum(features, self.ceiling) @ self._raw_weights + self._raw_bias
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), dtype=np.float64)
 
     def with_reference(self, texts: Sequence[str]) -> DifficultyModel:
@@ -514,6 +521,7 @@ class DifficultyModel:
             "scale": [round(float(v), 8) for v in self.scale],
             "weights": [round(float(v), 8) for v in self.weights],
             "bias": round(self.bias, 8),
+            "ceiling": [None if math.isinf(v) else round(float(v), 8) for v in self.ceiling],
             "quantiles": [round(float(v), 6) for v in self.quantiles],
             "about": about,
         }
@@ -547,7 +555,15 @@ class DifficultyModel:
         if isinstance(bias, bool) or not isinstance(bias, int | float) or not math.isfinite(bias):
             raise DifficultyModelError(f"{source}: 'bias' must be a finite number")
         quantiles = _quantiles(document.get("quantiles"), source)
-        return cls(mean=mean, scale=scale, weights=weights, bias=float(bias), quantiles=quantiles)
+        ceiling = _ceiling(document.get("ceiling"), len(names), source)
+        return cls(
+            mean=mean,
+            scale=scale,
+            weights=weights,
+            bias=float(bias),
+            quantiles=quantiles,
+            ceiling=ceiling,
+        )
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> DifficultyModel:
@@ -559,6 +575,20 @@ class DifficultyModel:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise DifficultyModelError(f"difficulty weights unreadable: {path}: {error}") from error
         return cls.from_document(document, source=str(path))
+
+
+def _ceiling(values: object, width: int, source: str) -> Vector:
+    problem = f"{source}: 'ceiling' must list {width} numbers or nulls (no ceiling)"
+    if not isinstance(values, list) or len(values) != width:
+        raise DifficultyModelError(problem)
+    if any(
+        v is not None and (isinstance(v, bool) or not isinstance(v, int | float)) for v in values
+    ):
+        raise DifficultyModelError(problem)
+    array = np.array([math.inf if v is None else v for v in values], dtype=np.float64)
+    if np.any(np.isnan(array)):
+        raise DifficultyModelError(problem)
+    return array
 
 
 def _quantiles(values: object, source: str) -> Vector:
