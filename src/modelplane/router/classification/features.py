@@ -131,9 +131,12 @@ CUES: Mapping[str, re.Pattern[str]] = {
         r"review|overview)|competitive landscape|state of the art|evidence (review|on)|"
         r"systematic review|meta-?analys[ie]s|briefing (on|about|for)|policy brief|"
         r"deep-dive|write-up|fact base|dossier|evidence-based|(well|thoroughly)-(researched|"
-        r"sourced)|what is (known|documented)|state of (knowledge|research|the evidence)|"
-        r"what (does|do) (the )?(\w+ )?(research|studies|evidence|literature) (say|show|"
-        r"suggest)|(summari[sz]e|review) (the )?(\w+ )?(studies|trials|literature|findings))\b",
+        r"sourced)|what is (publicly )?(known|documented)|state of (knowledge|research|the "
+        r"evidence)|what (does|do) (the )?(\w+ )?(research|studies|evidence|literature) (say|"
+        r"show|suggest)|what (have|has) (the )?(\w+ )?(studies|investigations|inquiries|"
+        r"researchers|scientists|investigators) (found|shown|concluded)|sourced (summary|"
+        r"overview|account)|(summari[sz]e|review) (the )?(\w+ )?(studies|trials|literature|"
+        r"findings))\b",
         "look_up": r"\b(look up|search (for|the web|online)|find (me )?(information|"
         r"articles|studies)|browse)\b",
         "analyse": r"\b(analy[sz]e|analysis|evaluate|assess|critique|interpret|examine|"
