@@ -30,7 +30,9 @@ categories' figures are printed beside it.
 folds (the first is the standard one, the others by hash) and prints their mean too: one
 partition's figure moves by about a point with the partition alone. ``--chat-weights``
 cross-validates those chat weights at the other hyperparameters' defaults instead of the
-fixed grid.
+fixed grid; ``--set-targets A ...`` (with ``--set-chat``, the chat prompts too) the weight of
+the set-valued likelihood for just-eval's prompts (``Hyper.set_targets``), and without
+``--cv`` writes the table fitted at the first.
 """
 
 from __future__ import annotations
@@ -96,6 +98,9 @@ class Example:
     source: str
     """``"just-eval"``, ``"chat"`` or the category of one of our written prompts."""
     weight: float = 1.0
+    sets: tuple[tuple[float, frozenset[str]], ...] = ()
+    """For a just-eval or chat prompt: each task type's share of the target mass and the
+    categories that serve it (``TASK_TYPES``), which ``Hyper.set_targets`` trains on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,14 @@ class Hyper:
     """The same for one of our research, analysis, conversation and image prompts: without
     the weight, the chat prompts' mass pulled the cross-validated conversation and analysis
     figures down."""
+    set_targets: float = 0.0
+    """How much of a just-eval prompt's loss is the set-valued likelihood (each task type's
+    share times the log of the probability of any category that serves it, so an info-seek
+    prompt called research is not penalised) instead of the one trained category of each
+    task type (``TRAINED_CATEGORY``); ``0``: the trained categories only."""
+    set_chat: bool = False
+    """Train the chat prompts with the same mix as just-eval's (else always the trained
+    category)."""
 
 
 def research_prompts(split: str) -> list[str]:
@@ -145,9 +158,26 @@ def target(p: Prompt, first_share: float) -> tuple[float, ...]:
     return tuple(q)
 
 
+def target_sets(p: Prompt, first_share: float) -> tuple[tuple[float, frozenset[str]], ...]:
+    """``target``'s shares, but over the sets of categories that serve each task type."""
+    first = TASK_TYPES[p.task_types[0]]
+    others = list(dict.fromkeys(TASK_TYPES[t] for t in p.task_types[1:]))
+    others = [s for s in others if s != first]
+    if not others:
+        return ((1.0, first),)
+    return ((first_share, first), *(((1 - first_share) / len(others), s) for s in others))
+
+
 def examples(hyper: Hyper) -> list[Example]:
     out = [
-        Example(p.text, target(p, hyper.first_share), (p.id // 5) % 5, p.accepted, "just-eval")
+        Example(
+            p.text,
+            target(p, hyper.first_share),
+            (p.id // 5) % 5,
+            p.accepted,
+            "just-eval",
+            sets=target_sets(p, hyper.first_share) if hyper.set_targets > 0 else (),
+        )
         for p in development()
     ]
     out += [
@@ -170,6 +200,7 @@ def examples(hyper: Hyper) -> list[Example]:
                 TASK_TYPES[task],
                 "chat",
                 hyper.chat_weight,
+                ((1.0, TASK_TYPES[task]),) if hyper.set_targets > 0 and hyper.set_chat else (),
             )
             for task, text in chat_prompts("development")
         ]
@@ -215,6 +246,7 @@ def fit(items: Sequence[Example], hyper: Hyper) -> Fitted:
     q[:, learned] = np.array([e.target for e in items])
     k = len(CLASSES)
     weight = np.array([e.weight for e in items])[:, None]
+    shares, masks, mixed = set_arrays(items)
     n = float(weight.sum())
     b, ws, we = np.zeros(k), np.zeros((len(names), k)), np.zeros((EMBEDDING_DIM, k))
     acc = [np.full_like(a, 1e-8) for a in (b, ws, we)]
@@ -224,12 +256,35 @@ def fit(items: Sequence[Example], hyper: Hyper) -> Fitted:
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        g = (weight * (p - q) / n)[:, learned]
+        target_q = q
+        if hyper.set_targets > 0 and mixed.any():
+            # The gradient of -share * log(mass of the set) is share * (p - p on the set,
+            # renormalised): the target puts each set's share where the model already
+            # puts that set's mass, so it moves only mass outside every accepted set.
+            inside = p[:, None, :] * masks
+            mass = np.maximum(inside.sum(axis=2, keepdims=True), 1e-300)
+            q_set = (shares[:, :, None] * inside / mass).sum(axis=1)
+            alpha = hyper.set_targets
+            target_q = np.where(mixed[:, None], alpha * q_set + (1 - alpha) * q, q)
+        g = (weight * (p - target_q) / n)[:, learned]
         grads = (g.sum(axis=0), xs.T @ g + hyper.l2 * ws, xe.T @ g + hyper.l2_dense * we)
         for param, grad, a in zip((b, ws, we), grads, acc, strict=True):
             a += grad**2
             param -= hyper.rate * grad / np.sqrt(a)
     return Fitted(names, b, ws, we.T * DENSE_SCALE)
+
+
+def set_arrays(items: Sequence[Example]) -> tuple[Matrix, Matrix, npt.NDArray[np.bool_]]:
+    """Each example's set shares ``(n, t)``, the sets as 0/1 masks over ``ALL``
+    ``(n, t, len(ALL))`` and whether it has sets at all ``(n,)``."""
+    t = max((len(e.sets) for e in items), default=0)
+    shares = np.zeros((len(items), t))
+    masks = np.zeros((len(items), t, len(ALL)))
+    for row, e in enumerate(items):
+        for j, (share, categories) in enumerate(e.sets):
+            shares[row, j] = share
+            masks[row, j, [ALL.index(c) for c in categories]] = 1.0
+    return shares, masks, np.array([bool(e.sets) for e in items])
 
 
 def as_model(fitted: Fitted, hyper: Hyper) -> CategoryModel:
@@ -316,6 +371,8 @@ def export(fitted: Fitted, hyper: Hyper, prompts: Sequence[Prompt]) -> dict[str,
             "prune": hyper.prune,
             "chatWeight": hyper.chat_weight,
             "writtenWeight": hyper.written_weight,
+            "setTargets": hyper.set_targets,
+            "setChat": hyper.set_chat,
         },
         "classes": list(CLASSES),
         "bias": [round(float(v), 3) for v in fitted.bias],
@@ -336,11 +393,25 @@ def main() -> None:
         nargs="+",
         help="with --cv: cross-validate these chat weights (other hyperparameters default)",
     )
+    parser.add_argument(
+        "--set-targets",
+        type=float,
+        nargs="+",
+        help="with --cv: cross-validate these set-target weights (other hyperparameters "
+        "default, or the --chat-weights); without: write the table fitted at the first",
+    )
+    parser.add_argument(
+        "--set-chat", action="store_true", help="train the chat prompts with set targets too"
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
     if args.cv:
-        if args.chat_weights:
-            grid = [Hyper(chat_weight=w) for w in args.chat_weights]
+        if args.chat_weights or args.set_targets:
+            grid = [
+                Hyper(chat_weight=w, set_targets=a, set_chat=args.set_chat)
+                for w in args.chat_weights or [Hyper().chat_weight]
+                for a in args.set_targets or [Hyper().set_targets]
+            ]
         else:
             grid = [
                 Hyper(l2_dense=l2_dense, chat_weight=chat_weight, written_weight=written_weight)
@@ -350,6 +421,7 @@ def main() -> None:
         for hyper in grid:
             name = (
                 f"chat={hyper.chat_weight} written={hyper.written_weight} l2Dense={hyper.l2_dense}"
+                f" sets={hyper.set_targets}{'+chat' if hyper.set_chat else ''}"
             )
             cvs = cross_validate_partitions(examples(hyper), hyper, args.partitions)
             for k, cv in enumerate(cvs):
@@ -358,6 +430,10 @@ def main() -> None:
                 print(f"{name} mean of {len(cvs)}: {show(mean(cvs))}", flush=True)
         return
     hyper = Hyper()
+    if args.set_targets:
+        hyper = Hyper(set_targets=args.set_targets[0], set_chat=args.set_chat)
+    elif args.set_chat:
+        hyper = Hyper(set_chat=True)
     items = examples(hyper)
     table = export(fit(items, hyper), hyper, development())
     cv = cross_validate(items, hyper)

@@ -122,13 +122,21 @@ CUES: Mapping[str, re.Pattern[str]] = {
         r"tell me about yourself|let's (chat|talk)|talk to me|i'm bored)\b",
         "fresh_info": r"\b(latest|current(ly)?|recent(ly)?|today'?s?|this (week|month|year)|"
         r"news|up[- ]to[- ]date|right now|as of|20(2[4-9]))\b",
-        "sources": r"\b(sources?|citations?|cite|references?|peer[- ]reviewed|papers?|"
-        r"studies|literature review|research on|evidence (for|that))\b",
+        "sources": r"\b(sources?|citations?|cite[ds]?|citing|references?|referenced|"
+        r"peer[- ]reviewed|papers?|studies|literature review|"
+        r"research on|evidence (for|that)|primary (sources|documents))\b",
         "research_task": r"\b(research|investigate|survey|compile|deep dive|due diligence|"
         r"literature|white paper|market (analysis|study|research|sizing|overview)|"
         r"(industry|market|research|analyst|detailed|comprehensive|in-depth) (report|brief|"
         r"review|overview)|competitive landscape|state of the art|evidence (review|on)|"
-        r"what (does|do) (the )?(research|studies|evidence) say)\b",
+        r"systematic review|meta-?analys[ie]s|briefing (on|about|for)|policy brief|"
+        r"deep-dive|write-up|fact base|dossier|evidence-based|(well|thoroughly)-(researched|"
+        r"sourced)|what is (publicly )?(known|documented)|state of (knowledge|research|the "
+        r"evidence)|what (does|do) (the )?(\w+ )?(research|studies|evidence|literature) (say|"
+        r"show|suggest)|what (have|has) (the )?(\w+ )?(studies|investigations|inquiries|"
+        r"researchers|scientists|investigators) (found|shown|concluded)|sourced (summary|"
+        r"overview|account)|(summari[sz]e|review) (the )?(\w+ )?(studies|trials|literature|"
+        r"findings))\b",
         "look_up": r"\b(look up|search (for|the web|online)|find (me )?(information|"
         r"articles|studies)|browse)\b",
         "analyse": r"\b(analy[sz]e|analysis|evaluate|assess|critique|interpret|examine|"
@@ -137,6 +145,18 @@ CUES: Mapping[str, re.Pattern[str]] = {
         r"disadvantages|trade-?offs?|versus|vs\.?)\b",
         "data_words": r"\b(data ?set|data|trend|statistics|metrics|spreadsheet|table|chart|"
         r"survey results|kpis?)\b",
+        # Analysis works on what the user hands over; research gathers from the world.
+        "given_material": r"\b(this|these|the following|below|above|attached|here is|"
+        r"here's|here are|my|our) (\w+ ){0,2}(data|data ?set|text|passage|essay|report|"
+        r"table|chart|graph|numbers|figures|results|code|spreadsheet|survey|article|"
+        r"paragraph|document|transcript|email|contract|story|excerpt|reviews?|feedback|"
+        r"logs?|plan|proposal|argument|draft|list|timeline|model|notes|chapter|resume|cv)\b|"
+        r":\s*\n",
+        "world_scope": r"\b(global(ly)?|worldwide|around the world|countries|nations|"
+        r"international(ly)?|industry|industries|sectors?|governments?|central banks?|"
+        r"regulators?|since (19|20)\d\d|over the (past|last) (\w+ )?(years|decades)|"
+        r"history of|historical(ly)?|in (europe|asia|africa|north america|south america|"
+        r"latin america|the us|the uk|the eu|china|india|japan))\b",
     }.items()
 }
 
