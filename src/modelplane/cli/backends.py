@@ -7,6 +7,7 @@ whichever it talks to.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +60,13 @@ JSON = dict[str, Any]
 
 
 class RemoteError(ModelplaneError):
-    """The server refused a request, or could not be reached."""
+    """The server refused a request, or could not be reached; ``errors`` are the fields its
+    problem answer named, ``title`` its title."""
+
+    def __init__(self, message: str, errors: Sequence[FieldError] = (), title: str = "") -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+        self.title = title
 
 
 @dataclass(frozen=True)
@@ -593,7 +600,7 @@ class HttpBackend:
         except httpx.HTTPError as exc:
             raise RemoteError(f"cannot reach {self._client.base_url}: {exc}") from None
         if response.is_error:
-            raise RemoteError(_problem_text(response))
+            raise RemoteError(_problem_text(response), *_problem_fields(response))
         body: JSON = response.json()
         return body
 
@@ -958,6 +965,27 @@ def _since(hours: float | None) -> datetime | None:
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _problem_fields(response: httpx.Response) -> tuple[list[FieldError], str]:
+    """The fields a problem-details answer names, and its title."""
+    try:
+        body = response.json()
+    except ValueError:
+        return [], ""
+    if not isinstance(body, dict):
+        return [], ""
+    errors = body.get("errors")
+    found = (
+        [
+            FieldError(str(e.get("path") or ""), str(e.get("message")))
+            for e in errors or []
+            if isinstance(e, dict)
+        ]
+        if isinstance(errors, list)
+        else []
+    )
+    return found, str(body.get("title") or "")
 
 
 def _problem_text(response: httpx.Response) -> str:

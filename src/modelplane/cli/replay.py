@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from modelplane.cli.backends import RemoteError
 from modelplane.cli.manage import ServerOpt, TokenOpt, backend
 from modelplane.cli.output import fail, out, print_json, print_table, read_text
 from modelplane.cli.reads import router_app
@@ -72,8 +73,10 @@ def replay_command(
     with backend(server, token) as b:
         try:
             document = b.replay(body)
-        except InvalidInput as exc:
-            raise InvalidInput(_named(exc.errors, labels), exc.title) from None
+        except (InvalidInput, RemoteError) as exc:
+            if not exc.errors:
+                raise
+            raise InvalidInput(_named(exc.errors, labels), exc.title or "invalid input") from None
     for run in document["configs"]:
         run["label"] = labels.get(run["label"], run["label"])
     if as_json:
