@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from modelplane.cli import app
+from modelplane.services.replay import whole_percentages
 from modelplane.store.static import static_tables
 from tests.replay_prompts import PROMPTS
 
@@ -158,3 +159,13 @@ def test_a_fragment_of_a_config_is_said_once_with_where_to_start(
     assert f"{fragment}: not a whole router config:" in said
     assert "modelplane router config --json" in said
     assert said.count("Field required") == 0
+
+
+def test_shown_tier_percentages_add_up_to_100() -> None:
+    assert whole_percentages({"cheap": 49, "mid": 108, "premium": 45}) == {
+        "cheap": 24,
+        "mid": 54,
+        "premium": 22,
+    }
+    assert sum(whole_percentages({"a": 1, "b": 1, "c": 1}).values()) == 100
+    assert whole_percentages({"a": 0, "b": 0}) == {"a": 0, "b": 0}

@@ -115,12 +115,12 @@ def _named(errors: list[FieldError], labels: dict[str, str]) -> list[FieldError]
 def _print(document: dict[str, Any]) -> None:
     rows = []
     for doc in document["configs"]:
-        share, difficulty = doc["tierShare"], doc["meanDifficulty"]
+        share, difficulty = doc["tierPercent"], doc["meanDifficulty"]
         rows.append(
             (
                 doc["label"],
                 doc["strategy"],
-                *(f"{share[t]:.0%}" for t in TIERS),
+                *(f"{share[t]}%" for t in TIERS),
                 *("-" if difficulty[t] is None else f"{difficulty[t]:.2f}" for t in TIERS),
                 f"${doc['costPer1kRequestsUsd']}",
             )

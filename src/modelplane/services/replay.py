@@ -58,9 +58,24 @@ class ConfigRun:
             "tierMix": {t: tiers.get(t, 0) for t in TIERS}
             | ({"none": tiers["none"]} if tiers.get("none") else {}),
             "tierShare": {t: round(tiers.get(t, 0) / n, 4) for t in TIERS},
+            "tierPercent": whole_percentages({t: tiers.get(t, 0) for t in TIERS}),
             "costPer1kRequestsUsd": str((self.cost * 1000 / n).quantize(Decimal("0.0001"))),
             "meanDifficulty": mean_difficulty(self.decisions),
         }
+
+
+def whole_percentages(counts: dict[str, int]) -> dict[str, int]:
+    """Each count's share as a whole percentage, the parts adding up to 100 (largest
+    remainders get the rounding), so a shown tier mix never reads 24% + 54% + 21%."""
+    total = sum(counts.values())
+    if total == 0:
+        return dict.fromkeys(counts, 0)
+    exact = {k: 100 * v / total for k, v in counts.items()}
+    shown = {k: int(x) for k, x in exact.items()}
+    by_remainder = sorted(counts, key=lambda k: (shown[k] - exact[k], list(counts).index(k)))
+    for k in by_remainder[: 100 - sum(shown.values())]:
+        shown[k] += 1
+    return shown
 
 
 def mean_difficulty(decisions: list[RouteDecision]) -> dict[str, float | None]:
