@@ -20,6 +20,19 @@ LINES = (
 )
 
 
+def python(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """This interpreter in a child process, as a user's shell runs it."""
+    return subprocess.run(
+        [sys.executable, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_json_lines_carry_the_api_fields_and_a_difficulty() -> None:
     result = runner.invoke(app, ["classify", "-", "--json"], input=LINES)
     assert result.exit_code == 0, result.output
@@ -106,14 +119,10 @@ def test_an_unreachable_database_is_never_touched() -> None:
         os.environ,
         MODELPLANE_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/none",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "modelplane", "classify", "--json"],
-        input='{"text": "Research and compare the leading vector databases"}\n',
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
+    done = python(
+        ["-m", "modelplane", "classify", "--json"],
+        '{"text": "Research and compare the leading vector databases"}\n',
+        env,
     )
     assert done.returncode == 0, done.stderr
     (row,) = [json.loads(line) for line in done.stdout.splitlines()]
@@ -136,14 +145,8 @@ def test_damaged_weights_stop_classify_and_route_with_one_line(tmp_path: Path) -
     )
     env = dict(os.environ, MODELPLANE_DATABASE_URL=f"sqlite:///{tmp_path / 'never.db'}")
     for argv in (["classify", "--json"], ["route", "hello there"]):
-        done = subprocess.run(
-            [sys.executable, "-c", f"{setup}app({argv!r}, prog_name='modelplane')"],
-            input='{"text": "hi"}\n',
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
+        done = python(
+            ["-c", f"{setup}app({argv!r}, prog_name='modelplane')"], '{"text": "hi"}\n', env
         )
         assert done.returncode == 1, (argv, done.stdout, done.stderr)
         assert done.stdout == ""

@@ -138,29 +138,40 @@ def test_non_numbers_and_bad_scales_are_refused() -> None:
         DifficultyModel.from_document(document | {"weights": weights})
 
 
-@pytest.mark.parametrize(
-    "quantiles",
-    [None, [0.1] * 100, [0.5 - i / 1000 for i in range(101)], [0.1] * 100 + [1.5], ["x"] * 101],
-    ids=["missing", "too-few", "decreasing", "above-one", "not-numbers"],
-)
-def test_a_damaged_reference_spread_is_named(quantiles: object) -> None:
-    document = _shipped() | {"quantiles": quantiles}
-    if quantiles is None:
-        del document["quantiles"]
-    with pytest.raises(DifficultyModelError, match="'quantiles' must list 101 non-decreasing"):
-        DifficultyModel.from_document(document)
+_SPREAD = "'quantiles' must list 101 non-decreasing"
+_CEILING = "'ceiling' must list"
 
 
 @pytest.mark.parametrize(
-    "ceiling",
-    [None, [1.0, 2.0], ["high"] * FEATURE_COUNT, [float("nan")] * FEATURE_COUNT],
-    ids=["missing", "too-few", "not-numbers", "nan"],
+    ("key", "value", "message"),
+    [
+        ("quantiles", None, _SPREAD),
+        ("quantiles", [0.1] * 100, _SPREAD),
+        ("quantiles", [0.5 - i / 1000 for i in range(101)], _SPREAD),
+        ("quantiles", [0.1] * 100 + [1.5], _SPREAD),
+        ("quantiles", ["x"] * 101, _SPREAD),
+        ("ceiling", None, _CEILING),
+        ("ceiling", [1.0, 2.0], _CEILING),
+        ("ceiling", ["high"] * FEATURE_COUNT, _CEILING),
+        ("ceiling", [float("nan")] * FEATURE_COUNT, _CEILING),
+    ],
+    ids=[
+        "spread-missing",
+        "spread-too-few",
+        "spread-decreasing",
+        "spread-above-one",
+        "spread-not-numbers",
+        "ceiling-missing",
+        "ceiling-too-few",
+        "ceiling-not-numbers",
+        "ceiling-nan",
+    ],
 )
-def test_a_damaged_ceiling_is_named(ceiling: object) -> None:
-    document = _shipped() | {"ceiling": ceiling}
-    if ceiling is None:
-        del document["ceiling"]
-    with pytest.raises(DifficultyModelError, match="'ceiling' must list"):
+def test_a_damaged_spread_or_ceiling_is_named(key: str, value: object, message: str) -> None:
+    document = _shipped() | {key: value}
+    if value is None:
+        del document[key]
+    with pytest.raises(DifficultyModelError, match=message):
         DifficultyModel.from_document(document)
 
 
