@@ -80,3 +80,39 @@ def test_one_config_alone_is_refused(as_role: Any) -> None:
     response = _replay(console, [json.dumps(PROMPTS[0])], {"live": "1"})
     assert response.status_code == 422
     assert "choose at least two configs to compare" in response.text
+
+
+def _replay_with_config(console: Console, config: bytes, fields: dict[str, Any]) -> Any:
+    raw = ("\n".join(json.dumps(p) for p in PROMPTS * 5) + "\n").encode()
+    return console.client.post(
+        "/admin/auto-router/playground/replay",
+        data={"csrf_token": console.csrf, **fields},
+        files={
+            "file": ("prompts.jsonl", io.BytesIO(raw), "application/x-ndjson"),
+            "config": ("quality.json", io.BytesIO(config), "application/json"),
+        },
+    )
+
+
+def test_an_uploaded_config_is_compared_without_being_saved(as_role: Any, runtime: Runtime) -> None:
+    document: dict[str, Any] = runtime.reader.router_config().doc().to_json()
+    document["routerSettings"]["selectionStrategy"] = "quality"
+    document["quality"] = {**document["quality"], "premiumShare": 0.3, "cheapShare": 0.4}
+    console = as_role("viewer")
+    response = _replay_with_config(console, json.dumps(document).encode(), {"live": "1"})
+    assert response.status_code == 200, response.text
+    row = _row(response.text, 'data-config="quality.json"')
+    assert "quality" in row
+    tiers = dict(re.findall(r'data-tier="(\w+)">(\d+) ', row))
+    assert tiers == {"cheap": "10", "mid": "5", "premium": "5"}
+    assert runtime.reader.router_config().version == 1  # nothing saved
+
+
+def test_a_bad_uploaded_config_is_named_and_nothing_is_replayed(as_role: Any) -> None:
+    console = as_role("viewer")
+    fragment = json.dumps({"routerSettings": {"selectionStrategy": "quality"}}).encode()
+    for config, said in ((fragment, "not a whole router config"), (b"{nope", "is not JSON")):
+        response = _replay_with_config(console, config, {"live": "1"})
+        assert response.status_code == 422
+        assert said in response.text
+        assert "replay-results" not in response.text

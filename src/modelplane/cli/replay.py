@@ -85,30 +85,13 @@ def replay_command(
     _print(document)
 
 
-_MISSING_SHOWN = 3
-
-
 def _named(errors: list[FieldError], labels: dict[str, str]) -> list[FieldError]:
-    """The service's errors with each config file named by its path instead of its place;
-    a file missing many fields (a fragment, not a whole config) is said once."""
+    """The service's errors with each config file named by its path instead of its place."""
     out: list[FieldError] = []
-    missing: dict[str, list[str]] = {}
     for e in errors:
         head, dot, rest = e.path.partition(".")
         name = labels.get(head)
-        if name is None:
-            out.append(e)
-        elif e.message == "Field required":
-            missing.setdefault(name, []).append(rest)
-        else:
-            out.append(FieldError(f"{name}: {rest}" if dot else name, e.message))
-    for name, fields in missing.items():
-        shown = ", ".join(fields[:_MISSING_SHOWN]) + (", …" if len(fields) > _MISSING_SHOWN else "")
-        message = (
-            f"not a whole router config: {len(fields)} required field(s) missing ({shown}); "
-            "start from `modelplane router config --json`"
-        )
-        out.append(FieldError(name, message))
+        out.append(e if name is None else FieldError(f"{name}: {rest}" if dot else name, e.message))
     return out
 
 

@@ -162,6 +162,29 @@ def plan_runs(
     return runs
 
 
+_MISSING_SHOWN = 3
+
+
+def document_run(label: str, document: Any) -> ConfigRun:
+    """A run for a router config someone wrote (a file, a form upload). ``InvalidInput``
+    names each problem by its field; a fragment of a config (required fields missing) is
+    said once, with where a whole one comes from."""
+    try:
+        return ConfigRun(label, validate(RouterConfig, document))
+    except InvalidInput as exc:
+        missing = [e.path for e in exc.errors if e.message == "Field required"]
+        errors = [e for e in exc.errors if e.message != "Field required"]
+        if missing:
+            shown = ", ".join(missing[:_MISSING_SHOWN])
+            more = ", …" if len(missing) > _MISSING_SHOWN else ""
+            message = (
+                f"not a whole router config: {len(missing)} required field(s) missing "
+                f"({shown}{more}); start from `modelplane router config --json`"
+            )
+            errors.append(FieldError("", message))
+        raise InvalidInput(errors, "not a router config") from None
+
+
 def replay_request(
     uows: UnitOfWorkFactory, reader: CatalogReader, settings: Settings, body: dict[str, Any]
 ) -> dict[str, Any]:
@@ -190,9 +213,12 @@ def replay_request(
         raw_configs = []
     for i, document in enumerate(raw_configs):
         try:
-            configs.append(ConfigRun(f"configs[{i}]", validate(RouterConfig, document)))
+            configs.append(document_run(f"configs[{i}]", document))
         except InvalidInput as exc:
-            errors += [FieldError(f"configs[{i}].{e.path}", e.message) for e in exc.errors]
+            errors += [
+                FieldError(f"configs[{i}].{e.path}" if e.path else f"configs[{i}]", e.message)
+                for e in exc.errors
+            ]
     live = body.get("live")
     if live is not None and not isinstance(live, bool):
         errors.append(FieldError("live", "must be true or false"))

@@ -4,11 +4,13 @@ live config and saved versions (``services/replay.py``). Nothing here writes or 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.history import HistoryEntry
@@ -17,6 +19,7 @@ from modelplane.domain.validation import validate
 from modelplane.router import AllModelsExhausted, RouteDecision, RouteRequest
 from modelplane.services import replay as replay_svc
 from modelplane.services import router_data, routing
+from modelplane.services.replay import ConfigRun
 from modelplane.web.console import Console, SignedIn
 from modelplane.web.csrf import CheckedForm
 from modelplane.web.forms import ParsedForm
@@ -26,7 +29,7 @@ from modelplane.web.routes.router_data import (
     config_values,
     parse_config_form,
 )
-from modelplane.web.uploads import UploadRefused, read_upload
+from modelplane.web.uploads import Upload, UploadRefused, read_upload
 
 router = APIRouter(prefix="/admin/auto-router")
 WHAT_IF = "whatIf."
@@ -98,19 +101,24 @@ async def replay(console: SignedIn, form: CheckedForm) -> Response:
     picked = [str(v) for v in form.getlist("version")]
     include_live = form.get("live") is not None
     limit = console.runtime.settings.import_max_bytes
+    config_upload = form.get(CONFIG_FIELD)  # optional; read before read_upload closes the form
+    config_file: Upload | None = None
+    if isinstance(config_upload, UploadFile) and config_upload.filename:
+        config_file = Upload(config_upload.filename, await config_upload.read(limit + 1))
     try:
         upload = await read_upload(form, limit, "choose a JSON-lines file")
     except UploadRefused as refused:
         return _replay_page(console, [refused.error], refused.status)
     raw = upload.raw
     errors: list[FieldError] = []
+    written = [] if config_file is None else _written_config(config_file, limit, errors)
     versions: list[int] = []
     for value in picked:
         if not value.isdigit() or int(value) < 1:
             errors.append(FieldError("version", f"{value!r} is not a config version"))
         elif int(value) not in versions:
             versions.append(int(value))
-    if len(versions) + include_live < 2:
+    if len(versions) + include_live + (config_file is not None) < 2:
         errors.append(FieldError("version", "choose at least two configs to compare"))
     try:
         text = raw.decode("utf-8")
@@ -142,9 +150,35 @@ async def replay(console: SignedIn, form: CheckedForm) -> Response:
         runs += [replay_svc.stored_run(console.uows, v) for v in versions]
     except NotFound as exc:
         return _replay_page(console, [FieldError("version", str(exc))], 422, **picks)
+    runs += written
     replay_svc.replay(runtime.reader, runtime.settings, runs, requests)
     document = replay_svc.report(runs, requests, lines)
     return _replay_page(console, [], 200, filename=upload.filename, report=document, **picks)
+
+
+CONFIG_FIELD = "config"
+"""The replay form's optional router config file (JSON), compared beside the versions."""
+
+
+def _written_config(upload: Upload, limit: int, errors: list[FieldError]) -> list[ConfigRun]:
+    """The uploaded config as a run named by its file (none, with ``errors`` said on
+    ``config``, when it is too large, not JSON or not a router config)."""
+    if len(upload.raw) > limit:
+        errors.append(FieldError(CONFIG_FIELD, f"the file is larger than {limit:,} bytes"))
+        return []
+    try:
+        document = json.loads(upload.raw)  # bytes: a byte-order mark is allowed
+    except ValueError:
+        errors.append(FieldError(CONFIG_FIELD, f"{upload.filename} is not JSON"))
+        return []
+    try:
+        return [replay_svc.document_run(upload.filename, document)]
+    except InvalidInput as exc:
+        errors += [
+            FieldError(f"{CONFIG_FIELD}: {e.path}" if e.path else CONFIG_FIELD, e.message)
+            for e in exc.errors
+        ]
+        return []
 
 
 def _replay_page(
