@@ -28,7 +28,7 @@ _SHOWN_CHANGES = 20
 def read_prompts(path: Path) -> list[RouteRequest]:
     """Every line as a route request; the first bad one fails as ``line N: field: problem``."""
     try:
-        requests = svc.parse_prompts(read_text(path))
+        requests = [request for _, request in svc.numbered_prompts(read_text(path))]
     except InvalidInput as exc:
         fail(str(exc.errors[0]))
     if not requests:

@@ -87,11 +87,6 @@ def mean_difficulty(decisions: list[RouteDecision]) -> dict[str, float | None]:
     return {t: round(sum(v) / len(v), 3) if v else None for t, v in sums.items()}
 
 
-def parse_prompts(text: str) -> list[RouteRequest]:
-    """Every non-blank line as a route request: ``numbered_prompts`` without the numbers."""
-    return [request for _, request in numbered_prompts(text)]
-
-
 def numbered_prompts(text: str) -> list[tuple[int, RouteRequest]]:
     """Every non-blank line as its line number (from 1) and a route request (a byte-order
     mark before the first, as some Windows editors write, is skipped). Bad lines raise
@@ -286,22 +281,23 @@ def replay(
 
 
 def changed(
-    runs: list[ConfigRun], requests: list[RouteRequest], lines: Sequence[int] | None = None
+    runs: list[ConfigRun], requests: list[RouteRequest], lines: Sequence[int]
 ) -> list[dict[str, Any]]:
     """The prompts whose chosen model differs between any two configs: each with its place
-    in the set (``index``, from 1) and its line in the file (``line``; its place when the
-    prompts came as a list)."""
+    in the set (``index``, from 1) and its line in the file (``line``, from ``lines``; its
+    place when the prompts came as a list)."""
     found = []
     for i, request in enumerate(requests):
         choices = [run.decisions[i].selected_model_id for run in runs]
         if len(set(choices)) > 1:
-            line = lines[i] if lines is not None else i + 1
-            found.append({"index": i + 1, "line": line, "text": request.text, "choices": choices})
+            found.append(
+                {"index": i + 1, "line": lines[i], "text": request.text, "choices": choices}
+            )
     return found
 
 
 def report(
-    runs: list[ConfigRun], requests: list[RouteRequest], lines: Sequence[int] | None = None
+    runs: list[ConfigRun], requests: list[RouteRequest], lines: Sequence[int]
 ) -> dict[str, Any]:
     """The comparison as one JSON document (the CLI's ``--json``); ``lines`` as ``changed``."""
     return {

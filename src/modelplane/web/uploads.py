@@ -35,16 +35,26 @@ async def read_upload(form: FormData, limit: int, missing: str) -> Upload:
     closed (its spooled files removed) whatever happens. ``missing`` is what to say when no
     file was chosen."""
     try:
-        upload = form.get(FIELD)
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        upload = await read_optional_upload(form, FIELD, limit)
+        if upload is None:
             raise UploadRefused(FieldError(FIELD, missing), 422)
-        raw = await upload.read(limit + 1)
     finally:
         await form.close()
+    return upload
+
+
+async def read_optional_upload(form: FormData, field: str, limit: int) -> Upload | None:
+    """The file in the form's ``field``, if one was chosen, read to at most ``limit`` bytes
+    (``UploadRefused`` on ``field`` beyond it). Leaves the form open: a form with two files
+    reads the optional one first."""
+    upload = form.get(field)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    raw = await upload.read(limit + 1)
     if len(raw) > limit:
         message = f"the file is larger than the upload limit of {limit:,} bytes"
-        raise UploadRefused(FieldError(FIELD, message), 413)
+        raise UploadRefused(FieldError(field, message), 413)
     return Upload(upload.filename, raw)
 
 
-__all__ = ["Upload", "UploadRefused", "read_upload"]
+__all__ = ["Upload", "UploadRefused", "read_optional_upload", "read_upload"]

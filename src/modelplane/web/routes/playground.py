@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
 from modelplane.domain.errors import FieldError, InvalidInput, NotFound
 from modelplane.domain.history import HistoryEntry
@@ -29,7 +28,7 @@ from modelplane.web.routes.router_data import (
     config_values,
     parse_config_form,
 )
-from modelplane.web.uploads import Upload, UploadRefused, read_upload
+from modelplane.web.uploads import Upload, UploadRefused, read_optional_upload, read_upload
 
 router = APIRouter(prefix="/admin/auto-router")
 WHAT_IF = "whatIf."
@@ -101,17 +100,16 @@ async def replay(console: SignedIn, form: CheckedForm) -> Response:
     picked = [str(v) for v in form.getlist("version")]
     include_live = form.get("live") is not None
     limit = console.runtime.settings.import_max_bytes
-    config_upload = form.get(CONFIG_FIELD)  # optional; read before read_upload closes the form
-    config_file: Upload | None = None
-    if isinstance(config_upload, UploadFile) and config_upload.filename:
-        config_file = Upload(config_upload.filename, await config_upload.read(limit + 1))
     try:
+        # the optional config file first: read_upload closes the form
+        config_file = await read_optional_upload(form, CONFIG_FIELD, limit)
         upload = await read_upload(form, limit, "choose a JSON-lines file")
     except UploadRefused as refused:
+        await form.close()
         return _replay_page(console, [refused.error], refused.status)
     raw = upload.raw
     errors: list[FieldError] = []
-    written = [] if config_file is None else _written_config(config_file, limit, errors)
+    written = [] if config_file is None else _written_config(config_file, errors)
     versions: list[int] = []
     for value in picked:
         if not value.isdigit() or int(value) < 1:
@@ -160,12 +158,9 @@ CONFIG_FIELD = "config"
 """The replay form's optional router config file (JSON), compared beside the versions."""
 
 
-def _written_config(upload: Upload, limit: int, errors: list[FieldError]) -> list[ConfigRun]:
+def _written_config(upload: Upload, errors: list[FieldError]) -> list[ConfigRun]:
     """The uploaded config as a run named by its file (none, with ``errors`` said on
-    ``config``, when it is too large, not JSON or not a router config)."""
-    if len(upload.raw) > limit:
-        errors.append(FieldError(CONFIG_FIELD, f"the file is larger than {limit:,} bytes"))
-        return []
+    ``config``, when it is not JSON or not a router config)."""
     try:
         document = json.loads(upload.raw)  # bytes: a byte-order mark is allowed
     except ValueError:
